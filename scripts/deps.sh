@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian 12 packages ctsweep needs to build, test and demo.
+# Does nothing when they are all there.
+set -e
+
+PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
+libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
+nftables iptables conntrack iproute2 socat tcpdump procps kmod jq"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "ctsweep: missing packages:$missing" >&2
+	echo "ctsweep: run 'sudo make deps' (or apt-get install them)" >&2
+	exit 2
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ct.h - conntrack I/O over ctnetlink (libmnl; libnetfilter_conntrack where
+ * it helps).  Knows nothing of rules.  Returns 0 or -errno, never logs.
+ */
+#ifndef CTSWEEP_CT_H
+#define CTSWEEP_CT_H
+
+#include <stddef.h>
+#include "flow.h"
+
+struct ct_handle;
+
+/* A kernel-side dump filter. Unset fields match anything.  The same filter
+ * is applied again in userspace, so a kernel that ignores a part of it (too
+ * old for CTA_FILTER or CTA_STATUS_MASK) still yields exactly these flows. */
+struct ct_filter {
+	uint8_t family;		/* AF_INET, AF_INET6, 0 = both */
+	uint8_t l4proto;	/* 0 = any */
+	uint32_t status, status_mask;	/* (status & mask) == status */
+	bool has_orig_dport;
+	uint16_t orig_dport;	/* network byte order */
+	bool has_orig_dst;
+	union addr orig_dst;
+	bool has_reply_src;
+	union addr reply_src;
+	uint16_t zone;
+};
+
+/* Userspace half of the filter: true if @f passes @flt.  ct_dump applies it
+ * to every flow the kernel returns; exported for tests and for callers that
+ * hold flows from elsewhere (events).  An address filter compares
+ * addr_len(flow family) bytes. */
+bool ct_filter_match(const struct ct_filter *flt, const struct flow *f);
+
+/* Called for each flow; return 0 to go on, <0 to stop the dump with it. */
+typedef int (*ct_flow_cb)(const struct flow *f, void *data);
+
+int ct_open(struct ct_handle **h);
+void ct_close(struct ct_handle *h);
+int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
+	    void *data);
+/* Delete these flows, many per sendmsg.  Each delete names the entry's id,
+ * so an entry re-created meanwhile survives; an entry already gone counts
+ * as done.  @deleted gets how many the kernel removed. */
+int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
+	      size_t *deleted);
+
+/* Parse one ctnetlink message (IPCTNL_MSG_CT_NEW) into @f: the pure part,
+ * also used by the fuzzer. 0, or -EBADMSG/-EPROTO on a malformed message.
+ * Both tuples must be present.  For ICMP/ICMPv6, sport holds the echo id
+ * and dport the bytes {type, code}, the way the kernel lays out its tuple;
+ * ct_delete sends them back that way. -EPROTO: a family other than
+ * AF_INET/AF_INET6, or a message that is not a conntrack message. */
+struct nlmsghdr;
+int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f);
+
+/* Delete, inside the kernel, every entry that matches @flt (CTA_FILTER on
+ * IPCTNL_MSG_CT_DELETE, kernel >= 6.12).  Older kernels ignore the filter
+ * and flush everything, so this first proves support once per handle by
+ * flushing synthetic entries in a throwaway network namespace (needs
+ * CAP_SYS_ADMIN).  -EOPNOTSUPP when unproven or when @flt has parts the
+ * kernel cannot apply exactly (zone, IPv6 addresses, ports without
+ * l4proto); -EINVAL for a filter that would match everything. */
+int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt);
+
+/* What the running kernel accepted, for -v and the README. */
+struct ct_caps {
+	bool filter_tuple;	/* CTA_FILTER, 5.8 */
+	bool filter_status;	/* CTA_STATUS_MASK, 5.15 */
+	bool filter_reply;	/* reply tuple filter (fixed in 5.16) */
+	bool flush_filtered;	/* proven by ct_flush_filtered's probe */
+};
+void ct_get_caps(const struct ct_handle *h, struct ct_caps *caps);
+
+/* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
+#define CT_EV_NEW	1u
+#define CT_EV_UPDATE	2u
+#define CT_EV_DESTROY	4u
+typedef int (*ct_event_cb)(unsigned int event, const struct flow *f,
+			   void *data);
+int ct_events_open(struct ct_handle **h, unsigned int groups);
+/* Pollable descriptor; non-blocking. */
+int ct_events_fd(const struct ct_handle *h);
+/* Read every event queued now; returns how many were passed to @cb (0 when
+ * none), -ENOBUFS when the kernel dropped events (the caller resyncs with a
+ * dump), or the first <0 from @cb.  Messages that do not parse are skipped. */
+int ct_events_read(struct ct_handle *h, ct_event_cb cb, void *data);
+
+#endif

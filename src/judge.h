@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * judge.h - would the current rules NAT this flow the way it is NATed?
+ *
+ * Pure: a function of (model, network snapshot, flow). It runs the nat
+ * chains on a synthetic first packet built from the flow's original tuple
+ * (eval.c) and compares the outcome with the flow's reply tuple.  A flow is
+ * only ever called stale when the evaluation is exact; anything the model
+ * cannot express yields JV_UNKNOWN, and unknown flows are never deleted.
+ */
+#ifndef CTSWEEP_JUDGE_H
+#define CTSWEEP_JUDGE_H
+
+#include "model.h"
+#include "netenv.h"
+
+enum jverdict { JV_CONSISTENT, JV_STALE, JV_UNKNOWN };
+
+enum jreason {
+	JR_NONE,
+	JR_DNAT_CHANGED,	/* forward now points elsewhere */
+	JR_DNAT_REMOVED,	/* forward removed: rules no longer DNAT it */
+	JR_DNAT_ADDED,		/* flow started before the forward existed */
+	JR_SNAT_CHANGED,	/* source NAT now picks another address/port */
+	JR_SNAT_REMOVED,	/* rules no longer source-NAT it */
+	JR_SNAT_ADDED,		/* flow started before the source NAT existed */
+	JR_UNMODELLED,		/* unknown: an expression we cannot evaluate */
+	JR_DROPPED,		/* unknown: a nat chain would drop its first packet */
+	JR__MAX
+};
+
+/* What the rules would do to the first packet, for one manip type.  With
+ * several possible targets (ranges, numgen, hash maps) the candidates are
+ * kept as a list: a flow going to any of them is consistent. */
+#define JUDGE_MAX_CAND 16
+struct nat_outcome {
+	uint8_t ncand;		/* 0: the rules do not NAT it */
+	struct nm_natspec cand[JUDGE_MAX_CAND];	/* resolved: MAP_IPS set
+						 * whenever an address is given */
+};
+
+struct judgement {
+	enum jverdict verdict;
+	enum jreason reason;
+	struct nat_outcome dnat, snat;	/* where the rules send it now */
+	int chain, rule;		/* the rule that decided, or -1 */
+	char unknown[64];		/* with JR_UNMODELLED: what, e.g.
+					 * "meta mark" or "xt match recent" */
+};
+
+/* Fields of the original tuple the model's nat chains can look at, so
+ * that flows differing only in other fields share one evaluation. */
+enum {
+	JK_SADDR = 1 << 0, JK_DADDR = 1 << 1,
+	JK_SPORT = 1 << 2, JK_DPORT = 1 << 3,
+	JK_IIF = 1 << 4, JK_OIF = 1 << 5,
+};
+unsigned int judge_keys(const struct nm_model *m);
+
+/* Evaluate the rules for the flow's first packet (cacheable by the fields
+ * judge_keys() names), then compare. */
+void judge_eval(const struct nm_model *m, const struct netenv *env,
+		const struct tuple *orig, struct judgement *j);
+void judge_compare(const struct flow *f, struct judgement *j);
+/* Both in one go. */
+void judge_flow(const struct nm_model *m, const struct netenv *env,
+		const struct flow *f, struct judgement *j);
+
+const char *judge_reason_str(enum jreason r);	/* "forward-changed" ... */
+const char *judge_reason_text(enum jreason r);	/* human sentence */
+const char *judge_verdict_str(enum jverdict v);
+
+#endif

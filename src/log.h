@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * log.h - the only place that writes diagnostics.  Lines go to stderr with
+ * a syslog priority prefix ("<3>") in daemon mode when stderr is not a
+ * terminal, so that journald and procd keep the level.
+ */
+#ifndef CTSWEEP_LOG_H
+#define CTSWEEP_LOG_H
+
+#include <syslog.h>
+
+extern int log_verbose;
+
+void log_init(const char *prog);
+void log_daemon(void);
+void log_msg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
+#define info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define dbg(...)	do { if (log_verbose) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
+
+#endif

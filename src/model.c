@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * model.c - building and freeing the neutral NAT model.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+/* Grow @*arr (of @*n elements of @size) by one zeroed element. */
+static void *grow(void **arr, unsigned int *n, size_t size)
+{
+	unsigned int cap = *n ? *n : 0;
+	char *p;
+
+	/* Double at powers of two: amortised O(1) without a capacity field. */
+	if (cap == 0 || (cap & (cap - 1)) == 0) {
+		p = realloc(*arr, (cap ? cap * 2 : 1) * size);
+		if (!p)
+			return NULL;
+		*arr = p;
+	}
+	p = (char *)*arr + (size_t)*n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+struct nm_chain *nm_add_chain(struct nm_model *m)
+{
+	struct nm_chain *c = grow((void **)&m->chains, &m->nchains, sizeof(*c));
+
+	if (c)
+		c->hook = -1;
+	return c;
+}
+
+struct nm_rule *nm_add_rule(struct nm_chain *c)
+{
+	return grow((void **)&c->rules, &c->nrules, sizeof(struct nm_rule));
+}
+
+struct nm_expr *nm_add_expr(struct nm_rule *r)
+{
+	return grow((void **)&r->exprs, &r->nexprs, sizeof(struct nm_expr));
+}
+
+struct nm_set *nm_add_set(struct nm_model *m)
+{
+	return grow((void **)&m->sets, &m->nsets, sizeof(struct nm_set));
+}
+
+struct nm_elem *nm_add_elem(struct nm_set *s)
+{
+	struct nm_elem *e = grow((void **)&s->elems, &s->nelems, sizeof(*e));
+
+	if (e)
+		e->chain = -1;
+	return e;
+}
+
+static void free_chain(struct nm_chain *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nrules; i++) {
+		free(c->rules[i].exprs);
+		free(c->rules[i].comment);
+	}
+	free(c->rules);
+	free(c->table);
+	free(c->name);
+}
+
+void nm_model_free(struct nm_model *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nchains; i++)
+		free_chain(&m->chains[i]);
+	for (i = 0; i < m->nsets; i++) {
+		free(m->sets[i].elems);
+		free(m->sets[i].table);
+		free(m->sets[i].name);
+	}
+	free(m->chains);
+	free(m->sets);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Chain and set indices inside @src's rules move by the counts of @dst. */
+static void rebase(struct nm_model *src, unsigned int cbase, unsigned int sbase)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < src->nchains; i++) {
+		struct nm_chain *c = &src->chains[i];
+
+		for (j = 0; j < c->nrules; j++) {
+			for (k = 0; k < c->rules[j].nexprs; k++) {
+				struct nm_expr *e = &c->rules[j].exprs[k];
+
+				if (e->op == NM_OP_IMMEDIATE && e->imm.chain >= 0)
+					e->imm.chain += cbase;
+				if (e->op == NM_OP_LOOKUP && e->lookup.set >= 0)
+					e->lookup.set += sbase;
+			}
+		}
+	}
+	for (i = 0; i < src->nsets; i++)
+		for (j = 0; j < src->sets[i].nelems; j++)
+			if (src->sets[i].elems[j].chain >= 0)
+				src->sets[i].elems[j].chain += cbase;
+}
+
+int nm_model_merge(struct nm_model *dst, struct nm_model *src)
+{
+	struct nm_chain *c;
+	struct nm_set *s;
+	unsigned int nc = dst->nchains + src->nchains;
+	unsigned int ns = dst->nsets + src->nsets;
+
+	rebase(src, dst->nchains, dst->nsets);
+	/* Allocate to the next power of two so grow() keeps working. */
+	c = realloc(dst->chains, (nc ? 1u << (32 - __builtin_clz(nc)) : 1) *
+		    sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	dst->chains = c;
+	s = realloc(dst->sets, (ns ? 1u << (32 - __builtin_clz(ns)) : 1) *
+		    sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	dst->sets = s;
+	memcpy(dst->chains + dst->nchains, src->chains,
+	       src->nchains * sizeof(*c));
+	memcpy(dst->sets + dst->nsets, src->sets, src->nsets * sizeof(*s));
+	dst->nchains = nc;
+	dst->nsets = ns;
+	free(src->chains);
+	free(src->sets);
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+static bool family_applies(uint8_t chain_family, uint8_t family)
+{
+	/* NFPROTO_INET (1) chains see both; NFPROTO_IPV4 = AF_INET (2),
+	 * NFPROTO_IPV6 = AF_INET6 (10). */
+	return chain_family == 1 || chain_family == family;
+}
+
+int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
+		  const struct nm_chain **out, int max)
+{
+	int n = 0, i;
+	unsigned int k;
+
+	for (k = 0; k < m->nchains; k++) {
+		const struct nm_chain *c = &m->chains[k];
+
+		if (!c->nat || c->hook != hook || !family_applies(c->family, family))
+			continue;
+		if (n == max)
+			return -E2BIG;
+		/* Insertion sort by priority; stable, so equal priorities
+		 * keep reading order. */
+		for (i = n; i > 0 && out[i - 1]->prio > c->prio; i--)
+			out[i] = out[i - 1];
+		out[i] = c;
+		n++;
+	}
+	return n;
+}
+
+int nm_find_chain(const struct nm_model *m, const char *table, uint8_t family,
+		  const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nchains; i++) {
+		const struct nm_chain *c = &m->chains[i];
+
+		if (c->family == family && !strcmp(c->name, name) &&
+		    !strcmp(c->table, table))
+			return i;
+	}
+	return -ENOENT;
+}
+
+int nm_find_set(const struct nm_model *m, const char *table, uint8_t family,
+		const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nsets; i++) {
+		const struct nm_set *s = &m->sets[i];
+
+		if (s->family == family && !strcmp(s->name, name) &&
+		    !strcmp(s->table, table))
+			return i;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * netenv.h - a snapshot of links, addresses and routes.
+ *
+ * route.c fills it from rtnetlink; everything else here is a pure function of
+ * the snapshot, so the judge can ask "which interface would this packet come
+ * in on" or "is this address local" without touching a socket, and unit tests
+ * can build an environment by hand.
+ */
+#ifndef CTSWEEP_NETENV_H
+#define CTSWEEP_NETENV_H
+
+#include <stdint.h>
+#include "flow.h"
+
+struct ne_link {
+	uint32_t index;
+	char name[16];
+};
+
+struct ne_addr {
+	uint8_t family;
+	uint8_t prefixlen;
+	uint32_t ifindex;
+	union addr addr;
+};
+
+struct ne_route {
+	uint8_t family;
+	uint8_t dst_len;
+	uint8_t type;		/* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE ... */
+	uint32_t table;		/* RT_TABLE_MAIN, RT_TABLE_LOCAL, ... */
+	uint32_t oif;
+	uint32_t priority;	/* metric: lower wins among equal prefixes */
+	union addr dst, gw, prefsrc;
+};
+
+struct netenv {
+	struct ne_link *links;
+	unsigned int nlinks;
+	struct ne_addr *addrs;
+	unsigned int naddrs;
+	struct ne_route *routes;
+	unsigned int nroutes;
+};
+
+/* route.c: read the current namespace's links, addresses and the main and
+ * local routing tables. Returns 0 or -errno. */
+int netenv_load(struct netenv *env);
+void netenv_free(struct netenv *env);
+
+/* netenv.c: pure lookups. */
+const char *netenv_ifname(const struct netenv *env, uint32_t ifindex);
+uint32_t netenv_ifindex(const struct netenv *env, const char *name);
+/* RTN_LOCAL for an address of this host, RTN_BROADCAST, RTN_MULTICAST,
+ * else RTN_UNICAST (RTN_UNREACHABLE when no route at all). */
+int netenv_addr_type(const struct netenv *env, uint8_t family,
+		     const union addr *a);
+/* Best route (longest prefix, then lowest metric) in the main table to @a;
+ * NULL if none. */
+const struct ne_route *netenv_route(const struct netenv *env, uint8_t family,
+				    const union addr *a);
+/* The address the kernel would pick as source on @ifindex towards @dst
+ * (masquerade, redirect): prefsrc of the route, else the first address of
+ * the interface. Returns 0 or -ENOENT. */
+int netenv_src_addr(const struct netenv *env, uint8_t family,
+		    uint32_t ifindex, const union addr *dst, union addr *out);
+/* 1 if @a is configured on interface @ifindex. */
+int netenv_addr_on(const struct netenv *env, uint8_t family, uint32_t ifindex,
+		   const union addr *a);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nft.h - read the nftables ruleset as the kernel holds it (libnftnl), so
+ * rules written with iptables-nft keep their xt targets and matches.
+ */
+#ifndef CTSWEEP_NFT_H
+#define CTSWEEP_NFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+/* Read the nat-relevant part of the ruleset (all tables: chains, rules,
+ * sets and elements) in one consistent generation: re-read when the
+ * generation moved meanwhile.  0 or -errno. */
+int nft_read(struct nm_model *m);
+
+/* Capture the raw netlink replies (for fixtures and fuzz seeds) and build
+ * a model from such a capture without I/O. The capture format: a sequence
+ * of netlink messages as the kernel sent them (tables, chains, sets,
+ * elements, rules, each dump ending in NLMSG_DONE) preceded by the
+ * NEWGEN message. */
+int nft_capture(void **buf, size_t *len);
+int nft_parse(const void *buf, size_t len, struct nm_model *m);
+
+/* The current ruleset generation (NFT_MSG_GETGEN). */
+int nft_genid(uint32_t *genid);
+
+#endif
