@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for plan.c: which conntrack walks a sweep asks for. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include "plan.h"
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+static struct nm_chain *base_chain(struct nm_model *m, int hook)
+{
+	struct nm_chain *c = nm_add_chain(m);
+
+	c->table = strdup("nat");
+	c->name = strdup(hook == NF_INET_PRE_ROUTING ? "pre" : "post");
+	c->family = NFPROTO_IPV4;
+	c->nat = true;
+	c->hook = hook;
+	return c;
+}
+
+/* udp dport @port dnat to 192.168.50.3 */
+static void add_dnat_rule(struct nm_chain *c, uint16_t port)
+{
+	struct nm_rule *r = nm_add_rule(c);
+	struct nm_expr *e;
+	uint16_t p = htons(port);
+
+	e = nm_add_expr(r);
+	e->op = NM_OP_PAYLOAD;
+	e->dreg = NFT_REG_1;
+	e->len = 2;
+	e->payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
+	e->payload.offset = 2;
+	e = nm_add_expr(r);
+	e->op = NM_OP_CMP;
+	e->sreg = NFT_REG_1;
+	e->cmp.op = NFT_CMP_EQ;
+	e->cmp.data.len = 2;
+	memcpy(e->cmp.data.val, &p, 2);
+	e = nm_add_expr(r);
+	e->op = NM_OP_NATSPEC;
+	e->natspec.type = NFT_NAT_DNAT;
+}
+
+static void add_action(struct nm_chain *c, uint8_t type)
+{
+	struct nm_expr *e = nm_add_expr(nm_add_rule(c));
+
+	e->op = NM_OP_NATSPEC;
+	e->natspec.type = type;
+}
+
+static const struct ct_filter *find_walk(const struct plan *p, uint32_t status,
+					 uint32_t mask, int port)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct ct_filter *f = &p->walk[i];
+
+		if (f->status == status && f->status_mask == mask &&
+		    (port < 0 ? !f->has_orig_dport :
+		     f->has_orig_dport && f->orig_dport == htons(port)))
+			return f;
+	}
+	return NULL;
+}
+
+static const uint32_t BOTH = IPS_DST_NAT | IPS_SRC_NAT;
+
+static void test_no_rules_only_dnated(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	/* DNATed flows (forward removed) and SNATed ones (snat removed). */
+	assert_int_equal(p.n, 2);
+	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
+	assert_int_equal(p.walk[0].l4proto, IPPROTO_UDP);
+	nm_model_free(&m);
+}
+
+static void test_forward_with_masquerade_narrows_by_port(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
+	/* masqueraded flows only where a forward could catch them */
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, 53820));
+	/* flows not NATed at all: masquerade may now apply to any */
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_forward_only_narrows_unnated(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_chain *c = base_chain(&m, NF_INET_PRE_ROUTING);
+
+	add_dnat_rule(c, 53820);
+	add_dnat_rule(c, 4500);
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
+	assert_non_null(find_walk(&p, 0, BOTH, 53820));
+	assert_non_null(find_walk(&p, 0, BOTH, 4500));
+	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_static_snat_takes_all(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NFT_NAT_SNAT);
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_unconstrained_dnat_is_unnarrowed(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+
+	add_action(base_chain(&m, NF_INET_PRE_ROUTING), NFT_NAT_DNAT);
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_jump_keeps_port_constraint(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_chain *pre = base_chain(&m, NF_INET_PRE_ROUTING);
+	struct nm_chain *sub;
+	struct nm_expr *e;
+	uint16_t port = htons(500);
+	int si;
+
+	(void)pre;
+	sub = nm_add_chain(&m);
+	si = sub - m.chains;
+	sub->table = strdup("nat");
+	sub->name = strdup("sub");
+	sub->family = NFPROTO_IPV4;
+	add_action(sub, NFT_NAT_DNAT);
+	pre = &m.chains[0];	/* nm_add_chain may have moved it */
+	{
+		struct nm_rule *r = nm_add_rule(pre);
+
+		e = nm_add_expr(r);
+		e->op = NM_OP_PAYLOAD;
+		e->dreg = NFT_REG32_00;
+		e->len = 2;
+		e->payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
+		e->payload.offset = 2;
+		e = nm_add_expr(r);
+		e->op = NM_OP_CMP;
+		e->sreg = NFT_REG32_00;
+		e->cmp.op = NFT_CMP_EQ;
+		memcpy(e->cmp.data.val, &port, 2);
+		e = nm_add_expr(r);
+		e->op = NM_OP_IMMEDIATE;
+		e->dreg = NFT_REG_VERDICT;
+		e->imm.verdict = NFT_JUMP;
+		e->imm.chain = si;
+	}
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, 500));
+	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_unknown_widens(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_expr *e;
+
+	e = nm_add_expr(nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING)));
+	e->op = NM_OP_UNKNOWN;
+	strcpy(e->unknown, "xt target FOO");
+	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_rules_only_dnated),
+		cmocka_unit_test(test_forward_with_masquerade_narrows_by_port),
+		cmocka_unit_test(test_forward_only_narrows_unnated),
+		cmocka_unit_test(test_static_snat_takes_all),
+		cmocka_unit_test(test_unconstrained_dnat_is_unnarrowed),
+		cmocka_unit_test(test_jump_keeps_port_constraint),
+		cmocka_unit_test(test_unknown_widens),
+	};
+
+	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+}
