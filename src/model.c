@@ -132,9 +132,12 @@ int nm_model_merge(struct nm_model *dst, struct nm_model *src)
 	if (!s)
 		return -ENOMEM;
 	dst->sets = s;
-	memcpy(dst->chains + dst->nchains, src->chains,
-	       src->nchains * sizeof(*c));
-	memcpy(dst->sets + dst->nsets, src->sets, src->nsets * sizeof(*s));
+	if (src->nchains)
+		memcpy(dst->chains + dst->nchains, src->chains,
+		       src->nchains * sizeof(*c));
+	if (src->nsets)
+		memcpy(dst->sets + dst->nsets, src->sets,
+		       src->nsets * sizeof(*s));
 	dst->nchains = nc;
 	dst->nsets = ns;
 	free(src->chains);

@@ -5,6 +5,27 @@
  * The same blobs sit in iptables-legacy tables and in nftables compat
  * expressions written by iptables-nft ("match"/"target" with name, revision
  * and info), so one decoder serves both readers.
+ *
+ * @info may be XT_ALIGN padded (legacy) or exactly the kernel struct's size
+ * (nft compat); anything shorter, an unknown name, revision or flag gives
+ * NM_OP_UNKNOWN ("xt match NAME", "xt target NAME [why]").  What the decoded
+ * expressions mean:
+ *  - NM_OP_NATSPEC: DNAT/SNAT rev 0-2, MASQUERADE and REDIRECT rev 0.
+ *    family is the @family passed in; flags, addresses and ports exactly as
+ *    in the blob (addresses and ports network order).  A rev 2 port offset
+ *    (NF_NAT_RANGE_PROTO_OFFSET) is unknown.
+ *  - NM_OP_XT_PORTS (udp, tcp, multiport rev 0/1): ports host order.
+ *    nsrc/ndst == 0 means no test on that side; src_inv/dst_inv apply when
+ *    the count is non-zero.  multiport --ports sets either = 1 and puts the
+ *    same ranges in src and dst: match if src or dst is in them, the result
+ *    inverted by either_inv (src_inv/dst_inv stay 0).  proto is UDP/TCP for
+ *    udp/tcp, the rule's @proto for multiport.  tcp --tcp-flags is kept only
+ *    when every first SYN (plain or ECN) satisfies it, e.g. --syn;
+ *    --tcp-option is unknown.
+ *  - NM_OP_XT_ADDRTYPE (rev 0 IPv4, rev 1): types are 1 << RTN_* masks.
+ *  - NM_OP_XT_CTSTATE: state and conntrack rev 1-3 with --ctstate only, in
+ *    XT_CONNTRACK_STATE_* bits (state's UNTRACKED bit is moved there).
+ *    conntrack with no test at all, and comment, give NM_OP_NOP.
  */
 #ifndef CTSWEEP_XT_H
 #define CTSWEEP_XT_H
