@@ -42,7 +42,10 @@ int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
 	    void *data);
 /* Delete these flows, many per sendmsg.  Each delete names the entry's id,
  * so an entry re-created meanwhile survives; an entry already gone counts
- * as done.  @deleted gets how many the kernel removed. */
+ * as done.  @deleted gets how many the kernel removed.  Returns the first
+ * error other than ENOENT (the rest are still tried, batch by batch);
+ * on -ENOBUFS error acks were lost and @deleted covers earlier batches
+ * only. */
 int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
 

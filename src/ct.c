@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ct.c - conntrack over ctnetlink with libmnl: filtered dumps, batched
+ * deletes, filtered flush, events.
+ *
+ * Dumps are parsed here rather than through libnetfilter_conntrack: one
+ * receive buffer per handle, a struct flow on the stack, no allocation per
+ * entry, which is what makes a 1M-entry table cheap to walk.
+ *
+ * Kernel facts this file relies on (net/netfilter/nf_conntrack_netlink.c):
+ * - A tuple filter (CTA_FILTER) needs nfgen_family AF_INET or AF_INET6, else
+ *   the dump fails with EOPNOTSUPP; so "both families" is two dumps.
+ * - Port flags need CTA_FILTER_F_CTA_PROTO_NUM (EINVAL otherwise), and the
+ *   kernel compares ports only for TCP and UDP: for other protocols the
+ *   port filter passes everything.
+ * - IPv6 address filters are inverted (ctnetlink_filter_match_tuple tests
+ *   !ipv6_addr_cmp(), i.e. "equal" means "skip"); we never send them.
+ * - Kernels parse ctnetlink requests liberally: attributes newer than the
+ *   kernel (CTA_FILTER < 5.8, CTA_STATUS_MASK < 5.15) are ignored, which
+ *   widens the dump.  Widening is harmless because every flow is checked
+ *   again here; narrowing wrongly is not, hence the omissions above.
+ * - CTA_STATUS with a zero mask is EINVAL, so a mask of 0 sends nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "ct.h"
+
+/* From the kernel's nf_internals.h; not in the uapi headers. */
+#define CTF_IP_SRC	(1u << 0)
+#define CTF_IP_DST	(1u << 1)
+#define CTF_PROTO_NUM	(1u << 3)
+#define CTF_PROTO_SPORT	(1u << 4)
+#define CTF_PROTO_DPORT	(1u << 5)
+
+#define RCV_BUF_SIZE	(256u * 1024)	/* kernel sends <= 32 KiB per skb */
+#define SND_BATCH_SIZE	(128u * 1024)	/* below the default sk_sndbuf */
+#define SOCK_RCVBUF	(32 * 1024 * 1024)
+#define MSG_MAX		512		/* one request message, generous */
+
+struct ct_handle {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	uint32_t seq;
+	char *buf;			/* RCV_BUF_SIZE, also the send batch */
+	bool events;
+	struct ct_caps caps;
+	bool tuple_rejected;		/* kernel said EINVAL/EOPNOTSUPP */
+	bool status_rejected;
+	bool zone_rejected;
+	bool flush_probed;
+	int kmajor, kminor;
+	unsigned int del_batch;		/* deletes per datagram */
+};
+
+static void kernel_version(struct ct_handle *h)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0 &&
+	    sscanf(u.release, "%d.%d", &h->kmajor, &h->kminor) == 2)
+		return;
+	h->kmajor = h->kminor = 0;
+}
+
+static bool kernel_at_least(const struct ct_handle *h, int major, int minor)
+{
+	return h->kmajor > major || (h->kmajor == major && h->kminor >= minor);
+}
+
+static void set_rcvbuf(struct mnl_socket *nl, int size)
+{
+	int fd = mnl_socket_get_fd(nl);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/* Deletes go without NLM_F_ACK: the kernel acks only the failures.  All
+ * of them must fit in the receive buffer, as nothing reads it while the
+ * kernel works through a datagram; an ack costs well under 1 KiB of
+ * buffer (skb truesize), and getsockopt reports twice what may be used. */
+#define ACK_TRUESIZE	1024u
+static unsigned int del_batch_size(struct mnl_socket *nl)
+{
+	int rcv = 0;
+	socklen_t len = sizeof(rcv);
+	unsigned int n;
+
+	if (getsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv,
+		       &len) || rcv <= 0)
+		return 16;
+	n = (unsigned int)rcv / 2 / ACK_TRUESIZE;
+	return n < 16 ? 16 : n > 4096 ? 4096 : n;
+}
+
+static int sock_open(struct ct_handle *h, unsigned int groups)
+{
+	int one = 1;
+
+	h->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!h->nl)
+		return -errno;
+	if (mnl_socket_bind(h->nl, groups, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	h->portid = mnl_socket_get_portid(h->nl);
+	set_rcvbuf(h->nl, SOCK_RCVBUF);
+	h->del_batch = del_batch_size(h->nl);
+	/* Error acks for deletes would otherwise echo the whole request. */
+	mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
+}
+
+static int handle_new(struct ct_handle **hp, unsigned int groups)
+{
+	struct ct_handle *h;
+	int err;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->buf = malloc(RCV_BUF_SIZE);
+	if (!h->buf) {
+		free(h);
+		return -ENOMEM;
+	}
+	h->seq = (uint32_t)time(NULL);
+	kernel_version(h);
+	/* Optimistic until the kernel shows otherwise. */
+	h->caps.filter_tuple = kernel_at_least(h, 5, 8);
+	h->caps.filter_status = kernel_at_least(h, 5, 15);
+	h->caps.filter_reply = kernel_at_least(h, 5, 16);
+	err = sock_open(h, groups);
+	if (err) {
+		ct_close(h);
+		return err;
+	}
+	*hp = h;
+	return 0;
+}
+
+int ct_open(struct ct_handle **h)
+{
+	return handle_new(h, 0);
+}
+
+void ct_close(struct ct_handle *h)
+{
+	if (!h)
+		return;
+	if (h->nl)
+		mnl_socket_close(h->nl);
+	free(h->buf);
+	free(h);
+}
+
+void ct_get_caps(const struct ct_handle *h, struct ct_caps *caps)
+{
+	*caps = h->caps;
+}
+
+/* A dump abandoned half way leaves its remaining parts queued on the
+ * socket; a fresh socket is cheaper than draining a million entries. */
+static int sock_reset(struct ct_handle *h)
+{
+	mnl_socket_close(h->nl);
+	h->nl = NULL;
+	return sock_open(h, 0);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* Walk the attributes in [@start, @start + @len) into tb[0..max]; any
+ * attribute that does not fit, or bytes left over, make the message
+ * malformed.  Unknown types are skipped, as the kernel adds new ones. */
+static int parse_attrs(const void *start, size_t len, const struct nlattr **tb,
+		       unsigned int max)
+{
+	const char *p = start;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (len >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t alen = a->nla_len, step;
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (alen < sizeof(struct nlattr) || alen > len)
+			return -EBADMSG;
+		if (type <= max)
+			tb[type] = a;
+		step = MNL_ALIGN(alen);
+		if (step > len)
+			step = len;
+		p += step;
+		len -= step;
+	}
+	return len ? -EBADMSG : 0;
+}
+
+static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			unsigned int max)
+{
+	return parse_attrs(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest), tb, max);
+}
+
+static bool len_is(const struct nlattr *a, size_t len)
+{
+	return mnl_attr_get_payload_len(a) == len;
+}
+
+static int get_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (!len_is(a, 1))
+		return -EBADMSG;
+	*v = mnl_attr_get_u8(a);
+	return 0;
+}
+
+/* Ports and ICMP ids stay in network byte order. */
+static int get_be16(const struct nlattr *a, uint16_t *v)
+{
+	if (!len_is(a, 2))
+		return -EBADMSG;
+	*v = mnl_attr_get_u16(a);
+	return 0;
+}
+
+static int get_be32(const struct nlattr *a, uint32_t *v)
+{
+	if (!len_is(a, 4))
+		return -EBADMSG;
+	*v = ntohl(mnl_attr_get_u32(a));
+	return 0;
+}
+
+static int parse_ip(const struct nlattr *nest, struct tuple *t)
+{
+	const struct nlattr *tb[CTA_IP_MAX + 1];
+	const struct nlattr *src, *dst;
+	size_t alen = addr_len(t->family);
+	int err;
+
+	err = parse_nested(nest, tb, CTA_IP_MAX);
+	if (err)
+		return err;
+	if (t->family == AF_INET) {
+		src = tb[CTA_IP_V4_SRC];
+		dst = tb[CTA_IP_V4_DST];
+	} else {
+		src = tb[CTA_IP_V6_SRC];
+		dst = tb[CTA_IP_V6_DST];
+	}
+	if (!src || !dst || !len_is(src, alen) || !len_is(dst, alen))
+		return -EBADMSG;
+	memcpy(t->src.b, mnl_attr_get_payload(src), alen);
+	memcpy(t->dst.b, mnl_attr_get_payload(dst), alen);
+	return 0;
+}
+
+static int parse_proto(const struct nlattr *nest, struct tuple *t)
+{
+	const struct nlattr *tb[CTA_PROTO_MAX + 1];
+	uint8_t type = 0, code = 0;
+	int err;
+
+	err = parse_nested(nest, tb, CTA_PROTO_MAX);
+	if (err)
+		return err;
+	if (!tb[CTA_PROTO_NUM] || get_u8(tb[CTA_PROTO_NUM], &t->l4proto))
+		return -EBADMSG;
+
+	switch (t->l4proto) {
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		int id_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_ID :
+							CTA_PROTO_ICMPV6_ID;
+		int ty_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_TYPE :
+							CTA_PROTO_ICMPV6_TYPE;
+		int co_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_CODE :
+							CTA_PROTO_ICMPV6_CODE;
+
+		if ((tb[id_a] && get_be16(tb[id_a], &t->sport)) ||
+		    (tb[ty_a] && get_u8(tb[ty_a], &type)) ||
+		    (tb[co_a] && get_u8(tb[co_a], &code)))
+			return -EBADMSG;
+		/* dport mirrors the kernel's tuple->dst.u.all: type, code */
+		((uint8_t *)&t->dport)[0] = type;
+		((uint8_t *)&t->dport)[1] = code;
+		return 0;
+	}
+	default:
+		if ((tb[CTA_PROTO_SRC_PORT] &&
+		     get_be16(tb[CTA_PROTO_SRC_PORT], &t->sport)) ||
+		    (tb[CTA_PROTO_DST_PORT] &&
+		     get_be16(tb[CTA_PROTO_DST_PORT], &t->dport)))
+			return -EBADMSG;
+		return 0;
+	}
+}
+
+static int parse_tuple(const struct nlattr *nest, uint8_t family,
+		       struct tuple *t)
+{
+	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
+	int err;
+
+	err = parse_nested(nest, tb, CTA_TUPLE_MAX);
+	if (err)
+		return err;
+	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
+		return -EBADMSG;
+	t->family = family;
+	err = parse_ip(tb[CTA_TUPLE_IP], t);
+	if (err)
+		return err;
+	return parse_proto(tb[CTA_TUPLE_PROTO], t);
+}
+
+static int parse_protoinfo(const struct nlattr *nest, struct flow *f)
+{
+	const struct nlattr *tb[CTA_PROTOINFO_MAX + 1];
+	const struct nlattr *tcp[CTA_PROTOINFO_TCP_MAX + 1];
+	int err;
+
+	err = parse_nested(nest, tb, CTA_PROTOINFO_MAX);
+	if (err)
+		return err;
+	if (!tb[CTA_PROTOINFO_TCP])
+		return 0;
+	err = parse_nested(tb[CTA_PROTOINFO_TCP], tcp, CTA_PROTOINFO_TCP_MAX);
+	if (err)
+		return err;
+	if (tcp[CTA_PROTOINFO_TCP_STATE])
+		return get_u8(tcp[CTA_PROTOINFO_TCP_STATE], &f->tcp_state);
+	return 0;
+}
+
+int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+	const struct nfgenmsg *nfg;
+	uint8_t family;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*nfg))
+		return -EBADMSG;
+	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK)
+		return -EPROTO;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	family = nfg->nfgen_family;
+	if (family != AF_INET && family != AF_INET6)
+		return -EPROTO;
+
+	err = parse_attrs((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
+			  nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)),
+			  tb, CTA_MAX);
+	if (err)
+		return err;
+	if (!tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY])
+		return -EBADMSG;
+	err = parse_tuple(tb[CTA_TUPLE_ORIG], family, &f->orig);
+	if (!err)
+		err = parse_tuple(tb[CTA_TUPLE_REPLY], family, &f->reply);
+	if (err)
+		return err;
+	if (f->orig.l4proto != f->reply.l4proto)
+		return -EBADMSG;
+
+	if ((tb[CTA_ID] && get_be32(tb[CTA_ID], &f->id)) ||
+	    (tb[CTA_STATUS] && get_be32(tb[CTA_STATUS], &f->status)) ||
+	    (tb[CTA_MARK] && get_be32(tb[CTA_MARK], &f->mark)) ||
+	    (tb[CTA_TIMEOUT] && get_be32(tb[CTA_TIMEOUT], &f->timeout)))
+		return -EBADMSG;
+	if (tb[CTA_ZONE]) {
+		uint16_t z;
+
+		if (get_be16(tb[CTA_ZONE], &z))
+			return -EBADMSG;
+		f->zone = ntohs(z);
+	}
+	if (tb[CTA_PROTOINFO])
+		return parse_protoinfo(tb[CTA_PROTOINFO], f);
+	return 0;
+}
+
+/* ---- filter ----------------------------------------------------------- */
+
+static bool proto_has_ports(uint8_t p)
+{
+	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE ||
+	       p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+}
+
+bool ct_filter_match(const struct ct_filter *flt, const struct flow *f)
+{
+	size_t alen = addr_len(f->orig.family);
+
+	if (flt->family && f->orig.family != flt->family)
+		return false;
+	if (flt->l4proto && f->orig.l4proto != flt->l4proto)
+		return false;
+	if (flt->status_mask &&
+	    (f->status & flt->status_mask) != flt->status)
+		return false;
+	if (flt->has_orig_dport &&
+	    (!proto_has_ports(f->orig.l4proto) ||
+	     f->orig.dport != flt->orig_dport))
+		return false;
+	if (flt->has_orig_dst && memcmp(f->orig.dst.b, flt->orig_dst.b, alen))
+		return false;
+	if (flt->has_reply_src &&
+	    memcmp(f->reply.src.b, flt->reply_src.b, alen))
+		return false;
+	if (flt->zone && f->zone != flt->zone)
+		return false;
+	return true;
+}
+
+/* What of @flt one request for @family asks of the kernel. */
+struct kfilter {
+	uint32_t orig_flags, reply_flags;
+	bool status;
+	bool zone;		/* dump only: 6.8+, older kernels ignore it */
+};
+
+static void kfilter_plan(const struct ct_handle *h, const struct ct_filter *flt,
+			 uint8_t family, struct kfilter *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (flt->status_mask && !h->status_rejected)
+		k->status = true;
+	if (flt->zone && !h->zone_rejected)
+		k->zone = true;
+	if (family == AF_UNSPEC || h->tuple_rejected)
+		return;
+	if (flt->l4proto) {
+		k->orig_flags |= CTF_PROTO_NUM;
+		if (flt->has_orig_dport &&
+		    (flt->l4proto == IPPROTO_TCP || flt->l4proto == IPPROTO_UDP))
+			k->orig_flags |= CTF_PROTO_DPORT;
+	}
+	if (family != AF_INET)
+		return;		/* IPv6 address filters are inverted */
+	if (flt->has_orig_dst)
+		k->orig_flags |= CTF_IP_DST;
+	if (flt->has_reply_src && h->caps.filter_reply)
+		k->reply_flags |= CTF_IP_SRC;
+}
+
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t family,
+		      uint32_t flags, const struct tuple *t)
+{
+	struct nlattr *nest, *sub;
+	bool v4 = family == AF_INET;
+	size_t alen = addr_len(family);
+
+	nest = mnl_attr_nest_start(nlh, type);
+	if (flags & (CTF_IP_SRC | CTF_IP_DST)) {
+		sub = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		if (flags & CTF_IP_SRC)
+			mnl_attr_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC,
+				     alen, t->src.b);
+		if (flags & CTF_IP_DST)
+			mnl_attr_put(nlh, v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST,
+				     alen, t->dst.b);
+		mnl_attr_nest_end(nlh, sub);
+	}
+	if (flags & CTF_PROTO_NUM) {
+		sub = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->l4proto);
+		if (flags & CTF_PROTO_SPORT)
+			mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, t->sport);
+		if (flags & CTF_PROTO_DPORT)
+			mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
+		mnl_attr_nest_end(nlh, sub);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags,
+				   uint8_t family, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+/* The filter attributes shared by dump and flush. */
+static void put_filter(struct nlmsghdr *nlh, const struct ct_filter *flt,
+		       uint8_t family, const struct kfilter *k)
+{
+	if (k->orig_flags || k->reply_flags) {
+		struct tuple o = { 0 }, r = { 0 };
+		struct nlattr *nest;
+
+		o.l4proto = flt->l4proto;
+		o.dport = flt->orig_dport;
+		o.dst = flt->orig_dst;
+		r.src = flt->reply_src;
+		nest = mnl_attr_nest_start(nlh, CTA_FILTER);
+		if (k->orig_flags)
+			mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS,
+					 k->orig_flags);
+		if (k->reply_flags)
+			mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS,
+					 k->reply_flags);
+		mnl_attr_nest_end(nlh, nest);
+		if (k->orig_flags)
+			put_tuple(nlh, CTA_TUPLE_ORIG, family, k->orig_flags,
+				  &o);
+		if (k->reply_flags)
+			put_tuple(nlh, CTA_TUPLE_REPLY, family, k->reply_flags,
+				  &r);
+	}
+	if (k->status) {
+		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(flt->status));
+		mnl_attr_put_u32(nlh, CTA_STATUS_MASK, htonl(flt->status_mask));
+	}
+}
+
+/* True if the kernel returned @f although the part of the filter it was
+ * sent should have dropped it: the kernel ignored that part. */
+static void note_ignored(struct ct_handle *h, const struct ct_filter *flt,
+			 const struct kfilter *k, const struct flow *f)
+{
+	if (k->orig_flags & CTF_PROTO_NUM && f->orig.l4proto != flt->l4proto)
+		h->caps.filter_tuple = false;
+	if (k->status &&
+	    (f->status & flt->status_mask) != flt->status)
+		h->caps.filter_status = false;
+}
+
+/* ---- dump ------------------------------------------------------------- */
+
+struct dump_ctx {
+	const struct ct_filter *flt;
+	const struct kfilter *k;
+	ct_flow_cb cb;
+	void *data;
+	int cb_err;
+	bool intr;
+};
+
+/* Process one datagram.  1: more to come, 0: done, <0: error. */
+static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
+			 size_t len, struct dump_ctx *c)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int rem = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		struct flow f;
+
+		if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != h->portid)
+			continue;	/* stale: not our request */
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			c->intr = true;
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 0;
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+				return -EBADMSG;
+			return e->error ? e->error : 0;
+		}
+		if (c->cb_err || c->intr)
+			continue;
+		if (ct_parse_msg(nlh, &f))
+			continue;	/* a kind we do not model */
+		note_ignored(h, c->flt, c->k, &f);
+		if (!ct_filter_match(c->flt, &f))
+			continue;
+		c->cb_err = c->cb(&f, c->data);
+	}
+	return 1;
+}
+
+static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
+		       uint8_t family, const struct kfilter *k, ct_flow_cb cb,
+		       void *data)
+{
+	char req[MSG_MAX];
+	struct nlmsghdr *nlh;
+	struct dump_ctx c = { .flt = flt, .k = k, .cb = cb, .data = data };
+	uint32_t seq = ++h->seq;
+	int ret;
+
+	nlh = put_header(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family, seq);
+	put_filter(nlh, flt, family, k);
+	if (k->zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(flt->zone));
+
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ssize_t n = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+
+		if (n < 0) {
+			ret = -errno;
+			if (ret == -EINTR)
+				continue;
+			break;
+		}
+		ret = dump_datagram(h, seq, h->buf, n, &c);
+		if (c.cb_err && ret > 0) {
+			/* stop early; drop what the kernel still holds */
+			int err = sock_reset(h);
+
+			return err ? err : c.cb_err;
+		}
+	} while (ret > 0);
+
+	if (ret < 0) {
+		if (ret == -ENOBUFS)
+			sock_reset(h);
+		return ret;
+	}
+	if (c.cb_err)
+		return c.cb_err;
+	return c.intr ? -EAGAIN : 0;
+}
+
+static bool rejected(int err)
+{
+	return err == -EOPNOTSUPP || err == -EINVAL;
+}
+
+/* A kernel refuses the whole request when it dislikes one part (a flag it
+ * does not know, a zero status mask on 5.15+ ...): fall back step by step.
+ * Errors come before the first entry, so no flow is reported twice. */
+static int dump_one(struct ct_handle *h, const struct ct_filter *flt,
+		    uint8_t family, ct_flow_cb cb, void *data)
+{
+	struct kfilter k;
+	int err;
+
+	for (;;) {
+		kfilter_plan(h, flt, family, &k);
+		err = dump_family(h, flt, family, &k, cb, data);
+		if (!rejected(err))
+			return err;
+		if (k.orig_flags || k.reply_flags) {
+			h->tuple_rejected = true;
+			h->caps.filter_tuple = false;
+		} else if (k.status) {
+			h->status_rejected = true;
+			h->caps.filter_status = false;
+		} else if (k.zone) {
+			h->zone_rejected = true;
+		} else {
+			return err;
+		}
+	}
+}
+
+static bool filter_has_tuple(const struct ct_filter *flt)
+{
+	return flt->l4proto || flt->has_orig_dport || flt->has_orig_dst ||
+	       flt->has_reply_src;
+}
+
+int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
+	    void *data)
+{
+	static const struct ct_filter any;
+	int err;
+
+	if (h->events)
+		return -EINVAL;
+	if (!flt)
+		flt = &any;
+	if (flt->family != AF_UNSPEC && flt->family != AF_INET &&
+	    flt->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	/* An address without a family is ambiguous. */
+	if (!flt->family && (flt->has_orig_dst || flt->has_reply_src))
+		return -EINVAL;
+	if (flt->status & ~flt->status_mask)
+		return -EINVAL;
+
+	if (flt->family || !filter_has_tuple(flt) || h->tuple_rejected)
+		return dump_one(h, flt, flt->family, cb, data);
+	/* The tuple filter needs a family: one walk per family. */
+	err = dump_one(h, flt, AF_INET, cb, data);
+	if (!err)
+		err = dump_one(h, flt, AF_INET6, cb, data);
+	return err;
+}
+
+/* ---- delete ----------------------------------------------------------- */
+
+static void put_full_tuple(struct nlmsghdr *nlh, uint16_t type,
+			   const struct tuple *t)
+{
+	bool v4 = t->family == AF_INET;
+	size_t alen = addr_len(t->family);
+	struct nlattr *nest, *sub;
+
+	nest = mnl_attr_nest_start(nlh, type);
+	sub = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, alen, t->src.b);
+	mnl_attr_put(nlh, v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST, alen, t->dst.b);
+	mnl_attr_nest_end(nlh, sub);
+
+	sub = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->l4proto);
+	if (t->l4proto == IPPROTO_ICMP || t->l4proto == IPPROTO_ICMPV6) {
+		bool i4 = t->l4proto == IPPROTO_ICMP;
+		const uint8_t *tc = (const uint8_t *)&t->dport;
+
+		mnl_attr_put_u16(nlh, i4 ? CTA_PROTO_ICMP_ID :
+				 CTA_PROTO_ICMPV6_ID, t->sport);
+		mnl_attr_put_u8(nlh, i4 ? CTA_PROTO_ICMP_TYPE :
+				CTA_PROTO_ICMPV6_TYPE, tc[0]);
+		mnl_attr_put_u8(nlh, i4 ? CTA_PROTO_ICMP_CODE :
+				CTA_PROTO_ICMPV6_CODE, tc[1]);
+	} else if (proto_has_ports(t->l4proto)) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, t->sport);
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
+	}
+	mnl_attr_nest_end(nlh, sub);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+struct ack_state {
+	uint32_t first_seq;
+	size_t pending;		/* messages still owed an answer */
+	size_t failed;		/* error acks seen, ENOENT included */
+	size_t ok;		/* zero acks seen (NLM_F_ACK requests) */
+	int err;		/* first error other than ENOENT */
+};
+
+static void note_acks(struct ack_state *a, const char *buf, size_t len,
+		      size_t n)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int rem = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		const struct nlmsgerr *e;
+
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e) ||
+		    nlh->nlmsg_seq - a->first_seq >= n)
+			continue;
+		e = mnl_nlmsg_get_payload(nlh);
+		if (a->pending)
+			a->pending--;
+		if (!e->error) {
+			a->ok++;
+			continue;
+		}
+		a->failed++;
+		if (e->error != -ENOENT && !a->err)
+			a->err = e->error;
+	}
+}
+
+/* Wait for @a->pending answers (requests sent with NLM_F_ACK). */
+static int read_acks(struct ct_handle *h, struct ack_state *a, size_t n)
+{
+	while (a->pending) {
+		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		note_acks(a, h->buf, len, n);
+	}
+	return 0;
+}
+
+/* Collect the error acks of a batch sent without NLM_F_ACK.  The kernel
+ * handles the whole datagram inside sendto (netlink_unicast_kernel ->
+ * nfnetlink_rcv), so every ack is queued by now: read until empty. */
+static int read_error_acks(struct ct_handle *h, struct ack_state *a, size_t n)
+{
+	for (;;) {
+		ssize_t len = recv(mnl_socket_get_fd(h->nl), h->buf,
+				   RCV_BUF_SIZE, MSG_DONTWAIT);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;	/* ENOBUFS: acks lost */
+		}
+		note_acks(a, h->buf, len, n);
+	}
+}
+
+static size_t put_delete(char *buf, const struct flow *f, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	/* no NLM_F_ACK: success is silence, half the cost per delete */
+	nlh = put_header(buf, IPCTNL_MSG_CT_DELETE, 0, f->orig.family, seq);
+	put_full_tuple(nlh, CTA_TUPLE_ORIG, &f->orig);
+	/* the kernel compares CTA_ID: an entry re-created since survives */
+	mnl_attr_put_u32(nlh, CTA_ID, htonl(f->id));
+	if (f->zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(f->zone));
+	return nlh->nlmsg_len;
+}
+
+int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
+	      size_t *deleted)
+{
+	char *batch;
+	size_t i = 0, total = 0;
+	int err = 0, first = 0;
+
+	if (deleted)
+		*deleted = 0;
+	if (h->events)
+		return -EINVAL;
+	batch = malloc(SND_BATCH_SIZE);
+	if (!batch)
+		return -ENOMEM;
+
+	while (i < n && !err) {
+		struct ack_state a = { .first_seq = h->seq + 1 };
+		size_t off = 0, count = 0;
+
+		while (i < n && off + MSG_MAX <= SND_BATCH_SIZE &&
+		       count < h->del_batch) {
+			const struct flow *f = &flows[i++];
+
+			if (f->orig.family != AF_INET &&
+			    f->orig.family != AF_INET6)
+				continue;
+			off += put_delete(batch + off, f, ++h->seq);
+			count++;
+		}
+		if (!count)
+			break;
+		if (mnl_socket_sendto(h->nl, batch, off) < 0) {
+			err = -errno;
+			break;
+		}
+		err = read_error_acks(h, &a, count);
+		if (err)
+			break;	/* count unknown for this batch */
+		total += count - a.failed;
+		if (a.err && !first)
+			first = a.err;
+	}
+	free(batch);
+	if (err == -ENOBUFS)
+		sock_reset(h);
+	if (deleted)
+		*deleted = total;
+	return first ? first : err;
+}
+
+/* ---- filtered flush --------------------------------------------------- */
+
+/* Send one request and wait for its ack. */
+static int request_ack(struct ct_handle *h, struct nlmsghdr *nlh)
+{
+	struct ack_state a = { .first_seq = nlh->nlmsg_seq, .pending = 1 };
+	int err;
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	err = read_acks(h, &a, 1);
+	if (err)
+		return err;
+	return a.ok ? 0 : (a.err ? a.err : -ENOENT);
+}
+
+static int flush_family(struct ct_handle *h, const struct ct_filter *flt,
+			uint8_t family)
+{
+	char req[MSG_MAX];
+	struct nlmsghdr *nlh;
+	struct kfilter k;
+
+	kfilter_plan(h, flt, family, &k);
+	nlh = put_header(req, IPCTNL_MSG_CT_DELETE, 0, family, ++h->seq);
+	put_filter(nlh, flt, family, &k);
+	return request_ack(h, nlh);
+}
+
+/* A UDP entry 192.0.2.1:@sport -> 192.0.2.2:@dport, replied from
+ * @reply_src (host order); each probe entry gets its own source port so
+ * that both of its tuples are unique. */
+static int create_probe_entry(struct ct_handle *h, uint16_t sport,
+			      uint16_t dport, uint32_t reply_src,
+			      uint32_t status)
+{
+	char req[MSG_MAX];
+	struct nlmsghdr *nlh;
+	struct tuple o = { .family = AF_INET, .l4proto = IPPROTO_UDP };
+	struct tuple r = o;
+
+	o.src.ip = htonl(0xc0000201);
+	o.dst.ip = htonl(0xc0000202);
+	o.sport = htons(sport);
+	o.dport = htons(dport);
+	r.src.ip = htonl(reply_src);
+	r.dst.ip = o.src.ip;
+	r.sport = o.dport;
+	r.dport = o.sport;
+
+	nlh = put_header(req, IPCTNL_MSG_CT_NEW, NLM_F_CREATE | NLM_F_EXCL,
+			 AF_INET, ++h->seq);
+	put_full_tuple(nlh, CTA_TUPLE_ORIG, &o);
+	put_full_tuple(nlh, CTA_TUPLE_REPLY, &r);
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(300));
+	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(status));
+	return request_ack(h, nlh);
+}
+
+static int probe_collect(const struct flow *f, void *data)
+{
+	uint32_t *seen = data;
+	unsigned int sp = ntohs(f->orig.sport);
+
+	if (sp >= 40001 && sp <= 40004)
+		*seen |= 1u << (sp - 40001);
+	return 0;
+}
+
+/* In a fresh network namespace: four entries, a flush whose filter matches
+ * exactly the first, and a dump to see that exactly the other three
+ * survived.  Exit status 0 means the kernel applies every part we send.
+ * The status bit is ASSURED because CTA_STATUS cannot set the NAT bits
+ * (IPS_UNCHANGEABLE_MASK); the kernel's status match is the same for any
+ * bit. */
+static int probe_child(void)
+{
+	struct ct_filter flt = {
+		.family = AF_INET, .l4proto = IPPROTO_UDP,
+		.status = IPS_ASSURED, .status_mask = IPS_ASSURED,
+		.has_orig_dport = true, .orig_dport = htons(53),
+		.has_reply_src = true,
+	};
+	const uint32_t st = IPS_CONFIRMED | IPS_SEEN_REPLY;
+	struct ct_handle *h;
+	uint32_t seen = 0;
+
+	flt.reply_src.ip = htonl(0xc0000203);
+	if (unshare(CLONE_NEWNET) || ct_open(&h))
+		return 2;
+	if (create_probe_entry(h, 40001, 53, 0xc0000203, st | IPS_ASSURED) ||
+	    create_probe_entry(h, 40002, 53, 0xc0000204, st | IPS_ASSURED) ||
+	    create_probe_entry(h, 40003, 53, 0xc0000203, st) ||
+	    create_probe_entry(h, 40004, 54, 0xc0000203, st | IPS_ASSURED))
+		return 3;
+	if (ct_dump(h, NULL, probe_collect, &seen) || seen != 0xf)
+		return 4;
+	seen = 0;
+	if (flush_family(h, &flt, AF_INET))
+		return 5;
+	if (ct_dump(h, NULL, probe_collect, &seen))
+		return 6;
+	ct_close(h);
+	return seen == 0xe ? 0 : 7;
+}
+
+static bool flush_supported(struct ct_handle *h)
+{
+	pid_t pid;
+	int status;
+
+	if (h->flush_probed)
+		return h->caps.flush_filtered;
+	h->flush_probed = true;
+	if (!kernel_at_least(h, 6, 12) || h->tuple_rejected ||
+	    h->status_rejected || !h->caps.filter_reply)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(probe_child());
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	h->caps.flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
+	return h->caps.flush_filtered;
+}
+
+int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt)
+{
+	struct kfilter k;
+	int err = 0;
+
+	if (h->events)
+		return -EINVAL;
+	/* Never a plain flush: something narrower than "all" is required. */
+	if (!filter_has_tuple(flt) && !flt->status_mask)
+		return -EINVAL;
+	if (!flt->family && (flt->has_orig_dst || flt->has_reply_src))
+		return -EINVAL;
+	if (flt->status & ~flt->status_mask)
+		return -EINVAL;
+	if (flt->zone ||
+	    (flt->family == AF_INET6 &&
+	     (flt->has_orig_dst || flt->has_reply_src)) ||
+	    (flt->has_orig_dport && flt->l4proto != IPPROTO_TCP &&
+	     flt->l4proto != IPPROTO_UDP))
+		return -EOPNOTSUPP;
+	if (!flush_supported(h))
+		return -EOPNOTSUPP;
+
+	/* Every part must reach the kernel, or it would delete too much. */
+	kfilter_plan(h, flt, flt->family ? flt->family : AF_INET, &k);
+	if ((flt->has_orig_dst && !(k.orig_flags & CTF_IP_DST)) ||
+	    (flt->has_reply_src && !(k.reply_flags & CTF_IP_SRC)) ||
+	    (flt->status_mask && !k.status))
+		return -EOPNOTSUPP;
+
+	if (flt->family)
+		return flush_family(h, flt, flt->family);
+	err = flush_family(h, flt, AF_INET);
+	if (!err)
+		err = flush_family(h, flt, AF_INET6);
+	return err;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+int ct_events_open(struct ct_handle **hp, unsigned int groups)
+{
+	struct ct_handle *h;
+	int err, fl;
+
+	if (!groups || (groups & ~(CT_EV_NEW | CT_EV_UPDATE | CT_EV_DESTROY)))
+		return -EINVAL;
+	/* legacy bind mask: bit n-1 for group n, as the CT_EV_* bits are */
+	err = handle_new(&h, groups);
+	if (err)
+		return err;
+	h->events = true;
+	fl = fcntl(mnl_socket_get_fd(h->nl), F_GETFL);
+	if (fl < 0 || fcntl(mnl_socket_get_fd(h->nl), F_SETFL,
+			    fl | O_NONBLOCK) < 0) {
+		err = -errno;
+		ct_close(h);
+		return err;
+	}
+	*hp = h;
+	return 0;
+}
+
+int ct_events_fd(const struct ct_handle *h)
+{
+	return mnl_socket_get_fd(h->nl);
+}
+
+static unsigned int event_type(const struct nlmsghdr *nlh)
+{
+	switch (nlh->nlmsg_type & 0xff) {
+	case IPCTNL_MSG_CT_DELETE:
+		return CT_EV_DESTROY;
+	case IPCTNL_MSG_CT_NEW:
+		return (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) ?
+		       CT_EV_NEW : CT_EV_UPDATE;
+	}
+	return 0;
+}
+
+int ct_events_read(struct ct_handle *h, ct_event_cb cb, void *data)
+{
+	int count = 0;
+
+	if (!h->events)
+		return -EINVAL;
+	for (;;) {
+		ssize_t len = recv(mnl_socket_get_fd(h->nl), h->buf,
+				   RCV_BUF_SIZE, 0);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)h->buf;
+		int rem;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return count;
+			return -errno;
+		}
+		rem = (int)len;
+		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+			unsigned int ev = event_type(nlh);
+			struct flow f;
+			int err;
+
+			if (!ev || (nlh->nlmsg_type >> 8) !=
+				   NFNL_SUBSYS_CTNETLINK ||
+			    ct_parse_msg(nlh, &f))
+				continue;
+			err = cb(ev, &f, data);
+			if (err < 0)
+				return err;
+			count++;
+		}
+	}
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * route.c - fill a struct netenv from rtnetlink: links, addresses, and the
+ * main and local routing tables of the current network namespace.
+ *
+ * netenv_add_msg() is the pure part (one RTM_NEWLINK/NEWADDR/NEWROUTE
+ * message into the snapshot), so the fuzzer and unit tests can feed it
+ * hand-made messages without a socket.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include "netenv.h"
+
+/* Also used by the fuzzer; ask for it in netenv.h if you need it. */
+int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
+
+#define RECV_BUF	(64 * 1024)
+
+/* Grow an array about to hold element @n: the capacity is not kept in
+ * struct netenv, so reallocate at 0 and at every power of two from 16. */
+static int grow(void **arr, unsigned int n, size_t size)
+{
+	unsigned int cap;
+	void *p;
+
+	if (n && (n < 16 || (n & (n - 1))))
+		return 0;
+	cap = n ? n * 2 : 16;
+	p = realloc(*arr, (size_t)cap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+/* Attributes of one message into tb[0..max]; any attribute that does not
+ * fit makes the message malformed. */
+static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
+		       const struct nlattr **tb, unsigned int max)
+{
+	const char *p;
+	size_t len;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+		return -EBADMSG;
+	p = (const char *)mnl_nlmsg_get_payload(nlh) + MNL_ALIGN(hdrlen);
+	len = nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(hdrlen);
+	while (len >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t alen = a->nla_len, step;
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (alen < sizeof(struct nlattr) || alen > len)
+			return -EBADMSG;
+		if (type <= max)
+			tb[type] = a;
+		step = MNL_ALIGN(alen);
+		if (step > len)
+			step = len;
+		p += step;
+		len -= step;
+	}
+	return len ? -EBADMSG : 0;
+}
+
+static int get_addr(const struct nlattr *a, uint8_t family, union addr *out)
+{
+	size_t alen = addr_len(family);
+
+	if (mnl_attr_get_payload_len(a) != alen)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->b, mnl_attr_get_payload(a), alen);
+	return 0;
+}
+
+static int get_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (mnl_attr_get_payload_len(a) != sizeof(uint32_t))
+		return -EBADMSG;
+	*v = mnl_attr_get_u32(a);
+	return 0;
+}
+
+static int add_link(struct netenv *env, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct ne_link *l;
+	size_t n;
+	int err;
+
+	err = parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	if (err)
+		return err;
+	if (!tb[IFLA_IFNAME] || ifi->ifi_index <= 0)
+		return -EBADMSG;
+	n = mnl_attr_get_payload_len(tb[IFLA_IFNAME]);
+	if (grow((void **)&env->links, env->nlinks, sizeof(*l)))
+		return -ENOMEM;
+	l = &env->links[env->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->index = ifi->ifi_index;
+	if (n >= sizeof(l->name))
+		n = sizeof(l->name) - 1;
+	/* the kernel NUL-terminates; do not rely on it */
+	memcpy(l->name, mnl_attr_get_payload(tb[IFLA_IFNAME]), n);
+	l->name[strnlen(l->name, n)] = '\0';
+	env->nlinks++;
+	return 0;
+}
+
+static int add_addr(struct netenv *env, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct ne_addr *e;
+	int err;
+
+	err = parse_attrs(nlh, sizeof(*ifa), tb, IFA_MAX);
+	if (err)
+		return err;
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return 0;
+	/* IFA_LOCAL is the own address; IFA_ADDRESS is the peer on
+	 * point-to-point links (and the same as IFA_LOCAL elsewhere). */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a)
+		return -EBADMSG;
+	if (ifa->ifa_prefixlen > addr_len(ifa->ifa_family) * 8)
+		return -EBADMSG;
+	if (grow((void **)&env->addrs, env->naddrs, sizeof(*e)))
+		return -ENOMEM;
+	e = &env->addrs[env->naddrs];
+	memset(e, 0, sizeof(*e));
+	e->family = ifa->ifa_family;
+	e->prefixlen = ifa->ifa_prefixlen;
+	e->ifindex = ifa->ifa_index;
+	err = get_addr(a, e->family, &e->addr);
+	if (err)
+		return err;
+	env->naddrs++;
+	return 0;
+}
+
+/* First nexthop of RTA_MULTIPATH: its oif, and its gateway if any. */
+static int first_nexthop(const struct nlattr *mp, struct ne_route *r)
+{
+	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
+	size_t len = mnl_attr_get_payload_len(mp);
+	const char *p;
+	size_t alen;
+
+	if (len < sizeof(*nh))
+		return len ? -EBADMSG : 0;
+	if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > len)
+		return -EBADMSG;
+	r->oif = nh->rtnh_ifindex;
+	p = (const char *)nh + RTNH_ALIGN(sizeof(*nh));
+	alen = nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
+	       nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0;
+	while (alen >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t step;
+
+		if (a->nla_len < sizeof(*a) || a->nla_len > alen)
+			return -EBADMSG;
+		if (mnl_attr_get_type(a) == RTA_GATEWAY &&
+		    get_addr(a, r->family, &r->gw))
+			return -EBADMSG;
+		step = MNL_ALIGN(a->nla_len);
+		if (step > alen)
+			step = alen;
+		p += step;
+		alen -= step;
+	}
+	return 0;
+}
+
+static int add_route(struct netenv *env, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct ne_route r = { 0 };
+	uint32_t table;
+	int err;
+
+	err = parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
+	if (err)
+		return err;
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return 0;
+	if (rtm->rtm_flags & RTM_F_CLONED)
+		return 0;	/* route cache / exceptions */
+	table = rtm->rtm_table;
+	if (tb[RTA_TABLE] && get_u32(tb[RTA_TABLE], &table))
+		return -EBADMSG;
+	if (table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL)
+		return 0;
+	if (rtm->rtm_dst_len > addr_len(rtm->rtm_family) * 8)
+		return -EBADMSG;
+
+	r.family = rtm->rtm_family;
+	r.dst_len = rtm->rtm_dst_len;
+	r.type = rtm->rtm_type;
+	r.table = table;
+	if ((tb[RTA_DST] && get_addr(tb[RTA_DST], r.family, &r.dst)) ||
+	    (tb[RTA_GATEWAY] && get_addr(tb[RTA_GATEWAY], r.family, &r.gw)) ||
+	    (tb[RTA_PREFSRC] &&
+	     get_addr(tb[RTA_PREFSRC], r.family, &r.prefsrc)) ||
+	    (tb[RTA_OIF] && get_u32(tb[RTA_OIF], &r.oif)) ||
+	    (tb[RTA_PRIORITY] && get_u32(tb[RTA_PRIORITY], &r.priority)))
+		return -EBADMSG;
+	if (tb[RTA_MULTIPATH] && !tb[RTA_OIF]) {
+		err = first_nexthop(tb[RTA_MULTIPATH], &r);
+		if (err)
+			return err;
+	}
+	if (grow((void **)&env->routes, env->nroutes, sizeof(r)))
+		return -ENOMEM;
+	env->routes[env->nroutes++] = r;
+	return 0;
+}
+
+int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return -EBADMSG;
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifinfomsg)))
+			return -EBADMSG;
+		return add_link(env, nlh);
+	case RTM_NEWADDR:
+		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
+			return -EBADMSG;
+		return add_addr(env, nlh);
+	case RTM_NEWROUTE:
+		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct rtmsg)))
+			return -EBADMSG;
+		return add_route(env, nlh);
+	}
+	return 0;	/* not ours */
+}
+
+static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
+		size_t hdrlen, uint32_t seq, struct netenv *env)
+{
+	unsigned int portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh;
+	void *hdr;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	hdr = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	((unsigned char *)hdr)[0] = AF_UNSPEC;	/* family: first byte */
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int rem;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		rem = (int)n;
+		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				return -EAGAIN;
+			if (m->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e =
+					mnl_nlmsg_get_payload(m);
+
+				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+					return -EBADMSG;
+				return e->error;
+			}
+			ret = netenv_add_msg(env, m);
+			if (ret)
+				return ret;
+		}
+	}
+}
+
+int netenv_load(struct netenv *env)
+{
+	struct mnl_socket *nl;
+	char *buf;
+	uint32_t seq = (uint32_t)time(NULL);
+	int err, tries;
+
+	memset(env, 0, sizeof(*env));
+	buf = malloc(RECV_BUF);
+	if (!buf)
+		return -ENOMEM;
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl) {
+		free(buf);
+		return -errno;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* A change during a dump sets NLM_F_DUMP_INTR: start over. */
+	for (tries = 0; tries < 3; tries++) {
+		err = dump(nl, buf, RTM_GETLINK, sizeof(struct ifinfomsg),
+			   ++seq, env);
+		if (!err)
+			err = dump(nl, buf, RTM_GETADDR,
+				   sizeof(struct ifaddrmsg), ++seq, env);
+		if (!err)
+			err = dump(nl, buf, RTM_GETROUTE, sizeof(struct rtmsg),
+				   ++seq, env);
+		if (err != -EAGAIN)
+			break;
+		netenv_free(env);
+		/* the aborted dump may still be queued: new socket */
+		mnl_socket_close(nl);
+		nl = mnl_socket_open(NETLINK_ROUTE);
+		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			err = -errno;
+			break;
+		}
+	}
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	free(buf);
+	if (err)
+		netenv_free(env);
+	return err;
+}
+
+void netenv_free(struct netenv *env)
+{
+	free(env->links);
+	free(env->addrs);
+	free(env->routes);
+	memset(env, 0, sizeof(*env));
+}
