@@ -12,14 +12,21 @@
 
 /* Read the nat-relevant part of the ruleset (all tables: chains, rules,
  * sets and elements) in one consistent generation: re-read when the
- * generation moved meanwhile.  0 or -errno. */
+ * generation moved meanwhile.  0 or -errno; -EAGAIN when the ruleset kept
+ * moving through 10 reads.  Tables of families other than ip, ip6 and inet,
+ * and dormant tables, are left out.  @m is overwritten: pass it empty. */
 int nft_read(struct nm_model *m);
 
 /* Capture the raw netlink replies (for fixtures and fuzz seeds) and build
  * a model from such a capture without I/O. The capture format: a sequence
  * of netlink messages as the kernel sent them (tables, chains, sets,
  * elements, rules, each dump ending in NLMSG_DONE) preceded by the
- * NEWGEN message. */
+ * NEWGEN message.  There is one element dump per set of family ip, ip6 or
+ * inet, in the order of the set dump; nlmsg_seq and nlmsg_pid are zeroed so
+ * that captures of one ruleset compare equal.  nft_capture() gives a
+ * malloc()ed buffer.  nft_parse() takes any bytes at any alignment:
+ * -EINVAL for NULL arguments, -EBADMSG for anything that is not such a
+ * capture (a truncated one included), -ENOMEM; on error @m is left empty. */
 int nft_capture(void **buf, size_t *len);
 int nft_parse(const void *buf, size_t len, struct nm_model *m);
 
