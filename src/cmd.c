@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd.c - what the subcommands share: option parsing, turning a failed
+ * scan into one message that says what failed and what to do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "log.h"
+#include "scan.h"
+#include "report.h"
+
+static bool allowed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == '|') && (p[n] == '|' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int cmd_parse_opts(const char *cmd, int argc, char **argv,
+		   const char *list, struct opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "--", 2) || !allowed(list, a + 2)) {
+			err("%s: unknown option '%s' (options: --%s; see "
+			    "'ctsweep --help')", cmd, a, list);
+			return -EINVAL;
+		}
+		if (!strcmp(a, "--json"))
+			o->json = true;
+		else if (!strcmp(a, "--dry-run"))
+			o->dry_run = true;
+		else if (!strcmp(a, "--tcp"))
+			o->tcp = true;
+	}
+	return 0;
+}
+
+const char *cmd_hint(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return "run as root, or with CAP_NET_ADMIN";
+	case -EPROTONOSUPPORT:
+	case -ENOENT:
+		return "is nf_conntrack loaded (modprobe nf_conntrack)?";
+	case -EAGAIN:
+		return "the rules are being changed; try again";
+	case -EBADMSG:
+	case -EPROTO:
+		return "the kernel sent something ctsweep does not understand; "
+		       "please report it with 'nft --debug=netlink list ruleset'";
+	default:
+		return "nothing was deleted";
+	}
+}
+
+void cmd_report_error(const char *cmd, const char *what, int ret)
+{
+	err("%s: cannot read %s: %s; %s", cmd, what ? what : "the kernel state",
+	    strerror(-ret), cmd_hint(ret));
+}
+
+int cmd_scan(const char *cmd, struct scan *s, const struct opts *o)
+{
+	int ret;
+
+	s->tcp = o->tcp;
+	s->keep_all = o->verbose > 0;
+	ret = scan_init(s);
+	if (ret) {
+		cmd_report_error(cmd, "conntrack", ret);
+		return ret;
+	}
+	ret = scan_load(s);
+	if (!ret)
+		ret = scan_run(s);
+	if (ret)
+		cmd_report_error(cmd, s->failed, ret);
+	return ret;
+}
+
+void cmd_output(const struct scan *s, const struct opts *o, const char *cmd)
+{
+	struct report_opts ro = {
+		.command = cmd, .dry_run = o->dry_run, .verbose = o->verbose,
+	};
+
+	if (o->json) {
+		report_json(stdout, s, &ro);
+		return;
+	}
+	/* sweep lists flows only when asked: the counts are the news. */
+	if (strcmp(cmd, "sweep") || o->verbose || o->dry_run)
+		report_table(stdout, s, &ro);
+	report_summary(stdout, s, &ro);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * eval.h - run the nat chains of a model on a synthetic first packet.
+ *
+ * Internal to the judge.  The packet is built from a flow's original tuple;
+ * only what a first packet is known to carry is known (addresses, ports,
+ * protocol, version, the SYN bit of TCP).  Everything the evaluation reads
+ * that is not known stops it with EV_UNKNOWN and a short description.
+ *
+ * The kernel's order is followed: for a locally generated packet the nat
+ * chains at output then postrouting, else prerouting then input (when the
+ * destination after DNAT is local) or postrouting.  At each hook the nat
+ * base chains run in priority order until one sets up a binding.
+ *
+ * Nondeterministic expressions (numgen, hash, an IPv6 source address
+ * choice) are explored exhaustively: every possible value is tried and the
+ * NAT each path sets up becomes one candidate of the outcome.
+ */
+#ifndef CTSWEEP_EVAL_H
+#define CTSWEEP_EVAL_H
+
+#include "judge.h"
+
+enum ev_status {
+	EV_OK,
+	EV_UNKNOWN,	/* something not modelled: see ev_result.unknown */
+	EV_DROPPED,	/* every path drops the packet in a nat chain */
+};
+
+/* Limits of the exploration; beyond them the result is EV_UNKNOWN. */
+#define EV_MAX_RUNS	256	/* paths through numgen/hash choices */
+#define EV_MAX_CHOICES	8	/* choice points on one path */
+#define EV_MAX_MOD	256	/* values of one numgen/hash */
+#define EV_MAX_STEPS	65536	/* expressions evaluated on one path */
+
+struct ev_result {
+	int status;			/* enum ev_status */
+	char unknown[64];		/* EV_UNKNOWN: what, "meta mark" */
+	/*
+	 * What the rules do, per manip type.  ncand == 0: no path NATs.
+	 * When some paths NAT and others do not, the latter add a candidate
+	 * with neither NF_NAT_RANGE_MAP_IPS nor _PROTO_SPECIFIED: "unchanged".
+	 */
+	struct nat_outcome dnat, snat;
+	int dnat_chain, dnat_rule;	/* first rule that set up a DNAT, -1 */
+	int snat_chain, snat_rule;	/* same for SNAT */
+	int stop_chain, stop_rule;	/* EV_UNKNOWN/EV_DROPPED: where, -1 */
+	unsigned int runs;		/* paths explored */
+};
+
+/* Pure; @m, @env and @orig are only read. */
+void eval_first_packet(const struct nm_model *m, const struct netenv *env,
+		       const struct tuple *orig, struct ev_result *res);
+
+/* Does @proto carry 16-bit ports at offsets 0 and 2 (TCP, UDP, ...)? */
+int eval_has_ports(uint8_t proto);
+
+#endif

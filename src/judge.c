@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * judge.c - compare what the nat rules would do now with what a flow has.
+ *
+ * The evaluation (eval.c) gives, per manip type, the candidates the rules
+ * allow for the flow's first packet; the flow is consistent when its reply
+ * tuple fits one of them.  Only an exact evaluation can make a flow stale.
+ *
+ * Ports: a DNAT without a port keeps the port, so the flow's must match;
+ * SNAT (and masquerade) may remap the source port on a clash, so without
+ * a port in the rule only the address counts, and a flow counts as source
+ * NATed by its address alone.  Masquerade is compared exactly: the address
+ * the kernel's inet_select_addr() would pick on the output interface now
+ * (for IPv6 any address of the interface), else snat-changed.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include "eval.h"
+#include "judge.h"
+
+#define JK_ALL	(JK_SADDR | JK_DADDR | JK_SPORT | JK_DPORT | JK_IIF | JK_OIF)
+
+/* ---- judge_keys ---- */
+
+/* Which address of which layout bytes [off, off+len) of the network
+ * header touch. */
+static unsigned int nh_keys(uint8_t family, uint32_t off, uint32_t len)
+{
+	static const struct { uint8_t fam, lo, hi; unsigned int key; } f[] = {
+		{ AF_INET, 12, 16, JK_SADDR }, { AF_INET, 16, 20, JK_DADDR },
+		{ AF_INET6, 8, 24, JK_SADDR }, { AF_INET6, 24, 40, JK_DADDR },
+	};
+	unsigned int i, keys = 0;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (family != NFPROTO_INET && family != f[i].fam)
+			continue;
+		if (off < f[i].hi && off + len > f[i].lo)
+			keys |= f[i].key;
+	}
+	return keys;
+}
+
+/*
+ * Other bytes of the headers are either the same for every flow of a
+ * family and protocol (version, protocol, the SYN bit) or unknown to the
+ * evaluation, whatever their value: they add no key.  Callers key their
+ * cache on family and l4proto in any case.
+ */
+static unsigned int payload_keys(uint8_t family, const struct nm_expr *e)
+{
+	uint32_t off = e->payload.offset, len = e->len;
+	unsigned int keys = 0;
+
+	switch (e->payload.base) {
+	case NFT_PAYLOAD_NETWORK_HEADER:
+		return nh_keys(family, off, len);
+	case NFT_PAYLOAD_TRANSPORT_HEADER:
+		if (off < 2 && off + len > 0)
+			keys |= JK_SPORT;
+		if (off < 4 && off + len > 2)
+			keys |= JK_DPORT;
+		return keys;
+	}
+	return JK_ALL;
+}
+
+static unsigned int meta_keys(uint32_t key)
+{
+	switch (key) {
+	case NFT_META_L4PROTO:
+	case NFT_META_NFPROTO:
+	case NFT_META_PROTOCOL:
+		return 0;
+	case NFT_META_IIF:
+	case NFT_META_IIFNAME:
+		return JK_IIF | JK_SADDR;	/* iif comes from the source */
+	case NFT_META_OIF:
+	case NFT_META_OIFNAME:
+		return JK_OIF | JK_DADDR;
+	}
+	return JK_ALL;
+}
+
+static unsigned int fib_keys(const struct nm_expr *e)
+{
+	unsigned int keys = 0;
+
+	if (e->fib.result != NFT_FIB_RESULT_ADDRTYPE)
+		return JK_ALL;
+	if (e->fib.flags & NFTA_FIB_F_SADDR)
+		keys |= JK_SADDR;
+	if (e->fib.flags & NFTA_FIB_F_DADDR)
+		keys |= JK_DADDR;
+	if (e->fib.flags & NFTA_FIB_F_IIF)
+		keys |= JK_IIF | JK_SADDR;
+	if (e->fib.flags & ~(NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR |
+			     NFTA_FIB_F_IIF))
+		keys = JK_ALL;
+	return keys;
+}
+
+static unsigned int ct_keys(uint32_t key)
+{
+	switch (key) {
+	case NFT_CT_STATE:
+	case NFT_CT_DIRECTION:
+	case NFT_CT_L3PROTOCOL:
+	case NFT_CT_PROTOCOL:
+		return 0;
+	case NFT_CT_SRC:
+	case NFT_CT_SRC_IP:
+	case NFT_CT_SRC_IP6:
+		return JK_SADDR;
+	case NFT_CT_DST:
+	case NFT_CT_DST_IP:
+	case NFT_CT_DST_IP6:
+		return JK_DADDR;
+	case NFT_CT_PROTO_SRC:
+		return JK_SPORT;
+	case NFT_CT_PROTO_DST:
+		return JK_DPORT;
+	}
+	return JK_ALL;
+}
+
+static unsigned int natspec_keys(uint8_t type, uint32_t flags)
+{
+	unsigned int keys = 0;
+
+	if (type == NM_NAT_REDIR)
+		keys |= JK_IIF | JK_SADDR;
+	if (type == NM_NAT_MASQ)
+		keys |= JK_OIF | JK_DADDR;
+	if (flags & NF_NAT_RANGE_NETMAP)
+		keys |= type == NFT_NAT_SNAT ? JK_SADDR : JK_DADDR;
+	return keys;
+}
+
+static int any_byte(const union addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(a->b); i++)
+		if (a->b[i])
+			return 1;
+	return 0;
+}
+
+static unsigned int iphdr_keys(const struct nm_iphdr *ip)
+{
+	unsigned int keys = 0;
+
+	if (any_byte(&ip->smsk) || (ip->invflags & IPT_INV_SRCIP))
+		keys |= JK_SADDR;
+	if (any_byte(&ip->dmsk) || (ip->invflags & IPT_INV_DSTIP))
+		keys |= JK_DADDR;
+	if (ip->iniface_len)
+		keys |= JK_IIF | JK_SADDR;
+	if (ip->outiface_len)
+		keys |= JK_OIF | JK_DADDR;
+	return keys;
+}
+
+static unsigned int addrtype_keys(const struct nm_xt_addrtype *at)
+{
+	unsigned int keys = 0;
+
+	if (at->src_type)
+		keys |= JK_SADDR;
+	if (at->dst_type)
+		keys |= JK_DADDR;
+	if (at->limit_iface_in)
+		keys |= JK_IIF | JK_SADDR;
+	if (at->limit_iface_out)
+		keys |= JK_OIF | JK_DADDR;
+	return keys;
+}
+
+static unsigned int expr_keys(uint8_t family, const struct nm_expr *e)
+{
+	switch (e->op) {
+	case NM_OP_NOP:
+	case NM_OP_CMP:
+	case NM_OP_BITWISE:
+	case NM_OP_RANGE:
+	case NM_OP_LOOKUP:
+	case NM_OP_IMMEDIATE:
+	case NM_OP_NUMGEN:
+	case NM_OP_HASH:
+	case NM_OP_XT_CTSTATE:
+		return 0;
+	case NM_OP_PAYLOAD:
+		return payload_keys(family, e);
+	case NM_OP_META:
+		return meta_keys(e->meta.key);
+	case NM_OP_FIB:
+		return fib_keys(e);
+	case NM_OP_CT:
+		return ct_keys(e->ct.key);
+	case NM_OP_NAT:
+		return natspec_keys(e->nat.type, e->nat.flags);
+	case NM_OP_REDIR:
+		return natspec_keys(NM_NAT_REDIR, 0);
+	case NM_OP_MASQ:
+		return natspec_keys(NM_NAT_MASQ, 0);
+	case NM_OP_NATSPEC:
+		return natspec_keys(e->natspec.type, e->natspec.flags);
+	case NM_OP_IPHDR:
+		return iphdr_keys(&e->iphdr);
+	case NM_OP_XT_PORTS:
+		return JK_SPORT | JK_DPORT;
+	case NM_OP_XT_ADDRTYPE:
+		return addrtype_keys(&e->addrtype);
+	}
+	return JK_ALL;
+}
+
+/* Mark chain @c reachable and queue it. */
+static void reach(const struct nm_model *m, int c, unsigned char *seen,
+		  int *queue, unsigned int *nq)
+{
+	if (c < 0 || (unsigned int)c >= m->nchains || seen[c])
+		return;
+	seen[c] = 1;
+	queue[(*nq)++] = c;
+}
+
+static void reach_set(const struct nm_model *m, int set, unsigned char *seen,
+		      int *queue, unsigned int *nq)
+{
+	unsigned int i;
+
+	if (set < 0 || (unsigned int)set >= m->nsets)
+		return;
+	for (i = 0; i < m->sets[set].nelems; i++)
+		reach(m, m->sets[set].elems[i].chain, seen, queue, nq);
+}
+
+static unsigned int chain_keys(const struct nm_model *m, int ci,
+			       unsigned char *seen, int *queue,
+			       unsigned int *nq)
+{
+	const struct nm_chain *c = &m->chains[ci];
+	unsigned int i, k, keys = 0;
+
+	for (i = 0; i < c->nrules; i++) {
+		for (k = 0; k < c->rules[i].nexprs; k++) {
+			const struct nm_expr *e = &c->rules[i].exprs[k];
+
+			keys |= expr_keys(c->family, e);
+			if (e->op == NM_OP_IMMEDIATE &&
+			    e->dreg == NFT_REG_VERDICT)
+				reach(m, e->imm.chain, seen, queue, nq);
+			if (e->op == NM_OP_LOOKUP)
+				reach_set(m, e->lookup.set, seen, queue, nq);
+		}
+	}
+	return keys;
+}
+
+/*
+ * Whether the destination is a local address picks input or postrouting,
+ * so chains after routing make it a key.  Whether the source is local
+ * picks output or prerouting; that is left to callers (see judge_keys()).
+ */
+static unsigned int path_keys(const struct nm_chain *c)
+{
+	if (!c->nat || c->hook < 0)
+		return 0;
+	if (c->hook == NF_INET_LOCAL_IN || c->hook == NF_INET_POST_ROUTING)
+		return JK_DADDR;
+	return 0;
+}
+
+/*
+ * The contract with callers that cache judge_eval() by these keys: the
+ * cache key always holds the family, the l4proto and whether orig.src is
+ * a local address (netenv_addr_type() == RTN_LOCAL), as scan.c does.
+ * Beyond that only the fields named here can change the evaluation.
+ */
+unsigned int judge_keys(const struct nm_model *m)
+{
+	unsigned char seen_buf[256], *seen = seen_buf;
+	int queue_buf[256], *queue = queue_buf;
+	unsigned int i, nq = 0, keys = 0;
+
+	if (m->nchains > 256)
+		return JK_ALL;	/* keeps this free of allocation */
+	memset(seen, 0, m->nchains);
+	for (i = 0; i < m->nchains; i++) {
+		keys |= path_keys(&m->chains[i]);
+		if (m->chains[i].nat && m->chains[i].hook >= 0)
+			reach(m, i, seen, queue, &nq);
+	}
+	for (i = 0; i < nq; i++)
+		keys |= chain_keys(m, queue[i], seen, queue, &nq);
+	return keys;
+}
+
+/* ---- evaluation ---- */
+
+void judge_eval(const struct nm_model *m, const struct netenv *env,
+		const struct tuple *orig, struct judgement *j)
+{
+	struct ev_result res;
+
+	memset(j, 0, sizeof(*j));
+	j->chain = j->rule = -1;
+	eval_first_packet(m, env, orig, &res);
+	if (res.status != EV_OK) {
+		j->verdict = JV_UNKNOWN;
+		j->reason = res.status == EV_DROPPED ? JR_DROPPED :
+			    JR_UNMODELLED;
+		memcpy(j->unknown, res.unknown, sizeof(j->unknown));
+		j->unknown[sizeof(j->unknown) - 1] = 0;
+		j->chain = res.stop_chain;
+		j->rule = res.stop_rule;
+		return;
+	}
+	j->verdict = JV_CONSISTENT;
+	j->dnat = res.dnat;
+	j->snat = res.snat;
+	if (res.dnat.ncand && res.dnat_chain >= 0) {
+		j->chain = res.dnat_chain;
+		j->rule = res.dnat_rule;
+	} else if (res.snat.ncand && res.snat_chain >= 0) {
+		j->chain = res.snat_chain;
+		j->rule = res.snat_rule;
+	}
+}
+
+/* ---- comparison ---- */
+
+static int addr_cmp(const union addr *a, const union addr *b, uint8_t family)
+{
+	return memcmp(a->b, b->b, addr_len(family));
+}
+
+static int port_in(uint16_t port, uint16_t lo, uint16_t hi)
+{
+	return ntohs(port) >= ntohs(lo) && ntohs(port) <= ntohs(hi);
+}
+
+/*
+ * Does the flow's translated address/port (@now) fit candidate @c, given
+ * the untranslated one (@was)?  Without a port in the candidate a DNAT
+ * keeps the port, while SNAT may remap it on a clash: ports of SNAT
+ * flows count only when the rule names them.
+ */
+static int cand_fits(const struct nm_natspec *c, uint8_t family, int ports,
+		     int snat, const union addr *now, uint16_t now_port,
+		     const union addr *was, uint16_t was_port)
+{
+	if (c->family && c->family != family)
+		return 0;
+	if (c->flags & NF_NAT_RANGE_MAP_IPS) {
+		if (addr_cmp(now, &c->addr_min, family) < 0 ||
+		    addr_cmp(now, &c->addr_max, family) > 0)
+			return 0;
+	} else if (addr_cmp(now, was, family)) {
+		return 0;
+	}
+	if (!ports)
+		return 1;
+	if (c->flags & NF_NAT_RANGE_PROTO_SPECIFIED)
+		return port_in(now_port, c->port_min, c->port_max);
+	return snat || now_port == was_port;
+}
+
+static int outcome_fits(const struct nat_outcome *o, uint8_t family,
+			int ports, int snat, const union addr *now,
+			uint16_t now_port, const union addr *was,
+			uint16_t was_port)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->ncand && i < JUDGE_MAX_CAND; i++)
+		if (cand_fits(&o->cand[i], family, ports, snat, now, now_port,
+			      was, was_port))
+			return 1;
+	return 0;
+}
+
+static enum jreason check_dnat(const struct flow *f,
+			       const struct nat_outcome *o)
+{
+	const struct tuple *or = &f->orig, *re = &f->reply;
+	int ports = eval_has_ports(or->l4proto);
+	int dnated = addr_cmp(&re->src, &or->dst, or->family) ||
+		     (ports && re->sport != or->dport);
+
+	if (!o->ncand)
+		return dnated ? JR_DNAT_REMOVED : JR_NONE;
+	if (outcome_fits(o, or->family, ports, 0, &re->src, re->sport,
+			 &or->dst, or->dport))
+		return JR_NONE;
+	return dnated ? JR_DNAT_CHANGED : JR_DNAT_ADDED;
+}
+
+static enum jreason check_snat(const struct flow *f,
+			       const struct nat_outcome *o)
+{
+	const struct tuple *or = &f->orig, *re = &f->reply;
+	int ports = eval_has_ports(or->l4proto);
+	int snated = addr_cmp(&re->dst, &or->src, or->family) != 0;
+
+	if (!o->ncand)
+		return snated ? JR_SNAT_REMOVED : JR_NONE;
+	if (outcome_fits(o, or->family, ports, 1, &re->dst, re->dport,
+			 &or->src, or->sport))
+		return JR_NONE;
+	return snated ? JR_SNAT_CHANGED : JR_SNAT_ADDED;
+}
+
+void judge_compare(const struct flow *f, struct judgement *j)
+{
+	enum jreason r;
+
+	if (j->verdict == JV_UNKNOWN)
+		return;
+	/* Helpers (ftp, sip, ...) NAT expected flows themselves. */
+	if (f->status & IPS_EXPECTED) {
+		j->verdict = JV_UNKNOWN;
+		j->reason = JR_UNMODELLED;
+		strcpy(j->unknown, "expected flow (conntrack helper)");
+		return;
+	}
+	r = check_dnat(f, &j->dnat);
+	if (r == JR_NONE)
+		r = check_snat(f, &j->snat);
+	j->verdict = r == JR_NONE ? JV_CONSISTENT : JV_STALE;
+	j->reason = r;
+	/* judge_eval() named the DNAT rule when there is one. */
+	if (r == JR_DNAT_REMOVED ||
+	    ((r == JR_SNAT_CHANGED || r == JR_SNAT_ADDED) && j->dnat.ncand) ||
+	    r == JR_SNAT_REMOVED)
+		j->chain = j->rule = -1;
+}
+
+void judge_flow(const struct nm_model *m, const struct netenv *env,
+		const struct flow *f, struct judgement *j)
+{
+	judge_eval(m, env, &f->orig, j);
+	judge_compare(f, j);
+}
+
+/* ---- strings ---- */
+
+static const char *const reason_str[JR__MAX] = {
+	[JR_NONE] = "",
+	[JR_DNAT_CHANGED] = "forward-changed",
+	[JR_DNAT_REMOVED] = "forward-removed",
+	[JR_DNAT_ADDED] = "forward-added",
+	[JR_SNAT_CHANGED] = "snat-changed",
+	[JR_SNAT_REMOVED] = "snat-removed",
+	[JR_SNAT_ADDED] = "snat-added",
+	[JR_UNMODELLED] = "unmodelled",
+	[JR_DROPPED] = "dropped",
+};
+
+static const char *const reason_text[JR__MAX] = {
+	[JR_NONE] = "",
+	[JR_DNAT_CHANGED] = "forward now points elsewhere",
+	[JR_DNAT_REMOVED] = "forward removed",
+	[JR_DNAT_ADDED] = "flow started before the forward existed",
+	[JR_SNAT_CHANGED] = "source NAT now picks another address or port",
+	[JR_SNAT_REMOVED] = "source NAT removed",
+	[JR_SNAT_ADDED] = "flow started before the source NAT existed",
+	[JR_UNMODELLED] = "the nat rules use something ctsweep cannot evaluate",
+	[JR_DROPPED] = "a nat chain would drop the first packet",
+};
+
+const char *judge_reason_str(enum jreason r)
+{
+	return (unsigned int)r < JR__MAX ? reason_str[r] : "?";
+}
+
+const char *judge_reason_text(enum jreason r)
+{
+	return (unsigned int)r < JR__MAX ? reason_text[r] : "?";
+}
+
+const char *judge_verdict_str(enum jverdict v)
+{
+	switch (v) {
+	case JV_CONSISTENT:
+		return "consistent";
+	case JV_STALE:
+		return "stale";
+	case JV_UNKNOWN:
+		return "unknown";
+	}
+	return "?";
+}

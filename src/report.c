@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * report.c - print scan results.
+ *
+ * Everything printed that came from outside (rule comments, interface and
+ * chain names) goes through an escaper: a crafted comment must not be able
+ * to forge lines or JSON fields in what an admin or a script reads.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include "report.h"
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
+
+void fmt_addr(char *buf, size_t len, uint8_t family, const union addr *a)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, buf, len))
+		snprintf(buf, len, "?");
+}
+
+void fmt_endpoint(char *buf, size_t len, uint8_t family, const union addr *a,
+		  uint16_t port)
+{
+	char ab[INET6_ADDRSTRLEN];
+
+	fmt_addr(ab, sizeof(ab), family, a);
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ab,
+		 ntohs(port));
+}
+
+void fmt_natspec(char *buf, size_t len, uint8_t family,
+		 const struct nm_natspec *n)
+{
+	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN], a[100], p[16] = "";
+	uint8_t fam = n->family ? n->family : family;
+	bool v6 = fam == AF_INET6;
+
+	if (n->flags & NF_NAT_RANGE_MAP_IPS) {
+		fmt_addr(lo, sizeof(lo), fam, &n->addr_min);
+		fmt_addr(hi, sizeof(hi), fam, &n->addr_max);
+		if (memcmp(&n->addr_min, &n->addr_max, 16))
+			snprintf(a, sizeof(a), v6 ? "[%s-%s]" : "%s-%s", lo, hi);
+		else
+			snprintf(a, sizeof(a), v6 ? "[%s]" : "%s", lo);
+	} else {
+		snprintf(a, sizeof(a), "%s", n->type == NM_NAT_MASQ ?
+			 "masquerade" : n->type == NM_NAT_REDIR ?
+			 "redirect" : "(same address)");
+	}
+	if (n->flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+		if (n->port_min == n->port_max)
+			snprintf(p, sizeof(p), ":%u", ntohs(n->port_min));
+		else
+			snprintf(p, sizeof(p), ":%u-%u", ntohs(n->port_min),
+				 ntohs(n->port_max));
+	}
+	snprintf(buf, len, "%s%s", a, p);
+}
+
+/* Printable ASCII only; anything else becomes '?'. */
+static void sanitize(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src && src[i] && i + 1 < len; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
+	      int rule)
+{
+	const struct nm_chain *c;
+	const struct nm_rule *r;
+	char t[64], n[64], cm[96] = "";
+	static const char *const fam[] = { [1] = "inet", [2] = "ip",
+					   [10] = "ip6" };
+
+	if (chain < 0 || (unsigned int)chain >= m->nchains) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	c = &m->chains[chain];
+	sanitize(t, sizeof(t), c->table);
+	sanitize(n, sizeof(n), c->name);
+	if (rule < 0 || (unsigned int)rule >= c->nrules) {
+		snprintf(buf, len, "%s%s chain %s policy",
+			 c->source == NM_SRC_LEGACY ? "legacy " : "", t, n);
+		return;
+	}
+	r = &c->rules[rule];
+	if (r->comment) {
+		char raw[72];
+
+		sanitize(raw, sizeof(raw), r->comment);
+		snprintf(cm, sizeof(cm), " comment \"%s\"", raw);
+	}
+	if (c->source == NM_SRC_LEGACY)
+		snprintf(buf, len, "%s -t %s chain %s rule %u%s",
+			 c->family == 10 ? "ip6tables-legacy" :
+			 "iptables-legacy", t, n, rule + 1, cm);
+	else
+		snprintf(buf, len, "table %s %s chain %s handle %llu%s",
+			 c->family < 11 && fam[c->family] ? fam[c->family] :
+			 "?", t, n, (unsigned long long)r->handle, cm);
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_TCP ? "tcp" : "other";
+}
+
+static bool dnat_done(const struct flow *f)
+{
+	return memcmp(&f->reply.src, &f->orig.dst, 16) ||
+	       f->reply.sport != f->orig.dport;
+}
+
+static bool snat_done(const struct flow *f)
+{
+	return memcmp(&f->reply.dst, &f->orig.src, 16) ||
+	       f->reply.dport != f->orig.sport;
+}
+
+static bool reason_is_snat(uint8_t r)
+{
+	return r == JR_SNAT_CHANGED || r == JR_SNAT_REMOVED ||
+	       r == JR_SNAT_ADDED;
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_tuple(FILE *f, const struct tuple *t)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	fmt_addr(s, sizeof(s), t->family, &t->src);
+	fmt_addr(d, sizeof(d), t->family, &t->dst);
+	fprintf(f, "{\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u}",
+		s, d, ntohs(t->sport), ntohs(t->dport));
+}
+
+static void json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
+{
+	char b[128];
+	int i;
+
+	fputc('[', f);
+	for (i = 0; i < o->ncand; i++) {
+		fmt_natspec(b, sizeof(b), family, &o->cand[i]);
+		fprintf(f, "%s", i ? "," : "");
+		json_str(f, b);
+	}
+	fputc(']', f);
+}
+
+static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
+{
+	const struct flow *fl = &r->f;
+	struct judgement j;
+	char b[256];
+
+	scan_explain(s, r, &j);
+	fprintf(f, "{\"id\":%u,\"family\":\"%s\",\"proto\":\"%s\",\"orig\":",
+		fl->id, fl->orig.family == AF_INET6 ? "ipv6" : "ipv4",
+		proto_name(fl->orig.l4proto));
+	json_tuple(f, &fl->orig);
+	fprintf(f, ",\"reply\":");
+	json_tuple(f, &fl->reply);
+	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"now\":{\"dnat\":",
+		judge_verdict_str(r->verdict), judge_reason_str(r->reason));
+	if (dnat_done(fl)) {
+		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.src,
+			     fl->reply.sport);
+		json_str(f, b);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, ",\"snat\":");
+	if (snat_done(fl)) {
+		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.dst,
+			     fl->reply.dport);
+		json_str(f, b);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, "},\"rules\":{\"dnat\":");
+	json_outcome(f, fl->orig.family, &j.dnat);
+	fprintf(f, ",\"snat\":");
+	json_outcome(f, fl->orig.family, &j.snat);
+	fprintf(f, "},\"rule\":");
+	if (j.chain >= 0) {
+		fmt_rule(b, sizeof(b), &s->model, j.chain, j.rule);
+		json_str(f, b);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, ",\"unknown\":");
+	if (r->verdict == JV_UNKNOWN)
+		json_str(f, j.unknown);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"deleted\":%s}", r->deleted ? "true" : "false");
+}
+
+void report_json(FILE *f, const struct scan *s, const struct report_opts *ro)
+{
+	size_t i;
+	int k, first = 1;
+
+	fprintf(f, "{\"ctsweep\":\"%s\",\"command\":\"%s\",\"dry_run\":%s,"
+		"\"flows\":[", CTSWEEP_VERSION, ro->command,
+		ro->dry_run ? "true" : "false");
+	for (i = 0; i < s->nrecs; i++) {
+		fprintf(f, "%s", i ? ",\n" : "\n");
+		json_rec(f, s, &s->recs[i]);
+	}
+	fprintf(f, "],\n\"summary\":{\"judged\":%zu,\"consistent\":%zu,"
+		"\"stale\":%zu,\"unknown\":%zu,\"deleted\":%zu,"
+		"\"by_reason\":{", s->judged, s->consistent, s->stale,
+		s->unknown, s->deleted);
+	for (k = 1; k < JR__MAX; k++) {
+		if (!s->by_reason[k])
+			continue;
+		fprintf(f, "%s\"%s\":%zu", first ? "" : ",",
+			judge_reason_str(k), s->by_reason[k]);
+		first = 0;
+	}
+	fprintf(f, "}}}\n");
+}
+
+/* ---- table ---- */
+
+struct row {
+	char proto[8], orig[136], now[64], rules[128], verdict[96], rule[256];
+};
+
+static void make_row(const struct scan *s, const struct rec *r,
+		     struct row *w)
+{
+	const struct flow *fl = &r->f;
+	bool snat = reason_is_snat(r->reason);
+	const struct nat_outcome *o;
+	struct judgement j;
+	char a[64], b[64];
+	size_t off = 0;
+	int i;
+
+	scan_explain(s, r, &j);
+	snprintf(w->proto, sizeof(w->proto), "%s", proto_name(fl->orig.l4proto));
+	fmt_endpoint(a, sizeof(a), fl->orig.family, &fl->orig.src,
+		     fl->orig.sport);
+	fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.dst,
+		     fl->orig.dport);
+	snprintf(w->orig, sizeof(w->orig), "%s > %s", a, b);
+	if (snat ? snat_done(fl) : dnat_done(fl))
+		fmt_endpoint(w->now, sizeof(w->now), fl->orig.family,
+			     snat ? &fl->reply.dst : &fl->reply.src,
+			     snat ? fl->reply.dport : fl->reply.sport);
+	else
+		snprintf(w->now, sizeof(w->now), "no %s", snat ? "snat" : "nat");
+	o = snat ? &j.snat : &j.dnat;
+	if (r->verdict == JV_UNKNOWN)
+		snprintf(w->rules, sizeof(w->rules), "?");
+	else if (!o->ncand)
+		snprintf(w->rules, sizeof(w->rules), "no %s",
+			 snat ? "snat" : "nat");
+	for (i = 0; i < o->ncand && r->verdict != JV_UNKNOWN &&
+		    off < sizeof(w->rules) - 1; i++) {
+		fmt_natspec(a, sizeof(a), fl->orig.family, &o->cand[i]);
+		off += snprintf(w->rules + off, sizeof(w->rules) - off, "%s%s",
+				i ? "," : "", a);
+	}
+	if (r->verdict == JV_UNKNOWN)
+		snprintf(w->verdict, sizeof(w->verdict), "unknown: %s",
+			 j.unknown[0] ? j.unknown : judge_reason_text(r->reason));
+	else if (r->verdict == JV_STALE)
+		snprintf(w->verdict, sizeof(w->verdict), "stale: %s%s",
+			 judge_reason_text(r->reason),
+			 r->deleted ? " (deleted)" : "");
+	else
+		snprintf(w->verdict, sizeof(w->verdict), "consistent");
+	fmt_rule(w->rule, sizeof(w->rule), &s->model, j.chain, j.rule);
+}
+
+static int width(int cur, const char *s)
+{
+	int n = strlen(s);
+
+	return n > cur ? n : cur;
+}
+
+void report_table(FILE *f, const struct scan *s, const struct report_opts *ro)
+{
+	int wp = 5, wo = 8, wn = 3, wr = 5;
+	struct row w;
+	size_t i;
+
+	if (!s->nrecs)
+		return;
+	/* Two passes, so columns line up whatever the address lengths. */
+	for (i = 0; i < s->nrecs; i++) {
+		make_row(s, &s->recs[i], &w);
+		wp = width(wp, w.proto);
+		wo = width(wo, w.orig);
+		wn = width(wn, w.now);
+		wr = width(wr, w.rules);
+	}
+	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", wp, "PROTO", wo, "ORIGINAL",
+		wn, "NOW", wr, "RULES", "VERDICT");
+	for (i = 0; i < s->nrecs; i++) {
+		make_row(s, &s->recs[i], &w);
+		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", wp, w.proto, wo,
+			w.orig, wn, w.now, wr, w.rules, w.verdict);
+		if (ro->verbose)
+			fprintf(f, "%*s  rule: %s\n", wp, "", w.rule);
+	}
+}
+
+void report_summary(FILE *f, const struct scan *s,
+		    const struct report_opts *ro)
+{
+	bool sweep = !strcmp(ro->command, "sweep");
+	int k, first = 1;
+
+	if (sweep && !ro->dry_run)
+		fprintf(f, "deleted %zu stale flow%s", s->deleted,
+			s->deleted == 1 ? "" : "s");
+	else
+		fprintf(f, "%zu stale flow%s%s", s->stale,
+			s->stale == 1 ? "" : "s",
+			sweep ? " (dry run: nothing deleted)" : "");
+	for (k = 1; k < JR__MAX; k++) {
+		if (!s->by_reason[k] || k == JR_UNMODELLED || k == JR_DROPPED)
+			continue;
+		fprintf(f, "%s%zu %s", first ? " (" : ", ", s->by_reason[k],
+			judge_reason_str(k));
+		first = 0;
+	}
+	fprintf(f, "%s; %zu unknown (kept); %zu consistent; %zu judged\n",
+		first ? "" : ")", s->unknown, s->consistent, s->judged);
+	if (!sweep && s->stale)
+		fprintf(f, "run 'ctsweep sweep' to delete the stale flows\n");
+}

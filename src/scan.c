@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * scan.c - one reconcile pass.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ipt.h"
+#include "nft.h"
+#include "scan.h"
+#include <linux/rtnetlink.h>
+
+#define READ_TRIES 5
+
+int scan_init(struct scan *s)
+{
+	s->cache = calloc(JCACHE_SIZE, sizeof(*s->cache));
+	if (!s->cache)
+		return -ENOMEM;
+	return ct_open(&s->ct);
+}
+
+void scan_free(struct scan *s)
+{
+	if (s->ct)
+		ct_close(s->ct);
+	nm_model_free(&s->model);
+	netenv_free(&s->env);
+	free(s->cache);
+	free(s->recs);
+	s->ct = NULL;
+	s->cache = NULL;
+	s->recs = NULL;
+}
+
+static void reset_results(struct scan *s)
+{
+	s->nrecs = 0;
+	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
+	memset(s->by_reason, 0, sizeof(s->by_reason));
+}
+
+static int load_rules(struct nm_model *m, const char **failed)
+{
+	struct nm_model legacy = { 0 };
+	int ret;
+
+	*failed = "the nftables ruleset";
+	ret = nft_read(m);
+	if (ret)
+		return ret;
+	*failed = "the iptables-legacy nat table (IPv4)";
+	ret = ipt_read(&legacy, AF_INET);
+	if (ret)
+		goto out;
+	*failed = "the ip6tables-legacy nat table (IPv6)";
+	ret = ipt_read(&legacy, AF_INET6);
+	if (ret)
+		goto out;
+	ret = nm_model_merge(m, &legacy);
+out:
+	nm_model_free(&legacy);
+	return ret;
+}
+
+int scan_load(struct scan *s)
+{
+	unsigned int i;
+	int ret;
+
+	nm_model_free(&s->model);
+	netenv_free(&s->env);
+	memset(&s->env, 0, sizeof(s->env));
+	ret = load_rules(&s->model, &s->failed);
+	if (ret)
+		return ret;
+	s->failed = "the routing table";
+	ret = netenv_load(&s->env);
+	if (ret)
+		return ret;
+	s->failed = NULL;
+	s->keys = judge_keys(&s->model);
+	for (i = 0; i < JCACHE_SIZE; i++)
+		s->cache[i].used = false;
+	memset(&s->plan, 0, sizeof(s->plan));
+	ret = plan_build(&s->model, IPPROTO_UDP, &s->plan);
+	if (!ret && s->tcp)
+		ret = plan_build(&s->model, IPPROTO_TCP, &s->plan);
+	return ret;
+}
+
+/* The original tuple with every field the rules cannot see cleared. */
+static void cache_key(const struct scan *s, const struct tuple *t,
+		      struct tuple *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = t->family;
+	k->l4proto = t->l4proto;
+	/* The source decides the path (local or forwarded) and the input
+	 * interface, so it is part of the key unless nothing reads it; a
+	 * local source is then marked by the local-ness alone. */
+	if (s->keys & (JK_SADDR | JK_IIF))
+		k->src = t->src;
+	else if (netenv_addr_type(&s->env, t->family, &t->src) == RTN_LOCAL)
+		k->src.b[0] = 1;
+	if (s->keys & (JK_DADDR | JK_OIF))
+		k->dst = t->dst;
+	if (s->keys & JK_SPORT)
+		k->sport = t->sport;
+	if (s->keys & JK_DPORT)
+		k->dport = t->dport;
+}
+
+static uint32_t hash_key(const struct tuple *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* The evaluation for @f, from the cache when a flow with the same visible
+ * fields was evaluated before. */
+static const struct judgement *evaluate(struct scan *s, const struct flow *f,
+					struct judgement *tmp)
+{
+	struct jcache_ent *e;
+	struct tuple k;
+
+	cache_key(s, &f->orig, &k);
+	e = &s->cache[hash_key(&k) & (JCACHE_SIZE - 1)];
+	if (e->used && !memcmp(&e->key, &k, sizeof(k))) {
+		*tmp = e->j;
+		return tmp;
+	}
+	judge_eval(&s->model, &s->env, &f->orig, tmp);
+	e->used = true;
+	e->key = k;
+	e->j = *tmp;
+	return tmp;
+}
+
+static int keep(struct scan *s, const struct flow *f,
+		const struct judgement *j)
+{
+	struct rec *r;
+
+	if (s->nrecs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+
+		r = realloc(s->recs, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->recs = r;
+		s->cap = cap;
+	}
+	r = &s->recs[s->nrecs++];
+	r->f = *f;
+	r->verdict = j->verdict;
+	r->reason = j->reason;
+	r->deleted = false;
+	return 0;
+}
+
+static int on_flow(const struct flow *f, void *data)
+{
+	struct scan *s = data;
+	struct judgement j;
+
+	if (f->orig.l4proto != IPPROTO_UDP &&
+	    !(s->tcp && f->orig.l4proto == IPPROTO_TCP))
+		return 0;
+	evaluate(s, f, &j);
+	judge_compare(f, &j);
+	s->judged++;
+	switch (j.verdict) {
+	case JV_CONSISTENT:
+		s->consistent++;
+		return s->keep_all ? keep(s, f, &j) : 0;
+	case JV_STALE:
+		s->stale++;
+		break;
+	default:
+		s->unknown++;
+		break;
+	}
+	if (j.reason < JR__MAX)
+		s->by_reason[j.reason]++;
+	return keep(s, f, &j);
+}
+
+int scan_run(struct scan *s)
+{
+	unsigned int i, tries;
+	uint32_t gen;
+	int ret;
+
+	/* A ruleset that changes while we dump would make us judge flows
+	 * against rules that no longer hold: read again until it holds
+	 * still across a whole pass. */
+	for (tries = 0; tries < READ_TRIES; tries++) {
+		reset_results(s);
+		s->failed = "conntrack";
+		for (i = 0; i < s->plan.n; i++) {
+			ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
+			if (ret)
+				return ret;
+		}
+		s->failed = "the nftables ruleset";
+		ret = nft_genid(&gen);
+		if (ret)
+			return ret;
+		if (gen == s->model.genid) {
+			s->failed = NULL;
+			return 0;
+		}
+		ret = scan_load(s);
+		if (ret)
+			return ret;
+	}
+	s->failed = "the nftables ruleset (it kept changing)";
+	return -EAGAIN;
+}
+
+int scan_delete(struct scan *s)
+{
+	struct flow *batch;
+	size_t i, n = 0, done = 0;
+	int ret;
+
+	batch = malloc((s->stale ? s->stale : 1) * sizeof(*batch));
+	if (!batch)
+		return -ENOMEM;
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].verdict == JV_STALE)
+			batch[n++] = s->recs[i].f;
+	s->failed = "conntrack (deleting)";
+	ret = ct_delete(s->ct, batch, n, &done);
+	free(batch);
+	if (ret)
+		return ret;
+	/* Entries that vanished on their own count as done: they are gone,
+	 * which is what was asked. */
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].verdict == JV_STALE)
+			s->recs[i].deleted = true;
+	s->deleted = n;
+	s->failed = NULL;
+	return 0;
+}
+
+void scan_explain(const struct scan *s, const struct rec *r,
+		  struct judgement *j)
+{
+	judge_flow(&s->model, &s->env, &r->f, j);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * scan.h - one reconcile pass: read the rules and routes, dump the flows
+ * the plan asks for, judge them.  status reports the result, sweep also
+ * deletes, and watch runs it again when something changes.
+ */
+#ifndef CTSWEEP_SCAN_H
+#define CTSWEEP_SCAN_H
+
+#include <stddef.h>
+#include "ct.h"
+#include "judge.h"
+#include "plan.h"
+
+/* A flow worth reporting: stale or unknown (or any, with keep_all). */
+struct rec {
+	struct flow f;
+	uint8_t verdict;	/* enum jverdict */
+	uint8_t reason;		/* enum jreason */
+	bool deleted;
+};
+
+#define JCACHE_SIZE 4096	/* direct-mapped: groups are few in practice */
+
+struct jcache_ent {
+	bool used;
+	struct tuple key;
+	struct judgement j;
+};
+
+struct scan {
+	/* inputs */
+	bool tcp;
+	bool keep_all;		/* keep consistent flows too (-v) */
+	/* state */
+	struct nm_model model;
+	struct netenv env;
+	struct ct_handle *ct;
+	unsigned int keys;	/* judge_keys() of the model */
+	struct jcache_ent *cache;
+	struct plan plan;
+	/* results */
+	struct rec *recs;
+	size_t nrecs, cap;
+	size_t judged, consistent, stale, unknown, deleted;
+	size_t by_reason[JR__MAX];
+	/* for error messages: what failed */
+	const char *failed;
+};
+
+int scan_init(struct scan *s);
+/* Read the rules (nftables, then iptables-legacy v4 and v6) and routes. */
+int scan_load(struct scan *s);
+/* Dump and judge; drops the results of a previous run first. */
+int scan_run(struct scan *s);
+/* Delete every stale rec. */
+int scan_delete(struct scan *s);
+void scan_free(struct scan *s);
+
+/* Re-evaluate one rec's judgement in full, for reporting. */
+void scan_explain(const struct scan *s, const struct rec *r,
+		  struct judgement *j);
+
+#endif

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for netenv.c: lookups on a hand-built snapshot. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+#include "mkmodel.h"
+#include "netenv.h"
+
+#define LO	1
+#define WAN	2
+#define LAN	3
+#define WAN2	5
+
+static int setup(void **state)
+{
+	struct netenv *env = calloc(1, sizeof(*env));
+
+	if (!env)
+		return -1;
+	mk_link(env, LO, "lo");
+	mk_link(env, WAN, "wan");
+	mk_link(env, LAN, "lan");
+	mk_link(env, WAN2, "wan2");
+	mk_addr(env, LO, "127.0.0.1", 8);
+	mk_addr(env, WAN, "203.0.113.1", 24);
+	mk_addr(env, WAN, "203.0.113.9", 24);
+	mk_addr(env, LAN, "192.168.50.1", 24);
+	mk_addr(env, WAN2, "198.51.100.2", 24);
+	mk_addr(env, LAN, "fe80::1", 64);
+	mk_addr(env, LAN, "fd00:50::1", 64);
+	mk_addr(env, WAN, "fe80::2", 64);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "203.0.113.0", 24, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.50.0", 24, LAN,
+		 NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "198.51.100.0", 24, WAN2,
+		 NULL, "198.51.100.2", 0);
+	/* two defaults: the lower metric wins */
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN2,
+		 "198.51.100.254", NULL, 200);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
+		 "203.0.113.254", NULL, 100);
+	mk_route(env, RT_TABLE_MAIN, RTN_BLACKHOLE, "10.0.0.0", 8, 0, NULL,
+		 NULL, 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "10.1.0.0", 16, LAN,
+		 "192.168.50.10", NULL, 0);
+	/* a route of another table is ignored */
+	mk_route(env, 100, RTN_UNICAST, "9.9.9.0", 24, LAN, NULL, NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, LO, NULL,
+		 "127.0.0.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "203.0.113.1", 32, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_BROADCAST, "203.0.113.255", 32, WAN,
+		 NULL, "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50::", 64, LAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50:1::", 48, LAN,
+		 "fd00:50::99", "fd00:50::1", 1024);
+	*state = env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct netenv *env = *state;
+
+	mk_env_free(env);
+	free(env);
+	return 0;
+}
+
+static void test_links(void **state)
+{
+	struct netenv *env = *state;
+
+	assert_string_equal(netenv_ifname(env, WAN), "wan");
+	assert_string_equal(netenv_ifname(env, WAN2), "wan2");
+	assert_null(netenv_ifname(env, 42));
+	assert_int_equal(netenv_ifindex(env, "lan"), LAN);
+	assert_int_equal(netenv_ifindex(env, "wan2"), WAN2);
+	assert_int_equal(netenv_ifindex(env, "wan3"), 0);
+	assert_int_equal(netenv_ifindex(env, "wa"), 0);
+}
+
+static void test_route_longest_prefix(void **state)
+{
+	struct netenv *env = *state;
+	union addr a = A("192.168.50.77");
+	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+
+	assert_non_null(r);
+	assert_int_equal(r->oif, LAN);
+	assert_int_equal(r->dst_len, 24);
+	a = A("198.51.100.1");
+	r = netenv_route(env, AF_INET, &a);
+	assert_int_equal(r->oif, WAN2);
+	/* 10.1.0.0/16 beats the blackhole 10.0.0.0/8 */
+	a = A("10.1.2.3");
+	r = netenv_route(env, AF_INET, &a);
+	assert_non_null(r);
+	assert_int_equal(r->oif, LAN);
+}
+
+static void test_route_metric(void **state)
+{
+	struct netenv *env = *state;
+	union addr a = A("8.8.8.8");
+	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+
+	assert_non_null(r);
+	assert_int_equal(r->oif, WAN);
+	assert_int_equal(r->priority, 100);
+	/* the main table only: 9.9.9.9 follows the default */
+	a = A("9.9.9.9");
+	r = netenv_route(env, AF_INET, &a);
+	assert_int_equal(r->oif, WAN);
+}
+
+static void test_route_blackhole_hides_default(void **state)
+{
+	struct netenv *env = *state;
+	union addr a = A("10.9.9.9");
+
+	assert_null(netenv_route(env, AF_INET, &a));
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_UNREACHABLE);
+}
+
+static void test_route_none(void **state)
+{
+	struct netenv *env = *state;
+	union addr a = A("2001:db8::1");
+
+	/* no IPv6 default route */
+	assert_null(netenv_route(env, AF_INET6, &a));
+	a = A("fd00:50::7");
+	assert_non_null(netenv_route(env, AF_INET6, &a));
+	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 64);
+	a = A("fd00:50:1::7");
+	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 48);
+}
+
+static void test_addr_type(void **state)
+{
+	struct netenv *env = *state;
+	union addr a;
+
+	a = A("203.0.113.1");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_LOCAL);
+	/* local without a local-table route: from the address list */
+	a = A("192.168.50.1");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_LOCAL);
+	a = A("127.0.0.53");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_LOCAL);
+	a = A("203.0.113.255");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_BROADCAST);
+	a = A("255.255.255.255");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_BROADCAST);
+	a = A("0.0.0.0");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_BROADCAST);
+	a = A("239.1.2.3");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_MULTICAST);
+	a = A("203.0.113.7");
+	assert_int_equal(netenv_addr_type(env, AF_INET, &a), RTN_UNICAST);
+	a = A("ff02::1");
+	assert_int_equal(netenv_addr_type(env, AF_INET6, &a), RTN_MULTICAST);
+	a = A("fd00:50::1");
+	assert_int_equal(netenv_addr_type(env, AF_INET6, &a), RTN_LOCAL);
+	a = A("fd00:50::2");
+	assert_int_equal(netenv_addr_type(env, AF_INET6, &a), RTN_UNICAST);
+	a = A("2001:db8::2");
+	assert_int_equal(netenv_addr_type(env, AF_INET6, &a), RTN_UNREACHABLE);
+	/* an IPv4 address is not local as IPv6 */
+	a = A("203.0.113.1");
+	assert_int_equal(netenv_addr_type(env, AF_INET6, &a), RTN_UNREACHABLE);
+}
+
+static void test_addr_on(void **state)
+{
+	struct netenv *env = *state;
+	union addr a = A("203.0.113.9");
+
+	assert_int_equal(netenv_addr_on(env, AF_INET, WAN, &a), 1);
+	assert_int_equal(netenv_addr_on(env, AF_INET, LAN, &a), 0);
+	a = A("fe80::1");
+	assert_int_equal(netenv_addr_on(env, AF_INET6, LAN, &a), 1);
+	assert_int_equal(netenv_addr_on(env, AF_INET6, WAN, &a), 0);
+}
+
+static void test_src_addr_prefsrc(void **state)
+{
+	struct netenv *env = *state;
+	union addr dst = A("203.0.113.50"), out;
+	char s[INET6_ADDRSTRLEN];
+
+	assert_int_equal(netenv_src_addr(env, AF_INET, WAN, &dst, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "203.0.113.1");
+	/* the route's prefsrc wins over the first address */
+	env->routes[0].prefsrc = A("203.0.113.9");
+	assert_int_equal(netenv_src_addr(env, AF_INET, WAN, &dst, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "203.0.113.9");
+	/* a default route without prefsrc: the first address */
+	dst = A("8.8.8.8");
+	assert_int_equal(netenv_src_addr(env, AF_INET, WAN, &dst, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "203.0.113.1");
+	/* a prefsrc of a route through another interface does not count */
+	dst = A("198.51.100.50");
+	assert_int_equal(netenv_src_addr(env, AF_INET, WAN, &dst, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "203.0.113.1");
+	/* ifindex 0: the interface of the route */
+	assert_int_equal(netenv_src_addr(env, AF_INET, 0, &dst, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "198.51.100.2");
+	/* without a destination: the first address */
+	assert_int_equal(netenv_src_addr(env, AF_INET, LAN, NULL, &out), 0);
+	inet_ntop(AF_INET, out.b, s, sizeof(s));
+	assert_string_equal(s, "192.168.50.1");
+}
+
+static void test_src_addr_ipv6(void **state)
+{
+	struct netenv *env = *state;
+	union addr dst = A("fd00:50::9"), out;
+	char s[INET6_ADDRSTRLEN];
+
+	/* fe80::1 comes first on lan but a global address exists */
+	assert_int_equal(netenv_src_addr(env, AF_INET6, LAN, &dst, &out), 0);
+	inet_ntop(AF_INET6, out.b, s, sizeof(s));
+	assert_string_equal(s, "fd00:50::1");
+	/* only link-local on wan */
+	assert_int_equal(netenv_src_addr(env, AF_INET6, WAN, NULL, &out), 0);
+	inet_ntop(AF_INET6, out.b, s, sizeof(s));
+	assert_string_equal(s, "fe80::2");
+	/* prefsrc of an IPv6 route */
+	dst = A("fd00:50:1::5");
+	env->addrs[5].addr = A("fd00:50::aa");	/* fe80::1 -> global */
+	assert_int_equal(netenv_src_addr(env, AF_INET6, LAN, &dst, &out), 0);
+	inet_ntop(AF_INET6, out.b, s, sizeof(s));
+	assert_string_equal(s, "fd00:50::1");
+}
+
+static void test_src_addr_none(void **state)
+{
+	struct netenv *env = *state;
+	union addr out;
+
+	assert_int_equal(netenv_src_addr(env, AF_INET6, WAN2, NULL, &out),
+			 -ENOENT);
+	assert_int_equal(netenv_src_addr(env, AF_INET, 42, NULL, &out),
+			 -ENOENT);
+}
+
+static void test_empty_env(void **state)
+{
+	struct netenv env;
+	union addr a = A("192.0.2.1"), out;
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	assert_null(netenv_route(&env, AF_INET, &a));
+	assert_int_equal(netenv_addr_type(&env, AF_INET, &a), RTN_UNREACHABLE);
+	assert_int_equal(netenv_src_addr(&env, AF_INET, 1, &a, &out), -ENOENT);
+	assert_null(netenv_ifname(&env, 1));
+	assert_int_equal(netenv_ifindex(&env, "lo"), 0);
+	assert_int_equal(netenv_addr_on(&env, AF_INET, 1, &a), 0);
+}
+
+/* Odd prefix lengths compare bit by bit. */
+static void test_odd_prefix(void **state)
+{
+	struct netenv *env = *state;
+	union addr a;
+
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "172.16.0.0", 12, LAN, NULL,
+		 NULL, 0);
+	a = A("172.31.255.255");
+	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, LAN);
+	a = A("172.32.0.0");
+	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_links),
+		T(test_route_longest_prefix),
+		T(test_route_metric),
+		T(test_route_blackhole_hides_default),
+		T(test_route_none),
+		T(test_addr_type),
+		T(test_addr_on),
+		T(test_src_addr_prefsrc),
+		T(test_src_addr_ipv6),
+		T(test_src_addr_none),
+		T(test_empty_env),
+		T(test_odd_prefix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
