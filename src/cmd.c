@@ -16,12 +16,31 @@ static bool allowed(const char *list, const char *name)
 	size_t n = strlen(name);
 	const char *p = list;
 
+	/* "--" alone: strstr() would find "" at the same place forever. */
+	if (!n)
+		return false;
 	while ((p = strstr(p, name))) {
 		if ((p == list || p[-1] == '|') && (p[n] == '|' || !p[n]))
 			return true;
 		p += n;
 	}
 	return false;
+}
+
+/* "json|tcp" -> "--json, --tcp" */
+static void list_options(char *buf, size_t len, const char *list)
+{
+	const char *p = list;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	while (*p && n < len) {
+		size_t w = strcspn(p, "|");
+
+		n += snprintf(buf + n, len - n, "%s--%.*s", n ? ", " : "",
+			      (int)w, p);
+		p += w + (p[w] == '|');
+	}
 }
 
 int cmd_parse_opts(const char *cmd, int argc, char **argv,
@@ -33,8 +52,11 @@ int cmd_parse_opts(const char *cmd, int argc, char **argv,
 		const char *a = argv[i];
 
 		if (strncmp(a, "--", 2) || !allowed(list, a + 2)) {
-			err("%s: unknown option '%s' (options: --%s; see "
-			    "'ctsweep --help')", cmd, a, list);
+			char names[128];
+
+			list_options(names, sizeof(names), list);
+			err("%s: unknown option '%s' (options: %s; see "
+			    "'ctsweep --help')", cmd, a, names);
 			return -EINVAL;
 		}
 		if (!strcmp(a, "--json"))

@@ -42,8 +42,15 @@ static void usage(FILE *f)
 			subcommands[i].desc);
 	fprintf(f, "\nOptions:\n"
 		"  --json          one JSON document on stdout (status, sweep)\n"
-		"  --dry-run       sweep: report, delete nothing\n"
+		"  --dry-run       sweep, watch: report, delete nothing\n"
 		"  --tcp           also judge TCP flows (UDP only by default)\n"
+		"  --resync SECONDS    watch: full reconcile every SECONDS\n"
+		"                  (default 60, 0 = off)\n"
+		"  --legacy-poll MS    watch: look for iptables-legacy changes\n"
+		"                  every MS milliseconds (default 1000, 0 = off)\n"
+		"  --stats FILE    watch: counters as a Prometheus text file\n"
+		"  --no-index      watch: walk the conntrack table on each change\n"
+		"                  instead of keeping a flow index from events\n"
 		"  --netns NAME    work in network namespace NAME (/run/netns/NAME)\n"
 		"  -v, --verbose   show every flow and the rule behind each verdict\n"
 		"  -h, --help      this help\n"
@@ -112,8 +119,10 @@ static int take_globals(int *argc, char **argv, struct opts *o, int *help,
 		} else if (!strcmp(a, "--version")) {
 			*version = 1;
 		} else if (!strcmp(a, "--")) {
-			while (i < *argc)
-				argv[n++] = argv[i++];
+			/* the end of global options: the rest is the
+			 * command's, without the "--" itself */
+			for (i++; i < *argc; i++)
+				argv[n++] = argv[i];
 			break;
 		} else {
 			argv[n++] = argv[i];
@@ -154,6 +163,10 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		usage(stderr);
+		return EXIT_ERR;
+	}
+	if (argv[1][0] == '-') {
+		err("unknown option '%s' (see 'ctsweep --help')", argv[1]);
 		return EXIT_ERR;
 	}
 	sc = find_subcommand(argv[1]);

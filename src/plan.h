@@ -13,8 +13,11 @@
 #include "ct.h"
 #include "model.h"
 
-#define PLAN_MAX_WALKS 8
 #define PLAN_MAX_PORTS 4	/* beyond this, one unnarrowed walk is cheaper */
+/* Per protocol at most 1 + PLAN_MAX_PORTS + 1 walks (DNATed; source-NATed
+ * by port; un-NATed), and UDP plus TCP with --tcp: 8 was too few for
+ * "sweep --tcp" with three forwards and a masquerade (E2BIG). */
+#define PLAN_MAX_WALKS (2 * (PLAN_MAX_PORTS + 2))
 
 struct plan {
 	unsigned int n;

@@ -30,6 +30,10 @@
 # Nothing here asserts on timing: waits poll until a condition holds or a
 # generous deadline passes.  Absence checks ("B got nothing for 2 s") use a
 # fixed window with traffic known to be flowing at ~200 packets/s.
+#
+# Run one case alone: "sudo bash tests/netns/01-seed.sh".  Environment:
+#   CTSWEEP=PATH   binary under test (default build/ctsweep)
+#   LAB_KEEP=1     keep $LAB_TMP (full ctsweep outputs, background logs)
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTSWEEP=${CTSWEEP:-$TOP/build/ctsweep}
@@ -117,7 +121,7 @@ lab_dump()
 	done
 	if [ "$CTS_N" -gt 0 ]; then
 		echo "-- last ctsweep run exited $CTS_RC; stdout:"
-		head -n 80 "$CTS_OUT"
+		head -n 40 "$CTS_OUT" | cut -c1-1000
 		echo "-- stderr:"
 		head -n 20 "$CTS_ERR"
 	fi
@@ -717,8 +721,10 @@ cts_cmd()
 	timeout -k 5 60 "$@" >"$CTS_OUT" 2>"$CTS_ERR"
 	CTS_RC=$?
 	log "exit $CTS_RC"
-	sed -n '1,60s/^/    | /p' "$CTS_OUT"
-	[ "$(wc -l <"$CTS_OUT")" -le 60 ] || echo "    | ..."
+	# Shown shortened (LAB_KEEP=1 keeps the full output in $LAB_TMP).
+	sed -n '1,25s/^/    | /p' "$CTS_OUT" | cut -c1-400
+	[ "$(wc -l <"$CTS_OUT")" -le 25 ] ||
+		echo "    | ... ($(wc -l <"$CTS_OUT") lines)"
 	sed -n '1,10s/^/    ! /p' "$CTS_ERR"
 	[ "$LAB_VERBOSE" = 1 ] || cat "$CTS_OUT" "$CTS_ERR" >>"$LAB_TMP/lab.log"
 	return 0
