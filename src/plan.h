@@ -14,14 +14,14 @@
 #include "model.h"
 
 #define PLAN_MAX_PORTS 4	/* beyond this, one unnarrowed walk is cheaper */
-/* Per protocol at most 1 + PLAN_MAX_PORTS + 1 walks (DNATed; source-NATed
- * by port; un-NATed), and UDP plus TCP with --tcp: 8 was too few for
- * "sweep --tcp" with three forwards and a masquerade (E2BIG). */
-#define PLAN_MAX_WALKS (2 * (PLAN_MAX_PORTS + 2))
+/* DNATed (1) + source-NATed only and not NATed, each per port, family and
+ * protocol, or unnarrowed. */
+#define PLAN_MAX_WALKS (1 + 2 * PLAN_MAX_PORTS * 2 * 2 + 2)
 
 struct plan {
 	unsigned int n;
 	struct ct_filter walk[PLAN_MAX_WALKS];
+	bool full;		/* one walk of everything was cheaper */
 };
 
 /* What the nat chains can do, from a static look at the model. */
@@ -34,10 +34,23 @@ struct nat_caps {
 	uint16_t ports[PLAN_MAX_PORTS];	/* network byte order */
 };
 
-void plan_nat_caps(const struct nm_model *m, uint8_t l4proto,
+/* Caps of the chains that see @family (AF_INET or AF_INET6). */
+void plan_nat_caps(const struct nm_model *m, uint8_t family,
 		   struct nat_caps *caps);
-/* Append the walks for @l4proto to @p: the walks are disjoint, so no flow
- * is judged twice. -E2BIG when the plan is full. */
-int plan_build(const struct nm_model *m, uint8_t l4proto, struct plan *p);
+
+/* What the plan weighs: a walk costs the kernel time per entry of the
+ * shared hash table (and per bucket), every flow returned costs a copy
+ * and a parse.  Zeroes mean "unknown": the plan then narrows all it can. */
+struct plan_in {
+	bool tcp;		/* judge TCP as well as UDP */
+	uint64_t entries;	/* nf_conntrack_count */
+	uint64_t buckets;	/* nf_conntrack_buckets */
+};
+
+/* The walks, disjoint, so no flow is judged twice.  Walks without a port
+ * use neither family nor protocol, so the kernel walks once for both
+ * families and protocols are checked in userspace. */
+int plan_build(const struct nm_model *m, const struct plan_in *in,
+	       struct plan *p);
 
 #endif

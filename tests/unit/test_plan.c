@@ -64,27 +64,36 @@ static const struct ct_filter *find_walk(const struct plan *p, uint32_t status,
 	for (i = 0; i < p->n; i++) {
 		const struct ct_filter *f = &p->walk[i];
 
-		if (f->status == status && f->status_mask == mask &&
-		    (port < 0 ? !f->has_orig_dport :
-		     f->has_orig_dport && f->orig_dport == htons(port)))
+		if (f->status != status || f->status_mask != mask)
+			continue;
+		if (port < 0 && !f->has_orig_dport && !f->family &&
+		    !f->l4proto)
+			return f;
+		if (port >= 0 && f->has_orig_dport &&
+		    f->orig_dport == htons(port) && f->family == AF_INET &&
+		    f->l4proto == IPPROTO_UDP)
 			return f;
 	}
 	return NULL;
 }
 
 static const uint32_t BOTH = IPS_DST_NAT | IPS_SRC_NAT;
+/* No table figures: the plan narrows all it can. */
+static const struct plan_in narrow_all = { 0 };
 
 static void test_no_rules_only_dnated(void **state)
 {
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
 
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	/* DNATed flows (forward removed) and SNATed ones (snat removed). */
 	assert_int_equal(p.n, 2);
 	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
-	assert_int_equal(p.walk[0].l4proto, IPPROTO_UDP);
+	/* no port: one walk for both families and every protocol */
+	assert_int_equal(p.walk[0].family, 0);
+	assert_int_equal(p.walk[0].l4proto, 0);
 	nm_model_free(&m);
 }
 
@@ -95,7 +104,7 @@ static void test_forward_with_masquerade_narrows_by_port(void **state)
 
 	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
 	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_int_equal(p.n, 3);
 	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
 	/* masqueraded flows only where a forward could catch them */
@@ -113,7 +122,7 @@ static void test_forward_only_narrows_unnated(void **state)
 
 	add_dnat_rule(c, 53820);
 	add_dnat_rule(c, 4500);
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
 	assert_non_null(find_walk(&p, 0, BOTH, 53820));
 	assert_non_null(find_walk(&p, 0, BOTH, 4500));
@@ -128,7 +137,7 @@ static void test_static_snat_takes_all(void **state)
 
 	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
 	add_action(base_chain(&m, NF_INET_POST_ROUTING), NFT_NAT_SNAT);
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_int_equal(p.n, 3);
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
 	assert_non_null(find_walk(&p, 0, BOTH, -1));
@@ -141,7 +150,7 @@ static void test_unconstrained_dnat_is_unnarrowed(void **state)
 	struct plan p = { 0 };
 
 	add_action(base_chain(&m, NF_INET_PRE_ROUTING), NFT_NAT_DNAT);
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, 0, BOTH, -1));
 	nm_model_free(&m);
 }
@@ -184,7 +193,7 @@ static void test_jump_keeps_port_constraint(void **state)
 		e->imm.verdict = NFT_JUMP;
 		e->imm.chain = si;
 	}
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, 0, BOTH, 500));
 	assert_null(find_walk(&p, 0, BOTH, -1));
 	nm_model_free(&m);
@@ -199,9 +208,84 @@ static void test_unknown_widens(void **state)
 	e = nm_add_expr(nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING)));
 	e->op = NM_OP_UNKNOWN;
 	strcpy(e->unknown, "xt target FOO");
-	assert_int_equal(plan_build(&m, IPPROTO_UDP, &p), 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
 	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_xt_dport_narrows(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_rule *r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	struct nm_expr *e = nm_add_expr(r);
+
+	e->op = NM_OP_XT_PORTS;
+	e->ports.proto = IPPROTO_UDP;
+	e->ports.ndst = 1;
+	e->ports.dst[0][0] = e->ports.dst[0][1] = 53820;
+	e = nm_add_expr(r);
+	e->op = NM_OP_NATSPEC;
+	e->natspec.type = NFT_NAT_DNAT;
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, 53820));
+	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+static void test_tcp_and_family(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct plan_in in = { .tcp = true };
+	unsigned int i, v4udp = 0, v4tcp = 0, v6 = 0;
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	assert_int_equal(plan_build(&m, &in, &p), 0);
+	for (i = 0; i < p.n; i++) {
+		if (!p.walk[i].has_orig_dport)
+			continue;
+		v4udp += p.walk[i].family == AF_INET &&
+			 p.walk[i].l4proto == IPPROTO_UDP;
+		v4tcp += p.walk[i].family == AF_INET &&
+			 p.walk[i].l4proto == IPPROTO_TCP;
+		v6 += p.walk[i].family == AF_INET6;
+	}
+	/* an ip (IPv4) chain cannot DNAT IPv6 flows: no IPv6 port walk */
+	assert_int_equal(v4udp, 1);
+	assert_int_equal(v4tcp, 1);
+	assert_int_equal(v6, 0);
+	nm_model_free(&m);
+}
+
+static void test_small_table_one_walk(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct plan_in in = { .entries = 10000, .buckets = 262144 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
+	assert_int_equal(plan_build(&m, &in, &p), 0);
+	assert_true(p.full);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.walk[0].status_mask, 0);
+	assert_int_equal(p.walk[0].family, 0);
+	nm_model_free(&m);
+}
+
+static void test_large_table_narrows(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct plan_in in = { .entries = 1000000, .buckets = 1048576 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
+	assert_int_equal(plan_build(&m, &in, &p), 0);
+	assert_false(p.full);
+	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, 53820));
 	nm_model_free(&m);
 }
 
@@ -215,6 +299,10 @@ int main(void)
 		cmocka_unit_test(test_unconstrained_dnat_is_unnarrowed),
 		cmocka_unit_test(test_jump_keeps_port_constraint),
 		cmocka_unit_test(test_unknown_widens),
+		cmocka_unit_test(test_xt_dport_narrows),
+		cmocka_unit_test(test_tcp_and_family),
+		cmocka_unit_test(test_small_table_one_walk),
+		cmocka_unit_test(test_large_table_narrows),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
