@@ -3,6 +3,7 @@
  * scan.c - one reconcile pass.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ipt.h"
@@ -63,8 +64,27 @@ out:
 	return ret;
 }
 
+/* A conntrack figure for the plan's costs; 0 when it cannot be read,
+ * and the plan then narrows all it can. */
+static uint64_t read_sysctl(const char *name)
+{
+	char path[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 int scan_load(struct scan *s)
 {
+	struct plan_in in = { 0 };
 	unsigned int i;
 	int ret;
 
@@ -82,11 +102,10 @@ int scan_load(struct scan *s)
 	s->keys = judge_keys(&s->model);
 	for (i = 0; i < JCACHE_SIZE; i++)
 		s->cache[i].used = false;
-	memset(&s->plan, 0, sizeof(s->plan));
-	ret = plan_build(&s->model, IPPROTO_UDP, &s->plan);
-	if (!ret && s->tcp)
-		ret = plan_build(&s->model, IPPROTO_TCP, &s->plan);
-	return ret;
+	in.tcp = s->tcp;
+	in.entries = read_sysctl("nf_conntrack_count");
+	in.buckets = read_sysctl("nf_conntrack_buckets");
+	return plan_build(&s->model, &in, &s->plan);
 }
 
 /* The original tuple with every field the rules cannot see cleared. */
@@ -190,6 +209,16 @@ static int on_flow(const struct flow *f, void *data)
 	if (j.reason < JR__MAX)
 		s->by_reason[j.reason]++;
 	return keep(s, f, &j);
+}
+
+void scan_begin(struct scan *s)
+{
+	reset_results(s);
+}
+
+int scan_feed(struct scan *s, const struct flow *f)
+{
+	return on_flow(f, s);
 }
 
 int scan_run(struct scan *s)

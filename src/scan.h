@@ -53,6 +53,12 @@ int scan_init(struct scan *s);
 int scan_load(struct scan *s);
 /* Dump and judge; drops the results of a previous run first. */
 int scan_run(struct scan *s);
+/* For watch's flow index, which holds the flows instead of dumping them:
+ * scan_begin drops the results of a previous run, scan_feed judges one
+ * flow exactly as a dump would have passed it to the judge (the caller
+ * applies the plan's filters). */
+void scan_begin(struct scan *s);
+int scan_feed(struct scan *s, const struct flow *f);
 /* Delete every stale rec. */
 int scan_delete(struct scan *s);
 void scan_free(struct scan *s);
