@@ -30,7 +30,7 @@ LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check check-unit check-netns demo bench fuzz clean install
+.PHONY: all deps check check-unit check-netns demo bench fuzz fuzz-build clean install
 
 all: $(BUILD)/ctsweep
 
@@ -54,19 +54,29 @@ $(BUILD)/ctsweep: $(BUILD)/obj/main.o $(BUILD)/libctsweep.a
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libctsweep.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libctsweep.a \
-		$(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -DCTSWEEP_TOP='"$(CURDIR)"' \
+		-DCTSWEEP_BIN='"$(abspath $(BUILD)/ctsweep)"' \
+		-o $@ $< $(BUILD)/libctsweep.a $(LDLIBS) -lcmocka
+
+# test_fuzz replays fuzz/regressions and fuzz/corpus through the fuzz
+# targets' own entry points, which it includes.
+$(BUILD)/unit/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)
+
+# The fault-injection shim for tests/netns/30-faults.sh (LD_PRELOAD).
+$(BUILD)/nlfault.so: tests/fault/nlfault.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -fPIC -shared -D_GNU_SOURCE -o $@ $< -ldl
 
 deps:
 	@scripts/deps.sh
 
-check: deps all $(UNIT_BINS)
+check: deps all $(UNIT_BINS) $(BUILD)/nlfault.so
 	@tests/run
 
 check-unit: all $(UNIT_BINS)
 	@tests/run unit
 
-check-netns: all
+check-netns: all $(BUILD)/nlfault.so
 	@tests/run netns
 
 demo: deps all
@@ -74,6 +84,45 @@ demo: deps all
 
 bench: deps all
 	@bench/sweep
+
+# ---- fuzzing (clang's libFuzzer) ----------------------------------------
+# make fuzz: build every fuzz/fuzz_*.c target with ASan+UBSan and run each
+# for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/TARGET); new
+# inputs stay in $(BUILD)/fuzz/corpus/TARGET, crashes land in
+# $(BUILD)/fuzz/crashes/TARGET/ (copy them to fuzz/regressions/TARGET/ to
+# keep them as unit tests).  FUZZ_TARGETS narrows the set, FUZZ_JOBS runs
+# that many processes per target.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(FUZZ_SRCS:fuzz/fuzz_%.c=%)
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+		-std=gnu11 -D_GNU_SOURCE -DCTSWEEP_VERSION='"$(VERSION)"' -Isrc \
+		-Wno-unused-parameter \
+		$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJS    := $(LIB_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/libctsweep.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_DIR)/libctsweep.a \
+		$(wildcard src/*.c src/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_DIR)/libctsweep.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

@@ -579,8 +579,15 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;	/* stale: not our request */
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			c->intr = true;
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 0;
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			int derr = 0;
+
+			/* a dump that failed midway: its DONE says why */
+			if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+				memcpy(&derr, mnl_nlmsg_get_payload(nlh),
+				       sizeof(int));
+			return derr < 0 ? derr : 0;
+		}
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
@@ -597,6 +604,9 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;
 		c->cb_err = c->cb(&f, c->data);
 	}
+	/* bytes that are no whole message: a reply cut short */
+	if (rem > 0)
+		return -EBADMSG;
 	return 1;
 }
 
@@ -617,11 +627,13 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	do {
+	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
 
 		if (n < 0) {
 			ret = -errno;
+			/* not "continue" in a do-while: that tested
+			 * ret > 0 and ended the dump with -EINTR */
 			if (ret == -EINTR)
 				continue;
 			break;
@@ -633,7 +645,9 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 
 			return err ? err : c.cb_err;
 		}
-	} while (ret > 0);
+		if (ret <= 0)
+			break;
+	}
 
 	if (ret < 0) {
 		if (ret == -ENOBUFS)

@@ -351,6 +351,13 @@ struct pstate {
 	unsigned int nesets, cur;
 	struct relem *relems;
 	unsigned int nrelems, relems_cap;
+	/* Per model chain: the kernel's NFTA_CHAIN_USE (its rules plus the
+	 * jumps and gotos to it) and the jumps and gotos seen, to tell a
+	 * complete rule dump from one cut short. */
+	uint32_t *chain_use;
+	bool *chain_has_use;
+	uint32_t *chain_refs;
+	unsigned int chain_cap;
 };
 
 static bool family_ok(uint8_t f)
@@ -436,6 +443,75 @@ static void pstate_free(struct pstate *ps)
 	free(ps->set_has_id);
 	free(ps->esets);
 	free(ps->relems);
+	free(ps->chain_use);
+	free(ps->chain_has_use);
+	free(ps->chain_refs);
+}
+
+/* Room for the use count of model chain @idx. */
+static int chain_use_grow(struct pstate *ps, unsigned int idx)
+{
+	unsigned int cap = ps->chain_cap ? ps->chain_cap : 16;
+	uint32_t *u, *r;
+	bool *h;
+
+	if (idx < ps->chain_cap)
+		return 0;
+	while (cap <= idx)
+		cap *= 2;
+	u = realloc(ps->chain_use, cap * sizeof(*u));
+	if (u)
+		ps->chain_use = u;
+	h = realloc(ps->chain_has_use, cap * sizeof(*h));
+	if (h)
+		ps->chain_has_use = h;
+	r = realloc(ps->chain_refs, cap * sizeof(*r));
+	if (r)
+		ps->chain_refs = r;
+	if (!u || !h || !r)
+		return -ENOMEM;
+	memset(u + ps->chain_cap, 0, (cap - ps->chain_cap) * sizeof(*u));
+	memset(h + ps->chain_cap, 0, (cap - ps->chain_cap) * sizeof(*h));
+	memset(r + ps->chain_cap, 0, (cap - ps->chain_cap) * sizeof(*r));
+	ps->chain_cap = cap;
+	return 0;
+}
+
+static void chain_ref(struct pstate *ps, int idx)
+{
+	if (idx >= 0 && (unsigned int)idx < ps->chain_cap)
+		ps->chain_refs[idx]++;
+}
+
+/*
+ * The kernel counts in a chain's use its rules and every jump and goto to
+ * it (from rules and from verdict map elements).  Fewer than that in the
+ * dumps means rules or elements are missing: a rule dump cut short must
+ * not pass for a smaller ruleset, which would make the flows of the
+ * missing rules look stale.
+ */
+static int check_chain_use(const struct pstate *ps)
+{
+	unsigned int i;
+
+	for (i = 0; i < ps->m->nchains && i < ps->chain_cap; i++)
+		if (ps->chain_has_use[i] &&
+		    (uint64_t)ps->m->chains[i].nrules + ps->chain_refs[i] <
+		    ps->chain_use[i])
+			return -EBADMSG;
+	return 0;
+}
+
+static bool table_known(const struct pstate *ps, uint8_t family,
+			const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ps->ntables; i++)
+		if (ps->tables[i].family == family &&
+		    !strcmp(ps->tables[i].name, name))
+			return true;
+	return false;
 }
 
 /* ---- gen, tables, chains ----------------------------------------------- */
@@ -542,6 +618,9 @@ static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 	name = str(tb[NFTA_CHAIN_NAME]);
 	if (!family_ok(family) || table_dormant(ps, family, table))
 		return 0;
+	/* a table dump cut short would hide that a table is dormant */
+	if (!table_known(ps, family, table))
+		return -EBADMSG;
 	if (find_chain(ps, family, table, name) >= 0)
 		return -EBADMSG;
 
@@ -555,6 +634,19 @@ static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 	c->family = family;
 	c->source = NM_SRC_NFT;
 	c->policy = NF_ACCEPT;
+	if (chain_use_grow(ps, ps->m->nchains - 1))
+		return -ENOMEM;
+	if (tb[NFTA_CHAIN_USE]) {
+		uint32_t use = be32(tb[NFTA_CHAIN_USE]);
+
+		/* A bound chain (jump { ... }) holds one more use for its
+		 * binding (6.x); counting it as slack is right either way. */
+		if ((be32_or(tb[NFTA_CHAIN_FLAGS], 0) & NFT_CHAIN_BINDING) &&
+		    use)
+			use--;
+		ps->chain_use[ps->m->nchains - 1] = use;
+		ps->chain_has_use[ps->m->nchains - 1] = true;
+	}
 	if (tb[NFTA_CHAIN_HOOK]) {
 		c->hook = hooknum;
 		c->prio = (int32_t)be32_or(hk[NFTA_HOOK_PRIORITY], 0);
@@ -804,6 +896,7 @@ static int parse_elem(struct pstate *ps, const struct nm_set *s,
 		r->e.chain = find_chain(ps, s->family, s->table, d.chain);
 		if (r->e.chain < 0)
 			return -EBADMSG;
+		chain_ref(ps, r->e.chain);
 	}
 	return 0;
 }
@@ -1233,6 +1326,7 @@ static int x_immediate(struct xctx *x, const struct nlattr *data,
 		e->imm.chain = find_chain(x->ps, c->family, c->table, d.chain);
 		if (e->imm.chain < 0)
 			return -EBADMSG;
+		chain_ref(x->ps, e->imm.chain);
 	}
 	return 0;
 }
@@ -1724,7 +1818,7 @@ static int parse_one(struct pstate *ps, const struct nlmsghdr *nlh)
 			return 0;
 		case S_RULE:
 			ps->sec = S_END;
-			return 0;
+			return check_chain_use(ps);
 		default:
 			return -EBADMSG;
 		}
@@ -2133,7 +2227,7 @@ int nft_capture(void **buf, size_t *len)
 	return 0;
 }
 
-int nft_read(struct nm_model *m)
+static int read_once(struct nm_model *m)
 {
 	void *buf;
 	size_t len;
@@ -2143,6 +2237,71 @@ int nft_read(struct nm_model *m)
 		return err;
 	err = nft_parse(buf, len, m);
 	free(buf);
+	return err;
+}
+
+/* Do two reads show the same ruleset, as far as a dump cut short could
+ * tell them apart: the same chains with the same rules (by handle and
+ * length) and the same sets with as many elements?  Counters and element
+ * timeouts, which move between reads, are not in the model. */
+static bool same_shape(const struct nm_model *a, const struct nm_model *b)
+{
+	unsigned int i, j;
+
+	if (a->genid != b->genid || a->nchains != b->nchains ||
+	    a->nsets != b->nsets)
+		return false;
+	for (i = 0; i < a->nchains; i++) {
+		const struct nm_chain *x = &a->chains[i], *y = &b->chains[i];
+
+		if (x->family != y->family || x->hook != y->hook ||
+		    x->nrules != y->nrules || strcmp(x->table, y->table) ||
+		    strcmp(x->name, y->name))
+			return false;
+		for (j = 0; j < x->nrules; j++)
+			if (x->rules[j].handle != y->rules[j].handle ||
+			    x->rules[j].nexprs != y->rules[j].nexprs)
+				return false;
+	}
+	for (i = 0; i < a->nsets; i++) {
+		const struct nm_set *x = &a->sets[i], *y = &b->sets[i];
+
+		if (x->family != y->family || x->nelems != y->nelems ||
+		    strcmp(x->table, y->table) || strcmp(x->name, y->name))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A dump that the kernel cuts short says so (an error in its NLMSG_DONE,
+ * an NLMSG_ERROR, ENOBUFS), and each of those fails the read.  But a
+ * ruleset with rules missing would make every flow they NAT look stale,
+ * so the read does not rest on that alone: the ruleset is believed only
+ * when two reads of the same generation agree.
+ */
+int nft_read(struct nm_model *m)
+{
+	struct nm_model prev = { 0 }, cur;
+	bool have_prev = false;
+	int err = -EAGAIN, tries;
+
+	for (tries = 0; tries < CAPTURE_TRIES; tries++) {
+		memset(&cur, 0, sizeof(cur));
+		err = read_once(&cur);
+		if (err)
+			break;
+		if (have_prev && same_shape(&prev, &cur)) {
+			nm_model_free(&prev);
+			*m = cur;
+			return 0;
+		}
+		nm_model_free(&prev);
+		prev = cur;
+		have_prev = true;
+		err = -EAGAIN;
+	}
+	nm_model_free(&prev);
 	return err;
 }
 

@@ -192,10 +192,12 @@ static int add_route(struct netenv *env, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[RTA_MAX + 1];
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct ne_route r = { 0 };
+	struct ne_route r;
 	uint32_t table;
 	int err;
 
+	/* padding too: netenv_load compares snapshots bytewise */
+	memset(&r, 0, sizeof(r));
 	err = parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (err)
 		return err;
@@ -287,24 +289,37 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
 				return -EAGAIN;
-			if (m->nlmsg_type == NLMSG_DONE)
-				return 0;
+			if (m->nlmsg_type == NLMSG_DONE) {
+				int derr = 0;
+
+				/* A dump that failed midway (ENOMEM,
+				 * EMSGSIZE ...) ends in a DONE carrying the
+				 * error: what came before is partial. */
+				if (m->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+					memcpy(&derr, mnl_nlmsg_get_payload(m),
+					       sizeof(int));
+				return derr < 0 ? derr : 0;
+			}
 			if (m->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e =
 					mnl_nlmsg_get_payload(m);
 
 				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 					return -EBADMSG;
-				return e->error;
+				/* a zero "error" ends no dump */
+				return e->error ? e->error : -EBADMSG;
 			}
 			ret = netenv_add_msg(env, m);
 			if (ret)
 				return ret;
 		}
+		/* bytes that are no whole message: a reply cut short */
+		if (rem > 0)
+			return -EBADMSG;
 	}
 }
 
-int netenv_load(struct netenv *env)
+static int load_once(struct netenv *env)
 {
 	struct mnl_socket *nl;
 	char *buf;
@@ -360,4 +375,47 @@ void netenv_free(struct netenv *env)
 	free(env->addrs);
 	free(env->routes);
 	memset(env, 0, sizeof(*env));
+}
+
+static bool same_env(const struct netenv *a, const struct netenv *b)
+{
+	return a->nlinks == b->nlinks && a->naddrs == b->naddrs &&
+	       a->nroutes == b->nroutes &&
+	       (!a->nlinks || !memcmp(a->links, b->links,
+				      a->nlinks * sizeof(*a->links))) &&
+	       (!a->naddrs || !memcmp(a->addrs, b->addrs,
+				      a->naddrs * sizeof(*a->addrs))) &&
+	       (!a->nroutes || !memcmp(a->routes, b->routes,
+				       a->nroutes * sizeof(*a->routes)));
+}
+
+/*
+ * A missing route or address changes the interfaces and local addresses
+ * the judge infers, and with them verdicts; a dump cut short without a
+ * word would go unnoticed.  So, as for the ruleset, a snapshot is
+ * believed when two reads in a row agree.
+ */
+int netenv_load(struct netenv *env)
+{
+	struct netenv prev = { 0 }, cur;
+	bool have_prev = false;
+	int err = -EAGAIN, tries;
+
+	memset(env, 0, sizeof(*env));
+	for (tries = 0; tries < 5; tries++) {
+		err = load_once(&cur);
+		if (err)
+			break;
+		if (have_prev && same_env(&prev, &cur)) {
+			netenv_free(&prev);
+			*env = cur;
+			return 0;
+		}
+		netenv_free(&prev);
+		prev = cur;
+		have_prev = true;
+		err = -EAGAIN;
+	}
+	netenv_free(&prev);
+	return err;
 }

@@ -3,7 +3,10 @@
  * sweep.c - delete exactly the flows the current rules would NAT
  * differently.  Flows judged unknown are reported and kept.
  */
+#include <errno.h>
+#include <string.h>
 #include "cmd.h"
+#include "log.h"
 #include "scan.h"
 
 int cmd_sweep(int argc, char **argv, struct opts *o)
@@ -21,7 +24,13 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 	if (!o->dry_run && s.stale) {
 		ret = scan_delete(&s);
 		if (ret) {
-			cmd_report_error("sweep", s.failed, ret);
+			/* Not cmd_report_error's "cannot read ...; nothing
+			 * was deleted": deletes may have gone through. */
+			err("sweep: deleting %zu stale flows failed: %s; %s",
+			    s.stale, strerror(-ret), ret == -ENOBUFS ?
+			    "the kernel's answers were lost, so some may have "
+			    "been deleted; run 'ctsweep status' to see what is "
+			    "left" : "run 'ctsweep status' to see what is left");
 			ret = EXIT_ERR;
 			goto out;
 		}

@@ -1112,6 +1112,71 @@ static void test_truncated(void **state)
 	}
 }
 
+
+/*
+ * A dump cut short that still ends in NLMSG_DONE (the kernel never sends
+ * one, but the parse must not rest on that): drop the first k messages of
+ * the rule section, or of one chain's rules, keep the DONE.  Chains count
+ * their rules in NFTA_CHAIN_USE, so a ruleset with rules missing is
+ * refused (-EBADMSG) instead of passing for a smaller one, which would make
+ * the flows of the missing rules look stale.
+ */
+static void test_rules_dropped(void **state)
+{
+	unsigned int f;
+
+	(void)state;
+	for (f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		size_t len, off = 0, first = 0, end = 0;
+		char *buf = load(fixtures[f], &len);
+		unsigned int nrules = 0;
+
+		/* find the NEWRULE messages: the last section */
+		while (off + sizeof(struct nlmsghdr) <= len) {
+			const struct nlmsghdr *nlh = (void *)(buf + off);
+
+			if ((nlh->nlmsg_type & 0xff) == NFT_MSG_NEWRULE &&
+			    (nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES) {
+				if (!nrules++)
+					first = off;
+				end = off + NLMSG_ALIGN(nlh->nlmsg_len);
+			}
+			off += NLMSG_ALIGN(nlh->nlmsg_len);
+		}
+		if (!nrules)
+			continue;
+		/* every rule gone, then only the last one */
+		for (int k = 0; k < 2; k++) {
+			size_t from = k ? end - NLMSG_ALIGN(((struct nlmsghdr *)
+					(buf + first))->nlmsg_len) : first;
+			struct nm_model m = { 0 };
+			char *cut = malloc(len);
+
+			if (k) {
+				/* the last rule: walk to it */
+				size_t o = first, last = first;
+
+				while (o < end) {
+					last = o;
+					o += NLMSG_ALIGN(((struct nlmsghdr *)
+						(buf + o))->nlmsg_len);
+				}
+				from = last;
+			}
+			assert_non_null(cut);
+			memcpy(cut, buf, from);
+			memcpy(cut + from, buf + end, len - end);
+			if (nft_parse(cut, from + len - end, &m) != -EBADMSG)
+				fail_msg("%s: %s dropped, still parsed",
+					 fixtures[f], k ? "the last rule" :
+					 "every rule");
+			assert_null(m.chains);
+			free(cut);
+		}
+		free(buf);
+	}
+}
+
 static uint32_t rnd_state = 12345;
 
 static uint32_t rnd(void)
@@ -1184,6 +1249,7 @@ int main(void)
 		cmocka_unit_test(test_built_bad),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_rules_dropped),
 		cmocka_unit_test(test_mutated),
 	};
 
