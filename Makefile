@@ -70,14 +70,18 @@ $(BUILD)/nlfault.so: tests/fault/nlfault.c
 deps:
 	@scripts/deps.sh
 
+# The tests find the build they are to run, so SANITIZE=1 BUILD=build-san
+# checks the instrumented binary and unit tests, not the plain ones.
+TEST_ENV   := BUILD=$(abspath $(BUILD)) CTSWEEP=$(abspath $(BUILD))/ctsweep
+
 check: deps all $(UNIT_BINS) $(BUILD)/nlfault.so
-	@tests/run
+	@$(TEST_ENV) tests/run
 
 check-unit: all $(UNIT_BINS)
-	@tests/run unit
+	@$(TEST_ENV) tests/run unit
 
 check-netns: all $(BUILD)/nlfault.so
-	@tests/run netns
+	@$(TEST_ENV) tests/run netns
 
 demo: deps all
 	@tests/demo.sh

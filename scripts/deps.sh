@@ -8,6 +8,13 @@ PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
 nftables iptables conntrack iproute2 socat tcpdump procps kmod jq"
 
+# "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
+# libFuzzer), valgrind, and the Debian package build.
+if [ "${1:-}" = ci ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev valgrind dpkg-dev debhelper
+bash-completion fakeroot"
+fi
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

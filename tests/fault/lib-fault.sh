@@ -5,7 +5,10 @@
 # LD_PRELOAD shim (tests/fault/nlfault.c) and check what it did.  Sourced
 # after tests/netns/lib.sh.
 
-NLFAULT_SO=${NLFAULT_SO:-$TOP/${BUILD:-build}/nlfault.so}
+case ${BUILD:-build} in
+/*) NLFAULT_SO=${NLFAULT_SO:-$BUILD/nlfault.so} ;;
+*) NLFAULT_SO=${NLFAULT_SO:-$TOP/${BUILD:-build}/nlfault.so} ;;
+esac
 # A sanitized ctsweep (make SANITIZE=1) wants ASan's runtime first in the
 # library list; the shim is preloaded before it, which is harmless here.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:verify_asan_link_order=0}
