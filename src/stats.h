@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * stats.h - watch's counters, for a Prometheus textfile collector
+ * (node_exporter --collector.textfile) and for SIGUSR1.
+ */
+#ifndef CTSWEEP_STATS_H
+#define CTSWEEP_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "judge.h"
+
+enum stats_trigger {
+	ST_START, ST_NFT, ST_ROUTE, ST_LEGACY, ST_RESYNC, ST_LOST, ST_HUP,
+	ST_RETRY, ST__MAX
+};
+
+struct stats {
+	uint64_t reactions[ST__MAX];	/* reconciles, by what set them off */
+	uint64_t skipped;		/* no nat-relevant change: no dump */
+	uint64_t judged, unknown, stale;
+	uint64_t deleted[JR__MAX];	/* by reason */
+	uint64_t would_delete;		/* --dry-run */
+	uint64_t events_lost;		/* ENOBUFS on any socket */
+	uint64_t errors;		/* reconciles that failed */
+	uint64_t last_us;		/* notification to deletes done */
+	uint64_t max_us;
+	double last_time;		/* unix time of the last reconcile */
+	uint64_t indexed;		/* flows in the flow index now */
+	uint64_t index_bytes;
+	double start_time;
+};
+
+const char *stats_trigger_str(enum stats_trigger t);
+/* Write @path.tmp and rename it to @path.  0 or -errno. */
+int stats_write(const struct stats *st, const char *path);
+void stats_print(FILE *f, const struct stats *st);
+/* One line for the log. */
+void stats_line(char *buf, size_t len, const struct stats *st);
+
+#endif

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * watch_diff.c - digests of the NAT model and the routing snapshot.
+ *
+ * Hashes are taken field by field, never over whole structs, so padding
+ * cannot make equal models differ.  A false "changed" only costs a walk;
+ * a false "equal" would skip a needed one, so everything the judge reads
+ * goes in.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "watch_diff.h"
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#define FNV_INIT 14695981039346656037ull
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h;
+}
+
+#define H(h, v) ((h) = fnv((h), &(v), sizeof(v)))
+
+static uint64_t hstr(uint64_t h, const char *s)
+{
+	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1);
+}
+
+static uint64_t hdata(uint64_t h, const struct nm_data *d)
+{
+	uint8_t len = d->len > NM_DATA_MAX ? NM_DATA_MAX : d->len;
+
+	H(h, len);
+	return fnv(h, d->val, len);
+}
+
+static uint64_t hnatspec(uint64_t h, const struct nm_natspec *n)
+{
+	H(h, n->type);
+	H(h, n->family);
+	H(h, n->flags);
+	h = fnv(h, &n->addr_min, sizeof(n->addr_min));
+	h = fnv(h, &n->addr_max, sizeof(n->addr_max));
+	H(h, n->port_min);
+	return H(h, n->port_max);
+}
+
+static uint64_t hexpr(uint64_t h, const struct nm_expr *e)
+{
+	const struct nm_iphdr *ip = &e->iphdr;
+
+	H(h, e->op);
+	H(h, e->sreg);
+	H(h, e->dreg);
+	H(h, e->len);
+	switch (e->op) {
+	case NM_OP_META:
+		return H(h, e->meta.key);
+	case NM_OP_PAYLOAD:
+		H(h, e->payload.base);
+		return H(h, e->payload.offset);
+	case NM_OP_CMP:
+		H(h, e->cmp.op);
+		return hdata(h, &e->cmp.data);
+	case NM_OP_BITWISE:
+		H(h, e->bitwise.op);
+		h = hdata(h, &e->bitwise.mask);
+		h = hdata(h, &e->bitwise.xor);
+		return H(h, e->bitwise.shift);
+	case NM_OP_RANGE:
+		H(h, e->range.op);
+		h = hdata(h, &e->range.from);
+		return hdata(h, &e->range.to);
+	case NM_OP_LOOKUP:
+		H(h, e->lookup.set);
+		H(h, e->lookup.invert);
+		return H(h, e->lookup.has_dreg);
+	case NM_OP_IMMEDIATE:
+		h = hdata(h, &e->imm.data);
+		H(h, e->imm.verdict);
+		return H(h, e->imm.chain);
+	case NM_OP_FIB:
+		H(h, e->fib.result);
+		return H(h, e->fib.flags);
+	case NM_OP_CT:
+		H(h, e->ct.key);
+		return H(h, e->ct.dir);
+	case NM_OP_NAT:
+		H(h, e->nat.type);
+		H(h, e->nat.family);
+		H(h, e->nat.reg_addr_min);
+		H(h, e->nat.reg_addr_max);
+		H(h, e->nat.reg_proto_min);
+		H(h, e->nat.reg_proto_max);
+		return H(h, e->nat.flags);
+	case NM_OP_REDIR:
+	case NM_OP_MASQ:
+		H(h, e->redir.reg_proto_min);
+		H(h, e->redir.reg_proto_max);
+		return H(h, e->redir.flags);
+	case NM_OP_NUMGEN:
+	case NM_OP_HASH:
+		H(h, e->gen.mod);
+		return H(h, e->gen.offset);
+	case NM_OP_NATSPEC:
+		return hnatspec(h, &e->natspec);
+	case NM_OP_IPHDR:
+		H(h, ip->family);
+		h = fnv(h, &ip->src, sizeof(ip->src));
+		h = fnv(h, &ip->smsk, sizeof(ip->smsk));
+		h = fnv(h, &ip->dst, sizeof(ip->dst));
+		h = fnv(h, &ip->dmsk, sizeof(ip->dmsk));
+		h = fnv(h, ip->iniface, sizeof(ip->iniface));
+		h = fnv(h, ip->outiface, sizeof(ip->outiface));
+		H(h, ip->iniface_len);
+		H(h, ip->outiface_len);
+		H(h, ip->proto);
+		return H(h, ip->invflags);
+	case NM_OP_XT_PORTS:
+		H(h, e->ports.proto);
+		H(h, e->ports.nsrc);
+		H(h, e->ports.ndst);
+		h = fnv(h, e->ports.src, sizeof(e->ports.src));
+		h = fnv(h, e->ports.dst, sizeof(e->ports.dst));
+		H(h, e->ports.src_inv);
+		H(h, e->ports.dst_inv);
+		H(h, e->ports.either);
+		return H(h, e->ports.either_inv);
+	case NM_OP_XT_ADDRTYPE:
+		H(h, e->addrtype.src_type);
+		H(h, e->addrtype.dst_type);
+		H(h, e->addrtype.src_inv);
+		H(h, e->addrtype.dst_inv);
+		H(h, e->addrtype.limit_iface_in);
+		return H(h, e->addrtype.limit_iface_out);
+	case NM_OP_XT_CTSTATE:
+		H(h, e->ctstate.statemask);
+		return H(h, e->ctstate.inv);
+	case NM_OP_UNKNOWN:
+		return fnv(h, e->unknown, strnlen(e->unknown,
+						  sizeof(e->unknown)));
+	default:
+		return h;
+	}
+}
+
+static uint64_t hchain(const struct nm_chain *c)
+{
+	uint64_t h = FNV_INIT;
+	unsigned int i, k;
+
+	h = hstr(h, c->table);
+	h = hstr(h, c->name);
+	H(h, c->family);
+	H(h, c->source);
+	H(h, c->nat);
+	H(h, c->hook);
+	H(h, c->prio);
+	H(h, c->policy);
+	H(h, c->nrules);
+	for (i = 0; i < c->nrules; i++) {
+		const struct nm_rule *r = &c->rules[i];
+
+		H(h, r->nexprs);
+		for (k = 0; k < r->nexprs; k++)
+			h = hexpr(h, &r->exprs[k]);
+	}
+	return h;
+}
+
+static uint64_t hset(const struct nm_set *s)
+{
+	uint64_t h = FNV_INIT;
+	unsigned int i;
+
+	h = hstr(h, s->table);
+	h = hstr(h, s->name);
+	H(h, s->family);
+	H(h, s->flags);
+	H(h, s->key_len);
+	H(h, s->data_len);
+	H(h, s->data_type);
+	H(h, s->nfields);
+	h = fnv(h, s->field_len, sizeof(s->field_len));
+	H(h, s->nelems);
+	for (i = 0; i < s->nelems; i++) {
+		const struct nm_elem *e = &s->elems[i];
+
+		h = hdata(h, &e->key);
+		h = hdata(h, &e->key_end);
+		h = hdata(h, &e->data);
+		H(h, e->verdict);
+		H(h, e->chain);
+	}
+	return h;
+}
+
+static const char *family_str(uint8_t f)
+{
+	switch (f) {
+	case NFPROTO_INET: return "inet";
+	case NFPROTO_IPV4: return "ip";
+	case NFPROTO_IPV6: return "ip6";
+	default: return "?";
+	}
+}
+
+int mdigest_build(const struct nm_model *m, struct mdigest *d)
+{
+	unsigned int i, n = m->nchains + m->nsets;
+
+	memset(d, 0, sizeof(*d));
+	d->all = FNV_INIT;
+	if (!n)
+		return 0;
+	d->ent = calloc(n, sizeof(*d->ent));
+	if (!d->ent)
+		return -ENOMEM;
+	for (i = 0; i < m->nchains; i++) {
+		const struct nm_chain *c = &m->chains[i];
+		struct mdigest_ent *e = &d->ent[d->n++];
+
+		if (c->source == NM_SRC_LEGACY)
+			snprintf(e->name, sizeof(e->name),
+				 "%s chain %s %s", c->family == NFPROTO_IPV6 ?
+				 "ip6tables-legacy" : "iptables-legacy",
+				 c->table ? c->table : "nat", c->name);
+		else
+			snprintf(e->name, sizeof(e->name), "chain %s %s %s",
+				 family_str(c->family), c->table, c->name);
+		e->hash = hchain(c);
+		H(d->all, e->hash);
+	}
+	for (i = 0; i < m->nsets; i++) {
+		const struct nm_set *s = &m->sets[i];
+		struct mdigest_ent *e = &d->ent[d->n++];
+
+		snprintf(e->name, sizeof(e->name), "%s %s %s %s",
+			 (s->flags & NFT_SET_MAP) ? "map" : "set",
+			 family_str(s->family), s->table, s->name);
+		e->hash = hset(s);
+		H(d->all, e->hash);
+	}
+	return 0;
+}
+
+void mdigest_free(struct mdigest *d)
+{
+	free(d->ent);
+	memset(d, 0, sizeof(*d));
+}
+
+static const struct mdigest_ent *find(const struct mdigest *d,
+				      const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->ent[i].name, name))
+			return &d->ent[i];
+	return NULL;
+}
+
+static void add(char *buf, size_t len, size_t *off, unsigned int *more,
+		const char *name, const char *what)
+{
+	int n;
+
+	if (*more || *off + strlen(name) + strlen(what) + 24 >= len) {
+		(*more)++;
+		return;
+	}
+	n = snprintf(buf + *off, len - *off, "%s%s %s", *off ? ", " : "",
+		     name, what);
+	if (n > 0)
+		*off += (size_t)n;
+}
+
+void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
+		  char *buf, size_t len)
+{
+	unsigned int i, more = 0;
+	size_t off = 0;
+
+	buf[0] = 0;
+	if (!len)
+		return;
+	for (i = 0; i < new->n; i++) {
+		const struct mdigest_ent *o = find(old, new->ent[i].name);
+
+		if (!o)
+			add(buf, len, &off, &more, new->ent[i].name, "added");
+		else if (o->hash != new->ent[i].hash)
+			add(buf, len, &off, &more, new->ent[i].name,
+			    "changed");
+	}
+	for (i = 0; i < old->n; i++)
+		if (!find(new, old->ent[i].name))
+			add(buf, len, &off, &more, old->ent[i].name,
+			    "removed");
+	if (more)
+		snprintf(buf + off, len - off, "%sand %u more",
+			 off ? ", " : "", more);
+}
+
+uint64_t netenv_hash(const struct netenv *env)
+{
+	uint64_t h = FNV_INIT;
+	unsigned int i;
+
+	for (i = 0; i < env->nlinks; i++) {
+		H(h, env->links[i].index);
+		h = fnv(h, env->links[i].name, strnlen(env->links[i].name,
+						       sizeof(env->links[i].name)));
+	}
+	for (i = 0; i < env->naddrs; i++) {
+		const struct ne_addr *a = &env->addrs[i];
+
+		H(h, a->family);
+		H(h, a->prefixlen);
+		H(h, a->ifindex);
+		h = fnv(h, &a->addr, sizeof(a->addr));
+	}
+	for (i = 0; i < env->nroutes; i++) {
+		const struct ne_route *r = &env->routes[i];
+
+		H(h, r->family);
+		H(h, r->dst_len);
+		H(h, r->type);
+		H(h, r->table);
+		H(h, r->oif);
+		H(h, r->priority);
+		h = fnv(h, &r->dst, sizeof(r->dst));
+		h = fnv(h, &r->gw, sizeof(r->gw));
+		h = fnv(h, &r->prefsrc, sizeof(r->prefsrc));
+	}
+	return h;
+}

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * watch_index.c - the flow index.
+ *
+ * A walk of the conntrack table costs about 0.3 us an entry in the kernel
+ * however narrow its filter, so a reaction that dumps cannot be fast on a
+ * big table.  The index keeps, in memory, every flow of the protocols watch
+ * judges, fed by conntrack NEW and DESTROY events (the NAT of an entry is
+ * fixed when it is confirmed, so updates carry nothing the judge reads).
+ * A reaction drains the queued events, then judges the indexed flows the
+ * plan covers, with the same judge and group cache as a dump, and deletes
+ * by tuple and id: no walk.  Lost events (ENOBUFS) refill it from a dump.
+ *
+ * An entry is 40 bytes: ports, ids and status inline; IPv4 addresses
+ * inline; IPv6 addresses as indices into a refcounted pool (a flow's four
+ * addresses are mostly the router's own and a few backends'), plus 4 bytes
+ * of hash bucket per entry.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "nft.h"
+#include "scan.h"
+#include "watch_index.h"
+
+#define NIL		0u		/* index 0 is never used */
+#define JUDGE_TRIES	5
+
+struct ixent {
+	uint32_t next;		/* bucket chain, or free list */
+	uint32_t id;
+	uint32_t addr[4];	/* orig src, orig dst, reply src, reply dst:
+				 * IPv4 inline, IPv6 pool index */
+	uint16_t port[4];	/* same order, network byte order */
+	uint32_t status;
+	uint16_t zone;
+	uint8_t family;		/* 0: free slot */
+	uint8_t l4proto;
+};
+
+struct a6ent {
+	struct in6_addr a;
+	uint32_t refs;
+	uint32_t next;		/* bucket chain, or free list */
+};
+
+struct windex {
+	struct ct_handle *ev;
+	struct ct_handle *dump;	/* for resyncs */
+	bool tcp;
+	/* flows */
+	struct ixent *e;
+	uint32_t cap, count, free;
+	uint32_t *bucket;
+	uint32_t nbucket;	/* power of two */
+	/* IPv6 address pool */
+	struct a6ent *a6;
+	uint32_t a6cap, a6count, a6free;
+	uint32_t *a6bucket;
+	uint32_t a6nbucket;
+};
+
+static uint32_t mix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	return h ^ (h >> 16);
+}
+
+/* ---- IPv6 address pool ------------------------------------------------- */
+
+static uint32_t a6hash(const struct in6_addr *a)
+{
+	const uint32_t *w = (const uint32_t *)a;
+
+	return mix(w[0] ^ mix(w[1] ^ mix(w[2] ^ mix(w[3]))));
+}
+
+static int a6grow(struct windex *ix)
+{
+	uint32_t ncap = ix->a6cap ? ix->a6cap * 2 : 256, i;
+	struct a6ent *n = realloc(ix->a6, (size_t)ncap * sizeof(*n));
+	uint32_t *b;
+
+	if (!n)
+		return -ENOMEM;
+	ix->a6 = n;
+	for (i = ncap - 1; i >= (ix->a6cap ? ix->a6cap : 1); i--) {
+		n[i].refs = 0;
+		n[i].next = ix->a6free;
+		ix->a6free = i;
+	}
+	ix->a6cap = ncap;
+	/* rehash */
+	b = calloc(ncap, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	free(ix->a6bucket);
+	ix->a6bucket = b;
+	ix->a6nbucket = ncap;
+	for (i = 1; i < ncap; i++) {
+		uint32_t h;
+
+		if (!n[i].refs)
+			continue;
+		h = a6hash(&n[i].a) & (ncap - 1);
+		n[i].next = b[h];
+		b[h] = i;
+	}
+	return 0;
+}
+
+static int a6get(struct windex *ix, const struct in6_addr *a, uint32_t *out)
+{
+	uint32_t h, i;
+	int err;
+
+	if (ix->a6nbucket) {
+		h = a6hash(a) & (ix->a6nbucket - 1);
+		for (i = ix->a6bucket[h]; i != NIL; i = ix->a6[i].next)
+			if (!memcmp(&ix->a6[i].a, a, sizeof(*a))) {
+				ix->a6[i].refs++;
+				*out = i;
+				return 0;
+			}
+	}
+	if (ix->a6free == NIL) {
+		err = a6grow(ix);
+		if (err)
+			return err;
+	}
+	i = ix->a6free;
+	ix->a6free = ix->a6[i].next;
+	ix->a6[i].a = *a;
+	ix->a6[i].refs = 1;
+	h = a6hash(a) & (ix->a6nbucket - 1);
+	ix->a6[i].next = ix->a6bucket[h];
+	ix->a6bucket[h] = i;
+	ix->a6count++;
+	*out = i;
+	return 0;
+}
+
+static void a6put(struct windex *ix, uint32_t i)
+{
+	uint32_t h, *p;
+
+	if (--ix->a6[i].refs)
+		return;
+	h = a6hash(&ix->a6[i].a) & (ix->a6nbucket - 1);
+	for (p = &ix->a6bucket[h]; *p != NIL; p = &ix->a6[*p].next)
+		if (*p == i) {
+			*p = ix->a6[i].next;
+			break;
+		}
+	ix->a6[i].next = ix->a6free;
+	ix->a6free = i;
+	ix->a6count--;
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+static uint32_t ehash(uint32_t id, const struct tuple *o)
+{
+	return mix(id ^ mix((uint32_t)o->sport << 16 | o->dport));
+}
+
+static const union addr *tuple_addr(const struct flow *f, int k)
+{
+	switch (k) {
+	case 0: return &f->orig.src;
+	case 1: return &f->orig.dst;
+	case 2: return &f->reply.src;
+	default: return &f->reply.dst;
+	}
+}
+
+static void to_flow(const struct windex *ix, const struct ixent *e,
+		    struct flow *f)
+{
+	union addr *a[4] = {
+		&f->orig.src, &f->orig.dst, &f->reply.src, &f->reply.dst,
+	};
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	f->orig.family = f->reply.family = e->family;
+	f->orig.l4proto = f->reply.l4proto = e->l4proto;
+	for (k = 0; k < 4; k++) {
+		if (e->family == AF_INET6)
+			a[k]->ip6 = ix->a6[e->addr[k]].a;
+		else
+			a[k]->ip = e->addr[k];
+	}
+	f->orig.sport = e->port[0];
+	f->orig.dport = e->port[1];
+	f->reply.sport = e->port[2];
+	f->reply.dport = e->port[3];
+	f->id = e->id;
+	f->status = e->status;
+	f->zone = e->zone;
+}
+
+/* Same entry: id and original tuple (ids can repeat across entries). */
+static bool same(const struct windex *ix, const struct ixent *e,
+		 const struct flow *f)
+{
+	int k;
+
+	if (e->id != f->id || e->family != f->orig.family ||
+	    e->l4proto != f->orig.l4proto || e->port[0] != f->orig.sport ||
+	    e->port[1] != f->orig.dport || e->zone != f->zone)
+		return false;
+	for (k = 0; k < 2; k++) {
+		const union addr *a = tuple_addr(f, k);
+
+		if (e->family == AF_INET6 ?
+		    memcmp(&ix->a6[e->addr[k]].a, &a->ip6, 16) :
+		    e->addr[k] != a->ip)
+			return false;
+	}
+	return true;
+}
+
+static int rehash(struct windex *ix, uint32_t nb)
+{
+	uint32_t *b = calloc(nb, sizeof(*b)), i;
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 1; i < ix->cap; i++) {
+		struct ixent *e = &ix->e[i];
+		struct flow f;
+		uint32_t h;
+
+		if (!e->family)
+			continue;
+		f.id = e->id;
+		f.orig.sport = e->port[0];
+		f.orig.dport = e->port[1];
+		h = ehash(f.id, &f.orig) & (nb - 1);
+		e->next = b[h];
+		b[h] = i;
+	}
+	free(ix->bucket);
+	ix->bucket = b;
+	ix->nbucket = nb;
+	return 0;
+}
+
+static int egrow(struct windex *ix)
+{
+	uint32_t ncap = ix->cap ? ix->cap * 2 : 4096, i;
+	struct ixent *n = realloc(ix->e, (size_t)ncap * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	ix->e = n;
+	for (i = ncap - 1; i >= (ix->cap ? ix->cap : 1); i--) {
+		n[i].family = 0;
+		n[i].next = ix->free;
+		ix->free = i;
+	}
+	ix->cap = ncap;
+	return rehash(ix, ncap);
+}
+
+static bool wanted(const struct windex *ix, const struct flow *f)
+{
+	return (f->orig.family == AF_INET || f->orig.family == AF_INET6) &&
+	       (f->orig.l4proto == IPPROTO_UDP ||
+		(ix->tcp && f->orig.l4proto == IPPROTO_TCP));
+}
+
+static uint32_t *find(struct windex *ix, const struct flow *f)
+{
+	uint32_t *p;
+
+	if (!ix->nbucket)
+		return NULL;
+	p = &ix->bucket[ehash(f->id, &f->orig) & (ix->nbucket - 1)];
+	for (; *p != NIL; p = &ix->e[*p].next)
+		if (same(ix, &ix->e[*p], f))
+			return p;
+	return NULL;
+}
+
+static int insert(struct windex *ix, const struct flow *f)
+{
+	struct ixent *e;
+	uint32_t i, h;
+	int k, err;
+
+	if (!wanted(ix, f) || find(ix, f))
+		return 0;
+	if (ix->free == NIL) {
+		err = egrow(ix);
+		if (err)
+			return err;
+	}
+	i = ix->free;
+	e = &ix->e[i];
+	for (k = 0; k < 4; k++) {
+		const union addr *a = tuple_addr(f, k);
+
+		if (f->orig.family == AF_INET) {
+			e->addr[k] = a->ip;
+			continue;
+		}
+		err = a6get(ix, &a->ip6, &e->addr[k]);
+		if (err) {
+			while (k--)
+				a6put(ix, e->addr[k]);
+			return err;
+		}
+	}
+	ix->free = e->next;
+	e->id = f->id;
+	e->port[0] = f->orig.sport;
+	e->port[1] = f->orig.dport;
+	e->port[2] = f->reply.sport;
+	e->port[3] = f->reply.dport;
+	e->status = f->status;
+	e->zone = f->zone;
+	e->family = f->orig.family;
+	e->l4proto = f->orig.l4proto;
+	h = ehash(f->id, &f->orig) & (ix->nbucket - 1);
+	e->next = ix->bucket[h];
+	ix->bucket[h] = i;
+	ix->count++;
+	return 0;
+}
+
+static void release(struct windex *ix, uint32_t *p)
+{
+	uint32_t i = *p;
+	struct ixent *e = &ix->e[i];
+	int k;
+
+	*p = e->next;
+	if (e->family == AF_INET6)
+		for (k = 0; k < 4; k++)
+			a6put(ix, e->addr[k]);
+	e->family = 0;
+	e->next = ix->free;
+	ix->free = i;
+	ix->count--;
+}
+
+static void erase(struct windex *ix, const struct flow *f)
+{
+	uint32_t *p = find(ix, f);
+
+	if (p)
+		release(ix, p);
+}
+
+static void clear(struct windex *ix)
+{
+	free(ix->e);
+	free(ix->bucket);
+	free(ix->a6);
+	free(ix->a6bucket);
+	ix->e = NULL;
+	ix->bucket = NULL;
+	ix->a6 = NULL;
+	ix->a6bucket = NULL;
+	ix->cap = ix->count = ix->nbucket = 0;
+	ix->a6cap = ix->a6count = ix->a6nbucket = 0;
+	ix->free = ix->a6free = NIL;
+}
+
+/* ---- interface ---------------------------------------------------------- */
+
+/* net.netfilter.nf_conntrack_events = 0 turns events off in this
+ * namespace: an index fed by them would miss every new flow. */
+static bool events_enabled(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "re");
+
+	if (!f)
+		return true;	/* older kernels: always on */
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] != '0';
+}
+
+int windex_open(struct windex **ixp, int rcvbuf)
+{
+	struct windex *ix;
+	int err;
+
+	*ixp = NULL;
+	if (!events_enabled())
+		return -EOPNOTSUPP;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	err = ct_events_open(&ix->ev, CT_EV_NEW | CT_EV_DESTROY);
+	if (!err)
+		err = ct_open(&ix->dump);
+	if (!err && rcvbuf > 0) {
+		int fd = ct_events_fd(ix->ev);
+
+		/* for tests: force event loss */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			       sizeof(rcvbuf)) &&
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			       sizeof(rcvbuf)))
+			err = -errno;
+	}
+	if (err) {
+		windex_free(ix);
+		*ixp = NULL;
+		return err;
+	}
+	*ixp = ix;
+	return 0;
+}
+
+void windex_free(struct windex *ix)
+{
+	if (!ix)
+		return;
+	if (ix->ev)
+		ct_close(ix->ev);
+	if (ix->dump)
+		ct_close(ix->dump);
+	clear(ix);
+	free(ix);
+}
+
+int windex_fd(const struct windex *ix)
+{
+	return ct_events_fd(ix->ev);
+}
+
+static int on_event(unsigned int ev, const struct flow *f, void *data)
+{
+	struct windex *ix = data;
+
+	if (ev == CT_EV_DESTROY) {
+		erase(ix, f);
+		return 0;
+	}
+	return insert(ix, f);
+}
+
+int windex_events(struct windex *ix)
+{
+	int ret = ct_events_read(ix->ev, on_event, ix);
+
+	return ret < 0 ? ret : 0;
+}
+
+static int on_dump(const struct flow *f, void *data)
+{
+	return insert(data, f);
+}
+
+int windex_resync(struct windex *ix, bool tcp)
+{
+	struct ct_filter flt = { .l4proto = IPPROTO_UDP };
+	int ret;
+
+	/* Events queued before the dump are applied after it, in order:
+	 * a NEW for a flow the dump found is a duplicate, a DESTROY for
+	 * one it found removes it, one for a flow it missed is a no-op. */
+	clear(ix);
+	ix->tcp = tcp;
+	ret = ct_dump(ix->dump, &flt, on_dump, ix);
+	if (!ret && tcp) {
+		flt.l4proto = IPPROTO_TCP;
+		ret = ct_dump(ix->dump, &flt, on_dump, ix);
+	}
+	if (ret)
+		return ret;
+	ret = windex_events(ix);
+	/* Lost again while dumping: what the dump saw is still right for
+	 * the flows it saw; the caller resyncs once more. */
+	return ret;
+}
+
+/* Could @e pass walk @w?  The cheap fields, on the packed entry, so most
+ * flows outside the plan are passed over without being unpacked; the
+ * full filter is applied to the unpacked flow afterwards. */
+static bool maybe(const struct ct_filter *w, const struct ixent *e)
+{
+	return (!w->family || w->family == e->family) &&
+	       (!w->l4proto || w->l4proto == e->l4proto) &&
+	       (!w->status_mask || (e->status & w->status_mask) == w->status) &&
+	       (!w->has_orig_dport || w->orig_dport == e->port[1]) &&
+	       (!w->zone || w->zone == e->zone);
+}
+
+static bool in_plan(const struct windex *ix, const struct plan *p,
+		    const struct ixent *e, struct flow *f)
+{
+	bool unpacked = false;
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!maybe(&p->walk[i], e))
+			continue;
+		if (!unpacked) {
+			to_flow(ix, e, f);
+			unpacked = true;
+		}
+		if (ct_filter_match(&p->walk[i], f))
+			return true;
+	}
+	return false;
+}
+
+int windex_judge(struct windex *ix, struct scan *s)
+{
+	unsigned int tries;
+	uint32_t i, gen;
+	int ret;
+
+	for (tries = 0; tries < JUDGE_TRIES; tries++) {
+		/* The index is as current as the events queued now. */
+		ret = windex_events(ix);
+		if (ret)
+			return ret;
+		scan_begin(s);
+		s->failed = "the flow index";
+		for (i = 1; i < ix->cap; i++) {
+			struct flow f;
+
+			if (!ix->e[i].family ||
+			    !in_plan(ix, &s->plan, &ix->e[i], &f))
+				continue;
+			ret = scan_feed(s, &f);
+			if (ret)
+				return ret;
+		}
+		s->failed = "the nftables ruleset";
+		ret = nft_genid(&gen);
+		if (ret)
+			return ret;
+		if (gen == s->model.genid) {
+			s->failed = NULL;
+			return 0;
+		}
+		ret = scan_load(s);
+		if (ret)
+			return ret;
+	}
+	s->failed = "the nftables ruleset (it kept changing)";
+	return -EAGAIN;
+}
+
+int windex_delete(struct windex *ix, struct scan *s)
+{
+	size_t i;
+	int ret = scan_delete(s);
+
+	/* Gone or not (ENOENT counts as done), they leave the index now;
+	 * a DESTROY event for them later finds nothing. */
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].deleted)
+			erase(ix, &s->recs[i].f);
+	return ret;
+}
+
+size_t windex_count(const struct windex *ix)
+{
+	return ix->count;
+}
+
+size_t windex_bytes(const struct windex *ix)
+{
+	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t)) +
+	       (size_t)ix->a6cap * (sizeof(struct a6ent) + sizeof(uint32_t));
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * watch_index.h - the flow index: the UDP (and with --tcp, TCP) flows of
+ * the namespace held in memory, kept current by conntrack events, so a
+ * reaction re-judges them without walking the kernel's table.
+ */
+#ifndef CTSWEEP_WATCH_INDEX_H
+#define CTSWEEP_WATCH_INDEX_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+struct windex;
+struct scan;
+
+/* Subscribe to conntrack NEW and DESTROY events. @rcvbuf 0: default. */
+int windex_open(struct windex **ix, int rcvbuf);
+void windex_free(struct windex *ix);
+int windex_fd(const struct windex *ix);
+/* Apply queued events; -ENOBUFS when events were lost (resync then). */
+int windex_events(struct windex *ix);
+/* Empty the index and fill it from a dump. */
+int windex_resync(struct windex *ix, bool tcp);
+/* Judge the indexed flows the plan of @s covers, into @s's results, as
+ * scan_run would from a dump (with the same generation re-check). */
+int windex_judge(struct windex *ix, struct scan *s);
+/* Delete @s's stale flows and drop them from the index. */
+int windex_delete(struct windex *ix, struct scan *s);
+size_t windex_count(const struct windex *ix);
+size_t windex_bytes(const struct windex *ix);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * watch_nl.h - the notification sockets watch listens on: nftables ruleset
+ * changes (NFNLGRP_NFTABLES) and rtnetlink route, address and link
+ * changes.  Only message types are looked at; what changed is learnt by
+ * reading the rules and routes again.  Returns 0 or -errno, never logs.
+ */
+#ifndef CTSWEEP_WATCH_NL_H
+#define CTSWEEP_WATCH_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum nlmon_kind { NLMON_NFT, NLMON_ROUTE };
+
+struct nlmon;
+
+/* What one drain of a socket saw. */
+struct nlmon_seen {
+	unsigned int msgs;	/* notifications read */
+	bool newgen;		/* nftables: a transaction ended (NEWGEN) */
+	uint32_t genid;		/* nftables: generation of the last NEWGEN */
+	unsigned int rules, elems, other;	/* nftables: what kind */
+	bool lost;		/* ENOBUFS: the kernel dropped notifications */
+};
+
+/* @rcvbuf: receive buffer in bytes, 0 for the default (large). */
+int nlmon_open(struct nlmon **m, enum nlmon_kind kind, int rcvbuf);
+void nlmon_close(struct nlmon *m);
+int nlmon_fd(const struct nlmon *m);
+/* Read everything queued now, without blocking; adds to @seen. */
+int nlmon_drain(struct nlmon *m, struct nlmon_seen *seen);
+
+#endif
