@@ -2009,6 +2009,46 @@ static void nl_close(struct nl *nl)
 	free(nl->rbuf);
 }
 
+/*
+ * One socket for the life of the process.  Closing a NETLINK_NETFILTER
+ * socket waits for the deferred cleanup of the last commit that removed
+ * something (13 ms idle, hundreds under load, measured with strace), and
+ * watch reads the ruleset right after such commits: keeping the socket
+ * open takes that wait out of every reaction.  Replies to an abandoned
+ * request carry an old sequence number and are skipped by request().
+ */
+static struct nl shared_nl;
+static bool shared_open;
+
+static int nl_get(struct nl **nl)
+{
+	int err;
+
+	if (!shared_open) {
+		err = nl_open(&shared_nl);
+		if (err)
+			return err;
+		shared_open = true;
+	}
+	*nl = &shared_nl;
+	return 0;
+}
+
+/* After an error the socket may hold half a dump or a full buffer:
+ * start the next read on a fresh one. */
+static void nl_put(struct nl *nl, int err)
+{
+	if (err && err != -EAGAIN)
+		nft_close();
+}
+
+void nft_close(void)
+{
+	if (shared_open)
+		nl_close(&shared_nl);
+	shared_open = false;
+}
+
 /* How one request went, beyond errors: was the ruleset moving? */
 struct req_state {
 	bool have_gen;
@@ -2200,24 +2240,24 @@ static int capture_once(struct nl *nl, struct cap *c, struct req_state *rs)
 int nft_capture(void **buf, size_t *len)
 {
 	struct cap c = { 0 };
-	struct nl nl;
+	struct nl *nl;
 	int err, tries;
 
 	if (!buf || !len)
 		return -EINVAL;
-	err = nl_open(&nl);
+	err = nl_get(&nl);
 	if (err)
 		return err;
 	for (tries = 0; tries < CAPTURE_TRIES; tries++) {
 		struct req_state rs = { 0 };
 
 		c.len = 0;
-		err = capture_once(&nl, &c, &rs);
+		err = capture_once(nl, &c, &rs);
 		if (!rs.moved)
 			break;
 		err = -EAGAIN;
 	}
-	nl_close(&nl);
+	nl_put(nl, err);
 	if (err) {
 		free(c.buf);
 		return err;
@@ -2308,16 +2348,16 @@ int nft_read(struct nm_model *m)
 int nft_genid(uint32_t *genid)
 {
 	struct req_state rs = { 0 };
-	struct nl nl;
+	struct nl *nl;
 	int err;
 
 	if (!genid)
 		return -EINVAL;
-	err = nl_open(&nl);
+	err = nl_get(&nl);
 	if (err)
 		return err;
-	err = request(&nl, NFT_MSG_GETGEN, AF_UNSPEC, NULL, NULL, NULL, &rs);
-	nl_close(&nl);
+	err = request(nl, NFT_MSG_GETGEN, AF_UNSPEC, NULL, NULL, NULL, &rs);
+	nl_put(nl, err);
 	if (!err && !rs.have_gen)
 		err = -EBADMSG;
 	if (!err)

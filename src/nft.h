@@ -33,4 +33,8 @@ int nft_parse(const void *buf, size_t len, struct nm_model *m);
 /* The current ruleset generation (NFT_MSG_GETGEN). */
 int nft_genid(uint32_t *genid);
 
+/* The reader keeps one netlink socket open between calls; this closes
+ * it (at exit, or before entering another network namespace). */
+void nft_close(void);
+
 #endif

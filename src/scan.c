@@ -25,6 +25,7 @@ void scan_free(struct scan *s)
 {
 	if (s->ct)
 		ct_close(s->ct);
+	nft_close();
 	nm_model_free(&s->model);
 	netenv_free(&s->env);
 	free(s->cache);
