@@ -1563,12 +1563,59 @@ next_chain:
 	return v;
 }
 
+/* One nat base chain at @hook. 0 or -1. */
+static int run_one(struct ev_run *r, int hook, const struct nm_chain *c)
+{
+	int v = run_base(r, (int)(c - r->cx->m->chains));
+
+	if (v == -1)
+		return -1;
+	if (v == NF_DROP) {
+		r->status = EV_DROPPED;
+		return -1;
+	}
+	if (v != NF_ACCEPT) {
+		unknown(r, "verdict %d at %s", v, hook_names[hook]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The @k nat chains in @ch share one priority.  The kernel runs them in
+ * an order we cannot see: nf_hook_entries_grow() puts a new hook before
+ * the ones of equal priority, so the chain registered last runs first,
+ * and when an iptables-legacy nat table registered its hooks relative to
+ * nft's chains is not recorded anywhere.  Reading order is no answer (a
+ * flow NATed by the later chain would be called stale, and deleted on
+ * every sweep), so which chain leads is a choice point: each path runs
+ * one chain first, then the rest.  The first chain to bind or drop
+ * decides, and every chain that can decide leads on some path, so the
+ * paths' outcomes are exactly the possible ones.
+ */
+static int run_group(struct ev_run *r, int hook, const struct nm_chain **ch,
+		     int k)
+{
+	uint32_t lead = 0;
+	int i;
+
+	if (k > 1 && !choose(r, (uint32_t)k, "equal-priority nat chain",
+			     &lead))
+		return -1;
+	if (run_one(r, hook, ch[lead]))
+		return -1;
+	for (i = 0; i < k && !r->bound; i++)
+		if ((uint32_t)i != lead && run_one(r, hook, ch[i]))
+			return -1;
+	return 0;
+}
+
 /* The nat chains of one hook, until one of them binds. 0 or -1. */
 static int run_hook(struct ev_run *r, int hook)
 {
 	const struct nm_model *m = r->cx->m;
 	const struct nm_chain *ch[EV_MAX_CHAINS];
-	int n, i, v;
+	int n, i, j;
 
 	r->hook = hook;
 	r->bound = 0;
@@ -1578,18 +1625,11 @@ static int run_hook(struct ev_run *r, int hook)
 		unknown(r, "too many nat chains at %s", hook_names[hook]);
 		return -1;
 	}
-	for (i = 0; i < n && !r->bound; i++) {
-		v = run_base(r, (int)(ch[i] - m->chains));
-		if (v == -1)
+	for (i = 0; i < n && !r->bound; i = j) {
+		for (j = i + 1; j < n && ch[j]->prio == ch[i]->prio; j++)
+			;
+		if (run_group(r, hook, ch + i, j - i))
 			return -1;
-		if (v == NF_DROP) {
-			r->status = EV_DROPPED;
-			return -1;
-		}
-		if (v != NF_ACCEPT) {
-			unknown(r, "verdict %d at %s", v, hook_names[hook]);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -10,11 +10,13 @@
  * The kernel's order is followed: for a locally generated packet the nat
  * chains at output then postrouting, else prerouting then input (when the
  * destination after DNAT is local) or postrouting.  At each hook the nat
- * base chains run in priority order until one sets up a binding.
+ * base chains run in priority order until one sets up a binding; among
+ * chains of equal priority the kernel's order is not observable.
  *
  * Nondeterministic expressions (numgen, hash, an IPv6 source address
- * choice) are explored exhaustively: every possible value is tried and the
- * NAT each path sets up becomes one candidate of the outcome.
+ * choice) and which of several equal-priority nat chains runs first are
+ * explored exhaustively: every possible value is tried and the NAT each
+ * path sets up becomes one candidate of the outcome.
  */
 #ifndef CTSWEEP_EVAL_H
 #define CTSWEEP_EVAL_H

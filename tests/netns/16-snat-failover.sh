@@ -1,0 +1,297 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Uplink failover with static source NAT.  The router has two uplinks to
+# the same peer, each with its own "snat to":
+#   oifname "wan0" snat ip to 203.0.113.1
+#   oifname "wan1" snat ip to 198.51.100.1
+# A lan host keeps a SIP-like UDP flow (a keepalive every 20 ms) to the
+# peer's service address 203.0.113.200, reached by the default route.  The
+# peer accepts each uplink's source address only on that uplink (packets
+# from 203.0.113.1 arriving on the wan1 side are dropped, and vice versa),
+# as a provider's source filter would.
+# The default route moves from wan0 to wan1.  The kernel kills masqueraded
+# flows whose output interface changes, but not "snat to" flows: the flow
+# keeps its 203.0.113.1 binding, leaves by wan1 and is dropped, forever.
+# ctsweep must call it snat-changed and sweep must move it, after which
+# the peer sees 198.51.100.1.  A TCP connection on the same path is judged
+# only with --tcp and never cut by a plain sweep.
+#
+#   lan host a (192.168.50.2) -- lan -- rtr -- wan0 (203.0.113.1/25)  -- eth0 (203.0.113.10/25)  peer
+#                                           `- wan1 (198.51.100.1/25) -- eth1 (198.51.100.10/25)  svc 203.0.113.200/32 on lo
+# (/25 rather than /24, so that the service address is reached by the
+# default route and not on-link.)
+# SNAT_FW=legacy (17-snat-failover-legacy.sh) puts the two source NAT
+# rules in iptables-legacy instead, beside the nftables filter table:
+#   -A POSTROUTING -o wan0 -j SNAT --to-source 203.0.113.1
+#   -A POSTROUTING -o wan1 -j SNAT --to-source 198.51.100.1
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-legacy.sh"
+
+WAN0=203.0.113.1
+WAN1=198.51.100.1
+PEER0=203.0.113.10
+PEER1=198.51.100.10
+SVC=203.0.113.200
+SIP=5060		# the UDP flow: a:5060 -> svc:5060
+TCPPORT=5061		# the TCP connection: a:40061 -> svc:5061
+TCPSRC=40061
+SNAT_FW=${SNAT_FW:-nft}
+
+# peer_count COUNTER: packets counted at the peer.
+peer_count()
+{
+	in_remote nft list counter inet lab "$1" 2>/dev/null |
+		awk '/packets/ { print $2; exit }'
+}
+
+peer_gt()
+{
+	local n
+	n=$(peer_count "$1")
+	[ -n "$n" ] && [ "$n" -gt "$2" ]
+}
+
+# expect_peer_rx COUNTER TIMEOUT WHAT / expect_peer_no_rx COUNTER SECONDS WHAT
+expect_peer_rx()
+{
+	local mark
+	mark=$(peer_count "$1")
+	[ -n "$mark" ] || fail "no counter $1 at the peer"
+	wait_until "$2" peer_gt "$1" "$mark" ||
+		fail "$3: the peer's counter $1 stays at $mark for $2 s"
+	log "the peer counts packets in $1 ($3)"
+}
+
+expect_peer_no_rx()
+{
+	local a b
+	a=$(peer_count "$1")
+	sleep "$2"
+	b=$(peer_count "$1")
+	[ "$a" = "$b" ] ||
+		fail "$3: the peer's counter $1 went from $a to $b in $2 s, expected no change"
+	log "the peer's counter $1 stays at $b for $2 s ($3)"
+}
+
+lab_dump_extra()
+{
+	echo "-- peer counters: rx0 $(peer_count rx0) rx1 $(peer_count rx1)" \
+		"drop0 $(peer_count drop0) drop1 $(peer_count drop1)"
+	echo "-- routes in rtr"
+	in_rtr ip route 2>&1
+	echo "-- all conntrack entries in rtr (udp $SIP, tcp $TCPPORT)"
+	ct_list -p udp --orig-port-dst "$SIP"
+	ct_list -p tcp --orig-port-dst "$TCPPORT"
+}
+
+topo_failover()
+{
+	local ns
+	require_root
+	unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+	step "topology: lan host a, rtr with uplinks wan0 and wan1, peer with $SVC (snat: $SNAT_FW)"
+	for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A"; do
+		ns_add "$ns"
+		in_ns "$ns" ip link set lo up
+	done
+	in_rtr ip link add wan0 type veth peer name eth0 netns "$NS_REMOTE" &&
+	in_rtr ip link add wan1 type veth peer name eth1 netns "$NS_REMOTE" &&
+	in_rtr ip link add lan type veth peer name eth0 netns "$NS_A" ||
+		fail "cannot create the links"
+	in_rtr ip addr add "$WAN0/25" dev wan0 &&
+	in_rtr ip addr add "$WAN1/25" dev wan1 &&
+	in_rtr ip addr add "$LAN4/24" dev lan &&
+	in_remote ip addr add "$PEER0/25" dev eth0 &&
+	in_remote ip addr add "$PEER1/25" dev eth1 &&
+	in_remote ip addr add "$SVC/32" dev lo &&
+	in_a ip addr add "$A4/24" dev eth0 ||
+		fail "cannot add addresses"
+	for ns in wan0 wan1 lan; do
+		in_rtr ip link set "$ns" up || fail "cannot set $ns up"
+	done
+	for ns in eth0 eth1; do
+		in_remote ip link set "$ns" up || fail "cannot set $ns up at the peer"
+	done
+	in_a ip link set eth0 up && in_a ip route add default via "$LAN4" ||
+		fail "cannot set up the lan host"
+	in_rtr ip route add default via "$PEER0" dev wan0 ||
+		fail "cannot add the router's default route"
+	lab_sysctl "$NS_RTR" net.ipv4.ip_forward=1 ||
+		fail "cannot enable forwarding in the router"
+
+	# The router: stateful filter, one static source NAT per uplink.
+	nft_rtr -f - <<-EOF
+	table inet filter {
+		chain input {
+			type filter hook input priority filter; policy drop;
+			iif "lo" accept
+			ct state established,related accept
+			meta l4proto icmp accept
+			iifname "lan" accept
+		}
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			ct state established,related accept
+			iifname "lan" oifname { "wan0", "wan1" } accept
+		}
+	}
+	EOF
+	case $SNAT_FW in
+	nft)
+		nft_rtr -f - <<-EOF
+		table inet nat {
+			chain postrouting {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "wan0" snat ip to $WAN0
+				oifname "wan1" snat ip to $WAN1
+			}
+		}
+		EOF
+		;;
+	legacy)
+		ipt4 -t nat -A POSTROUTING -o wan0 -j SNAT --to-source "$WAN0"
+		ipt4 -t nat -A POSTROUTING -o wan1 -j SNAT --to-source "$WAN1"
+		in_rtr nft list ruleset | grep -q "hook postrouting" &&
+			fail "SNAT_FW=legacy, but nftables has a postrouting chain"
+		;;
+	*) fail "unknown SNAT_FW=$SNAT_FW" ;;
+	esac
+
+	# The peer: each uplink's address only on its own link; count what
+	# is accepted, per source.
+	in_remote nft -f - <<-EOF || fail "cannot load the peer's rules"
+	table inet lab {
+		counter rx0 {
+		}
+		counter rx1 {
+		}
+		counter drop0 {
+		}
+		counter drop1 {
+		}
+		chain in {
+			type filter hook prerouting priority -300; policy accept;
+			iifname "eth1" ip saddr $WAN0 counter name "drop0" drop
+			iifname "eth0" ip saddr $WAN1 counter name "drop1" drop
+			ip saddr $WAN0 udp dport $SIP counter name "rx0"
+			ip saddr $WAN1 udp dport $SIP counter name "rx1"
+		}
+	}
+	EOF
+}
+
+topo_failover
+
+step "services at the peer; the lan host's SIP-like flow (every 20 ms) and a TCP connection"
+spawn ECHO remote socat "UDP4-RECVFROM:$SIP,bind=$SVC,fork" PIPE
+spawn TCPSRV remote socat "TCP4-LISTEN:$TCPPORT,bind=$SVC,reuseaddr,fork" PIPE
+start_stream SIPFLOW a "$SVC" "$SIP" "$SIP" 4 0.02
+expect_peer_rx rx0 15 "the flow leaves by wan0 as $WAN0"
+wait_until 10 ct_flow_exists "$SIP" "$SIP" || fail "no conntrack entry for the flow"
+[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$WAN0" ] ||
+	fail "the flow is not source-NATed to $WAN0: $(ct_flow "$SIP" "$SIP")"
+ct_flow_tag "$SIP" "$SIP"
+id_udp=$(ct_flow_id "$SIP" "$SIP")
+
+spawn TCPCLI a bash -c '
+	exec {s}<> <(:)
+	i=0
+	while :; do
+		echo "line $((i += 1))" || exit
+		read -t 0.2 -u "$s"
+	done | socat - "TCP4:$1:$2,sourceport=$3" >"$4"' tcpcli \
+	"$SVC" "$TCPPORT" "$TCPSRC" "$LAB_TMP/tcp.out"
+tcp_lines() { local n; n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null); echo "${n:-0}"; }
+tcp_gt() { [ "$(tcp_lines)" -gt "$1" ]; }
+wait_until 10 tcp_gt 2 || fail "the TCP connection to the peer does not echo"
+FLOW_PROTO=tcp ct_flow "$TCPSRC" "$TCPPORT" | grep -q ESTABLISHED ||
+	fail "the TCP flow is not ESTABLISHED: $(ct_list -p tcp)"
+FLOW_PROTO=tcp ct_flow_tag "$TCPSRC" "$TCPPORT"
+id_tcp=$(FLOW_PROTO=tcp ct_flow_id "$TCPSRC" "$TCPPORT")
+UDPSEL=".flows[] | select(.proto == \"udp\" and .orig.sport == $SIP and .orig.dport == $SIP)"
+TCPSEL=".flows[] | select(.proto == \"tcp\" and .orig.sport == $TCPSRC)"
+
+cts status -v --tcp --json
+assert_rc 0 "status before the failover"
+assert_json_contract status false
+assert_json "$UDPSEL | .verdict == \"consistent\" and .now.snat == \"$WAN0:$SIP\"
+	and .rules.snat == [\"$WAN0\"]" "the UDP flow is consistent (snat to $WAN0)"
+assert_json "$TCPSEL | .verdict == \"consistent\"" "the TCP flow is consistent"
+assert_json '.summary.stale == 0 and .summary.unknown == 0' "nothing stale or unknown"
+
+step "failover: the default route moves from wan0 to wan1"
+in_rtr ip route replace default via "$PEER1" dev wan1 ||
+	fail "cannot move the default route"
+in_rtr ip route get "$SVC" | grep -q "dev wan1" ||
+	fail "the service is not routed by wan1: $(in_rtr ip route get "$SVC")"
+expect_peer_rx drop0 5 "the flow now leaves by wan1, still as $WAN0, and is dropped"
+expect_peer_no_rx rx0 2 "blackholed"
+expect_peer_no_rx rx1 2 "blackholed"
+[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$WAN0" ] ||
+	fail "the kernel rebound the flow by itself: $(ct_flow "$SIP" "$SIP")"
+expect_flow_kept "$SIP" "$SIP" "$id_udp" "the failover alone (snat to is not killed)"
+log "the bug: $(ct_flow "$SIP" "$SIP")"
+
+step "ctsweep status: snat-changed; the TCP flow only with --tcp"
+cts status --json
+assert_rc 1 "status after the failover"
+assert_json_contract status false
+assert_json "[$UDPSEL] | length == 1" "the UDP flow is listed once"
+assert_json "$UDPSEL | .verdict == \"stale\" and .reason == \"snat-changed\"" \
+	"the UDP flow is stale: snat-changed"
+assert_json "$UDPSEL | .now.snat == \"$WAN0:$SIP\" and .rules.snat == [\"$WAN1\"]
+	and .now.dnat == null" "now $WAN0, the rules say $WAN1"
+if [ "$SNAT_FW" = legacy ]; then
+	rule_want="iptables-legacy -t nat chain POSTROUTING rule 2"
+else
+	rule_want="table inet nat chain postrouting handle"
+fi
+assert_json "$UDPSEL | .rule | type == \"string\" and startswith(\"$rule_want\")" \
+	"the deciding rule is the snat out of wan1"
+assert_json "$UDPSEL | .id == $id_udp" "conntrack id of the UDP flow"
+assert_json "[$TCPSEL] | length == 0" "no TCP flow without --tcp"
+assert_json '.summary.stale == 1 and .summary.by_reason["snat-changed"] == 1' \
+	"one snat-changed flow"
+cts status --tcp --json
+assert_rc 1 "status --tcp after the failover"
+assert_json "$TCPSEL | .verdict == \"stale\" and .reason == \"snat-changed\"
+	and .now.snat == \"$WAN0:$TCPSRC\" and .rules.snat == [\"$WAN1\"]" \
+	"status --tcp lists the TCP flow as stale"
+assert_json "$TCPSEL | .id == $id_tcp" "conntrack id of the TCP flow"
+assert_json '.summary.stale == 2' "the UDP and the TCP flow"
+expect_flow_kept "$SIP" "$SIP" "$id_udp" "status must not touch the table"
+
+step "ctsweep sweep (without --tcp)"
+cts sweep --json
+assert_rc 0 "sweep"
+assert_json_contract sweep false
+assert_json "$UDPSEL | .deleted == true" "sweep deleted the UDP flow"
+assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
+expect_peer_rx rx1 10 "after ctsweep sweep the flow arrives from $WAN1"
+wait_until 10 ct_flow_exists "$SIP" "$SIP" || fail "the flow did not come back"
+[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$WAN1" ] ||
+	fail "the new entry is not source-NATed to $WAN1: $(ct_flow "$SIP" "$SIP")"
+expect_flow_replaced "$SIP" "$SIP" "after ctsweep sweep"
+sleep 0.3
+expect_peer_no_rx rx0 2 "after ctsweep sweep nothing comes as $WAN0"
+[ "$(FLOW_PROTO=tcp ct_flow_id "$TCPSRC" "$TCPPORT")" = "$id_tcp" ] &&
+	FLOW_PROTO=tcp ct_flow_tagged "$TCPSRC" "$TCPPORT" ||
+	fail "a sweep without --tcp touched the TCP flow: $(ct_list -p tcp)"
+log "the TCP flow keeps conntrack id $id_tcp and its tag"
+
+cts status -v --json
+assert_rc 0 "status after the sweep"
+assert_json "$UDPSEL | .verdict == \"consistent\" and .now.snat == \"$WAN1:$SIP\"" \
+	"the new UDP entry is consistent"
+assert_json '.summary.stale == 0' "no stale UDP flow left"
+
+step "ctsweep sweep --tcp: the TCP flow goes as well"
+cts sweep --tcp --json
+assert_rc 0 "sweep --tcp"
+assert_json "$TCPSEL | .deleted == true and .reason == \"snat-changed\"" \
+	"sweep --tcp deleted the TCP flow"
+assert_json '.summary.deleted == 1' "only the TCP flow"
+FLOW_PROTO=tcp ct_flow_tagged "$TCPSRC" "$TCPPORT" &&
+	fail "the TCP flow still has its old entry: $(ct_list -p tcp)"
+log "the TCP flow's entry is gone"
+pass
