@@ -80,6 +80,7 @@ struct ev_run {
 	uint32_t iif, oif;		/* looked up once: 0 = not yet */
 	unsigned int steps;
 	int chain, rule;		/* being evaluated */
+	bool snat_phase;		/* the DNAT hook is behind us */
 };
 
 static const char *const base_names[] = { "ll", "nh", "th", "ih", "tun" };
@@ -1721,6 +1722,9 @@ static void run_path(struct ev_run *r)
 		return;
 	if (r->dnat.set)
 		apply_dnat(&r->pkt, &r->dnat.spec);
+	/* From here on only the source NAT can still be decided: what stops
+	 * the evaluation now leaves the DNAT outcome standing. */
+	r->snat_phase = true;
 	local = r->pkt.local ? 0 : dst_is_local(r);
 	if (local < 0)
 		return;
@@ -1806,7 +1810,7 @@ void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 {
 	struct ev_ctx cx = { .m = m, .env = env, .orig = orig };
 	struct ev_run run;
-	int dnone = 0, snone = 0, ok = 0, more;
+	int dnone = 0, snone = 0, ok = 0, more, snat_unknown = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->dnat_chain = res->dnat_rule = res->snat_chain = -1;
@@ -1818,8 +1822,16 @@ void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		cx.pos = 0;
 		run_path(&run);
 		res->runs++;
-		if (run.status == EV_UNKNOWN)
+		if (run.status == EV_UNKNOWN && !run.snat_phase)
 			return res_unknown(res, &run);
+		if (run.status == EV_UNKNOWN) {
+			/* Keep this path's DNAT; the SNAT is unknown. */
+			if (!snat_unknown)
+				res_unknown(res, &run);
+			snat_unknown = 1;
+			run.status = EV_OK;
+			run.snat.set = 0;
+		}
 		if (run.status == EV_DROPPED) {
 			/* Another path is what this flow took, if any. */
 			if (res->stop_chain < 0) {
@@ -1848,10 +1860,15 @@ void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 			 "dropped in a nat chain");
 		return;
 	}
-	res->stop_chain = res->stop_rule = -1;
 	if (add_unchanged(&res->dnat, NFT_NAT_DNAT, dnone, orig->family) ||
 	    add_unchanged(&res->snat, NFT_NAT_SNAT, snone, orig->family))
 		goto too_many;
+	if (snat_unknown) {
+		res->status = EV_SNAT_UNKNOWN;
+		memset(&res->snat, 0, sizeof(res->snat));
+		return;
+	}
+	res->stop_chain = res->stop_rule = -1;
 	return;
 too_many:
 	res->status = EV_UNKNOWN;

@@ -27,6 +27,8 @@ enum ev_status {
 	EV_OK,
 	EV_UNKNOWN,	/* something not modelled: see ev_result.unknown */
 	EV_DROPPED,	/* every path drops the packet in a nat chain */
+	EV_SNAT_UNKNOWN,/* the DNAT outcome is exact, the source NAT is not
+			 * (something unmodelled after the DNAT hook) */
 };
 
 /* Limits of the exploration; beyond them the result is EV_UNKNOWN. */

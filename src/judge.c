@@ -313,6 +313,14 @@ void judge_eval(const struct nm_model *m, const struct netenv *env,
 	memset(j, 0, sizeof(*j));
 	j->chain = j->rule = -1;
 	eval_first_packet(m, env, orig, &res);
+	if (res.status == EV_SNAT_UNKNOWN) {
+		j->snat_unknown = true;
+		j->unk_chain = res.stop_chain;
+		j->unk_rule = res.stop_rule;
+		memcpy(j->unknown, res.unknown, sizeof(j->unknown));
+		j->unknown[sizeof(j->unknown) - 1] = 0;
+		res.status = EV_OK;
+	}
 	if (res.status != EV_OK) {
 		j->verdict = JV_UNKNOWN;
 		j->reason = res.status == EV_DROPPED ? JR_DROPPED :
@@ -432,6 +440,14 @@ void judge_compare(const struct flow *f, struct judgement *j)
 		return;
 	}
 	r = check_dnat(f, &j->dnat);
+	/* A DNAT mismatch is proven whatever the source NAT would be. */
+	if (r == JR_NONE && j->snat_unknown) {
+		j->verdict = JV_UNKNOWN;
+		j->reason = JR_UNMODELLED;
+		j->chain = j->unk_chain;
+		j->rule = j->unk_rule;
+		return;
+	}
 	if (r == JR_NONE)
 		r = check_snat(f, &j->snat);
 	j->verdict = r == JR_NONE ? JV_CONSISTENT : JV_STALE;

@@ -44,6 +44,9 @@ struct judgement {
 	enum jreason reason;
 	struct nat_outcome dnat, snat;	/* where the rules send it now */
 	int chain, rule;		/* the rule that decided, or -1 */
+	bool snat_unknown;		/* dnat exact, snat not: only a
+					 * DNAT mismatch can make it stale */
+	int unk_chain, unk_rule;	/* with snat_unknown: where */
 	char unknown[64];		/* with JR_UNMODELLED: what, e.g.
 					 * "meta mark" or "xt match recent" */
 };

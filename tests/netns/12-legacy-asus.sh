@@ -8,8 +8,9 @@
 # call the flow forward-changed and move it to B, while the flow of another
 # forward (udp 5000 -> B:5000) keeps its conntrack entry.
 # Also shown: the firmware's NAT-loopback rule (-m mark ... -j MASQUERADE
-# in POSTROUTING) makes forwarded flows unknown (a packet mark is not in
-# the nat table), and unknown flows are kept.
+# in POSTROUTING) leaves the source NAT of forwarded flows unknown (a
+# packet mark is not in the nat table), but not their DNAT: the moved
+# forward is still proven stale, the unchanged one is unknown and kept.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
 
@@ -55,15 +56,18 @@ in_rtr iptables-legacy -t nat -S VSERVER | grep -q -- "--to-destination $B4:5382
 expect_stuck_on_a "legacy rule replaced"
 expect_seed_id "$id_before" "the rule replacement alone"
 
-step "with the firmware's NAT-loopback mark rule: unknown, and nothing is deleted"
+step "with the firmware's NAT-loopback mark rule: the DNAT is still proven"
 ipt4 -t nat -A POSTROUTING -m mark --mark 0x8000/0x8000 -j MASQUERADE
-cts sweep --json
-assert_rc 0 "sweep with only unknown flows"
-assert_json "$SEED_SEL | .verdict == \"unknown\" and .deleted == false
-	and (.unknown | test(\"mark\"))" "the seed flow is unknown (packet mark)"
-assert_json '.summary.deleted == 0 and .summary.stale == 0' "nothing deleted"
-expect_seed_id "$id_before" "sweep with an unmodelled rule on the path"
-expect_flow_kept 51821 5000 "$id5000" "sweep with an unmodelled rule on the path"
+cts status --json
+assert_rc 1 "status with the mark rule in POSTROUTING"
+assert_json "$SEED_SEL | .verdict == \"stale\" and .reason == \"forward-changed\"" \
+	"the moved forward is stale: DNAT is decided before the mark rule"
+assert_json '[.flows[] | select(.orig.dport == 5000)] | length == 1
+	and .[0].verdict == "unknown" and (.[0].unknown | test("mark"))' \
+	"the unchanged forward's flow: DNAT fits, SNAT depends on the mark"
+assert_json '.summary.stale == 1 and .summary.unknown == 1' \
+	"one stale, one unknown"
+expect_seed_id "$id_before" "status must not touch the table"
 ipt4 -t nat -D POSTROUTING -m mark --mark 0x8000/0x8000 -j MASQUERADE
 
 step "ctsweep status finds the stale flow in the legacy table"

@@ -804,6 +804,35 @@ static void test_unknown_not_reached(void **state)
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
 }
 
+/*
+ * A mark match in postrouting (stock ASUS firmware masquerades NAT
+ * loopback by mark) leaves the source NAT unknown, not the DNAT: a
+ * forward that now points elsewhere is still proven stale.
+ */
+static void test_snat_unknown_dnat_exact(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *post;
+	struct nm_rule *r;
+	struct flow f = seed_flow_old();
+
+	seed_model(&fx->m);
+	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
+	r = mk_rule(post);
+	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 0x8000);
+	mk_masq(r);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_true(fx->j.snat_unknown);
+	/* the same flow already at B: its DNAT fits, its SNAT is unknown */
+	f = mk_flow(UDP, "203.0.113.10", 51820, "203.0.113.1", 53820,
+		    "192.168.50.3", 53820, "203.0.113.10", 51820);
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "meta mark");
+}
+
 static void test_unknown_payload(void **state)
 {
 	struct fx *fx = *state;
@@ -1325,6 +1354,12 @@ static void test_dnat_range(void **state)
 	r = mk_rule(post);
 	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
 	mk_masq(r);
+	/* outside the range: stale, whatever the source NAT would be */
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_true(fx->j.snat_unknown);
+	/* inside: the DNAT fits, the output interface is unknown */
+	f.reply.src = A("192.168.50.3");
 	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "output interface (dnat to a range)");
@@ -1604,6 +1639,7 @@ int main(void)
 		T(test_numgen_partial_drop),
 		T(test_meta_mark_unknown),
 		T(test_unknown_not_reached),
+		T(test_snat_unknown_dnat_exact),
 		T(test_unknown_payload),
 		T(test_unwritten_register),
 		T(test_partly_known_byte),

@@ -220,6 +220,14 @@ static void test_asus_mark_rule_unknown(void **state)
 	struct flow f = seed_on_a();
 
 	load_asus(fx, 1);
+	/* The forward moved: proven whatever the mark rule would do to
+	 * the source, since that comes after the DNAT. */
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_true(fx->j.snat_unknown);
+	/* At B its DNAT fits, and only the mark could tell its SNAT. */
+	f.reply.src = A("192.168.50.3");
+	f.reply.sport = htons(53820);
 	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "xt match mark");
