@@ -278,6 +278,10 @@ static int get_iif(struct ev_run *r, uint32_t *ifindex)
 		return 0;
 	}
 	if (!r->iif) {
+		if (netenv_policy(env, o->family)) {
+			unknown(r, "input interface (policy routing)");
+			return 0;
+		}
 		rt = netenv_route(env, o->family, &o->src);
 		if (!rt || !rt->oif || route_ambiguous(env, rt)) {
 			unknown(r, "input interface (no single route back)");
@@ -301,6 +305,10 @@ static const struct ne_route *out_route(struct ev_run *r)
 	}
 	if (!pkt_addr(&r->pkt, 1, &dst)) {
 		unknown(r, "output interface (dnat to a range)");
+		return NULL;
+	}
+	if (netenv_policy(env, r->pkt.family)) {
+		unknown(r, "output interface (policy routing)");
 		return NULL;
 	}
 	rt = netenv_route(env, r->pkt.family, &dst);

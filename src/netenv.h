@@ -42,7 +42,19 @@ struct netenv {
 	unsigned int naddrs;
 	struct ne_route *routes;
 	unsigned int nroutes;
+	uint8_t policy;		/* NE_POLICY_*: routing rules beyond the
+				 * kernel's defaults, per family */
 };
+#define NE_POLICY_V4	1
+#define NE_POLICY_V6	2
+
+/* 1 when rules beyond the defaults may route @family's packets by a table
+ * other than main: inferred interfaces are then a guess. */
+static inline int netenv_policy(const struct netenv *env, uint8_t family)
+{
+	return !!(env->policy & (family == AF_INET6 ? NE_POLICY_V6 :
+				 NE_POLICY_V4));
+}
 
 /* route.c: read the current namespace's links, addresses and the main and
  * local routing tables. Returns 0 or -errno. */

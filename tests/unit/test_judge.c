@@ -604,6 +604,29 @@ static void test_iifname(void **state)
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
 }
 
+/* With routing rules beyond the defaults (mwan3's fwmark rules) the main
+ * table may not be the way back: an iifname match is then unknown, and
+ * the flow is kept rather than judged on a guessed interface. */
+static void test_iifname_policy_routing(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_rule *r = mk_rule(pre);
+	struct flow f = seed_flow_old();
+
+	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
+	mk_dport(r, UDP, 53820);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	fx->env.policy = NE_POLICY_V4;
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "input interface (policy routing)");
+	/* IPv6 rules say nothing about IPv4 routing */
+	fx->env.policy = NE_POLICY_V6;
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+}
+
 /* meta iif: the ifindex in host order */
 static void test_meta_iif_index(void **state)
 {
@@ -1632,6 +1655,7 @@ int main(void)
 		T(test_drop_is_unknown),
 		T(test_two_chains_accept_then_dnat),
 		T(test_iifname),
+		T(test_iifname_policy_routing),
 		T(test_meta_iif_index),
 		T(test_fib_daddr_local),
 		T(test_numgen_map),
