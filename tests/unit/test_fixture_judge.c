@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The judge on rulesets as the kernel held them: each fixture is a capture
+ * of a real ruleset loaded with nft or iptables-nft (tests/unit/fixtures,
+ * see capture.sh), read with nft_parse() and judged against flows of a
+ * router with wan 203.0.113.1/24 and lan 192.168.50.1/24.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "mkmodel.h"
+#include "judge.h"
+#include "nft.h"
+#include <linux/rtnetlink.h>
+
+#ifndef CTSWEEP_TOP
+#define CTSWEEP_TOP "."
+#endif
+
+enum { LO = 1, WAN = 2, LAN = 3 };
+#define UDP IPPROTO_UDP
+#define TCP IPPROTO_TCP
+
+struct fx {
+	struct nm_model m;
+	struct netenv env;
+	struct judgement j;
+};
+
+static void router(struct netenv *env)
+{
+	mk_link(env, LO, "lo");
+	mk_link(env, WAN, "wan");
+	mk_link(env, LAN, "lan");
+	mk_addr(env, LO, "127.0.0.1", 8);
+	mk_addr(env, WAN, "203.0.113.1", 24);
+	mk_addr(env, LAN, "192.168.50.1", 24);
+	mk_addr(env, WAN, "2001:db8::1", 64);
+	mk_addr(env, LAN, "fd00:50::1", 64);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "203.0.113.0", 24, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.50.0", 24, LAN,
+		 NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
+		 "203.0.113.254", NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "203.0.113.1", 32, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "192.168.50.1", 32, LAN,
+		 NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, LO, NULL,
+		 "127.0.0.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50::", 64, LAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, WAN, "2001:db8::fe",
+		 NULL, 1024);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "2001:db8::1", 128, WAN,
+		 NULL, NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "fd00:50::1", 128, LAN, NULL,
+		 NULL, 0);
+}
+
+static void load(struct fx *fx, const char *name)
+{
+	char path[512];
+	size_t len;
+	void *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/fixtures/%s",
+		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP,
+		 name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc(n);
+	assert_non_null(buf);
+	len = fread(buf, 1, n, f);
+	fclose(f);
+	assert_int_equal(len, (size_t)n);
+	assert_int_equal(nft_parse(buf, len, &fx->m), 0);
+	free(buf);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	router(&fx->env);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	nm_model_free(&fx->m);
+	mk_env_free(&fx->env);
+	free(fx);
+	return 0;
+}
+
+static enum jverdict judge(struct fx *fx, const struct flow *f,
+			   enum jreason want_reason)
+{
+	judge_flow(&fx->m, &fx->env, f, &fx->j);
+	assert_string_equal(judge_reason_str(fx->j.reason),
+			    judge_reason_str(want_reason));
+	return fx->j.verdict;
+}
+
+/* A peer's flow to wan:53820, now replying from @backend:@port. */
+static struct flow wg(const char *peer, const char *backend, uint16_t port)
+{
+	return mk_flow(UDP, peer, 51820, "203.0.113.1", 53820, backend, port,
+		       peer, 51820);
+}
+
+static void test_seed(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = wg("198.51.100.7", "192.168.50.2", 51820);
+
+	load(fx, "seed.nlbin");
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	f = wg("198.51.100.7", "192.168.50.3", 53820);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	/* started when the service ran on the router itself */
+	f = wg("198.51.100.7", "203.0.113.1", 53820);
+	assert_int_equal(judge(fx, &f, JR_DNAT_ADDED), JV_STALE);
+	/* the lan's own traffic, masqueraded out of wan */
+	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
+		    "198.51.100.7", 53, "203.0.113.1", 5000);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	/* ... and one that left before the masquerade rule existed */
+	f.reply.dst = f.orig.src;
+	assert_int_equal(judge(fx, &f, JR_SNAT_ADDED), JV_STALE);
+}
+
+static void test_fw4(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = wg("203.0.113.50", "192.168.50.2", 51820);
+
+	load(fx, "fw4.nlbin");
+	/* iifname "wan" jump dstnat_wan; udp dport 53820 dnat ip to .3 */
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	f = wg("203.0.113.50", "192.168.50.3", 53820);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	/* the same packet from the lan does not take the wan chain */
+	f = wg("192.168.50.9", "192.168.50.2", 51820);
+	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
+	/* ip daddr . tcp dport map @dnat_wan_map */
+	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.10", 8080,
+		    "192.168.50.10", 80, "203.0.113.50", 40000);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	f.reply.src = A("192.168.50.11");
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	/* numgen inc mod 2 map { 0 : .5, 1 : .6 }: either is right */
+	f = mk_flow(UDP, "203.0.113.50", 40000, "203.0.113.1", 60000,
+		    "192.168.50.6", 60000, "203.0.113.50", 40000);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_int_equal(fx->j.dnat.ncand, 2);
+	f.reply.src = A("192.168.50.7");
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	/* a limit on the path: never judged */
+	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.1", 60002,
+		    "192.168.50.2", 60002, "203.0.113.50", 40000);
+	assert_int_equal(judge(fx, &f, JR_UNMODELLED), JV_UNKNOWN);
+	/* from a blocked source the chain returns before any dnat */
+	f = mk_flow(TCP, "203.0.113.70", 40000, "203.0.113.10", 8080,
+		    "192.168.50.10", 80, "203.0.113.70", 40000);
+	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
+}
+
+static void test_iptables_nft(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = wg("198.51.100.7", "192.168.50.2", 51820);
+
+	load(fx, "iptables-nft.nlbin");
+	/* -p udp --dport 53820 -j DNAT --to-destination .3:53820 */
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	f = wg("198.51.100.7", "192.168.50.3", 53820);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	/* -m multiport --dports 80,443,8000:8080 -j DNAT --to .4 */
+	f = mk_flow(TCP, "198.51.100.7", 40000, "203.0.113.1", 8001,
+		    "192.168.50.4", 8001, "198.51.100.7", 40000);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	f.reply.src = A("192.168.50.9");
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	/* the lan's traffic: SNAT --to-source 203.0.113.1 (-s lan -o wan) */
+	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
+		    "198.51.100.7", 53, "203.0.113.1", 5000);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+}
+
+static void test_ipv6(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f;
+
+	load(fx, "iptables-nft.nlbin");
+	/* ip6tables-nft -p udp --dport 53820 -j DNAT --to [fd00:50::3]:53820 */
+	f = mk_flow(UDP, "2001:db8:1::10", 51820, "2001:db8::1", 53820,
+		    "fd00:50::2", 51820, "2001:db8:1::10", 51820);
+	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	f.reply.src = A("fd00:50::3");
+	f.reply.sport = htons(53820);
+	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fw4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iptables_nft, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("fixture_judge", tests, NULL, NULL);
+}
