@@ -436,6 +436,34 @@ static inline struct ne_route *mk_route(struct netenv *env, uint32_t table,
 	return r;
 }
 
+/*
+ * An interface the way the kernel sets one up: the link, the address, the
+ * connected route in main (IPv4 with the address as prefsrc, IPv6 at
+ * metric 256) and the local route in local.
+ */
+static inline void mk_iface(struct netenv *env, uint32_t index,
+			    const char *name, const char *addr, uint8_t plen)
+{
+	union addr net = A(addr);
+	uint8_t fam = FAM(addr);
+	char buf[INET6_ADDRSTRLEN];
+	unsigned int i, alen = fam == AF_INET6 ? 16 : 4;
+	unsigned int l;
+
+	if (!netenv_ifname(env, index))
+		mk_link(env, index, name);
+	mk_addr(env, index, addr, plen);
+	for (i = 0; i < alen; i++) {
+		l = plen > i * 8 ? plen - i * 8 : 0;
+		net.b[i] &= l >= 8 ? 0xff : (uint8_t)(0xff << (8 - l));
+	}
+	inet_ntop(fam, &net, buf, sizeof(buf));
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, buf, plen, index, NULL,
+		 fam == AF_INET ? addr : NULL, fam == AF_INET ? 0 : 256);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, addr, alen * 8, index, NULL,
+		 fam == AF_INET ? addr : NULL, 0);
+}
+
 static inline void mk_env_free(struct netenv *env)
 {
 	free(env->links);

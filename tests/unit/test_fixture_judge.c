@@ -33,34 +33,15 @@ struct fx {
 
 static void router(struct netenv *env)
 {
-	mk_link(env, LO, "lo");
-	mk_link(env, WAN, "wan");
-	mk_link(env, LAN, "lan");
-	mk_addr(env, LO, "127.0.0.1", 8);
-	mk_addr(env, WAN, "203.0.113.1", 24);
-	mk_addr(env, LAN, "192.168.50.1", 24);
-	mk_addr(env, WAN, "2001:db8::1", 64);
-	mk_addr(env, LAN, "fd00:50::1", 64);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "203.0.113.0", 24, WAN, NULL,
-		 "203.0.113.1", 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.50.0", 24, LAN,
-		 NULL, "192.168.50.1", 0);
+	mk_iface(env, LO, "lo", "127.0.0.1", 8);
+	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
+	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
+	mk_iface(env, WAN, "wan", "2001:db8::1", 64);
+	mk_iface(env, LAN, "lan", "fd00:50::1", 64);
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
 		 "203.0.113.254", NULL, 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "203.0.113.1", 32, WAN, NULL,
-		 "203.0.113.1", 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "192.168.50.1", 32, LAN,
-		 NULL, "192.168.50.1", 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, LO, NULL,
-		 "127.0.0.1", 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50::", 64, LAN, NULL,
-		 NULL, 256);
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, WAN, "2001:db8::fe",
 		 NULL, 1024);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "2001:db8::1", 128, WAN,
-		 NULL, NULL, 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "fd00:50::1", 128, LAN, NULL,
-		 NULL, 0);
 }
 
 static void load(struct fx *fx, const char *name)

@@ -90,45 +90,17 @@ static void drop_rule(struct nm_model *m, int ci, unsigned int n)
  * bridge for the docker fixture. */
 static void router_env(struct netenv *env)
 {
-	mk_link(env, LO, "lo");
-	mk_link(env, ETH0, "eth0");
-	mk_link(env, BR0, "br0");
-	mk_link(env, DOCKER0, "docker0");
-	mk_addr(env, LO, "127.0.0.1", 8);
-	mk_addr(env, ETH0, "203.0.113.1", 24);
-	mk_addr(env, BR0, "192.168.50.1", 24);
-	mk_addr(env, DOCKER0, "172.17.0.1", 16);
-	mk_addr(env, LO, "::1", 128);
-	mk_addr(env, ETH0, "2001:db8::1", 64);
-	mk_addr(env, BR0, "fd00:50::1", 64);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "203.0.113.0", 24, ETH0,
-		 NULL, "203.0.113.1", 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.50.0", 24, BR0,
-		 NULL, "192.168.50.1", 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "172.17.0.0", 16, DOCKER0,
-		 NULL, "172.17.0.1", 0);
+	mk_iface(env, LO, "lo", "127.0.0.1", 8);
+	mk_iface(env, ETH0, "eth0", "203.0.113.1", 24);
+	mk_iface(env, BR0, "br0", "192.168.50.1", 24);
+	mk_iface(env, DOCKER0, "docker0", "172.17.0.1", 16);
+	mk_iface(env, LO, "lo", "::1", 128);
+	mk_iface(env, ETH0, "eth0", "2001:db8::1", 64);
+	mk_iface(env, BR0, "br0", "fd00:50::1", 64);
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, ETH0,
 		 "203.0.113.254", NULL, 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, LO, NULL,
-		 "127.0.0.1", 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "203.0.113.1", 32, ETH0,
-		 NULL, "203.0.113.1", 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "192.168.50.1", 32, BR0,
-		 NULL, "192.168.50.1", 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "172.17.0.1", 32, DOCKER0,
-		 NULL, "172.17.0.1", 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "2001:db8::", 64, ETH0,
-		 NULL, NULL, 256);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50::", 64, BR0, NULL,
-		 NULL, 256);
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, ETH0,
 		 "2001:db8::fe", NULL, 1024);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "2001:db8::1", 128, ETH0,
-		 NULL, NULL, 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "fd00:50::1", 128, BR0,
-		 NULL, NULL, 0);
-	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "::1", 128, LO, NULL, NULL,
-		 0);
 }
 
 static int setup(void **state)
