@@ -212,33 +212,41 @@ static int on_flow(const struct flow *f, void *data)
 	return keep(s, f, &j);
 }
 
-void scan_begin(struct scan *s)
-{
-	reset_results(s);
-}
-
 int scan_feed(struct scan *s, const struct flow *f)
 {
 	return on_flow(f, s);
 }
 
-int scan_run(struct scan *s)
+/* Every walk of the plan, each flow to the judge. */
+static int feed_dumps(struct scan *s, void *data)
 {
-	unsigned int i, tries;
+	unsigned int i;
+	int ret;
+
+	s->failed = "conntrack";
+	for (i = 0; i < s->plan.n; i++) {
+		ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
+	      void *data)
+{
+	unsigned int tries;
 	uint32_t gen;
 	int ret;
 
-	/* A ruleset that changes while we dump would make us judge flows
+	/* A ruleset that changes while we judge would make us judge flows
 	 * against rules that no longer hold: read again until it holds
 	 * still across a whole pass. */
 	for (tries = 0; tries < READ_TRIES; tries++) {
 		reset_results(s);
-		s->failed = "conntrack";
-		for (i = 0; i < s->plan.n; i++) {
-			ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
-			if (ret)
-				return ret;
-		}
+		ret = feed(s, data);
+		if (ret)
+			return ret;
 		s->failed = "the nftables ruleset";
 		ret = nft_genid(&gen);
 		if (ret)
@@ -253,6 +261,11 @@ int scan_run(struct scan *s)
 	}
 	s->failed = "the nftables ruleset (it kept changing)";
 	return -EAGAIN;
+}
+
+int scan_run(struct scan *s)
+{
+	return scan_pass(s, feed_dumps, NULL);
 }
 
 int scan_delete(struct scan *s)

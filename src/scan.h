@@ -53,11 +53,12 @@ int scan_init(struct scan *s);
 int scan_load(struct scan *s);
 /* Dump and judge; drops the results of a previous run first. */
 int scan_run(struct scan *s);
-/* For watch's flow index, which holds the flows instead of dumping them:
- * scan_begin drops the results of a previous run, scan_feed judges one
- * flow exactly as a dump would have passed it to the judge (the caller
- * applies the plan's filters). */
-void scan_begin(struct scan *s);
+/* A pass over flows from elsewhere (watch's flow index): @feed hands each
+ * flow to scan_feed(), which judges it exactly as a dump would (the
+ * feeder applies the plan's filters); then, as scan_run() does, the pass
+ * starts again while the ruleset moved under it. */
+int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
+	      void *data);
 int scan_feed(struct scan *s, const struct flow *f);
 /* Delete every stale rec. */
 int scan_delete(struct scan *s);

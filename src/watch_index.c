@@ -26,7 +26,6 @@
 #include "watch_index.h"
 
 #define NIL		0u		/* index 0 is never used */
-#define JUDGE_TRIES	5
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -518,43 +517,32 @@ static bool in_plan(const struct windex *ix, const struct plan *p,
 	return false;
 }
 
-int windex_judge(struct windex *ix, struct scan *s)
+static int feed_index(struct scan *s, void *data)
 {
-	unsigned int tries;
-	uint32_t i, gen;
+	struct windex *ix = data;
+	uint32_t i;
 	int ret;
 
-	for (tries = 0; tries < JUDGE_TRIES; tries++) {
-		/* The index is as current as the events queued now. */
-		ret = windex_events(ix);
-		if (ret)
-			return ret;
-		scan_begin(s);
-		s->failed = "the flow index";
-		for (i = 1; i < ix->cap; i++) {
-			struct flow f;
+	/* The index is as current as the events queued now. */
+	ret = windex_events(ix);
+	if (ret)
+		return ret;
+	s->failed = "the flow index";
+	for (i = 1; i < ix->cap; i++) {
+		struct flow f;
 
-			if (!ix->e[i].family ||
-			    !in_plan(ix, &s->plan, &ix->e[i], &f))
-				continue;
-			ret = scan_feed(s, &f);
-			if (ret)
-				return ret;
-		}
-		s->failed = "the nftables ruleset";
-		ret = nft_genid(&gen);
-		if (ret)
-			return ret;
-		if (gen == s->model.genid) {
-			s->failed = NULL;
-			return 0;
-		}
-		ret = scan_load(s);
+		if (!ix->e[i].family || !in_plan(ix, &s->plan, &ix->e[i], &f))
+			continue;
+		ret = scan_feed(s, &f);
 		if (ret)
 			return ret;
 	}
-	s->failed = "the nftables ruleset (it kept changing)";
-	return -EAGAIN;
+	return 0;
+}
+
+int windex_judge(struct windex *ix, struct scan *s)
+{
+	return scan_pass(s, feed_index, ix);
 }
 
 int windex_delete(struct windex *ix, struct scan *s)
