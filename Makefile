@@ -10,7 +10,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libmnl libnetfilter_conntrack libnftnl libip4tc libip6tc
+PKGS       := libmnl libnetfilter_conntrack libnftnl libip4tc libip6tc \
+	      libcap-ng
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	      -Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE \
@@ -127,6 +128,13 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 fuzz: fuzz-build
 	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) \
 		FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ_TARGETS)
+
+# A bounded soak of watch (rule churn + flow churn in namespaces, as root),
+# not part of check: SOAK_SECONDS (default 180) long.
+SOAK_SECONDS ?= 180
+.PHONY: soak
+soak: deps all
+	@$(TEST_ENV) SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -6,12 +6,13 @@ set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
-nftables iptables conntrack iproute2 socat tcpdump procps kmod jq"
+nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 
 # "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
-# libFuzzer), valgrind, and the Debian package build.
+# libFuzzer) and the Debian package build.  (valgrind is in the list above:
+# tests/netns/31-watch-valgrind.sh runs the daemon under it.)
 if [ "${1:-}" = ci ]; then
-	PKGS="$PKGS clang libclang-rt-14-dev valgrind dpkg-dev debhelper
+	PKGS="$PKGS clang libclang-rt-14-dev dpkg-dev debhelper
 bash-completion fakeroot"
 fi
 

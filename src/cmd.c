@@ -74,7 +74,8 @@ const char *cmd_hint(int err)
 	switch (err) {
 	case -EPERM:
 	case -EACCES:
-		return "run as root, or with CAP_NET_ADMIN";
+		return "run as root, or with CAP_NET_ADMIN (and CAP_NET_RAW "
+		       "for iptables-legacy)";
 	case -EPROTONOSUPPORT:
 	case -ENOENT:
 		return "is nf_conntrack loaded (modprobe nf_conntrack)?";

@@ -493,11 +493,19 @@ static void put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t family,
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/* @buf has room for MSG_MAX bytes (every caller makes sure).  It is
+ * zeroed first: libmnl leaves the alignment padding after an attribute
+ * (the 3 bytes after a u8 like CTA_PROTO_NUM) as it found it, and stack
+ * or heap garbage would go to the kernel (valgrind: "sendto(msg) points
+ * to uninitialised byte(s)"). */
 static struct nlmsghdr *put_header(void *buf, uint16_t msg, uint16_t flags,
 				   uint8_t family, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
+
+	memset(buf, 0, MSG_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;

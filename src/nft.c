@@ -2071,6 +2071,9 @@ static int request(struct nl *nl, uint16_t msg, uint8_t family,
 	uint32_t seq = ++nl->seq;
 	int err;
 
+	/* libmnl leaves attribute padding (after the table and set names)
+	 * as it found it: no stack bytes to the kernel. */
+	memset(req, 0, sizeof(req));
 	nlh = nftnl_nlmsg_build_hdr(req, msg, family,
 				    NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0),
 				    seq);

@@ -58,14 +58,33 @@ void fmt_natspec(char *buf, size_t len, uint8_t family,
 	snprintf(buf, len, "%s%s", a, p);
 }
 
-/* Printable ASCII only; anything else becomes '?'. */
+/* For people: printable ASCII only, anything else (newlines, escape
+ * sequences, bytes of other encodings) becomes '?', so a name or comment
+ * stays on its line and cannot drive a terminal.  '"' and '\\' are escaped
+ * as \" and \\, so a quoted comment cannot close its quotes early and
+ * pass what follows for ctsweep's own words.  Cut at @len (the escapes
+ * are never split). */
 static void sanitize(char *dst, size_t len, const char *src)
 {
-	size_t i;
+	size_t i, o = 0;
 
-	for (i = 0; src && src[i] && i + 1 < len; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = '\0';
+	if (!len)
+		return;
+	for (i = 0; src && src[i]; i++) {
+		unsigned char c = src[i];
+
+		if (c == '"' || c == '\\') {
+			if (o + 2 >= len)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = c;
+		} else {
+			if (o + 1 >= len)
+				break;
+			dst[o++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+		}
+	}
+	dst[o] = '\0';
 }
 
 void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
@@ -288,15 +307,19 @@ static void make_row(const struct scan *s, const struct rec *r,
 		off += snprintf(w->rules + off, sizeof(w->rules) - off, "%s%s",
 				i ? "," : "", a);
 	}
-	if (r->verdict == JV_UNKNOWN)
+	if (r->verdict == JV_UNKNOWN) {
+		/* What is not modelled may be named by the rules (an xt
+		 * extension's name from the blob). */
+		sanitize(a, sizeof(a), j.unknown);
 		snprintf(w->verdict, sizeof(w->verdict), "unknown: %s",
-			 j.unknown[0] ? j.unknown : judge_reason_text(r->reason));
-	else if (r->verdict == JV_STALE)
+			 a[0] ? a : judge_reason_text(r->reason));
+	} else if (r->verdict == JV_STALE) {
 		snprintf(w->verdict, sizeof(w->verdict), "stale: %s%s",
 			 judge_reason_text(r->reason),
 			 r->deleted ? " (deleted)" : "");
-	else
+	} else {
 		snprintf(w->verdict, sizeof(w->verdict), "consistent");
+	}
 	fmt_rule(w->rule, sizeof(w->rule), &s->model, j.chain, j.rule);
 }
 

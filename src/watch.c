@@ -33,6 +33,7 @@
 #include "ipt.h"
 #include "log.h"
 #include "nft.h"
+#include "privs.h"
 #include "report.h"
 #include "scan.h"
 #include "stats.h"
@@ -397,12 +398,17 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 			     f->reply.sport);
 	scan_explain(&w->s, r, &j);
 	o = snat ? &j.snat : &j.dnat;
-	if (o->ncand)
+	if (r->verdict == JV_UNKNOWN)
+		/* not "no nat": the rules' answer is not known */
+		snprintf(rules, sizeof(rules), "? (%s)", j.unknown[0] ?
+			 j.unknown : "not modelled");
+	else if (o->ncand)
 		fmt_natspec(rules, sizeof(rules), f->orig.family, &o->cand[0]);
 	log_msg(prio, "watch: %s %s %s > %s id %" PRIu32 " %s %s, rules say "
 		"%s%s (%s)", what, f->orig.l4proto == IPPROTO_TCP ? "tcp" :
 		"udp", src, dst, f->id, snat ? "source-NATed as" : "goes to",
-		now, rules, o->ncand > 1 ? " or others" : "",
+		now, rules, o->ncand > 1 && r->verdict != JV_UNKNOWN ?
+		" or others" : "",
 		judge_reason_str(r->reason));
 }
 
@@ -897,6 +903,7 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		.sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
 	};
 	char poll[32], resync[32];
+	struct privs_result pr;
 	int ret;
 
 	w.o.dry_run = go->dry_run;
@@ -909,6 +916,15 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		watch_free(&w);
 		return EXIT_ERR;
 	}
+	/* Namespace entered (main.c) and sockets open: from here on only
+	 * CAP_NET_ADMIN and CAP_NET_RAW (see privs.c). */
+	ret = privs_drop(&pr);
+	if (ret) {
+		err("watch: cannot drop capabilities: %s; not starting with "
+		    "more privileges than it needs", strerror(-ret));
+		watch_free(&w);
+		return EXIT_ERR;
+	}
 	w.st.start_time = unix_now();
 	snprintf(poll, sizeof(poll), w.o.legacy_poll_ms ? "every %ld ms" :
 		 "off", w.o.legacy_poll_ms);
@@ -916,8 +932,11 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		 w.o.resync_s);
 	info("watch: started: judging %s flows; nftables and route "
 	     "notifications; iptables-legacy poll %s; resync %s; flow index "
-	     "%s%s", w.o.tcp ? "UDP and TCP" : "UDP", poll, resync,
-	     w.ix ? "on" : "off",
+	     "%s; capabilities %s%s%s; no_new_privs%s", w.o.tcp ?
+	     "UDP and TCP" : "UDP", poll, resync, w.ix ? "on" : "off",
+	     pr.net_admin ? "CAP_NET_ADMIN" : "",
+	     pr.net_admin && pr.net_raw ? " " : "",
+	     pr.net_raw ? "CAP_NET_RAW" : pr.net_admin ? "" : "none",
 	     w.o.dry_run ? "; dry run: nothing is deleted" : "");
 	want_full(&w, ST_START, now_us(), now_us());
 	ret = loop(&w);

@@ -289,9 +289,9 @@ void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
 	unsigned int i, more = 0;
 	size_t off = 0;
 
-	buf[0] = 0;
 	if (!len)
-		return;
+		return;		/* not even room for the terminator */
+	buf[0] = 0;
 	for (i = 0; i < new->n; i++) {
 		const struct mdigest_ent *o = find(old, new->ent[i].name);
 

@@ -48,7 +48,7 @@ ids_still_there()
 {
 	local now gone
 	now=$(tagged_ids)
-	gone=$(comm -23 <(echo "$1") <(echo "$now"))
+	gone=$(comm -23 <(echo "$1" | sort) <(echo "$now" | sort))
 	[ -z "$gone" ] ||
 		fail "$2: $(echo "$gone" | grep -c .) flows deleted that should not be: ids $(echo $gone | head -c 200)"
 }

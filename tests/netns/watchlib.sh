@@ -33,17 +33,25 @@ lab_dump()
 # the background, in its own session, and wait for its first reconcile.
 watch_start()
 {
+	watch_start_cmd "$CTSWEEP" -v --netns "$NS_RTR" watch "$@"
+}
+
+# watch_start_cmd CMD...: the same for a whole command line (ctsweep behind
+# valgrind, setpriv or ip netns exec).  Every wrapper in CMD must exec, not
+# fork, so that WATCH_PID is the daemon's own pid.  WATCH_START_TIMEOUT
+# (default 30 s) bounds the wait for the first reconcile.
+watch_start_cmd()
+{
 	[ -x "$CTSWEEP" ] ||
 		fail "ctsweep binary not found at $CTSWEEP (run make)"
 	WATCH_N=$((WATCH_N + 1))
 	WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
-	log "\$ ctsweep -v --netns $NS_RTR watch $*  (log: watch.$WATCH_N.log)"
-	setsid "$CTSWEEP" -v --netns "$NS_RTR" watch "$@" \
-		</dev/null >"$WATCH_LOG" 2>&1 &
+	log "\$ ${*/#$CTSWEEP/ctsweep}  (log: watch.$WATCH_N.log)"
+	setsid "$@" </dev/null >"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
 	LAB_PIDS+=("$WATCH_PID")
-	wait_until 30 watch_logged "watch: start: " ||
-		fail "ctsweep watch did not finish its first reconcile within 30 s"
+	wait_until "${WATCH_START_TIMEOUT:-30}" watch_logged "watch: start: " ||
+		fail "ctsweep watch did not finish its first reconcile within ${WATCH_START_TIMEOUT:-30} s"
 	log "watch running (pid $WATCH_PID): $(grep -m1 'watch: start:' "$WATCH_LOG")"
 }
 
@@ -74,13 +82,14 @@ watch_expect_log()
 }
 
 # watch_stop [SIGNAL]: signal the daemon (TERM by default) and collect its
-# exit status in WATCH_RC (124 when it would not exit within 10 s).
+# exit status in WATCH_RC (124 when it would not exit within
+# WATCH_STOP_TIMEOUT seconds, default 10).
 watch_stop()
 {
 	local sig=${1:-TERM} n
 	watch_alive || fail "ctsweep watch is not running (log: $(tail -n 3 "$WATCH_LOG"))"
 	kill -"$sig" "$WATCH_PID"
-	for ((n = 0; n < 100; n++)); do
+	for ((n = 0; n < ${WATCH_STOP_TIMEOUT:-10} * 10; n++)); do
 		kill -0 "$WATCH_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for watch_diff.c (digests of the model and the routing
+ * snapshot, and the "what changed" text) and watch_index.c (the flow
+ * index: hashing, the IPv6 address pool, growth, the plan filter).
+ *
+ * watch_index.c is included, not linked, to reach its static insert,
+ * erase and lookup without conntrack sockets: the index is made by hand
+ * and never subscribes to events.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "mkmodel.h"
+#include "watch_diff.h"
+#include "watch_index.c"
+
+/* ---- watch_diff --------------------------------------------------------- */
+
+/* chain ip t pre: udp dport 53820 dnat to @to:@port, with a comment;
+ * map inet t portfwd { 40000 : 192.168.50.2 }. */
+static void build(struct nm_model *m, const char *to, uint16_t port,
+		  const char *comment, uint64_t handle_base)
+{
+	struct nm_chain *c;
+	struct nm_rule *r;
+	struct nm_set *s;
+	uint16_t k = htons(40000);
+	union addr v = A("192.168.50.2");
+
+	memset(m, 0, sizeof(*m));
+	c = mk_chain(m, NFPROTO_IPV4, "pre", NF_INET_PRE_ROUTING, -100);
+	r = mk_rule(c);
+	r->handle = handle_base + 1;
+	if (comment)
+		r->comment = mk_check(strdup(comment));
+	mk_dport(r, IPPROTO_UDP, 53820);
+	mk_dnat_to(r, to, port);
+	s = mk_set(m, "portfwd", NFT_SET_MAP, 2, 4);
+	mk_elem(s, &k, NULL, &v.ip, 4);
+}
+
+static void test_digest_equal_models(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+	char buf[256];
+
+	(void)state;
+	build(&a, "192.168.50.2", 51820, NULL, 0);
+	build(&b, "192.168.50.2", 51820, NULL, 0);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_int_equal(da.n, 2);
+	assert_true(da.all == db.all);
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	assert_string_equal(da.ent[0].name, "chain ip t pre");
+	assert_string_equal(da.ent[1].name, "map inet t portfwd");
+	mdigest_free(&da);
+	mdigest_free(&db);
+	assert_null(da.ent);
+	assert_int_equal(da.n, 0);
+	nm_model_free(&a);
+	nm_model_free(&b);
+}
+
+/* A reload gives every rule a new handle, and comments do not NAT. */
+static void test_digest_ignores_handles_and_comments(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+
+	(void)state;
+	build(&a, "192.168.50.2", 51820, NULL, 0);
+	build(&b, "192.168.50.2", 51820, "!fw4: wg", 1000);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_true(da.all == db.all);
+	mdigest_free(&da);
+	mdigest_free(&db);
+	nm_model_free(&a);
+	nm_model_free(&b);
+}
+
+static void test_digest_names_what_changed(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+	union addr v = A("192.168.50.3");
+	char buf[256];
+
+	(void)state;
+	build(&a, "192.168.50.2", 51820, NULL, 0);
+	build(&b, "192.168.50.3", 53820, NULL, 0);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_true(da.all != db.all);
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_string_equal(buf, "chain ip t pre changed");
+	mdigest_free(&db);
+
+	/* only a map element */
+	nm_model_free(&b);
+	build(&b, "192.168.50.2", 51820, NULL, 0);
+	memcpy(b.sets[0].elems[0].data.val, &v.ip, 4);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_string_equal(buf, "map inet t portfwd changed");
+	mdigest_free(&db);
+
+	/* a chain added, then (the other way round) removed */
+	mk_chain(&b, NFPROTO_IPV4, "extra", -1, 0);
+	memcpy(b.sets[0].elems[0].data.val, a.sets[0].elems[0].data.val, 4);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_string_equal(buf, "chain ip t extra added");
+	mdigest_diff(&db, &da, buf, sizeof(buf));
+	assert_string_equal(buf, "chain ip t extra removed");
+	mdigest_free(&da);
+	mdigest_free(&db);
+	nm_model_free(&a);
+	nm_model_free(&b);
+}
+
+static void test_digest_legacy_name(void **state)
+{
+	struct nm_model m = { 0 };
+	struct nm_chain *c;
+	struct mdigest d;
+
+	(void)state;
+	c = mk_chain(&m, NFPROTO_IPV6, "PREROUTING", NF_INET_PRE_ROUTING,
+		     -100);
+	c->source = NM_SRC_LEGACY;
+	free(c->table);
+	c->table = NULL;
+	assert_int_equal(mdigest_build(&m, &d), 0);
+	assert_string_equal(d.ent[0].name,
+			    "ip6tables-legacy chain nat PREROUTING");
+	mdigest_free(&d);
+	nm_model_free(&m);
+}
+
+static void test_digest_empty(void **state)
+{
+	struct nm_model m = { 0 };
+	struct mdigest d, e;
+	char buf[8] = "x";
+
+	(void)state;
+	assert_int_equal(mdigest_build(&m, &d), 0);
+	assert_int_equal(mdigest_build(&m, &e), 0);
+	assert_int_equal(d.n, 0);
+	assert_true(d.all == e.all);
+	mdigest_diff(&d, &e, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	mdigest_free(&d);
+	mdigest_free(&e);
+}
+
+/* More changes than fit: the text is cut into "and N more", never past
+ * the buffer. */
+static void test_diff_summarises_what_does_not_fit(void **state)
+{
+	struct nm_model a = { 0 }, b = { 0 };
+	struct mdigest da, db;
+	char buf[80], name[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "c%02d", i);
+		mk_chain(&b, NFPROTO_IPV4, name, -1, 0);
+	}
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	memset(buf, 'Z', sizeof(buf));
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_true(strlen(buf) < sizeof(buf));
+	assert_non_null(strstr(buf, "chain ip t c00 added"));
+	assert_non_null(strstr(buf, " more"));
+	assert_null(strstr(buf, "c19"));
+	/* a zero-length buffer is left alone */
+	buf[0] = 'Q';
+	mdigest_diff(&da, &db, buf, 0);
+	assert_int_equal(buf[0], 'Q');
+	mdigest_free(&da);
+	mdigest_free(&db);
+	nm_model_free(&b);
+}
+
+static void test_netenv_hash(void **state)
+{
+	struct netenv a = { 0 }, b = { 0 };
+
+	(void)state;
+	mk_iface(&a, 2, "wan", "203.0.113.1", 24);
+	mk_iface(&a, 3, "br-lan", "192.168.50.1", 24);
+	mk_iface(&b, 2, "wan", "203.0.113.1", 24);
+	mk_iface(&b, 3, "br-lan", "192.168.50.1", 24);
+	assert_true(netenv_hash(&a) == netenv_hash(&b));
+	/* a renamed interface matters to iifname rules */
+	strcpy(b.links[0].name, "wan2");
+	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	strcpy(b.links[0].name, "wan");
+	/* so does a new default route */
+	mk_route(&b, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, 2,
+		 "203.0.113.254", NULL, 0);
+	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	mk_env_free(&a);
+	mk_env_free(&b);
+}
+
+/* ---- watch_index -------------------------------------------------------- */
+
+static struct windex *ix_new(bool tcp)
+{
+	struct windex *ix = calloc(1, sizeof(*ix));
+
+	assert_non_null(ix);
+	ix->tcp = tcp;
+	return ix;
+}
+
+static struct flow v4flow(uint32_t id, uint16_t sport)
+{
+	struct flow f = mk_flow(IPPROTO_UDP, "203.0.113.10", sport,
+				"203.0.113.1", 53820, "192.168.50.2", 51820,
+				"203.0.113.10", sport);
+
+	f.id = id;
+	f.status = 0x19e;
+	return f;
+}
+
+static struct flow v6flow(uint32_t id, const char *peer, uint16_t sport)
+{
+	struct flow f = mk_flow(IPPROTO_UDP, peer, sport, "2001:db8:1::1",
+				53820, "fd00:50::2", 51820, peer, sport);
+
+	f.id = id;
+	return f;
+}
+
+static void assert_same_flow(const struct flow *a, const struct flow *b)
+{
+	assert_memory_equal(&a->orig, &b->orig, sizeof(a->orig));
+	assert_memory_equal(&a->reply, &b->reply, sizeof(a->reply));
+	assert_int_equal(a->id, b->id);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->zone, b->zone);
+}
+
+static void test_index_insert_find_erase(void **state)
+{
+	struct windex *ix = ix_new(false);
+	struct flow f = v4flow(7, 40000), g = v4flow(7, 40001), back;
+	uint32_t *p;
+
+	(void)state;
+	assert_null(find(ix, &f));	/* empty, no buckets yet */
+	assert_int_equal(insert(ix, &f), 0);
+	assert_int_equal(insert(ix, &f), 0);	/* a duplicate NEW */
+	assert_int_equal(windex_count(ix), 1);
+	/* the same id on another tuple is another entry */
+	assert_int_equal(insert(ix, &g), 0);
+	assert_int_equal(windex_count(ix), 2);
+	p = find(ix, &f);
+	assert_non_null(p);
+	to_flow(ix, &ix->e[*p], &back);
+	assert_same_flow(&back, &f);
+	erase(ix, &f);
+	assert_int_equal(windex_count(ix), 1);
+	assert_null(find(ix, &f));
+	assert_non_null(find(ix, &g));
+	erase(ix, &f);			/* a DESTROY for what is gone */
+	assert_int_equal(windex_count(ix), 1);
+	assert_true(windex_bytes(ix) > 0);
+	windex_free(ix);
+}
+
+static void test_index_wants_udp_and_tcp_if_asked(void **state)
+{
+	struct windex *ix = ix_new(false);
+	struct flow t = v4flow(1, 1000), i = v4flow(2, 1000);
+
+	(void)state;
+	t.orig.l4proto = t.reply.l4proto = IPPROTO_TCP;
+	i.orig.l4proto = i.reply.l4proto = IPPROTO_ICMP;
+	assert_int_equal(insert(ix, &t), 0);
+	assert_int_equal(insert(ix, &i), 0);
+	assert_int_equal(windex_count(ix), 0);
+	ix->tcp = true;
+	assert_int_equal(insert(ix, &t), 0);
+	assert_int_equal(insert(ix, &i), 0);
+	assert_int_equal(windex_count(ix), 1);
+	windex_free(ix);
+}
+
+/* IPv6 addresses are pooled and refcounted: a flow's four addresses are
+ * mostly the router's own. */
+static void test_index_ipv6_pool(void **state)
+{
+	struct windex *ix = ix_new(false);
+	struct flow f[3] = {
+		v6flow(1, "2001:db8:1::10", 1000),
+		v6flow(2, "2001:db8:1::10", 1001),
+		v6flow(3, "2001:db8:1::11", 1000),
+	}, back;
+	uint32_t *p;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 3; k++)
+		assert_int_equal(insert(ix, &f[k]), 0);
+	assert_int_equal(windex_count(ix), 3);
+	/* ::10, ::11, the router's wan address, fd00:50::2 */
+	assert_int_equal(ix->a6count, 4);
+	for (k = 0; k < 3; k++) {
+		p = find(ix, &f[k]);
+		assert_non_null(p);
+		to_flow(ix, &ix->e[*p], &back);
+		assert_same_flow(&back, &f[k]);
+	}
+	erase(ix, &f[2]);
+	assert_int_equal(ix->a6count, 3);	/* ::11 had only that flow */
+	erase(ix, &f[0]);
+	erase(ix, &f[1]);
+	assert_int_equal(ix->a6count, 0);
+	assert_int_equal(windex_count(ix), 0);
+	/* freed slots are reused */
+	assert_int_equal(insert(ix, &f[2]), 0);
+	assert_int_equal(ix->a6count, 3);
+	windex_free(ix);
+}
+
+/* Past the first allocation of entries (4096) and of pooled addresses
+ * (256): everything stays findable across the rehashes. */
+static void test_index_grows(void **state)
+{
+	struct windex *ix = ix_new(false);
+	char peer[64];
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		struct flow f = v4flow(i, (uint16_t)(1024 + i));
+
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	for (i = 0; i < 1000; i++) {
+		struct flow f;
+
+		snprintf(peer, sizeof(peer), "2001:db8:2::%x", i + 1);
+		f = v6flow(100000 + i, peer, 5000);
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	assert_int_equal(windex_count(ix), 11000);
+	assert_int_equal(ix->a6count, 1002);
+	assert_true(ix->cap >= 11000 && ix->a6cap >= 1002);
+	for (i = 0; i < 10000; i += 2) {
+		struct flow f = v4flow(i, (uint16_t)(1024 + i));
+
+		assert_non_null(find(ix, &f));
+		erase(ix, &f);
+	}
+	for (i = 0; i < 1000; i++) {
+		struct flow f;
+
+		snprintf(peer, sizeof(peer), "2001:db8:2::%x", i + 1);
+		f = v6flow(100000 + i, peer, 5000);
+		assert_non_null(find(ix, &f));
+	}
+	assert_int_equal(windex_count(ix), 6000);
+	for (i = 1; i < 10000; i += 2) {
+		struct flow f = v4flow(i, (uint16_t)(1024 + i));
+
+		assert_non_null(find(ix, &f));
+	}
+	windex_free(ix);
+}
+
+/* The plan's walks pick the flows a reaction judges. */
+static void test_index_plan_filter(void **state)
+{
+	struct windex *ix = ix_new(false);
+	struct plan p = { 0 };
+	struct flow a = v4flow(1, 1000), b = v4flow(2, 1001), out;
+	uint32_t *pa, *pb;
+
+	(void)state;
+	b.orig.dport = htons(5000);
+	assert_int_equal(insert(ix, &a), 0);
+	assert_int_equal(insert(ix, &b), 0);
+	pa = find(ix, &a);
+	pb = find(ix, &b);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	p.n = 1;
+	p.walk[0].family = AF_INET;
+	p.walk[0].l4proto = IPPROTO_UDP;
+	p.walk[0].has_orig_dport = true;
+	p.walk[0].orig_dport = htons(53820);
+	assert_true(in_plan(ix, &p, &ix->e[*pa], &out));
+	assert_same_flow(&out, &a);
+	assert_false(in_plan(ix, &p, &ix->e[*pb], &out));
+	/* a second walk by status bits takes the other one too */
+	p.n = 2;
+	p.walk[1].family = AF_INET;
+	p.walk[1].status_mask = 0x2;
+	p.walk[1].status = 0x2;
+	assert_true(in_plan(ix, &p, &ix->e[*pb], &out));
+	p.walk[1].family = AF_INET6;
+	assert_false(in_plan(ix, &p, &ix->e[*pb], &out));
+	windex_free(ix);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_digest_equal_models),
+		cmocka_unit_test(test_digest_ignores_handles_and_comments),
+		cmocka_unit_test(test_digest_names_what_changed),
+		cmocka_unit_test(test_digest_legacy_name),
+		cmocka_unit_test(test_digest_empty),
+		cmocka_unit_test(test_diff_summarises_what_does_not_fit),
+		cmocka_unit_test(test_netenv_hash),
+		cmocka_unit_test(test_index_insert_find_erase),
+		cmocka_unit_test(test_index_wants_udp_and_tcp_if_asked),
+		cmocka_unit_test(test_index_ipv6_pool),
+		cmocka_unit_test(test_index_grows),
+		cmocka_unit_test(test_index_plan_filter),
+	};
+
+	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+}
