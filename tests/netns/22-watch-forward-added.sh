@@ -22,7 +22,7 @@ sleep 1
 expect_seed_id "$id_before" "watch leaves the consistent flow alone"
 
 step "stop the router's service, add a forward 53820 -> B:53820"
-end_proc "$ECHO_RTR"
+stop "$ECHO_RTR"
 nft_rtr add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
 expect_rx b 10 "forward added, watch running"
 expect_ct_reply "$B4" 53820 "forward added"

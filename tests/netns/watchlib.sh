@@ -129,18 +129,3 @@ ct_tagged_ids()
 		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
 }
 
-# end_proc PID: end a process group started by spawn, without a helper
-# subshell (a background subshell inherits the lab's TERM/EXIT traps, so
-# killing one would run the lab's cleanup).
-end_proc()
-{
-	local n
-	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
-	for ((n = 0; n < 30; n++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}

@@ -171,8 +171,8 @@ while :; do
 done
 
 step "churn over: let the last changes settle"
-end_proc "$CHURN"
-end_proc "$FLOWS"
+stop "$CHURN"
+stop "$FLOWS"
 read -r n_sw n_map n_f2 <"$LAB_TMP/churn.count"
 n_flows=$(cat "$LAB_TMP/flows.count")
 sleep 3
