@@ -90,6 +90,12 @@ demo: deps all
 bench: deps all
 	@bench/sweep
 
+# Switch latency of watch (rule commit to first packet at the new
+# backend), its steady CPU under flow churn and its memory.
+.PHONY: bench-switch
+bench-switch: deps all
+	@bench/switch
+
 # ---- fuzzing (clang's libFuzzer) ----------------------------------------
 # make fuzz: build every fuzz/fuzz_*.c target with ASan+UBSan and run each
 # for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/TARGET); new
