@@ -24,6 +24,7 @@
 #include "nft.h"
 #include "scan.h"
 #include "watch_index.h"
+#include "ctfilter.h"
 
 #define NIL		0u		/* index 0 is never used */
 
@@ -473,6 +474,8 @@ int windex_resync(struct windex *ix, bool tcp)
 	 * one it found removes it, one for a flow it missed is a no-op. */
 	clear(ix);
 	ix->tcp = tcp;
+	/* A filter that cannot be attached costs CPU, not correctness. */
+	(void)ct_events_protos(ct_events_fd(ix->ev), tcp);
 	ret = ct_dump(ix->dump, &flt, on_dump, ix);
 	if (!ret && tcp) {
 		flt.l4proto = IPPROTO_TCP;
