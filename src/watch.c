@@ -57,6 +57,8 @@ struct wopts {
 	bool dry_run, tcp, no_index;
 	long legacy_poll_ms;	/* 0: off */
 	long resync_s;		/* 0: off */
+	long refill_s;		/* refill the index at most this often on
+				 * a periodic resync; 0: never then */
 	const char *stats;
 	long rcvbuf;		/* hidden, for tests: 0 = default */
 	int verbose;
@@ -68,6 +70,7 @@ struct watch {
 	struct nlmon *nft, *rt;
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
 	bool ix_resync;		/* refill the index before the next pass */
+	uint64_t last_refill;	/* now_us() of the last refill */
 	int sigfd, resync_fd, legacy_fd;
 
 	/* what is pending, since when, and when to react */
@@ -164,6 +167,10 @@ static int parse_opts(int argc, char **argv, struct wopts *o)
 			TAKE_VAL();
 			if (num_arg(name, val, 0, 86400 * 7, &o->resync_s))
 				return -EINVAL;
+		} else if (!strcmp(name, "refill")) {
+			TAKE_VAL();
+			if (num_arg(name, val, 0, 86400 * 7, &o->refill_s))
+				return -EINVAL;
 		} else if (!strcmp(name, "legacy-poll")) {
 			TAKE_VAL();
 			if (num_arg(name, val, 0, 3600000, &o->legacy_poll_ms))
@@ -182,8 +189,8 @@ static int parse_opts(int argc, char **argv, struct wopts *o)
 			o->stats = val;
 		} else {
 			err("watch: unknown option '%s' (options: --dry-run "
-			    "--tcp --resync SECONDS --legacy-poll MS --stats "
-			    "FILE --no-index; see 'ctsweep --help')", a);
+			    "--tcp --resync SECONDS --refill SECONDS --legacy-poll "
+			    "MS --stats FILE --no-index; see 'ctsweep --help')", a);
 			return -EINVAL;
 		}
 #undef TAKE_VAL
@@ -253,7 +260,18 @@ static void want_full(struct watch *w, enum stats_trigger why, uint64_t now,
 	if (!(w->pending & P_FULL) || why == ST_LOST || why == ST_HUP)
 		w->full_why = why;
 	mark(w, P_FULL, now);
-	if (why != ST_RETRY)
+	/*
+	 * A refill dumps the whole table and holds reactions meanwhile (2.9 s
+	 * at 1M flows).  Lost events need it; the periodic safety net needs
+	 * it only now and then, since the index is kept exact by events and
+	 * a loss is always reported: in between it re-judges every indexed
+	 * flow against freshly read rules and routes.
+	 */
+	if (why == ST_RESYNC)
+		w->ix_resync |= w->o.refill_s &&
+				now - w->last_refill >=
+				(uint64_t)w->o.refill_s * 1000000;
+	else if (why != ST_RETRY)
 		w->ix_resync = true;
 	if (!w->due_full || due < w->due_full)
 		w->due_full = due;
@@ -548,8 +566,10 @@ static int judge_flows(struct watch *w)
 	warn("watch: conntrack events lost (receive buffer full); refilling "
 	     "the flow index");
 	ret = windex_resync(w->ix, w->s.tcp);
-	if (!ret)
+	if (!ret) {
+		w->last_refill = now_us();
 		ret = windex_judge(w->ix, &w->s);
+	}
 	return ret;
 }
 
@@ -576,8 +596,10 @@ static void reconcile(struct watch *w)
 		/* Start, lost events, SIGHUP or the periodic resync: refill
 		 * the index from a dump. */
 		ret = windex_resync(w->ix, w->s.tcp);
-		if (!ret)
+		if (!ret) {
 			w->ix_resync = false;
+			w->last_refill = now_us();
+		}
 		if (ret) {
 			w->s.failed = "conntrack (filling the flow index)";
 			reconcile_failed(w, ret, why, t0, now_us());
@@ -647,6 +669,7 @@ static void reconcile(struct watch *w)
 				if (ret)
 					goto fail;
 				w->ix_resync = false;
+				w->last_refill = now_us();
 			}
 		}
 		why |= moved & (P_NFT | P_ROUTE);
@@ -899,10 +922,10 @@ static int setup(struct watch *w)
 int cmd_watch(int argc, char **argv, struct opts *go)
 {
 	struct watch w = {
-		.o = { .legacy_poll_ms = 1000, .resync_s = 60 },
+		.o = { .legacy_poll_ms = 1000, .resync_s = 60, .refill_s = 600 },
 		.sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
 	};
-	char poll[32], resync[32];
+	char poll[32], resync[64];
 	struct privs_result pr;
 	int ret;
 
@@ -928,8 +951,9 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 	w.st.start_time = unix_now();
 	snprintf(poll, sizeof(poll), w.o.legacy_poll_ms ? "every %ld ms" :
 		 "off", w.o.legacy_poll_ms);
-	snprintf(resync, sizeof(resync), w.o.resync_s ? "every %ld s" : "off",
-		 w.o.resync_s);
+	snprintf(resync, sizeof(resync), w.o.resync_s ?
+		 "every %ld s, refill every %ld s" : "off", w.o.resync_s,
+		 w.o.refill_s);
 	info("watch: started: judging %s flows; nftables and route "
 	     "notifications; iptables-legacy poll %s; resync %s; flow index "
 	     "%s; capabilities %s%s%s; no_new_privs%s", w.o.tcp ?

@@ -6,7 +6,8 @@
 # SIGHUP makes it read everything again.  SIGUSR1 logs the counters, the
 # --stats file holds sane values, SIGTERM and SIGINT end it with status 0.
 # Then the legacy poll: with --legacy-poll 200 a switch back to A is
-# found without a signal.
+# found without a signal; and with the poll off, the periodic resync finds
+# a switch to B from the flow index (--refill 0: no dump).
 . "$(dirname "$0")/watchlib.sh"
 
 command -v iptables-legacy >/dev/null || fail "iptables-legacy is not installed"
@@ -79,4 +80,16 @@ expect_no_rx b 2 "after the legacy poll"
 watch_stop INT
 [ "$WATCH_RC" = 0 ] || fail "SIGINT: watch exited $WATCH_RC, expected 0"
 watch_no_errors "legacy poll"
+
+step "periodic resync without a refill: --resync 1 --refill 0 finds a switch"
+# Poll off: only the safety net can see the legacy change, and with
+# --refill 0 it judges the flows the event-fed index holds.
+watch_start --legacy-poll 0 --resync 1 --refill 0
+legacy_fwd -R 1 "$B4:53820"
+watch_expect_log 10 'periodic resync.*deleted 1 stale flow' \
+	"the periodic resync finds the change from the index"
+expect_moved_to_b "after the periodic resync"
+watch_stop TERM
+[ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
+watch_no_errors "periodic resync"
 pass
