@@ -39,6 +39,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "ct.h"
+#include "nlattr.h"
 
 /* From the kernel's nf_internals.h; not in the uapi headers. */
 #define CTF_IP_SRC	(1u << 0)
@@ -184,37 +185,10 @@ static int sock_reset(struct ct_handle *h)
 
 /* ---- parsing ---------------------------------------------------------- */
 
-/* Walk the attributes in [@start, @start + @len) into tb[0..max]; any
- * attribute that does not fit, or bytes left over, make the message
- * malformed.  Unknown types are skipped, as the kernel adds new ones. */
-static int parse_attrs(const void *start, size_t len, const struct nlattr **tb,
-		       unsigned int max)
-{
-	const char *p = start;
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	while (len >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step;
-		uint16_t type = mnl_attr_get_type(a);
-
-		if (alen < sizeof(struct nlattr) || alen > len)
-			return -EBADMSG;
-		if (type <= max)
-			tb[type] = a;
-		step = MNL_ALIGN(alen);
-		if (step > len)
-			step = len;
-		p += step;
-		len -= step;
-	}
-	return len ? -EBADMSG : 0;
-}
-
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max)
 {
-	return parse_attrs(mnl_attr_get_payload(nest),
+	return nla_parse_strict(mnl_attr_get_payload(nest),
 			   mnl_attr_get_payload_len(nest), tb, max);
 }
 
@@ -367,7 +341,7 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f)
 	if (family != AF_INET && family != AF_INET6)
 		return -EPROTO;
 
-	err = parse_attrs((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
+	err = nla_parse_strict((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
 			  nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)),
 			  tb, CTA_MAX);
 	if (err)

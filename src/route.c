@@ -20,6 +20,7 @@
 #include <net/if.h>
 
 #include "netenv.h"
+#include "nlattr.h"
 
 /* Also used by the fuzzer; ask for it in netenv.h if you need it. */
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
@@ -43,35 +44,18 @@ static int grow(void **arr, unsigned int n, size_t size)
 	return 0;
 }
 
-/* Attributes of one message into tb[0..max]; any attribute that does not
- * fit makes the message malformed. */
+/* Attributes of one message after its @hdrlen-byte header into
+ * tb[0..max]; any attribute that does not fit makes it malformed. */
 static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
 		       const struct nlattr **tb, unsigned int max)
 {
-	const char *p;
-	size_t len;
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + MNL_ALIGN(hdrlen)) {
+		memset(tb, 0, (max + 1) * sizeof(*tb));
 		return -EBADMSG;
-	p = (const char *)mnl_nlmsg_get_payload(nlh) + MNL_ALIGN(hdrlen);
-	len = nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(hdrlen);
-	while (len >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step;
-		uint16_t type = mnl_attr_get_type(a);
-
-		if (alen < sizeof(struct nlattr) || alen > len)
-			return -EBADMSG;
-		if (type <= max)
-			tb[type] = a;
-		step = MNL_ALIGN(alen);
-		if (step > len)
-			step = len;
-		p += step;
-		len -= step;
 	}
-	return len ? -EBADMSG : 0;
+	return nla_parse_strict((const char *)mnl_nlmsg_get_payload(nlh) +
+				MNL_ALIGN(hdrlen), nlh->nlmsg_len -
+				NLMSG_HDRLEN - MNL_ALIGN(hdrlen), tb, max);
 }
 
 static int get_addr(const struct nlattr *a, uint8_t family, union addr *out)
