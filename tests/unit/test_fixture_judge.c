@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 #include "mkmodel.h"
+#include "judgefx.h"
 #include "judge.h"
 #include "nft.h"
 #include <linux/rtnetlink.h>
@@ -25,11 +26,6 @@ enum { LO = 1, WAN = 2, LAN = 3 };
 #define UDP IPPROTO_UDP
 #define TCP IPPROTO_TCP
 
-struct fx {
-	struct nm_model m;
-	struct netenv env;
-	struct judgement j;
-};
 
 static void router(struct netenv *env)
 {
@@ -72,23 +68,12 @@ static void load(struct fx *fx, const char *name)
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	router(&fx->env);
-	*state = fx;
-	return 0;
+	return fx_setup(state, router);
 }
 
 static int teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	nm_model_free(&fx->m);
-	mk_env_free(&fx->env);
-	free(fx);
-	return 0;
+	return fx_teardown(state);
 }
 
 static enum jverdict judge(struct fx *fx, const struct flow *f,

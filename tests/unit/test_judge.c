@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "mkmodel.h"
+#include "judgefx.h"
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include "eval.h"
@@ -33,11 +34,6 @@
 #define UDP	IPPROTO_UDP
 #define TCP	IPPROTO_TCP
 
-struct fx {
-	struct nm_model m;
-	struct netenv env;
-	struct judgement j;
-};
 
 static void router_env(struct netenv *env)
 {
@@ -90,23 +86,12 @@ static void router_env(struct netenv *env)
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	router_env(&fx->env);
-	*state = fx;
-	return 0;
+	return fx_setup(state, router_env);
 }
 
 static int teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	nm_model_free(&fx->m);
-	mk_env_free(&fx->env);
-	free(fx);
-	return 0;
+	return fx_teardown(state);
 }
 
 /* The seed: a WireGuard forward moved from 192.168.50.2:51820 to

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "mkmodel.h"
+#include "judgefx.h"
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include "ipt.h"
 #include "judge.h"
@@ -26,11 +27,6 @@
 #define UDP	IPPROTO_UDP
 #define TCP	IPPROTO_TCP
 
-struct fx {
-	struct nm_model m;
-	struct netenv env;
-	struct judgement j;
-};
 
 static const char *fixture_dir(void)
 {
@@ -105,23 +101,12 @@ static void router_env(struct netenv *env)
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	router_env(&fx->env);
-	*state = fx;
-	return 0;
+	return fx_setup(state, router_env);
 }
 
 static int teardown(void **state)
 {
-	struct fx *fx = *state;
-
-	nm_model_free(&fx->m);
-	mk_env_free(&fx->env);
-	free(fx);
-	return 0;
+	return fx_teardown(state);
 }
 
 static void judge(struct fx *fx, const struct flow *f)
