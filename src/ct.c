@@ -877,6 +877,53 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	return first ? first : err;
 }
 
+/* ---- get ---------------------------------------------------------------- */
+
+int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
+	   struct flow *out)
+{
+	char req[MSG_MAX];
+	struct nlmsghdr *nlh;
+	uint32_t seq;
+
+	if (h->events)
+		return -EINVAL;
+	if (orig->family != AF_INET && orig->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	seq = ++h->seq;
+	nlh = put_header(req, IPCTNL_MSG_CT_GET, 0, orig->family, seq);
+	put_full_tuple(nlh, CTA_TUPLE_ORIG, orig);
+	if (zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(zone));
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)h->buf;
+		int rem;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		rem = (int)len;
+		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
+			if (m->nlmsg_seq != seq)
+				continue;	/* an answer to an older request */
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e;
+
+				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+					return -EBADMSG;
+				e = mnl_nlmsg_get_payload(m);
+				return e->error ? e->error : -ENOENT;
+			}
+			return ct_parse_msg(m, out);
+		}
+	}
+}
+
 /* ---- filtered flush --------------------------------------------------- */
 
 /* Send one request and wait for its ack. */

@@ -49,6 +49,12 @@ int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
 int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
 
+/* Look an entry up by its original tuple (and zone): 0 with @out filled,
+ * -ENOENT when there is none.  One round trip; the kernel hashes the
+ * tuple, so the table's size does not matter. */
+int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
+	   struct flow *out);
+
 /* Parse one ctnetlink message (IPCTNL_MSG_CT_NEW) into @f: the pure part,
  * also used by the fuzzer. 0, or -EBADMSG/-EPROTO on a malformed message.
  * Both tuples must be present.  For ICMP/ICMPv6, sport holds the echo id

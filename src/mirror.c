@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mirror.c - forwarded flows we deleted, and the entries that mirror them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "mirror.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static bool addr_eq(uint8_t family, const union addr *a, const union addr *b)
+{
+	return !memcmp(a->b, b->b, addr_len(family));
+}
+
+static bool tuple_eq(const struct tuple *a, const struct tuple *b)
+{
+	return a->family == b->family && a->l4proto == b->l4proto &&
+	       a->sport == b->sport && a->dport == b->dport &&
+	       addr_eq(a->family, &a->src, &b->src) &&
+	       addr_eq(a->family, &a->dst, &b->dst);
+}
+
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static uint32_t thash(const struct tuple *t, uint16_t zone)
+{
+	uint32_t h = 2166136261u;
+	size_t al = addr_len(t->family);
+
+	h = fnv(h, &t->family, 1);
+	h = fnv(h, &t->l4proto, 1);
+	h = fnv(h, t->src.b, al);
+	h = fnv(h, t->dst.b, al);
+	h = fnv(h, &t->sport, 2);
+	h = fnv(h, &t->dport, 2);
+	return fnv(h, &zone, 2);
+}
+
+bool mirror_possible(const struct flow *f)
+{
+	const struct tuple *o = &f->orig, *r = &f->reply;
+
+	if (o->l4proto != IPPROTO_UDP && o->l4proto != IPPROTO_TCP)
+		return false;
+	if (addr_eq(o->family, &r->src, &o->dst) && r->sport == o->dport)
+		return false;	/* not forwarded */
+	/* The mirror's masquerade keeps the backend's port; it lands on
+	 * the peer's stream only if that is the forwarded port. */
+	if (r->sport != o->dport)
+		return false;
+	/* Source rewritten too (NAT loopback): replies go to the router,
+	 * the backend's answer cannot start a flow to the peer. */
+	return addr_eq(o->family, &r->dst, &o->src) && r->dport == o->sport;
+}
+
+/* ---- the index: two chained hashes over the candidates --------------- */
+
+static void link_one(struct mirror_set *ms, uint32_t i)
+{
+	struct mirror_cand *c = &ms->c[i];
+	uint32_t m = ms->nb - 1;
+	uint32_t br = thash(&c->f.reply, c->f.zone) & m;
+	uint32_t bo = thash(&c->f.orig, c->f.zone) & m;
+
+	c->next_r = ms->head_r[br];
+	ms->head_r[br] = i + 1;
+	c->next_o = ms->head_o[bo];
+	ms->head_o[bo] = i + 1;
+}
+
+/* Drop dead candidates and the oldest beyond MIRROR_MAX, then relink. */
+static int rebuild(struct mirror_set *ms, uint32_t want)
+{
+	uint32_t nb = 16, i, j = 0, skip = 0;
+	uint32_t *hr, *ho;
+
+	while (nb < 2 * want)
+		nb <<= 1;
+	hr = calloc(nb, sizeof(*hr));
+	ho = calloc(nb, sizeof(*ho));
+	if (!hr || !ho) {
+		free(hr);
+		free(ho);
+		return -ENOMEM;
+	}
+	if (ms->n - ms->ndead > MIRROR_MAX)
+		skip = ms->n - ms->ndead - MIRROR_MAX;
+	/* candidates are appended, so the oldest come first */
+	for (i = 0; i < ms->n; i++) {
+		if (ms->c[i].dead)
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		ms->c[j++] = ms->c[i];
+	}
+	ms->n = j;
+	ms->ndead = 0;
+	free(ms->head_r);
+	free(ms->head_o);
+	ms->head_r = hr;
+	ms->head_o = ho;
+	ms->nb = nb;
+	for (i = 0; i < ms->n; i++)
+		link_one(ms, i);
+	return 0;
+}
+
+int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now)
+{
+	struct mirror_cand *c;
+	int err;
+
+	c = mirror_find_orig(ms, f);
+	if (c && tuple_eq(&c->f.reply, &f->reply)) {
+		c->when = now;	/* deleted again: keep it longer */
+		c->f = *f;
+		return 0;
+	}
+	if (ms->n == ms->cap) {
+		uint32_t cap = ms->cap ? ms->cap * 2 : 16;
+
+		if (ms->ndead || ms->n >= MIRROR_MAX) {
+			err = rebuild(ms, ms->n - ms->ndead + 1);
+			if (err)
+				return err;
+		}
+		if (ms->n == ms->cap) {
+			c = realloc(ms->c, (size_t)cap * sizeof(*c));
+			if (!c)
+				return -ENOMEM;
+			ms->c = c;
+			ms->cap = cap;
+		}
+	}
+	if (!ms->nb || ms->n + 1 > ms->nb / 2) {
+		err = rebuild(ms, ms->n + 1);
+		if (err)
+			return err;
+	}
+	c = &ms->c[ms->n];
+	memset(c, 0, sizeof(*c));
+	c->f = *f;
+	c->when = now;
+	link_one(ms, ms->n++);
+	return 0;
+}
+
+struct mirror_cand *mirror_find(const struct mirror_set *ms,
+				const struct flow *f)
+{
+	uint32_t i;
+
+	if (!ms->nb || ms->n == ms->ndead)
+		return NULL;
+	i = ms->head_r[thash(&f->orig, f->zone) & (ms->nb - 1)];
+	for (; i; i = ms->c[i - 1].next_r) {
+		struct mirror_cand *c = &ms->c[i - 1];
+
+		if (!c->dead && c->f.zone == f->zone &&
+		    tuple_eq(&c->f.reply, &f->orig) &&
+		    tuple_eq(&c->f.orig, &f->reply))
+			return c;
+	}
+	return NULL;
+}
+
+struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
+				     const struct flow *f)
+{
+	uint32_t i;
+
+	if (!ms->nb || ms->n == ms->ndead)
+		return NULL;
+	i = ms->head_o[thash(&f->orig, f->zone) & (ms->nb - 1)];
+	for (; i; i = ms->c[i - 1].next_o) {
+		struct mirror_cand *c = &ms->c[i - 1];
+
+		if (!c->dead && c->f.zone == f->zone &&
+		    tuple_eq(&c->f.orig, &f->orig))
+			return c;
+	}
+	return NULL;
+}
+
+void mirror_drop(struct mirror_set *ms, struct mirror_cand *c)
+{
+	if (c->dead)
+		return;
+	c->dead = 1;
+	ms->ndead++;
+	if (c->waiting) {
+		c->waiting = 0;
+		ms->nwaiting--;
+	}
+}
+
+void mirror_wait(struct mirror_set *ms, struct mirror_cand *c)
+{
+	if (c->dead || c->waiting)
+		return;
+	c->waiting = 1;
+	ms->nwaiting++;
+}
+
+void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl)
+{
+	uint32_t i;
+
+	for (i = 0; i < ms->n; i++)
+		if (!ms->c[i].dead && ms->c[i].when + ttl <= now)
+			mirror_drop(ms, &ms->c[i]);
+	if (ms->ndead && ms->ndead * 2 >= ms->n)
+		rebuild(ms, ms->n - ms->ndead);	/* on ENOMEM: later */
+}
+
+void mirror_image(const struct mirror_cand *c, struct flow *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->orig = c->f.reply;
+	out->reply = c->f.orig;
+	out->zone = c->f.zone;
+}
+
+void mirror_free(struct mirror_set *ms)
+{
+	free(ms->c);
+	free(ms->head_r);
+	free(ms->head_o);
+	memset(ms, 0, sizeof(*ms));
+}
+
+/* ---- the file ---------------------------------------------------------- */
+
+/* Fixed layout, host byte order for the small integers (the file never
+ * leaves this machine), network order for addresses and ports as in
+ * struct flow.  Versioned by the magic. */
+#define MAGIC		"CTSMIR1\n"
+#define REC_SIZE	88
+
+static void put_tuple(uint8_t *p, const struct tuple *t)
+{
+	memcpy(p, t->src.b, 16);
+	memcpy(p + 16, t->dst.b, 16);
+	memcpy(p + 32, &t->sport, 2);
+	memcpy(p + 34, &t->dport, 2);
+}
+
+static void get_tuple(const uint8_t *p, uint8_t family, uint8_t proto,
+		      struct tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	t->l4proto = proto;
+	memcpy(t->src.b, p, 16);
+	memcpy(t->dst.b, p + 16, 16);
+	memcpy(&t->sport, p + 32, 2);
+	memcpy(&t->dport, p + 34, 2);
+}
+
+static void put_rec(uint8_t *p, const struct mirror_cand *c)
+{
+	memset(p, 0, REC_SIZE);
+	p[0] = c->f.orig.family;
+	p[1] = c->f.orig.l4proto;
+	memcpy(p + 2, &c->f.zone, 2);
+	memcpy(p + 4, &c->f.status, 4);
+	put_tuple(p + 8, &c->f.orig);
+	put_tuple(p + 44, &c->f.reply);
+	memcpy(p + 80, &c->when, 8);
+}
+
+int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
+		 uint64_t now)
+{
+	const uint8_t *p = buf;
+	size_t i, n;
+	int err;
+
+	if (len < 8 || memcmp(p, MAGIC, 8) || (len - 8) % REC_SIZE)
+		return -EBADMSG;
+	n = (len - 8) / REC_SIZE;
+	for (i = 0; i < n; i++) {
+		const uint8_t *r = p + 8 + i * REC_SIZE;
+		struct flow f = { 0 };
+		uint64_t when;
+
+		if ((r[0] != AF_INET && r[0] != AF_INET6) ||
+		    (r[1] != IPPROTO_UDP && r[1] != IPPROTO_TCP))
+			return -EBADMSG;
+		memcpy(&when, r + 80, 8);
+		if (when + MIRROR_TTL <= now || when > now + MIRROR_TTL)
+			continue;	/* expired, or from a clock gone back */
+		memcpy(&f.zone, r + 2, 2);
+		memcpy(&f.status, r + 4, 4);
+		get_tuple(r + 8, r[0], r[1], &f.orig);
+		get_tuple(r + 44, r[0], r[1], &f.reply);
+		if (!mirror_possible(&f))
+			return -EBADMSG;
+		err = mirror_add(ms, &f, when);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int netns_id(uint64_t *id)
+{
+	socklen_t len = sizeof(*id);
+	struct stat st;
+	int fd, err = 0;
+
+	/* The cookie is never reused within a boot (5.14); an inode
+	 * number may be, once the namespace is gone. */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		err = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, id, &len);
+		close(fd);
+		if (!err)
+			return 0;
+	}
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	*id = (uint64_t)st.st_ino | 1ull << 63;
+	return 0;
+}
+
+int mirror_path(char *buf, size_t len)
+{
+	const char *dir = getenv("RUNTIME_DIRECTORY");
+	uint64_t id;
+	int err, n;
+
+	/* systemd may pass several, colon-separated: take the first */
+	if (!dir || dir[0] != '/')
+		dir = "/run/ctsweep";
+	err = netns_id(&id);
+	if (err)
+		return err;
+	n = snprintf(buf, len, "%.*s/mirrors-%llx", (int)strcspn(dir, ":"),
+		     dir, (unsigned long long)id);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
+{
+	struct stat st;
+	uint8_t *buf;
+	ssize_t got;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	/* ours only: a file someone else could write must not make us
+	 * delete flows */
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) ||
+	    st.st_size > 8 + (off_t)MIRROR_MAX * REC_SIZE) {
+		err = -EPERM;
+		goto out;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	got = read(fd, buf, st.st_size);
+	if (got != st.st_size)
+		err = got < 0 ? -errno : -EIO;
+	else
+		err = mirror_parse(ms, buf, got, now);
+	free(buf);
+out:
+	close(fd);
+	return err;
+}
+
+static int make_dir(const char *path)
+{
+	char dir[256];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, path, slash - path);
+	dir[slash - path] = 0;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int mirror_save(const struct mirror_set *ms, const char *path)
+{
+	char tmp[300];
+	uint8_t *buf, *p;
+	size_t len;
+	uint32_t i;
+	int fd, err;
+
+	if (!mirror_count(ms))
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	err = make_dir(path);
+	if (err)
+		return err;
+	len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, MAGIC, 8);
+	p = buf + 8;
+	for (i = 0; i < ms->n; i++) {
+		if (ms->c[i].dead)
+			continue;
+		put_rec(p, &ms->c[i]);
+		p += REC_SIZE;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(buf);
+	return err;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mirror.h - forwarded flows we deleted, and the entries that mirror them.
+ *
+ * Deleting a forwarded flow (peer P:pp -> router R:fp, DNAT to backend
+ * B:bp) leaves a race: a reply B sent to the peer just before the delete
+ * reaches the router just after it.  No entry matches, so it starts one in
+ * the other direction, B:bp -> P:pp, masqueraded on the way out.  When
+ * bp == fp masquerade keeps the port, and that entry's reply direction,
+ * P:pp -> R:fp, is exactly the peer's stream: the peer's packets ride it
+ * to B whatever the forward says, and B's answers keep it alive (the
+ * switch of the seed report never happens, once more).  Its own first
+ * packet was NATed as the rules say, so judged alone it is an outbound flow
+ * of B's, and such flows (a phone registering from 5060 while 5060 is
+ * forwarded to a PBX) must not be touched.  What tells them apart is only
+ * that we just deleted the flow it mirrors.
+ *
+ * A candidate is such a deleted flow.  An entry is its mirror when its
+ * tuples are the candidate's swapped (orig == cand.reply, reply ==
+ * cand.orig, same zone), and it is judged as the flow it mirrors, under
+ * the current rules.  A candidate is dropped when the forward direction
+ * comes back (a new entry with its original tuple: the port is taken
+ * then, masquerade picks another and no mirror can form) or after a TTL.
+ *
+ * Pure, except mirror_load()/mirror_save(), which keep the set in a small
+ * file so a mirror that forms after sweep ended, or while watch was down,
+ * is found by the next run.  Returns 0 or -errno; never logs.
+ */
+#ifndef CTSWEEP_MIRROR_H
+#define CTSWEEP_MIRROR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+
+#define MIRROR_TTL	600		/* seconds a candidate is kept */
+#define MIRROR_MAX	16384		/* candidates kept (newest first) */
+
+struct mirror_cand {
+	struct flow f;		/* the deleted flow, as it was */
+	uint64_t when;		/* wall-clock seconds of the delete */
+	uint32_t next_r, next_o;	/* hash chains (index + 1, 0 = end) */
+	uint32_t mark;		/* the caller's: scan marks it per pass */
+	uint8_t dead;
+	uint8_t waiting;	/* sweep waits for it to settle */
+};
+
+struct mirror_set {
+	struct mirror_cand *c;
+	uint32_t n, cap, ndead;
+	uint32_t nwaiting;	/* live candidates with .waiting */
+	uint32_t *head_r;	/* by the mirror's original tuple */
+	uint32_t *head_o;	/* by the candidate's original tuple */
+	uint32_t nb;		/* buckets, a power of two */
+};
+
+/* Could deleting @f leave a mirror?  A forwarded flow (DNAT) whose
+ * backend port is the forwarded port and whose source is not rewritten. */
+bool mirror_possible(const struct flow *f);
+int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now);
+/* The candidate @f mirrors, or NULL. */
+struct mirror_cand *mirror_find(const struct mirror_set *ms,
+				const struct flow *f);
+/* The candidate whose forward direction @f is (same original tuple). */
+struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
+				     const struct flow *f);
+void mirror_drop(struct mirror_set *ms, struct mirror_cand *c);
+/* Count @c among the candidates a caller waits for (until dropped). */
+void mirror_wait(struct mirror_set *ms, struct mirror_cand *c);
+void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl);
+static inline uint32_t mirror_count(const struct mirror_set *ms)
+{
+	return ms->n - ms->ndead;
+}
+/* The entry a mirror of @c has: @c's tuples swapped. */
+void mirror_image(const struct mirror_cand *c, struct flow *out);
+void mirror_free(struct mirror_set *ms);
+
+/* The file: "<dir>/mirrors-<netns cookie>"; @dir from $RUNTIME_DIRECTORY
+ * (systemd's RuntimeDirectory=), else /run/ctsweep.  Call inside the
+ * namespace. */
+int mirror_path(char *buf, size_t len);
+/* Add the file's live candidates; a missing file is an empty set. */
+int mirror_load(struct mirror_set *ms, const char *path, uint64_t now);
+/* Replace the file (atomically) with the set; an empty set removes it. */
+int mirror_save(const struct mirror_set *ms, const char *path);
+/* The pure half of mirror_load, for the fuzzer. -EBADMSG if malformed. */
+int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
+		 uint64_t now);
+
+#endif

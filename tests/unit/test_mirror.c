@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for mirror.c: which deleted flows can be mirrored, matching
+ * a mirror to its candidate (tuples swapped, zone equal), the forward
+ * direction coming back, expiry, the MIRROR_MAX bound, and the file
+ * (round trip, foreign or malformed files refused).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "mirror.h"
+
+static void tup(struct tuple *t, const char *s, uint16_t sp, const char *d,
+		uint16_t dp)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->l4proto = IPPROTO_UDP;
+	inet_pton(AF_INET, s, &t->src.ip);
+	inet_pton(AF_INET, d, &t->dst.ip);
+	t->sport = htons(sp);
+	t->dport = htons(dp);
+}
+
+/* peer 203.0.113.10:51820 > router 203.0.113.1:53820, DNAT to @b:@bp */
+static void fwd(struct flow *f, const char *b, uint16_t bp)
+{
+	memset(f, 0, sizeof(*f));
+	tup(&f->orig, "203.0.113.10", 51820, "203.0.113.1", 53820);
+	tup(&f->reply, b, bp, "203.0.113.10", 51820);
+	f->id = 7;
+}
+
+/* what B's late reply starts: B:53820 > peer, masqueraded to 53820 */
+static void mirror_of(struct flow *m, const char *b)
+{
+	memset(m, 0, sizeof(*m));
+	tup(&m->orig, b, 53820, "203.0.113.10", 51820);
+	tup(&m->reply, "203.0.113.10", 51820, "203.0.113.1", 53820);
+	m->id = 9;
+}
+
+static void test_possible(void **state)
+{
+	struct flow f;
+
+	(void)state;
+	fwd(&f, "192.168.50.3", 53820);
+	assert_true(mirror_possible(&f));
+	/* backend port differs: masquerade keeps 51820, not the peer's */
+	fwd(&f, "192.168.50.2", 51820);
+	assert_false(mirror_possible(&f));
+	/* not forwarded at all */
+	fwd(&f, "203.0.113.1", 53820);
+	assert_false(mirror_possible(&f));
+	/* NAT loopback: source rewritten too */
+	fwd(&f, "192.168.50.3", 53820);
+	inet_pton(AF_INET, "192.168.50.1", &f.reply.dst.ip);
+	assert_false(mirror_possible(&f));
+	/* ICMP never */
+	fwd(&f, "192.168.50.3", 53820);
+	f.orig.l4proto = f.reply.l4proto = IPPROTO_ICMP;
+	assert_false(mirror_possible(&f));
+}
+
+static void test_find(void **state)
+{
+	struct mirror_set ms = { 0 };
+	struct flow f, m, img;
+
+	(void)state;
+	fwd(&f, "192.168.50.3", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
+	assert_int_equal(mirror_count(&ms), 1);
+	mirror_of(&m, "192.168.50.3");
+	assert_non_null(mirror_find(&ms, &m));
+	mirror_image(&ms.c[0], &img);
+	assert_memory_equal(&img.orig, &m.orig, sizeof(m.orig));
+	assert_memory_equal(&img.reply, &m.reply, sizeof(m.reply));
+	/* another backend's outbound flow is not a mirror */
+	mirror_of(&m, "192.168.50.4");
+	assert_null(mirror_find(&ms, &m));
+	/* masquerade picked another port: not the peer's stream */
+	mirror_of(&m, "192.168.50.3");
+	m.reply.dport = htons(40000);
+	assert_null(mirror_find(&ms, &m));
+	/* another zone */
+	mirror_of(&m, "192.168.50.3");
+	m.zone = 2;
+	assert_null(mirror_find(&ms, &m));
+	/* the forward itself is found by its original tuple, not as mirror */
+	assert_null(mirror_find(&ms, &f));
+	assert_non_null(mirror_find_orig(&ms, &f));
+	mirror_free(&ms);
+}
+
+static void test_drop_wait_expire(void **state)
+{
+	struct mirror_set ms = { 0 };
+	struct flow f, m;
+
+	(void)state;
+	fwd(&f, "192.168.50.3", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
+	/* the same delete again refreshes, it does not duplicate */
+	assert_int_equal(mirror_add(&ms, &f, 1200), 0);
+	assert_int_equal(mirror_count(&ms), 1);
+	mirror_wait(&ms, &ms.c[0]);
+	mirror_wait(&ms, &ms.c[0]);
+	assert_int_equal(ms.nwaiting, 1);
+	mirror_drop(&ms, &ms.c[0]);
+	assert_int_equal(ms.nwaiting, 0);
+	assert_int_equal(mirror_count(&ms), 0);
+	mirror_of(&m, "192.168.50.3");
+	assert_null(mirror_find(&ms, &m));
+
+	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
+	mirror_expire(&ms, 1000 + MIRROR_TTL - 1, MIRROR_TTL);
+	assert_int_equal(mirror_count(&ms), 1);
+	mirror_expire(&ms, 1000 + MIRROR_TTL, MIRROR_TTL);
+	assert_int_equal(mirror_count(&ms), 0);
+	assert_null(mirror_find(&ms, &m));
+	mirror_free(&ms);
+}
+
+/* Many candidates: every one found, and never more than MIRROR_MAX kept
+ * (the oldest go). */
+static void test_many(void **state)
+{
+	struct mirror_set ms = { 0 };
+	uint32_t i, n = MIRROR_MAX + 100;
+	struct flow f, m;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		fwd(&f, "192.168.50.3", 53820);
+		f.orig.sport = f.reply.dport = htons(1000 + i);
+		assert_int_equal(mirror_add(&ms, &f, 1000 + i), 0);
+		if (i % 3 == 0)
+			mirror_drop(&ms, mirror_find_orig(&ms, &f));
+	}
+	mirror_expire(&ms, 1000, MIRROR_TTL);	/* compacts */
+	assert_true(mirror_count(&ms) <= MIRROR_MAX);
+	/* the newest live ones are all there */
+	for (i = n - 1000; i < n; i++) {
+		mirror_of(&m, "192.168.50.3");
+		m.orig.dport = m.reply.sport = htons(1000 + i);
+		if (i % 3 == 0)
+			assert_null(mirror_find(&ms, &m));
+		else
+			assert_non_null(mirror_find(&ms, &m));
+	}
+	mirror_free(&ms);
+}
+
+static void test_file(void **state)
+{
+	char dir[] = "/tmp/ctsweep-mirror-XXXXXX", path[300], bad[64];
+	struct mirror_set ms = { 0 }, back = { 0 };
+	struct flow f, m;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/mirrors-1", dir);
+	fwd(&f, "192.168.50.3", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 5000), 0);
+	f.orig.sport = f.reply.dport = htons(1234);
+	assert_int_equal(mirror_add(&ms, &f, 100), 0);	/* will be expired */
+	assert_int_equal(mirror_save(&ms, path), 0);
+	assert_int_equal(mirror_load(&back, path, 5001), 0);
+	assert_int_equal(mirror_count(&back), 1);
+	mirror_of(&m, "192.168.50.3");
+	assert_non_null(mirror_find(&back, &m));
+	mirror_free(&back);
+
+	/* group- or world-writable: refused, nothing loaded */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(mirror_load(&back, path, 5001), -EPERM);
+	assert_int_equal(mirror_count(&back), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	/* malformed */
+	assert_int_equal(mirror_parse(&back, "CTSMIR1\n\1", 9, 5001), -EBADMSG);
+	memset(bad, 0, sizeof(bad));
+	assert_int_equal(mirror_parse(&back, bad, 8, 5001), -EBADMSG);
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	fseek(fp, 8, SEEK_SET);
+	fputc(99, fp);		/* family */
+	fclose(fp);
+	assert_int_equal(mirror_load(&back, path, 5001), -EBADMSG);
+
+	/* an empty set removes the file; a missing file is an empty set */
+	mirror_free(&ms);
+	assert_int_equal(mirror_save(&ms, path), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(mirror_load(&back, path, 5001), 0);
+	assert_int_equal(mirror_count(&back), 0);
+	mirror_free(&back);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void test_path(void **state)
+{
+	char path[256];
+
+	(void)state;
+	setenv("RUNTIME_DIRECTORY", "/run/x:/run/y", 1);
+	assert_int_equal(mirror_path(path, sizeof(path)), 0);
+	assert_int_equal(strncmp(path, "/run/x/mirrors-", 15), 0);
+	setenv("RUNTIME_DIRECTORY", "relative", 1);
+	assert_int_equal(mirror_path(path, sizeof(path)), 0);
+	assert_int_equal(strncmp(path, "/run/ctsweep/mirrors-", 21), 0);
+	unsetenv("RUNTIME_DIRECTORY");
+	assert_int_equal(mirror_path(path, 10), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_possible),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_drop_wait_expire),
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
