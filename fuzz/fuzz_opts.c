@@ -22,7 +22,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *words[MAX_ARGS + 2], *buf;
-	struct opts o = { 0 };
+	struct opts o = { .settle_ms = -1 };
 	struct wopts w = { 0 };
 	int argc = 1, help = 0, version = 0;
 	size_t i, start = 0;
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       "json|tcp", &o);
 		else if (sc && sc->fn == cmd_sweep)
 			cmd_parse_opts("sweep", argc - 1, words + 1,
-				       "json|tcp|dry-run", &o);
+				       "json|tcp|dry-run|settle=", &o);
 		else if (sc)
 			watch_parse_opts(argc - 1, words + 1, &w);
 	}

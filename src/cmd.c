@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "log.h"
@@ -36,11 +37,35 @@ static void list_options(char *buf, size_t len, const char *list)
 	buf[0] = '\0';
 	while (*p && n < len) {
 		size_t w = strcspn(p, "|");
+		bool v = w && p[w - 1] == '=';
 
-		n += snprintf(buf + n, len - n, "%s--%.*s", n ? ", " : "",
-			      (int)w, p);
+		n += snprintf(buf + n, len - n, "%s--%.*s%s", n ? ", " : "",
+			      (int)(w - v), p, v ? " MS" : "");
 		p += w + (p[w] == '|');
 	}
+}
+
+/* A whole number of milliseconds for a --name=value option. */
+static int ms_arg(const char *cmd, const char *name, const char *val,
+		  long *out)
+{
+	char *end;
+	long v;
+
+	if (!val || !*val) {
+		err("%s: option '--%s' needs a number of milliseconds (see "
+		    "'ctsweep --help')", cmd, name);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || *end || v < 0 || v > 60000) {
+		err("%s: '--%s %s': expected milliseconds from 0 to 60000",
+		    cmd, name, val);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
 }
 
 int cmd_parse_opts(const char *cmd, int argc, char **argv,
@@ -49,22 +74,37 @@ int cmd_parse_opts(const char *cmd, int argc, char **argv,
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], *val = NULL;
+		char name[32], valued[34];
 
-		if (strncmp(a, "--", 2) || !allowed(list, a + 2)) {
-			char names[128];
+		snprintf(name, sizeof(name), "%s", a + (strncmp(a, "--", 2) ?
+							0 : 2));
+		if (strchr(name, '=')) {
+			*strchr(name, '=') = '\0';
+			val = strchr(a, '=') + 1;
+		}
+		snprintf(valued, sizeof(valued), "%s=", name);
+		if (strncmp(a, "--", 2) ||
+		    !(allowed(list, valued) || (!val && allowed(list, name)))) {
+			char names[160];
 
 			list_options(names, sizeof(names), list);
 			err("%s: unknown option '%s' (options: %s; see "
 			    "'ctsweep --help')", cmd, a, names);
 			return -EINVAL;
 		}
-		if (!strcmp(a, "--json"))
+		if (!strcmp(name, "json")) {
 			o->json = true;
-		else if (!strcmp(a, "--dry-run"))
+		} else if (!strcmp(name, "dry-run")) {
 			o->dry_run = true;
-		else if (!strcmp(a, "--tcp"))
+		} else if (!strcmp(name, "tcp")) {
 			o->tcp = true;
+		} else if (!strcmp(name, "settle")) {
+			if (!val && i + 1 < argc)
+				val = argv[++i];
+			if (ms_arg(cmd, name, val, &o->settle_ms))
+				return -EINVAL;
+		}
 	}
 	return 0;
 }

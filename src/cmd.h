@@ -20,6 +20,7 @@ struct opts {
 	bool dry_run;
 	bool tcp;
 	int verbose;
+	long settle_ms;		/* sweep --settle; -1: the default */
 };
 
 int cmd_status(int argc, char **argv, struct opts *o);
@@ -27,7 +28,8 @@ int cmd_sweep(int argc, char **argv, struct opts *o);
 int cmd_watch(int argc, char **argv, struct opts *o);
 
 /* Parse the options a command accepts (the global ones are taken out by
- * main.c before).  @allowed is a string of long names separated by '|'.
+ * main.c before).  @allowed is a string of long names separated by '|';
+ * a name ending in '=' takes a number of milliseconds.
  * Returns 0, or reports the offending word and returns -EINVAL. */
 int cmd_parse_opts(const char *cmd, int argc, char **argv,
 		   const char *allowed, struct opts *o);

@@ -476,6 +476,7 @@ static const char *const reason_str[JR__MAX] = {
 	[JR_SNAT_CHANGED] = "snat-changed",
 	[JR_SNAT_REMOVED] = "snat-removed",
 	[JR_SNAT_ADDED] = "snat-added",
+	[JR_DNAT_MIRRORED] = "forward-mirrored",
 	[JR_UNMODELLED] = "unmodelled",
 	[JR_DROPPED] = "dropped",
 };
@@ -488,6 +489,8 @@ static const char *const reason_text[JR__MAX] = {
 	[JR_SNAT_CHANGED] = "source NAT now picks another address or port",
 	[JR_SNAT_REMOVED] = "source NAT removed",
 	[JR_SNAT_ADDED] = "flow started before the source NAT existed",
+	[JR_DNAT_MIRRORED] = "a swept forward re-created backwards by the "
+			     "old backend's late reply (a mirror)",
 	[JR_UNMODELLED] = "the nat rules use something ctsweep cannot evaluate",
 	[JR_DROPPED] = "a nat chain would drop the first packet",
 };

@@ -24,6 +24,8 @@ enum jreason {
 	JR_SNAT_CHANGED,	/* source NAT now picks another address/port */
 	JR_SNAT_REMOVED,	/* rules no longer source-NAT it */
 	JR_SNAT_ADDED,		/* flow started before the source NAT existed */
+	JR_DNAT_MIRRORED,	/* a swept forward, re-created backwards by
+				 * the old backend (mirror.h) */
 	JR_UNMODELLED,		/* unknown: an expression we cannot evaluate */
 	JR_DROPPED,		/* unknown: a nat chain would drop its first packet */
 	JR__MAX

@@ -43,6 +43,10 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions:\n"
 		"  --json          one JSON document on stdout (status, sweep)\n"
 		"  --dry-run       sweep, watch: report, delete nothing\n"
+		"  --settle MS     sweep: after deleting, wait up to MS ms for\n"
+		"                  old backends' late replies that re-create a\n"
+		"                  forward backwards, and delete those (default\n"
+		"                  100; ends early once the forwards are back)\n"
 		"  --tcp           also judge TCP flows (UDP only by default)\n"
 		"  --resync SECONDS    watch: full reconcile every SECONDS\n"
 		"                  (default 60, 0 = off)\n"
@@ -149,7 +153,7 @@ static const struct subcommand *find_subcommand(const char *name)
 int main(int argc, char **argv)
 {
 	const struct subcommand *sc;
-	struct opts o = { 0 };
+	struct opts o = { .settle_ms = -1 };
 	int help = 0, version = 0, ret;
 
 	log_init("ctsweep");

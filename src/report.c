@@ -205,7 +205,12 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 	json_tuple(f, &fl->reply);
 	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"now\":{\"dnat\":",
 		judge_verdict_str(r->verdict), judge_reason_str(r->reason));
-	if (dnat_done(fl)) {
+	if (r->mirror) {
+		/* where the peer's packets go: the backend that answered */
+		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.src,
+			     fl->orig.sport);
+		json_str(f, b);
+	} else if (dnat_done(fl)) {
 		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.src,
 			     fl->reply.sport);
 		json_str(f, b);
@@ -213,7 +218,7 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 		fprintf(f, "null");
 	}
 	fprintf(f, ",\"snat\":");
-	if (snat_done(fl)) {
+	if (!r->mirror && snat_done(fl)) {
 		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.dst,
 			     fl->reply.dport);
 		json_str(f, b);
@@ -289,7 +294,10 @@ static void make_row(const struct scan *s, const struct rec *r,
 	fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.dst,
 		     fl->orig.dport);
 	snprintf(w->orig, sizeof(w->orig), "%s > %s", a, b);
-	if (snat ? snat_done(fl) : dnat_done(fl))
+	if (r->mirror)
+		fmt_endpoint(w->now, sizeof(w->now), fl->orig.family,
+			     &fl->orig.src, fl->orig.sport);
+	else if (snat ? snat_done(fl) : dnat_done(fl))
 		fmt_endpoint(w->now, sizeof(w->now), fl->orig.family,
 			     snat ? &fl->reply.dst : &fl->reply.src,
 			     snat ? fl->reply.dport : fl->reply.sport);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ipt.h"
 #include "nft.h"
 #include "scan.h"
@@ -13,11 +14,22 @@
 
 #define READ_TRIES 5
 
+static uint64_t wall_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
 int scan_init(struct scan *s)
 {
 	s->cache = calloc(JCACHE_SIZE, sizeof(*s->cache));
 	if (!s->cache)
 		return -ENOMEM;
+	/* Without the file, mirrors are still caught while we run. */
+	if (mirror_path(s->mirror_file, sizeof(s->mirror_file)))
+		s->mirror_file[0] = '\0';
+	else
+		s->mirror_err = mirror_load(&s->mirrors, s->mirror_file,
+					    wall_now());
 	return ct_open(&s->ct);
 }
 
@@ -28,6 +40,7 @@ void scan_free(struct scan *s)
 	nft_close();
 	nm_model_free(&s->model);
 	netenv_free(&s->env);
+	mirror_free(&s->mirrors);
 	free(s->cache);
 	free(s->recs);
 	s->ct = NULL;
@@ -164,7 +177,7 @@ static const struct judgement *evaluate(struct scan *s, const struct flow *f,
 }
 
 static int keep(struct scan *s, const struct flow *f,
-		const struct judgement *j)
+		const struct judgement *j, bool mirror)
 {
 	struct rec *r;
 
@@ -182,24 +195,81 @@ static int keep(struct scan *s, const struct flow *f,
 	r->verdict = j->verdict;
 	r->reason = j->reason;
 	r->deleted = false;
+	r->mirror = mirror;
 	return 0;
+}
+
+static bool reason_is_dnat(enum jreason r)
+{
+	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
+	       r == JR_DNAT_ADDED;
+}
+
+/* The forward flow @m mirrors: its tuples swapped. */
+static void unmirror(const struct flow *m, struct flow *fwd)
+{
+	*fwd = *m;
+	fwd->orig = m->reply;
+	fwd->reply = m->orig;
+}
+
+/* @f mirrors a forward we deleted.  Judge that forward, i.e. where the
+ * peer's packets should go: stale when they should not go where @f takes
+ * them.  A forward that is only SNAT-stale still reaches the backend the
+ * rules name, so its mirror is left alone, as would be any outbound flow. */
+static int on_mirror(struct scan *s, const struct flow *f,
+		     struct mirror_cand *c)
+{
+	struct judgement j;
+	struct flow fwd;
+
+	c->mark = s->pass;
+	unmirror(f, &fwd);
+	evaluate(s, &fwd, &j);
+	judge_compare(&fwd, &j);
+	s->judged++;
+	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
+		j.verdict = JV_CONSISTENT;
+	switch (j.verdict) {
+	case JV_CONSISTENT:
+		s->consistent++;
+		return s->keep_all ? keep(s, f, &j, false) : 0;
+	case JV_STALE:
+		s->stale++;
+		j.reason = JR_DNAT_MIRRORED;
+		break;
+	default:
+		s->unknown++;
+		break;
+	}
+	if (j.reason < JR__MAX)
+		s->by_reason[j.reason]++;
+	return keep(s, f, &j, true);
+}
+
+static bool wanted_proto(const struct scan *s, uint8_t p)
+{
+	return p == IPPROTO_UDP || (s->tcp && p == IPPROTO_TCP);
 }
 
 static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
+	struct mirror_cand *c;
 	struct judgement j;
 
-	if (f->orig.l4proto != IPPROTO_UDP &&
-	    !(s->tcp && f->orig.l4proto == IPPROTO_TCP))
+	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
+	c = mirror_find(&s->mirrors, f);
+	if (c)
+		return on_mirror(s, f, c);
 	evaluate(s, f, &j);
 	judge_compare(f, &j);
 	s->judged++;
 	switch (j.verdict) {
 	case JV_CONSISTENT:
 		s->consistent++;
-		return s->keep_all ? keep(s, f, &j) : 0;
+		return s->keep_all ? keep(s, f, &j, false) : 0;
 	case JV_STALE:
 		s->stale++;
 		break;
@@ -209,7 +279,118 @@ static int on_flow(const struct flow *f, void *data)
 	}
 	if (j.reason < JR__MAX)
 		s->by_reason[j.reason]++;
-	return keep(s, f, &j);
+	return keep(s, f, &j, false);
+}
+
+/* The mirrors the walks did not show (the plan may not walk outbound
+ * flows): one lookup by tuple per candidate.  A candidate whose forward
+ * direction is back is forgotten: the port is taken, no mirror can form. */
+static int check_mirrors(struct scan *s)
+{
+	if (!mirror_count(&s->mirrors) || s->no_mirror_lookup)
+		return 0;
+	uint32_t i;
+
+	s->failed = "conntrack (looking for mirrors)";
+	for (i = 0; i < s->mirrors.n; i++) {
+		struct mirror_cand *c = &s->mirrors.c[i], *m;
+		struct flow f;
+		int ret;
+
+		if (c->dead || c->mark == s->pass ||
+		    !wanted_proto(s, c->f.orig.l4proto))
+			continue;
+		ret = ct_get(s->ct, &c->f.reply, c->f.zone, &f);
+		if (!ret && (m = mirror_find(&s->mirrors, &f))) {
+			ret = on_mirror(s, &f, m);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (ret && ret != -ENOENT)
+			return ret;
+		ret = ct_get(s->ct, &c->f.orig, c->f.zone, &f);
+		if (!ret) {
+			mirror_drop(&s->mirrors, c);
+			s->mirrors_dirty = true;
+		} else if (ret != -ENOENT) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Delete the stale mirrors among recs[from..]. */
+static int delete_mirrors(struct scan *s, size_t from)
+{
+	size_t i, done;
+	int ret;
+
+	for (i = from; i < s->nrecs; i++) {
+		struct rec *r = &s->recs[i];
+
+		if (!r->mirror || r->verdict != JV_STALE || r->deleted)
+			continue;
+		ret = ct_delete(s->ct, &r->f, 1, &done);
+		if (ret)
+			return ret;
+		r->deleted = true;
+		s->deleted++;
+	}
+	return 0;
+}
+
+int scan_mirrors_lookup(struct scan *s)
+{
+	size_t n = s->nrecs;
+	int ret;
+
+	s->pass++;
+	s->no_mirror_lookup = false;
+	ret = check_mirrors(s);
+	if (!ret)
+		ret = delete_mirrors(s, n);
+	if (!ret)
+		s->failed = NULL;
+	return ret;
+}
+
+int scan_new_flow(struct scan *s, const struct flow *f)
+{
+	struct mirror_cand *c;
+	size_t n = s->nrecs;
+	int ret;
+
+	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
+		return 0;
+	c = mirror_find_orig(&s->mirrors, f);
+	if (c) {
+		mirror_drop(&s->mirrors, c);
+		s->mirrors_dirty = true;
+		return 0;
+	}
+	c = mirror_find(&s->mirrors, f);
+	if (!c)
+		return 0;
+	ret = on_mirror(s, f, c);
+	if (!ret)
+		ret = delete_mirrors(s, n);
+	if (ret)
+		return ret;
+	return s->nrecs > n && s->recs[n].deleted;
+}
+
+void scan_mirrors_save(struct scan *s)
+{
+	uint32_t n = mirror_count(&s->mirrors);
+
+	mirror_expire(&s->mirrors, wall_now(), MIRROR_TTL);
+	if (mirror_count(&s->mirrors) != n)
+		s->mirrors_dirty = true;
+	if (!s->mirrors_dirty || !s->mirror_file[0])
+		return;
+	s->mirror_err = mirror_save(&s->mirrors, s->mirror_file);
+	s->mirrors_dirty = false;
 }
 
 int scan_feed(struct scan *s, const struct flow *f)
@@ -244,7 +425,10 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	 * still across a whole pass. */
 	for (tries = 0; tries < READ_TRIES; tries++) {
 		reset_results(s);
+		s->pass++;
 		ret = feed(s, data);
+		if (!ret)
+			ret = check_mirrors(s);
 		if (ret)
 			return ret;
 		s->failed = "the nftables ruleset";
@@ -270,6 +454,7 @@ int scan_run(struct scan *s)
 
 int scan_delete(struct scan *s)
 {
+	struct mirror_cand *c;
 	struct flow *batch;
 	size_t i, n = 0, done = 0;
 	int ret;
@@ -287,16 +472,44 @@ int scan_delete(struct scan *s)
 		return ret;
 	/* Entries that vanished on their own count as done: they are gone,
 	 * which is what was asked. */
-	for (i = 0; i < s->nrecs; i++)
-		if (s->recs[i].verdict == JV_STALE)
-			s->recs[i].deleted = true;
+	for (i = 0; i < s->nrecs; i++) {
+		struct rec *r = &s->recs[i];
+
+		if (r->verdict != JV_STALE)
+			continue;
+		r->deleted = true;
+		if (r->mirror) {
+			/* the backend may answer once more, as before */
+			c = mirror_find(&s->mirrors, &r->f);
+			if (c)
+				mirror_wait(&s->mirrors, c);
+			continue;
+		}
+		if (!mirror_possible(&r->f))
+			continue;
+		/* ENOMEM: no candidate, the mirror would go unnoticed */
+		if (mirror_add(&s->mirrors, &r->f, wall_now()))
+			continue;
+		s->mirrors_dirty = true;
+		c = mirror_find_orig(&s->mirrors, &r->f);
+		if (c)
+			mirror_wait(&s->mirrors, c);
+	}
 	s->deleted = n;
 	s->failed = NULL;
+	scan_mirrors_save(s);
 	return 0;
 }
 
 void scan_explain(const struct scan *s, const struct rec *r,
 		  struct judgement *j)
 {
-	judge_flow(&s->model, &s->env, &r->f, j);
+	struct flow fwd;
+
+	if (!r->mirror) {
+		judge_flow(&s->model, &s->env, &r->f, j);
+		return;
+	}
+	unmirror(&r->f, &fwd);
+	judge_flow(&s->model, &s->env, &fwd, j);
 }

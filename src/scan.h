@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "ct.h"
 #include "judge.h"
+#include "mirror.h"
 #include "plan.h"
 
 /* A flow worth reporting: stale or unknown (or any, with keep_all). */
@@ -18,6 +19,7 @@ struct rec {
 	uint8_t verdict;	/* enum jverdict */
 	uint8_t reason;		/* enum jreason */
 	bool deleted;
+	bool mirror;		/* judged as the forward flow it mirrors */
 };
 
 #define JCACHE_SIZE 4096	/* direct-mapped: groups are few in practice */
@@ -39,6 +41,14 @@ struct scan {
 	unsigned int keys;	/* judge_keys() of the model */
 	struct jcache_ent *cache;
 	struct plan plan;
+	/* forwards we deleted that may come back backwards (mirror.h) */
+	struct mirror_set mirrors;
+	char mirror_file[256];	/* "" when they are not kept in a file */
+	int mirror_err;		/* the last load/save error, 0 if none */
+	bool mirrors_dirty;	/* changed since loaded or saved */
+	bool no_mirror_lookup;	/* watch: events show every new mirror, so a
+				 * pass need not look them up by tuple */
+	uint32_t pass;		/* counts passes, to mark mirrors seen */
 	/* results */
 	struct rec *recs;
 	size_t nrecs, cap;
@@ -60,8 +70,20 @@ int scan_run(struct scan *s);
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data);
 int scan_feed(struct scan *s, const struct flow *f);
-/* Delete every stale rec. */
+/* Delete every stale rec.  Deleted forwards become mirror candidates,
+ * saved to the file (a failure to save leaves mirror_err set), and
+ * waited for (mirrors.nwaiting) until their forward direction is back. */
 int scan_delete(struct scan *s);
+/* An entry that appeared since the pass (a conntrack event): if it
+ * mirrors a deleted forward and the rules say so, delete it and add it
+ * to the results; if it is that forward coming back, forget the
+ * candidate.  1: a mirror was deleted, 0: nothing to do, <0: error. */
+int scan_new_flow(struct scan *s, const struct flow *f);
+/* Look every candidate's mirror up by tuple and delete the stale ones
+ * (when events were lost). */
+int scan_mirrors_lookup(struct scan *s);
+/* Write the candidates back if they changed since the last save. */
+void scan_mirrors_save(struct scan *s);
 void scan_free(struct scan *s);
 
 /* Re-evaluate one rec's judgement in full, for reporting. */

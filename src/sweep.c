@@ -4,40 +4,123 @@
  * differently.  Flows judged unknown are reported and kept.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include "cmd.h"
 #include "log.h"
 #include "scan.h"
 
+/* Long enough for a backend's reply that was on its way when its flow
+ * was deleted (a LAN round trip plus a busy host's scheduling), short
+ * enough not to be noticed.  The wait ends early once every swept
+ * forward has come back the right way. */
+#define SETTLE_MS_DEFAULT	100
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_new(unsigned int ev, const struct flow *f, void *data)
+{
+	int ret = scan_new_flow(data, f);
+
+	(void)ev;
+	return ret < 0 ? ret : 0;
+}
+
+/* After the deletes, listen for new entries until every swept forward
+ * is back (mirror.h) or @ms pass: the mirrors the old backends' late
+ * replies create are judged and deleted as they appear. */
+static int settle(struct scan *s, struct ct_handle *ev, long ms)
+{
+	int64_t end = now_ms() + ms;
+	struct pollfd p = { .fd = ct_events_fd(ev), .events = POLLIN };
+	int ret = 0;
+
+	while (s->mirrors.nwaiting) {
+		int64_t left = end - now_ms();
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		ret = ct_events_read(ev, on_new, s);
+		if (ret == -ENOBUFS)	/* events lost: look them up */
+			ret = scan_mirrors_lookup(s);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static bool may_mirror(const struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++)
+		if (s->recs[i].verdict == JV_STALE && (s->recs[i].mirror ||
+		    mirror_possible(&s->recs[i].f)))
+			return true;
+	return false;
+}
+
+static void report_delete_error(const struct scan *s, int ret)
+{
+	/* Not cmd_report_error's "cannot read ...; nothing was deleted":
+	 * deletes may have gone through. */
+	err("sweep: deleting %zu stale flows failed: %s; %s", s->stale,
+	    strerror(-ret), ret == -ENOBUFS ?
+	    "the kernel's answers were lost, so some may have been deleted; "
+	    "run 'ctsweep status' to see what is left" :
+	    "run 'ctsweep status' to see what is left");
+}
+
 int cmd_sweep(int argc, char **argv, struct opts *o)
 {
+	struct ct_handle *ev = NULL;
 	struct scan s = { 0 };
+	long settle_ms;
 	int ret;
 
-	if (cmd_parse_opts("sweep", argc, argv, "json|tcp|dry-run", o))
+	if (cmd_parse_opts("sweep", argc, argv, "json|tcp|dry-run|settle=", o))
 		return EXIT_ERR;
+	settle_ms = o->settle_ms < 0 ? SETTLE_MS_DEFAULT : o->settle_ms;
 	ret = cmd_scan("sweep", &s, o);
 	if (ret) {
 		ret = EXIT_ERR;
 		goto out;
 	}
-	if (!o->dry_run && s.stale) {
-		ret = scan_delete(&s);
-		if (ret) {
-			/* Not cmd_report_error's "cannot read ...; nothing
-			 * was deleted": deletes may have gone through. */
-			err("sweep: deleting %zu stale flows failed: %s; %s",
-			    s.stale, strerror(-ret), ret == -ENOBUFS ?
-			    "the kernel's answers were lost, so some may have "
-			    "been deleted; run 'ctsweep status' to see what is "
-			    "left" : "run 'ctsweep status' to see what is left");
-			ret = EXIT_ERR;
-			goto out;
-		}
+	if (o->dry_run || !s.stale)
+		goto done;
+	/* Subscribe before deleting, or a mirror could form unseen.
+	 * Without events the file still lets the next run find it. */
+	if (settle_ms && may_mirror(&s) && ct_events_open(&ev, CT_EV_NEW))
+		ev = NULL;
+	ret = scan_delete(&s);
+	if (!ret && ev)
+		ret = settle(&s, ev, settle_ms);
+	scan_mirrors_save(&s);
+	if (ret) {
+		report_delete_error(&s, ret);
+		ret = EXIT_ERR;
+		goto out;
 	}
+	if (s.mirror_err && o->verbose)
+		warn("sweep: cannot keep the swept forwards in %s: %s; a "
+		     "mirror that forms after this run will not be found",
+		     s.mirror_file[0] ? s.mirror_file : "/run/ctsweep",
+		     strerror(-s.mirror_err));
+done:
 	cmd_output(&s, o, "sweep");
 	ret = EXIT_OK;
 out:
+	if (ev)
+		ct_close(ev);
 	scan_free(&s);
 	return ret;
 }

@@ -401,8 +401,17 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 	const struct flow *f = &r->f;
 	const struct nat_outcome *o;
 	struct judgement j;
+	struct flow fwd;
 	bool snat = r->reason == JR_SNAT_CHANGED ||
 		    r->reason == JR_SNAT_REMOVED || r->reason == JR_SNAT_ADDED;
+
+	if (r->mirror) {
+		/* told as the forward it mirrors: the peer's packets */
+		fwd = *f;
+		fwd.orig = f->reply;
+		fwd.reply = f->orig;
+		f = &fwd;
+	}
 
 	fmt_endpoint(src, sizeof(src), f->orig.family, &f->orig.src,
 		     f->orig.sport);
@@ -568,6 +577,7 @@ static int judge_flows(struct watch *w)
 	ret = windex_resync(w->ix, w->s.tcp);
 	if (!ret) {
 		w->last_refill = now_us();
+		w->s.no_mirror_lookup = false;
 		ret = windex_judge(w->ix, &w->s);
 	}
 	return ret;
@@ -592,6 +602,9 @@ static void reconcile(struct watch *w)
 	memset(&w->nseen, 0, sizeof(w->nseen));
 	w->route_msgs = 0;
 	w->legacy_v4 = w->legacy_v6 = false;
+	/* With the index, events show each mirror as it forms; look them
+	 * up by tuple only when events may have been missed (the refills). */
+	w->s.no_mirror_lookup = w->ix && !w->ix_resync;
 	if (w->ix && w->ix_resync) {
 		/* Start, lost events, SIGHUP or the periodic resync: refill
 		 * the index from a dump. */
@@ -665,6 +678,7 @@ static void reconcile(struct watch *w)
 			w->due_full = 0;
 			full = true;
 			if (w->ix && w->ix_resync) {
+				w->s.no_mirror_lookup = false;
 				ret = windex_resync(w->ix, w->s.tcp);
 				if (ret)
 					goto fail;
@@ -756,6 +770,7 @@ static void reconcile(struct watch *w)
 	w->have_last = true;
 	w->retry_ms = 0;
 	w->last_err = 0;
+	scan_mirrors_save(&w->s);
 	write_stats(w);
 	return;
 fail:
@@ -870,6 +885,31 @@ static void watch_free(struct watch *w)
 	scan_free(&w->s);
 }
 
+/* A new flow (conntrack event): a mirror of a forward deleted by a past
+ * reaction (mirror.h) is deleted as soon as it appears. */
+static int on_new_flow(const struct flow *f, void *data)
+{
+	struct watch *w = data;
+	size_t n = w->s.nrecs;
+	int ret;
+
+	if (w->o.dry_run || !mirror_count(&w->s.mirrors))
+		return 0;
+	ret = scan_new_flow(&w->s, f);
+	if (ret < 0) {
+		warn("watch: cannot delete a mirror of a swept forward: %s",
+		     strerror(-ret));
+		return 0;
+	}
+	if (ret) {
+		w->st.stale++;
+		w->st.deleted[JR_DNAT_MIRRORED]++;
+		log_flow(w, &w->s.recs[n], LOG_INFO, "deleted");
+		write_stats(w);
+	}
+	return 0;
+}
+
 static int setup(struct watch *w)
 {
 	int ret;
@@ -902,6 +942,8 @@ static int setup(struct watch *w)
 			w->ix = NULL;
 		}
 	}
+	if (w->ix)
+		windex_on_new(w->ix, on_new_flow, w);
 	w->sigfd = signals_open();
 	if (w->sigfd < 0) {
 		err("watch: cannot set up signal handling: %s",

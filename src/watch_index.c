@@ -60,6 +60,9 @@ struct windex {
 	uint32_t a6cap, a6count, a6free;
 	uint32_t *a6bucket;
 	uint32_t a6nbucket;
+	/* told of every new flow after it is indexed */
+	int (*on_new)(const struct flow *f, void *data);
+	void *on_new_data;
 };
 
 static uint32_t mix(uint32_t h)
@@ -445,11 +448,23 @@ static int on_event(unsigned int ev, const struct flow *f, void *data)
 {
 	struct windex *ix = data;
 
+	int ret;
+
 	if (ev == CT_EV_DESTROY) {
 		erase(ix, f);
 		return 0;
 	}
-	return insert(ix, f);
+	ret = insert(ix, f);
+	if (!ret && ix->on_new)
+		ret = ix->on_new(f, ix->on_new_data);
+	return ret;
+}
+
+void windex_on_new(struct windex *ix,
+		   int (*cb)(const struct flow *f, void *data), void *data)
+{
+	ix->on_new = cb;
+	ix->on_new_data = data;
 }
 
 int windex_events(struct windex *ix)

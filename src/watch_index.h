@@ -17,6 +17,11 @@ struct scan;
 int windex_open(struct windex **ix, int rcvbuf);
 void windex_free(struct windex *ix);
 int windex_fd(const struct windex *ix);
+struct flow;
+/* Call @cb for each new flow an event brings (after indexing it); a
+ * negative return stops the event read with that error. */
+void windex_on_new(struct windex *ix,
+		   int (*cb)(const struct flow *f, void *data), void *data);
 /* Apply queued events; -ENOBUFS when events were lost (resync then). */
 int windex_events(struct windex *ix);
 /* Empty the index and fill it from a dump. */

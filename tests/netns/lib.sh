@@ -65,6 +65,9 @@ NS_B=$LAB_ID-b
 LAB_NS=()
 LAB_PIDS=()
 LAB_TMP=$(mktemp -d "/tmp/$LAB_ID.XXXXXX")
+# ctsweep keeps the forwards it deleted (mirror candidates) in a file per
+# namespace; the lab's go with the lab, not to the host's /run/ctsweep.
+export RUNTIME_DIRECTORY=$LAB_TMP/run
 LAB_T0=$EPOCHREALTIME
 LAB_VERBOSE=${LAB_VERBOSE:-1}
 CTS_N=0
@@ -661,6 +664,42 @@ expect_ct_reply()
 }
 
 # ------------------------------------------------------------ scenario bits
+
+# ---- mirrors (tests 18, 32): B's entry for the peer's stream, backwards
+
+# mirror_entry: the entry B's own packet to the peer starts, B:53820 ->
+# peer:51820 (masqueraded, its reply direction is the peer's stream).
+mirror_entry()
+{
+	ct_list -p udp --orig-src "$B4" --orig-port-src 53820 \
+		--orig-port-dst "$PEER_PORT"
+}
+
+mirror_exists()
+{
+	[ -n "$(mirror_entry)" ]
+}
+
+# seed_gone: the peer's flow has no entry (the sweep deleted it).
+seed_gone()
+{
+	[ -z "$(ct_seed)" ]
+}
+
+# b_answers_late [--check]: what B's echo service does when a reply of its
+# was in flight: one datagram from B:53820 to the peer, after the entry is
+# gone.  --check: the mirror must be there (nobody is settling).
+b_answers_late()
+{
+	stop "$ECHO_B"
+	in_b socat -u - "UDP4-SENDTO:$REMOTE4:$PEER_PORT,sourceport=53820" \
+		<<<late || fail "B cannot send"
+	start_echo ECHO_B b "$FWD_PORT"
+	[ "${1:-}" = --check ] || return 0
+	wait_until 5 mirror_exists ||
+		fail "B's late answer created no entry"
+	log "mirror: $(mirror_entry)"
+}
 
 # seed_traffic [-6]: echo services on A:51820 and B:53820, the peer's
 # stream to the router's 53820; waits until A receives it and conntrack

@@ -47,6 +47,7 @@ watch_start_cmd()
 	WATCH_N=$((WATCH_N + 1))
 	WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
 	log "\$ ${*/#$CTSWEEP/ctsweep}  (log: watch.$WATCH_N.log)"
+	: >"$WATCH_LOG"	# before the first watch_logged looks at it
 	setsid "$@" </dev/null >"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
 	LAB_PIDS+=("$WATCH_PID")
