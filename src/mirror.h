@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include "flow.h"
 
-#define MIRROR_TTL	600		/* seconds a candidate is kept */
+#define MIRROR_TTL	120		/* seconds a candidate is kept */
 #define MIRROR_MAX	16384		/* candidates kept (newest first) */
 
 struct mirror_cand {

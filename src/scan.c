@@ -300,20 +300,22 @@ static int check_mirrors(struct scan *s)
 		if (c->dead || c->mark == s->pass ||
 		    !wanted_proto(s, c->f.orig.l4proto))
 			continue;
+		/* the forward first: back, it is the usual end, and it
+		 * rules a mirror out (they would share a tuple) */
+		ret = ct_get(s->ct, &c->f.orig, c->f.zone, &f);
+		if (!ret) {
+			mirror_drop(&s->mirrors, c);
+			s->mirrors_dirty = true;
+			continue;
+		}
+		if (ret != -ENOENT)
+			return ret;
 		ret = ct_get(s->ct, &c->f.reply, c->f.zone, &f);
 		if (!ret && (m = mirror_find(&s->mirrors, &f))) {
 			ret = on_mirror(s, &f, m);
 			if (ret)
 				return ret;
-			continue;
-		}
-		if (ret && ret != -ENOENT)
-			return ret;
-		ret = ct_get(s->ct, &c->f.orig, c->f.zone, &f);
-		if (!ret) {
-			mirror_drop(&s->mirrors, c);
-			s->mirrors_dirty = true;
-		} else if (ret != -ENOENT) {
+		} else if (ret && ret != -ENOENT) {
 			return ret;
 		}
 	}
