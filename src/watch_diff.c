@@ -8,6 +8,7 @@
  * goes in.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,188 @@ static uint64_t hset(const struct nm_set *s)
 	return h;
 }
 
+static const struct mdigest_ent *find(const struct mdigest *d,
+				      const char *name);
+
+/* ---- port hints ---- */
+
+static void port_add(struct mdigest_ent *e, uint16_t p)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nports; i++)
+		if (e->ports[i] == p)
+			return;
+	if (e->nports == MD_PORTS)
+		e->any_port = true;
+	else
+		e->ports[e->nports++] = p;
+}
+
+/* Ports from..to (network byte order, inclusive); a wide range is any. */
+static void port_range(struct mdigest_ent *e, uint16_t from, uint16_t to)
+{
+	uint32_t a = ntohs(from), b = ntohs(to);
+
+	if (b < a || b - a >= MD_PORTS) {
+		e->any_port = true;
+		return;
+	}
+	for (; a <= b; a++)
+		port_add(e, htons((uint16_t)a));
+}
+
+static uint16_t data_port(const struct nm_data *d)
+{
+	uint16_t p;
+
+	memcpy(&p, d->val, 2);
+	return p;
+}
+
+static void set_ports(struct mdigest_ent *e, const struct nm_set *s)
+{
+	unsigned int i;
+
+	if (s->key_len != 2 || s->nfields > 1) {
+		e->any_port = true;
+		return;
+	}
+	for (i = 0; i < s->nelems && !e->any_port; i++) {
+		const struct nm_elem *el = &s->elems[i];
+
+		if (el->key_end.len == 2)
+			port_range(e, data_port(&el->key), data_port(&el->key_end));
+		else if (el->key.len == 2)
+			port_add(e, data_port(&el->key));
+	}
+}
+
+static bool is_dport_load(const struct nm_expr *x)
+{
+	return x->op == NM_OP_PAYLOAD && x->len == 2 &&
+	       x->payload.base == NFT_PAYLOAD_TRANSPORT_HEADER &&
+	       x->payload.offset == 2;
+}
+
+/* Does the rule decide anything (NAT, a verdict, a jump)?  Rules that
+ * only count or log change nothing a flow's NAT depends on. */
+static bool rule_decides(const struct nm_rule *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->nexprs; k++) {
+		const struct nm_expr *x = &r->exprs[k];
+
+		switch (x->op) {
+		case NM_OP_NAT: case NM_OP_REDIR: case NM_OP_MASQ:
+		case NM_OP_NATSPEC: case NM_OP_UNKNOWN:
+			return true;
+		case NM_OP_IMMEDIATE:
+			if (x->dreg == NFT_REG_VERDICT)
+				return true;
+			break;
+		case NM_OP_LOOKUP:
+			if (x->lookup.has_dreg && x->dreg == NFT_REG_VERDICT)
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/* The ports one deciding rule is limited to: equality or small ranges on
+ * a loaded destination port, a lookup of it in a port set, an xt port
+ * match.  None found: any port. */
+static void rule_ports(struct mdigest_ent *e, const struct nm_model *m,
+		       const struct nm_rule *r)
+{
+	uint32_t dport_regs = 0;	/* registers holding the dport */
+	uint8_t before = e->nports;
+	bool limited = false;
+	unsigned int k, i;
+
+	for (k = 0; k < r->nexprs && !e->any_port; k++) {
+		const struct nm_expr *x = &r->exprs[k];
+		uint32_t sbit = x->sreg < 32 ? 1u << x->sreg : 0;
+
+		if (is_dport_load(x) && x->dreg < 32) {
+			dport_regs |= 1u << x->dreg;
+			continue;
+		}
+		if (x->op == NM_OP_PAYLOAD || x->op == NM_OP_META ||
+		    x->op == NM_OP_IMMEDIATE || x->op == NM_OP_BITWISE)
+			if (x->dreg < 32)
+				dport_regs &= ~(1u << x->dreg);
+		if (!(dport_regs & sbit) && x->op != NM_OP_XT_PORTS)
+			continue;
+		if (x->op == NM_OP_CMP && x->cmp.op == NFT_CMP_EQ &&
+		    x->cmp.data.len == 2) {
+			port_add(e, data_port(&x->cmp.data));
+			limited = true;
+		} else if (x->op == NM_OP_RANGE && x->range.op == NFT_RANGE_EQ) {
+			port_range(e, data_port(&x->range.from),
+				   data_port(&x->range.to));
+			limited = true;
+		} else if (x->op == NM_OP_LOOKUP && !x->lookup.invert &&
+			   x->lookup.set >= 0 &&
+			   (unsigned int)x->lookup.set < m->nsets) {
+			set_ports(e, &m->sets[x->lookup.set]);
+			limited = true;
+		} else if (x->op == NM_OP_XT_PORTS && !x->ports.dst_inv &&
+			   !x->ports.either && x->ports.ndst) {
+			for (i = 0; i < x->ports.ndst; i++)
+				port_range(e, htons(x->ports.dst[i][0]),
+					   htons(x->ports.dst[i][1]));
+			limited = true;
+		}
+	}
+	if (!limited && e->nports == before)
+		e->any_port = true;
+}
+
+static void chain_ports(struct mdigest_ent *e, const struct nm_model *m,
+			const struct nm_chain *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nrules && !e->any_port; i++)
+		if (rule_decides(&c->rules[i]))
+			rule_ports(e, m, &c->rules[i]);
+}
+
+int mdigest_changed_ports(const struct mdigest *old,
+			  const struct mdigest *new, uint16_t *out, int max)
+{
+	const struct mdigest *side[2] = { new, old };
+	int n = 0, s, j, k;
+	unsigned int i;
+
+	for (s = 0; s < 2; s++) {
+		const struct mdigest *other = side[!s];
+
+		for (i = 0; i < side[s]->n; i++) {
+			const struct mdigest_ent *e = &side[s]->ent[i];
+			const struct mdigest_ent *o = find(other, e->name);
+
+			if (o && o->hash == e->hash)
+				continue;
+			if (e->any_port)
+				return -1;
+			for (j = 0; j < e->nports; j++) {
+				for (k = 0; k < n && out[k] != e->ports[j]; k++)
+					;
+				if (k < n)
+					continue;
+				if (n == max)
+					return -1;
+				out[n++] = e->ports[j];
+			}
+		}
+	}
+	return n;
+}
+
 static const char *family_str(uint8_t f)
 {
 	switch (f) {
@@ -236,6 +419,7 @@ int mdigest_build(const struct nm_model *m, struct mdigest *d)
 			snprintf(e->name, sizeof(e->name), "chain %s %s %s",
 				 family_str(c->family), c->table, c->name);
 		e->hash = hchain(c);
+		chain_ports(e, m, c);
 		H(d->all, e->hash);
 	}
 	for (i = 0; i < m->nsets; i++) {
@@ -246,6 +430,7 @@ int mdigest_build(const struct nm_model *m, struct mdigest *d)
 			 (s->flags & NFT_SET_MAP) ? "map" : "set",
 			 family_str(s->family), s->table, s->name);
 		e->hash = hset(s);
+		set_ports(e, s);
 		H(d->all, e->hash);
 	}
 	return 0;

@@ -16,9 +16,18 @@
 #include "model.h"
 #include "netenv.h"
 
+#define MD_PORTS 16
+
 struct mdigest_ent {
 	char name[112];		/* "chain ip nat prerouting" */
 	uint64_t hash;
+	/* The destination ports the chain's deciding rules (nat, verdicts)
+	 * are limited to, or a set's port keys: the flows a change of this
+	 * entry can concern.  any_port: some rule is not limited, or there
+	 * are more than MD_PORTS. */
+	uint16_t ports[MD_PORTS];	/* network byte order */
+	uint8_t nports;
+	bool any_port;
 };
 
 struct mdigest {
@@ -33,6 +42,14 @@ void mdigest_free(struct mdigest *d);
  * equal.  Names beyond @len are summarised as "and N more". */
 void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
 		  char *buf, size_t len);
+
+/* The destination ports of every entry added, changed or removed between
+ * @old and @new, into @out (network byte order, no duplicates): the flows
+ * worth judging first after this change.  -1 when a changed entry is not
+ * limited to ports, or there are more than @max; 0 when nothing changed.
+ * A hint for ordering only: every flow is judged anyway. */
+int mdigest_changed_ports(const struct mdigest *old,
+			  const struct mdigest *new, uint16_t *out, int max);
 
 uint64_t netenv_hash(const struct netenv *env);
 

@@ -563,6 +563,54 @@ int windex_judge(struct windex *ix, struct scan *s)
 	return scan_pass(s, feed_index, ix);
 }
 
+struct port_feed {
+	struct windex *ix;
+	const uint16_t *ports;
+	int n;
+};
+
+static bool port_in(const struct port_feed *p, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->ports[i] == port)
+			return true;
+	return false;
+}
+
+static int feed_ports(struct scan *s, void *data)
+{
+	struct port_feed *p = data;
+	struct windex *ix = p->ix;
+	uint32_t i;
+	int ret;
+
+	ret = windex_events(ix);
+	if (ret)
+		return ret;
+	s->failed = "the flow index";
+	for (i = 1; i < ix->cap; i++) {
+		struct flow f;
+
+		if (!ix->e[i].family || !port_in(p, ix->e[i].port[1]) ||
+		    !in_plan(ix, &s->plan, &ix->e[i], &f))
+			continue;
+		ret = scan_feed(s, &f);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int windex_judge_ports(struct windex *ix, struct scan *s,
+		       const uint16_t *ports, int n)
+{
+	struct port_feed p = { .ix = ix, .ports = ports, .n = n };
+
+	return scan_pass(s, feed_ports, &p);
+}
+
 int windex_delete(struct windex *ix, struct scan *s)
 {
 	size_t i;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct windex;
 struct scan;
@@ -29,6 +30,10 @@ int windex_resync(struct windex *ix, bool tcp);
 /* Judge the indexed flows the plan of @s covers, into @s's results, as
  * scan_run would from a dump (with the same generation re-check). */
 int windex_judge(struct windex *ix, struct scan *s);
+/* The same for the flows whose original destination port is one of
+ * @ports (network byte order): a change's likely flows, judged first. */
+int windex_judge_ports(struct windex *ix, struct scan *s,
+		       const uint16_t *ports, int n);
 /* Delete @s's stale flows and drop them from the index. */
 int windex_delete(struct windex *ix, struct scan *s);
 size_t windex_count(const struct windex *ix);

@@ -76,6 +76,9 @@ watch_expect_log 10 'nftables generation [0-9]+.*deleted 1 stale flow \(forward-
 	"watch logs the delete"
 watch_logged 'chain inet fw4 dstnat_wan changed' ||
 	fail "the log line does not say which chain changed"
+# fw4's dstnat_wan names the port: its flows are judged and deleted first
+watch_logged 'early pass on 1 port: deleted 1 flow\(s\)' ||
+	fail "the flows to the switched port were not judged first"
 wait_until 5 test -s "$LAB_TMP/watch.prom" || fail "no stats file"
 [ "$(stat_value flows_deleted_total 'reason="forward-changed"')" = 1 ] ||
 	fail "stats: forward-changed deletes: $(stat_value flows_deleted_total 'reason="forward-changed"')"

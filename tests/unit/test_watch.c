@@ -125,6 +125,82 @@ static void test_digest_names_what_changed(void **state)
 	nm_model_free(&b);
 }
 
+/* The ports a change concerns: what the early pass judges first. */
+static void test_changed_ports(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+	union addr v = A("192.168.50.3");
+	uint16_t p[4];
+	struct nm_rule *r;
+	struct nm_chain *c;
+	struct nm_set *set;
+	uint16_t k[3] = { htons(1000), htons(1001), htons(1002) };
+
+	(void)state;
+	build(&a, "192.168.50.2", 51820, NULL, 0);
+	build(&b, "192.168.50.3", 53820, NULL, 0);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	/* the forward switched: its port, once */
+	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), 1);
+	assert_int_equal(p[0], htons(53820));
+	/* nothing changed */
+	assert_int_equal(mdigest_changed_ports(&da, &da, p, 4), 0);
+	mdigest_free(&db);
+
+	/* only a map element: the map's keys */
+	nm_model_free(&b);
+	build(&b, "192.168.50.2", 51820, NULL, 0);
+	memcpy(b.sets[0].elems[0].data.val, &v.ip, 4);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), 1);
+	assert_int_equal(p[0], htons(40000));
+	mdigest_free(&db);
+
+	/* a rule that only counts changes nothing it could be about */
+	nm_model_free(&b);
+	build(&b, "192.168.50.2", 51820, NULL, 0);
+	r = mk_rule(&b.chains[0]);
+	mk_expr(r, NM_OP_NOP);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_true(da.all != db.all);
+	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), 1);
+	assert_int_equal(p[0], htons(53820));
+	mdigest_free(&db);
+
+	/* a forward not limited to ports: every flow, no hint */
+	mk_addr_match(r, 1, NFT_CMP_EQ, "203.0.113.1");
+	mk_dnat_to(r, "192.168.50.9", 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), -1);
+	mdigest_free(&db);
+
+	/* a chain removed: its ports come from the old side; a port set
+	 * looked up; more ports than asked for: no hint */
+	nm_model_free(&b);
+	build(&b, "192.168.50.2", 51820, NULL, 0);
+	set = mk_set(&b, "ports", 0, 2, 0);
+	mk_elem(set, &k[0], NULL, NULL, 0);
+	mk_elem(set, &k[1], NULL, NULL, 0);
+	mk_elem(set, &k[2], NULL, NULL, 0);
+	c = mk_chain(&b, NFPROTO_IPV4, "extra", -1, 0);
+	r = mk_rule(c);
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_lookup(r, NFT_REG_1, 1, -1, false);
+	mk_verdict(r, NF_ACCEPT, -1);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	/* old: b (with extra and ports), new: a (without) */
+	assert_int_equal(mdigest_changed_ports(&db, &da, p, 4), 3);
+	assert_int_equal(p[0], htons(1000));
+	assert_int_equal(p[2], htons(1002));
+	assert_int_equal(mdigest_changed_ports(&db, &da, p, 2), -1);
+	mdigest_free(&da);
+	mdigest_free(&db);
+	nm_model_free(&a);
+	nm_model_free(&b);
+}
+
 static void test_digest_legacy_name(void **state)
 {
 	struct nm_model m = { 0 };
@@ -427,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_digest_legacy_name),
 		cmocka_unit_test(test_digest_empty),
 		cmocka_unit_test(test_diff_summarises_what_does_not_fit),
+		cmocka_unit_test(test_changed_ports),
 		cmocka_unit_test(test_netenv_hash),
 		cmocka_unit_test(test_index_insert_find_erase),
 		cmocka_unit_test(test_index_wants_udp_and_tcp_if_asked),
