@@ -11,6 +11,7 @@
 #include "nft.h"
 #include "scan.h"
 #include <linux/rtnetlink.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 
 #define READ_TRIES 5
 
@@ -117,6 +118,8 @@ int scan_load(struct scan *s)
 	for (i = 0; i < JCACHE_SIZE; i++)
 		s->cache[i].used = false;
 	in.tcp = s->tcp;
+	s->udp_timeout = read_sysctl("nf_conntrack_udp_timeout");
+	s->udp_timeout_stream = read_sysctl("nf_conntrack_udp_timeout_stream");
 	in.entries = read_sysctl("nf_conntrack_count");
 	in.buckets = read_sysctl("nf_conntrack_buckets");
 	return plan_build(&s->model, &in, &s->plan);
@@ -454,6 +457,22 @@ int scan_run(struct scan *s)
 	return scan_pass(s, feed_dumps, NULL);
 }
 
+/* Did @f see a packet in the last seconds?  A UDP entry's timer restarts
+ * at the state's full timeout with each packet, so a timer well below it
+ * means an idle flow, and an idle flow has no reply on its way to race
+ * the delete: nothing to wait for (its candidate is kept all the same).
+ * Other protocols, or a timer we cannot place: busy. */
+static bool busy(const struct scan *s, const struct flow *f)
+{
+	uint64_t full;
+
+	if (f->orig.l4proto != IPPROTO_UDP)
+		return true;
+	full = f->status & IPS_ASSURED ? s->udp_timeout_stream :
+					 s->udp_timeout;
+	return !full || (uint64_t)f->timeout + 3 >= full;
+}
+
 int scan_delete(struct scan *s)
 {
 	struct mirror_cand *c;
@@ -483,7 +502,7 @@ int scan_delete(struct scan *s)
 		if (r->mirror) {
 			/* the backend may answer once more, as before */
 			c = mirror_find(&s->mirrors, &r->f);
-			if (c)
+			if (c && busy(s, &r->f))
 				mirror_wait(&s->mirrors, c);
 			continue;
 		}
@@ -494,7 +513,7 @@ int scan_delete(struct scan *s)
 			continue;
 		s->mirrors_dirty = true;
 		c = mirror_find_orig(&s->mirrors, &r->f);
-		if (c)
+		if (c && busy(s, &r->f))
 			mirror_wait(&s->mirrors, c);
 	}
 	s->deleted = n;

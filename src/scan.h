@@ -46,6 +46,7 @@ struct scan {
 	char mirror_file[256];	/* "" when they are not kept in a file */
 	int mirror_err;		/* the last load/save error, 0 if none */
 	bool mirrors_dirty;	/* changed since loaded or saved */
+	uint64_t udp_timeout, udp_timeout_stream;	/* sysctls, 0: unknown */
 	bool no_mirror_lookup;	/* watch: events show every new mirror, so a
 				 * pass need not look them up by tuple */
 	uint32_t pass;		/* counts passes, to mark mirrors seen */
