@@ -879,25 +879,29 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 
 /* ---- get ---------------------------------------------------------------- */
 
-int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
-	   struct flow *out)
-{
-	char req[MSG_MAX];
-	struct nlmsghdr *nlh;
-	uint32_t seq;
+#define GET_BATCH	256	/* lookups per datagram: their answers (an
+				 * entry, ~1 KiB in the socket each) fit
+				 * the receive buffer many times over */
 
-	if (h->events)
-		return -EINVAL;
-	if (orig->family != AF_INET && orig->family != AF_INET6)
-		return -EAFNOSUPPORT;
-	seq = ++h->seq;
-	nlh = put_header(req, IPCTNL_MSG_CT_GET, 0, orig->family, seq);
-	put_full_tuple(nlh, CTA_TUPLE_ORIG, orig);
-	if (zone)
-		mnl_attr_put_u16(nlh, CTA_ZONE, htons(zone));
-	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
+static size_t put_get(char *buf, const struct ct_lookup *q, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = put_header(buf, IPCTNL_MSG_CT_GET, 0, q->orig.family, seq);
+	put_full_tuple(nlh, CTA_TUPLE_ORIG, &q->orig);
+	if (q->zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(q->zone));
+	return nlh->nlmsg_len;
+}
+
+/* Take the answers to requests first..first+n-1: an entry or an error
+ * each.  Returns when all are in. */
+static int get_answers(struct ct_handle *h, struct ct_lookup *q, size_t n,
+		       uint32_t first)
+{
+	size_t left = n;
+
+	while (left) {
 		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)h->buf;
 		int rem;
@@ -909,19 +913,83 @@ int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
 		}
 		rem = (int)len;
 		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
-			if (m->nlmsg_seq != seq)
-				continue;	/* an answer to an older request */
+			uint32_t i = m->nlmsg_seq - first;
+
+			if (i >= n || q[i].err != 1)
+				continue;	/* not ours, or answered */
 			if (m->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e;
 
 				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 					return -EBADMSG;
 				e = mnl_nlmsg_get_payload(m);
-				return e->error ? e->error : -ENOENT;
+				q[i].err = e->error ? e->error : -ENOENT;
+			} else {
+				q[i].err = ct_parse_msg(m, &q[i].f);
 			}
-			return ct_parse_msg(m, out);
+			left--;
 		}
 	}
+	return 0;
+}
+
+int ct_get_many(struct ct_handle *h, struct ct_lookup *q, size_t n)
+{
+	size_t i = 0, k;
+	char *batch;
+	int err = 0;
+
+	if (h->events)
+		return -EINVAL;
+	batch = malloc(SND_BATCH_SIZE);
+	if (!batch)
+		return -ENOMEM;
+	while (i < n && !err) {
+		uint32_t first = h->seq + 1;
+		size_t off = 0, count = 0;
+
+		while (i + count < n && count < GET_BATCH &&
+		       off + MSG_MAX <= SND_BATCH_SIZE) {
+			struct ct_lookup *l = &q[i + count];
+
+			if (l->orig.family != AF_INET &&
+			    l->orig.family != AF_INET6) {
+				err = -EAFNOSUPPORT;
+				goto out;
+			}
+			l->err = 1;	/* waiting */
+			off += put_get(batch + off, l, ++h->seq);
+			count++;
+		}
+		if (mnl_socket_sendto(h->nl, batch, off) < 0) {
+			err = -errno;
+			break;
+		}
+		err = get_answers(h, q + i, count, first);
+		for (k = i; !err && k < i + count; k++)
+			if (q[k].err && q[k].err != -ENOENT)
+				err = q[k].err;
+		i += count;
+	}
+out:
+	if (err == -ENOBUFS)
+		sock_reset(h);
+	free(batch);
+	return err;
+}
+
+int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
+	   struct flow *out)
+{
+	struct ct_lookup q = { .orig = *orig, .zone = zone };
+	int err = ct_get_many(h, &q, 1);
+
+	if (err)
+		return err;
+	if (q.err)
+		return q.err;
+	*out = q.f;
+	return 0;
 }
 
 /* ---- filtered flush --------------------------------------------------- */

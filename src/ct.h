@@ -54,6 +54,15 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
  * tuple, so the table's size does not matter. */
 int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
 	   struct flow *out);
+/* Many lookups, many requests per datagram.  Each gets err 0 (and @f)
+ * or -ENOENT; returns 0, or the first other error. */
+struct ct_lookup {
+	struct tuple orig;
+	uint16_t zone;
+	int err;
+	struct flow f;
+};
+int ct_get_many(struct ct_handle *h, struct ct_lookup *q, size_t n);
 
 /* Parse one ctnetlink message (IPCTNL_MSG_CT_NEW) into @f: the pure part,
  * also used by the fuzzer. 0, or -EBADMSG/-EPROTO on a malformed message.

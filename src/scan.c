@@ -286,43 +286,64 @@ static int on_flow(const struct flow *f, void *data)
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound
- * flows): one lookup by tuple per candidate.  A candidate whose forward
- * direction is back is forgotten: the port is taken, no mirror can form. */
+ * flows): lookups by tuple, many per datagram.  First each candidate's
+ * forward: back, it is the usual end (forget the candidate), and it rules
+ * a mirror out, since the two would share a tuple.  Then the mirrors of
+ * the rest. */
 static int check_mirrors(struct scan *s)
 {
+	struct ct_lookup *q;
+	uint32_t *idx, i;
+	size_t n = 0, k, m = 0;
+	int ret;
+
 	if (!mirror_count(&s->mirrors) || s->no_mirror_lookup)
 		return 0;
-	uint32_t i;
-
 	s->failed = "conntrack (looking for mirrors)";
+	q = calloc(s->mirrors.n, sizeof(*q));
+	idx = calloc(s->mirrors.n, sizeof(*idx));
+	ret = -ENOMEM;
+	if (!q || !idx)
+		goto out;
 	for (i = 0; i < s->mirrors.n; i++) {
-		struct mirror_cand *c = &s->mirrors.c[i], *m;
-		struct flow f;
-		int ret;
+		struct mirror_cand *c = &s->mirrors.c[i];
 
 		if (c->dead || c->mark == s->pass ||
 		    !wanted_proto(s, c->f.orig.l4proto))
 			continue;
-		/* the forward first: back, it is the usual end, and it
-		 * rules a mirror out (they would share a tuple) */
-		ret = ct_get(s->ct, &c->f.orig, c->f.zone, &f);
-		if (!ret) {
+		q[n].orig = c->f.orig;
+		q[n].zone = c->f.zone;
+		idx[n++] = i;
+	}
+	ret = ct_get_many(s->ct, q, n);
+	if (ret)
+		goto out;
+	for (k = 0; k < n; k++) {
+		struct mirror_cand *c = &s->mirrors.c[idx[k]];
+
+		if (!q[k].err) {
 			mirror_drop(&s->mirrors, c);
 			s->mirrors_dirty = true;
 			continue;
 		}
-		if (ret != -ENOENT)
-			return ret;
-		ret = ct_get(s->ct, &c->f.reply, c->f.zone, &f);
-		if (!ret && (m = mirror_find(&s->mirrors, &f))) {
-			ret = on_mirror(s, &f, m);
-			if (ret)
-				return ret;
-		} else if (ret && ret != -ENOENT) {
-			return ret;
-		}
+		q[m].orig = c->f.reply;
+		q[m].zone = c->f.zone;
+		idx[m++] = idx[k];
 	}
-	return 0;
+	ret = ct_get_many(s->ct, q, m);
+	for (k = 0; !ret && k < m; k++) {
+		struct mirror_cand *c;
+
+		if (q[k].err)
+			continue;
+		c = mirror_find(&s->mirrors, &q[k].f);
+		if (c)
+			ret = on_mirror(s, &q[k].f, c);
+	}
+out:
+	free(q);
+	free(idx);
+	return ret;
 }
 
 /* Delete the stale mirrors among recs[from..]. */
@@ -460,13 +481,13 @@ int scan_run(struct scan *s)
 /* Did @f see a packet in the last seconds?  A UDP entry's timer restarts
  * at the state's full timeout with each packet, so a timer well below it
  * means an idle flow, and an idle flow has no reply on its way to race
- * the delete: nothing to wait for (its candidate is kept all the same).
- * Other protocols, or a timer we cannot place: busy. */
+ * the delete.  Other protocols, or a timer we cannot place: busy. */
 static bool busy(const struct scan *s, const struct flow *f)
 {
 	uint64_t full;
 
-	if (f->orig.l4proto != IPPROTO_UDP)
+	/* watch's index keeps no timers: 0 is "unknown" there */
+	if (f->orig.l4proto != IPPROTO_UDP || !f->timeout)
 		return true;
 	full = f->status & IPS_ASSURED ? s->udp_timeout_stream :
 					 s->udp_timeout;
@@ -506,14 +527,17 @@ int scan_delete(struct scan *s)
 				mirror_wait(&s->mirrors, c);
 			continue;
 		}
-		if (!mirror_possible(&r->f))
+		/* An idle flow has no reply on its way: nothing can race
+		 * the delete.  A backend that starts talking later is the
+		 * outbound flow it looks like. */
+		if (!mirror_possible(&r->f) || !busy(s, &r->f))
 			continue;
 		/* ENOMEM: no candidate, the mirror would go unnoticed */
 		if (mirror_add(&s->mirrors, &r->f, wall_now()))
 			continue;
 		s->mirrors_dirty = true;
 		c = mirror_find_orig(&s->mirrors, &r->f);
-		if (c && busy(s, &r->f))
+		if (c)
 			mirror_wait(&s->mirrors, c);
 	}
 	s->deleted = n;
