@@ -66,6 +66,15 @@ struct ct_handle {
 	bool flush_probed;
 	int kmajor, kminor;
 	unsigned int del_batch;		/* deletes per datagram */
+	/* an incremental dump under way (ct_dump_start) */
+	bool dumping, dump_intr;
+	uint32_t dump_seq;
+	struct ct_filter dump_flt;
+	struct kfilter {
+		uint32_t orig_flags, reply_flags;
+		bool status;
+		bool zone;	/* dump only: 6.8+, older kernels ignore it */
+	} dump_k;
 };
 
 static void kernel_version(struct ct_handle *h)
@@ -407,11 +416,6 @@ bool ct_filter_match(const struct ct_filter *flt, const struct flow *f)
 }
 
 /* What of @flt one request for @family asks of the kernel. */
-struct kfilter {
-	uint32_t orig_flags, reply_flags;
-	bool status;
-	bool zone;		/* dump only: 6.8+, older kernels ignore it */
-};
 
 static void kfilter_plan(const struct ct_handle *h, const struct ct_filter *flt,
 			 uint8_t family, struct kfilter *k)
@@ -706,6 +710,83 @@ int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
 	if (!err)
 		err = dump_one(h, flt, AF_INET6, cb, data);
 	return err;
+}
+
+/* ---- incremental dump ----------------------------------------------- */
+
+int ct_dump_start(struct ct_handle *h, const struct ct_filter *flt)
+{
+	char req[MSG_MAX];
+	struct nlmsghdr *nlh;
+
+	if (h->events || h->dumping ||
+	    (flt->family != AF_INET && flt->family != AF_INET6))
+		return -EINVAL;
+	h->dump_flt = *flt;
+	kfilter_plan(h, flt, flt->family, &h->dump_k);
+	h->dump_seq = ++h->seq;
+	nlh = put_header(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, flt->family,
+			 h->dump_seq);
+	put_filter(nlh, flt, flt->family, &h->dump_k);
+	if (h->dump_k.zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(flt->zone));
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	h->dumping = true;
+	h->dump_intr = false;
+	return 0;
+}
+
+int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
+		 void *data)
+{
+	struct dump_ctx c = {
+		.flt = &h->dump_flt, .k = &h->dump_k, .cb = cb, .data = data,
+	};
+	unsigned int i;
+	int ret = 1;
+
+	if (!h->dumping)
+		return -EINVAL;
+	for (i = 0; i < max && ret > 0; i++) {
+		ssize_t n = recv(mnl_socket_get_fd(h->nl), h->buf,
+				 RCV_BUF_SIZE, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			ret = -errno;
+			break;
+		}
+		ret = dump_datagram(h, h->dump_seq, h->buf, n, &c);
+		if (c.cb_err)
+			ret = c.cb_err;
+	}
+	if (c.intr)
+		h->dump_intr = true;
+	if (ret > 0)
+		return 1;
+	h->dumping = false;
+	if (ret < 0) {
+		sock_reset(h);	/* drop what the kernel still holds */
+		return ret;
+	}
+	return h->dump_intr ? -EAGAIN : 0;
+}
+
+void ct_dump_abort(struct ct_handle *h)
+{
+	if (!h->dumping)
+		return;
+	h->dumping = false;
+	sock_reset(h);
+}
+
+int ct_fd(const struct ct_handle *h)
+{
+	return mnl_socket_get_fd(h->nl);
 }
 
 /* ---- delete ----------------------------------------------------------- */

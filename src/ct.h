@@ -40,6 +40,18 @@ int ct_open(struct ct_handle **h);
 void ct_close(struct ct_handle *h);
 int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
 	    void *data);
+/* A dump read a little at a time, for watch's index refill, so that the
+ * poll loop goes on between steps.  @flt->family must be set (one family
+ * per dump).  ct_dump_step reads at most @max datagrams, never blocking:
+ * 1 when more is to come (poll ct_fd), 0 when done, -EAGAIN when the
+ * table changed under the dump (NLM_F_DUMP_INTR: some flows may be
+ * missing), or another <0. */
+int ct_dump_start(struct ct_handle *h, const struct ct_filter *flt);
+int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
+		 void *data);
+void ct_dump_abort(struct ct_handle *h);
+int ct_fd(const struct ct_handle *h);
+
 /* Delete these flows, many per sendmsg.  Each delete names the entry's id,
  * so an entry re-created meanwhile survives; an entry already gone counts
  * as done.  @deleted gets how many the kernel removed.  Returns the first

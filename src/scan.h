@@ -87,6 +87,9 @@ int scan_mirrors_lookup(struct scan *s);
 void scan_mirrors_save(struct scan *s);
 void scan_free(struct scan *s);
 
+/* For a mirror rec: the forward flow it stands for (the deleted one). */
+void scan_forward_of(const struct scan *s, const struct rec *r,
+		     struct flow *fwd);
 /* Re-evaluate one rec's judgement in full, for reporting. */
 void scan_explain(const struct scan *s, const struct rec *r,
 		  struct judgement *j);

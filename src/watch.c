@@ -76,7 +76,10 @@ struct watch {
 	struct nlmon *nft, *rt;
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
 	bool ix_resync;		/* refill the index before the next pass */
-	uint64_t last_refill;	/* now_us() of the last refill */
+	uint64_t last_refill;	/* now_us() of the last refill (start) */
+	bool refill_due;	/* start an incremental refill */
+	uint64_t refill_t0;
+	size_t refill_before;
 	int sigfd, resync_fd, legacy_fd;
 
 	/* what is pending, since when, and when to react */
@@ -268,16 +271,18 @@ static void want_full(struct watch *w, enum stats_trigger why, uint64_t now,
 		w->full_why = why;
 	mark(w, P_FULL, now);
 	/*
-	 * A refill dumps the whole table and holds reactions meanwhile (2.9 s
-	 * at 1M flows).  Lost events need it; the periodic safety net needs
-	 * it only now and then, since the index is kept exact by events and
-	 * a loss is always reported: in between it re-judges every indexed
-	 * flow against freshly read rules and routes.
+	 * A refill dumps the whole table (2.6 s at 1M flows).  Lost events
+	 * need it before the next pass, which waits.  The periodic safety
+	 * net needs it only now and then, since the index is kept exact by
+	 * events and a loss is always reported: it re-judges the indexed
+	 * flows against freshly read rules and routes, and every --refill
+	 * seconds also starts a refill read a step at a time from the poll
+	 * loop, so reactions go on meanwhile.
 	 */
 	if (why == ST_RESYNC)
-		w->ix_resync |= w->o.refill_s &&
-				now - w->last_refill >=
-				(uint64_t)w->o.refill_s * 1000000;
+		w->refill_due |= w->o.refill_s &&
+				 now - w->last_refill >=
+				 (uint64_t)w->o.refill_s * 1000000;
 	else if (why != ST_RETRY)
 		w->ix_resync = true;
 	if (!w->due_full || due < w->due_full)
@@ -414,9 +419,7 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 
 	if (r->mirror) {
 		/* told as the forward it mirrors: the peer's packets */
-		fwd = *f;
-		fwd.orig = f->reply;
-		fwd.reply = f->orig;
+		scan_forward_of(&w->s, r, &fwd);
 		f = &fwd;
 	}
 
@@ -875,9 +878,46 @@ static void on_signal(struct watch *w, uint64_t now)
 	}
 }
 
+static void refill_start(struct watch *w, uint64_t now)
+{
+	int ret;
+
+	if (!w->refill_due || windex_refilling(w->ix))
+		return;
+	w->refill_due = false;
+	w->last_refill = now;
+	ret = windex_refill_start(w->ix);
+	if (ret) {
+		dbg("watch: cannot start the periodic refill (%s); refilling "
+		    "before the next pass instead", strerror(-ret));
+		w->ix_resync = true;
+		return;
+	}
+	w->refill_t0 = now;
+	w->refill_before = windex_count(w->ix);
+}
+
+static void refill_step(struct watch *w, uint64_t now)
+{
+	int ret = windex_refill_step(w->ix);
+
+	if (ret > 0)
+		return;
+	if (ret)
+		dbg("watch: periodic refill of the flow index cut short (%s); "
+		    "kept as it was", strerror(-ret));
+	else
+		dbg("watch: periodic refill of the flow index done in %" PRIu64
+		    " ms: %zu flows, were %zu", (now - w->refill_t0) / 1000,
+		    windex_count(w->ix), w->refill_before);
+	w->st.indexed = windex_count(w->ix);
+	w->st.index_bytes = windex_bytes(w->ix);
+}
+
 static int loop(struct watch *w)
 {
-	enum { F_SIG, F_NFT, F_RT, F_RESYNC, F_LEGACY, F_INDEX, F__MAX };
+	enum { F_SIG, F_NFT, F_RT, F_RESYNC, F_LEGACY, F_INDEX, F_REFILL,
+	       F__MAX };
 	struct pollfd pfd[F__MAX];
 	int i;
 
@@ -902,6 +942,8 @@ static int loop(struct watch *w)
 			continue;
 		}
 		if (w->ix) {
+			refill_start(w, now);
+			pfd[F_REFILL].fd = windex_refill_fd(w->ix);
 			ev_due = w->last_ev_read + EVENT_BATCH_US;
 			pfd[F_INDEX].fd = now >= ev_due ? windex_fd(w->ix) : -1;
 			if (pfd[F_INDEX].fd < 0 && (!due || ev_due < due))
@@ -933,6 +975,8 @@ static int loop(struct watch *w)
 			     "full); refilling the flow index");
 			want_full(w, ST_LOST, now, now);
 		}
+		if (pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents)
+			refill_step(w, now);
 		if (pfd[F_NFT].revents)
 			on_nft(w, now);
 		if (pfd[F_RT].revents)

@@ -27,6 +27,9 @@
 #include "ctfilter.h"
 
 #define NIL		0u		/* index 0 is never used */
+/* In ixent.status, never a conntrack status bit (they end at 16): the
+ * entry was seen by the refill under way, or created during it. */
+#define IX_SEEN		0x80000000u
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -60,6 +63,9 @@ struct windex {
 	uint32_t a6cap, a6count, a6free;
 	uint32_t *a6bucket;
 	uint32_t a6nbucket;
+	/* an incremental refill under way: its dumps, in order */
+	bool refilling;
+	unsigned int stage;	/* index into refill_stages */
 	/* told of every new flow after it is indexed */
 	int (*on_new)(const struct flow *f, void *data);
 	void *on_new_data;
@@ -204,7 +210,7 @@ static void to_flow(const struct windex *ix, const struct ixent *e,
 	f->reply.sport = e->port[2];
 	f->reply.dport = e->port[3];
 	f->id = e->id;
-	f->status = e->status;
+	f->status = e->status & ~IX_SEEN;
 	f->zone = e->zone;
 }
 
@@ -298,8 +304,16 @@ static int insert(struct windex *ix, const struct flow *f)
 	uint32_t i, h;
 	int k, err;
 
-	if (!wanted(ix, f) || find(ix, f))
+	uint32_t *p;
+
+	if (!wanted(ix, f))
 		return 0;
+	p = find(ix, f);
+	if (p) {
+		if (ix->refilling)
+			ix->e[*p].status |= IX_SEEN;
+		return 0;
+	}
 	if (ix->free == NIL) {
 		err = egrow(ix);
 		if (err)
@@ -327,7 +341,7 @@ static int insert(struct windex *ix, const struct flow *f)
 	e->port[1] = f->orig.dport;
 	e->port[2] = f->reply.sport;
 	e->port[3] = f->reply.dport;
-	e->status = f->status;
+	e->status = f->status | (ix->refilling ? IX_SEEN : 0);
 	e->zone = f->zone;
 	e->family = f->orig.family;
 	e->l4proto = f->orig.l4proto;
@@ -487,6 +501,7 @@ int windex_resync(struct windex *ix, bool tcp)
 	/* Events queued before the dump are applied after it, in order:
 	 * a NEW for a flow the dump found is a duplicate, a DESTROY for
 	 * one it found removes it, one for a flow it missed is a no-op. */
+	windex_refill_abort(ix);
 	clear(ix);
 	ix->tcp = tcp;
 	/* A filter that cannot be attached costs CPU, not correctness. */
@@ -502,6 +517,108 @@ int windex_resync(struct windex *ix, bool tcp)
 	/* Lost again while dumping: what the dump saw is still right for
 	 * the flows it saw; the caller resyncs once more. */
 	return ret;
+}
+
+/* ---- incremental refill ---- */
+
+static const struct { uint8_t family, l4proto; } refill_stages[] = {
+	{ AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+	{ AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
+};
+#define REFILL_STEP	16	/* datagrams per step: ~1,600 flows, ~2 ms */
+
+static unsigned int last_stage(const struct windex *ix)
+{
+	return ix->tcp ? 4 : 2;
+}
+
+static int refill_dump(struct windex *ix)
+{
+	struct ct_filter flt = {
+		.family = refill_stages[ix->stage].family,
+		.l4proto = refill_stages[ix->stage].l4proto,
+	};
+
+	return ct_dump_start(ix->dump, &flt);
+}
+
+/* End a refill: keep what was seen (clearing the mark), or on success
+ * only, drop what was not: gone without an event reaching us. */
+static void refill_end(struct windex *ix, bool sweep)
+{
+	uint32_t b, *p;
+
+	for (b = 0; b < ix->nbucket; b++) {
+		p = &ix->bucket[b];
+		while (*p != NIL) {
+			struct ixent *e = &ix->e[*p];
+
+			if (sweep && !(e->status & IX_SEEN)) {
+				release(ix, p);
+				continue;
+			}
+			e->status &= ~IX_SEEN;
+			p = &e->next;
+		}
+	}
+	ix->refilling = false;
+}
+
+int windex_refill_start(struct windex *ix)
+{
+	int ret;
+
+	if (ix->refilling)
+		return 0;
+	ix->stage = 0;
+	ix->refilling = true;
+	ret = refill_dump(ix);
+	if (ret)
+		refill_end(ix, false);
+	return ret;
+}
+
+bool windex_refilling(const struct windex *ix)
+{
+	return ix->refilling;
+}
+
+int windex_refill_fd(const struct windex *ix)
+{
+	return ix->refilling ? ct_fd(ix->dump) : -1;
+}
+
+static int on_refill(const struct flow *f, void *data)
+{
+	return insert(data, f);
+}
+
+int windex_refill_step(struct windex *ix)
+{
+	int ret;
+
+	if (!ix->refilling)
+		return 0;
+	ret = ct_dump_step(ix->dump, REFILL_STEP, on_refill, ix);
+	if (ret == 0 && ++ix->stage < last_stage(ix)) {
+		ret = refill_dump(ix);
+		if (!ret)
+			return 1;
+	}
+	if (ret > 0)
+		return 1;
+	/* Done: what no dump and no event showed is gone.  Failed or cut
+	 * short: keep everything, the events kept it right meanwhile. */
+	refill_end(ix, ret == 0);
+	return ret;
+}
+
+void windex_refill_abort(struct windex *ix)
+{
+	if (!ix->refilling)
+		return;
+	ct_dump_abort(ix->dump);
+	refill_end(ix, false);
 }
 
 /* Could @e pass walk @w?  The cheap fields, on the packed entry, so most

@@ -27,6 +27,17 @@ void windex_on_new(struct windex *ix,
 int windex_events(struct windex *ix);
 /* Empty the index and fill it from a dump. */
 int windex_resync(struct windex *ix, bool tcp);
+/* The same without holding the caller up: a dump read a step at a time
+ * (windex_refill_step when windex_refill_fd is readable; 1 while more is
+ * to come, 0 when done, <0 when it failed and the index was kept as it
+ * was).  Events keep the index current meanwhile; at the end, entries
+ * neither the dump nor an event showed are dropped.  For the periodic
+ * refill, a safety net; lost events need windex_resync. */
+int windex_refill_start(struct windex *ix);
+int windex_refill_step(struct windex *ix);
+int windex_refill_fd(const struct windex *ix);
+bool windex_refilling(const struct windex *ix);
+void windex_refill_abort(struct windex *ix);
 /* Judge the indexed flows the plan of @s covers, into @s's results, as
  * scan_run would from a dump (with the same generation re-check). */
 int windex_judge(struct windex *ix, struct scan *s);

@@ -6,7 +6,11 @@
 # which would carry the peer's stream to B for good.
 #   1. watch deletes the mirror as soon as conntrack reports it;
 #   2. a mirror that forms while watch is down (SIGKILL right after its
-#      delete) is deleted by the restarted daemon's first pass.
+#      delete) is deleted by the restarted daemon's first pass;
+#   3. A's late answer (A:51820, not the forwarded port): masquerade keeps
+#      51820, so it carries nothing of the peer's, but it holds A's tuple:
+#      a forward back to A would get its reply port remapped (the peer's
+#      packets reach A from another port).  watch deletes that echo too.
 . "$(dirname "$0")/watchlib.sh"
 
 to()
@@ -64,6 +68,24 @@ expect_rx a 10 "after the restart"
 sleep 0.3
 expect_no_rx b 2 "after the restart"
 expect_ct_reply "$A4" 51820 "after the restart"
+step "3. A's late answer is an echo"
+stop "$SENDER"
+sleep 0.3
+to "$B4:53820"
+wait_until 5 seed_gone || fail "3: watch did not delete the flow to A"
+stop "$ECHO_A"
+in_a socat -u - "UDP4-SENDTO:$REMOTE4:$PEER_PORT,sourceport=$PEER_PORT" \
+	<<<late || fail "A cannot send"
+start_echo ECHO_A a "$PEER_PORT"
+watch_expect_log 5 "deleted udp $REMOTE4:51820 > $WAN4:53820 id [0-9]+ goes to $A4:51820, rules say $B4:53820 \(forward-mirrored\)" \
+	"watch deletes the echo"
+[ -z "$(ct_list -p udp --orig-src "$A4" --orig-port-src "$PEER_PORT")" ] ||
+	fail "the echo is still there: $(ct_list -p udp --orig-src "$A4")"
+to "$A4:51820"
+start_sender SENDER
+expect_rx a 10 "back to A after the echo"
+[ "$(ct_seed | grep -o 'dport=[0-9]*' | tail -n 1)" = "dport=$PEER_PORT" ] ||
+	fail "the flow back to A was remapped: $(ct_seed)"
 watch_no_errors "mirror"
 watch_stop
 [ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC on SIGTERM"

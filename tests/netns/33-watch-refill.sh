@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The periodic refill, read a step at a time from the poll loop, is what
+# catches flows the events never showed.  Conntrack events are switched off
+# in the router after watch started (net.netfilter.nf_conntrack_events=0:
+# nothing reports it), so the seed flow never reaches the flow index and the
+# switch to B alone does not move it.  The next periodic refill (--refill 1)
+# adds it, and the periodic pass after it moves the flow to B.  Then a flow
+# that ends without a DESTROY event leaves the index at the next refill.
+. "$(dirname "$0")/watchlib.sh"
+
+refills()
+{
+	watch_count 'periodic refill of the flow index done'
+}
+
+more_refills_than()
+{
+	[ "$(refills)" -gt "$1" ]
+}
+
+topo_standard
+step "forward 53820 -> A:51820; watch; then events off"
+nft_rtr add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $A4:51820
+# The first refill comes 10 s after the start: the flow is set up and the
+# switch made well before (seed_traffic takes ~3 s).
+watch_start --stats "$LAB_TMP/watch.prom" --resync 1 --refill 10
+lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_events=0 ||
+	fail "cannot switch conntrack events off"
+seed_traffic
+
+step "switch to B: the index does not know the flow"
+t_switch=$SECONDS
+nft_rtr -f - <<EOT
+flush chain ip nat prerouting
+add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
+EOT
+watch_expect_log 5 'nftables generation [0-9]+.*deleted 0 stale flows' \
+	"the reaction finds nothing to delete in the index"
+
+step "the periodic refill finds the flow, the next pass moves it"
+[ "$(refills)" = 0 ] || fail "a refill came before the switch (too slow a lab?)"
+watch_expect_log 20 'periodic refill of the flow index done in [0-9]+ ms: [1-9][0-9]* flows' \
+	"a refill completes"
+expect_moved_to_b "after the periodic refill"
+log "moved $((SECONDS - t_switch)) s after the switch"
+
+step "a flow gone without an event leaves the index at the next refill"
+stop "$SENDER"
+in_rtr conntrack -D -p udp --orig-port-dst 53820 >/dev/null 2>&1
+n=$(refills)
+# the refill under way may have seen the flow: the one after it has not
+wait_until 30 more_refills_than "$((n + 1))" || fail "no further refill"
+sleep 1.5	# the next pass writes the stats
+[ "$(stat_value index_flows)" = 0 ] ||
+	fail "index still holds $(stat_value index_flows) flows after the refill"
+watch_no_errors "refill"
+watch_stop
+[ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC on SIGTERM"
+pass
