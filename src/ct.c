@@ -192,6 +192,21 @@ static int sock_reset(struct ct_handle *h)
 	return sock_open(h, 0);
 }
 
+/* One datagram if one is queued: its length, -EAGAIN when none, or
+ * -errno. */
+static ssize_t recv_queued(struct ct_handle *h)
+{
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(h->nl), h->buf,
+				 RCV_BUF_SIZE, MSG_DONTWAIT);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
 /* ---- parsing ---------------------------------------------------------- */
 
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
@@ -749,15 +764,12 @@ int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
 	if (!h->dumping)
 		return -EINVAL;
 	for (i = 0; i < max && ret > 0; i++) {
-		ssize_t n = recv(mnl_socket_get_fd(h->nl), h->buf,
-				 RCV_BUF_SIZE, MSG_DONTWAIT);
+		ssize_t n = recv_queued(h);
 
+		if (n == -EAGAIN)
+			return 1;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 1;
-			ret = -errno;
+			ret = (int)n;
 			break;
 		}
 		ret = dump_datagram(h, h->dump_seq, h->buf, n, &c);
@@ -880,16 +892,12 @@ static int read_acks(struct ct_handle *h, struct ack_state *a, size_t n)
 static int read_error_acks(struct ct_handle *h, struct ack_state *a, size_t n)
 {
 	for (;;) {
-		ssize_t len = recv(mnl_socket_get_fd(h->nl), h->buf,
-				   RCV_BUF_SIZE, MSG_DONTWAIT);
+		ssize_t len = recv_queued(h);
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			return -errno;	/* ENOBUFS: acks lost */
-		}
+		if (len == -EAGAIN)
+			return 0;
+		if (len < 0)
+			return (int)len;	/* ENOBUFS: acks lost */
 		note_acks(a, h->buf, len, n);
 	}
 }

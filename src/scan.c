@@ -202,6 +202,26 @@ static int keep(struct scan *s, const struct flow *f,
 	return 0;
 }
 
+/* Count a verdict; keep the flow when it is worth reporting. */
+static int tally(struct scan *s, const struct flow *f,
+		 const struct judgement *j, bool mirror)
+{
+	switch (j->verdict) {
+	case JV_CONSISTENT:
+		s->consistent++;
+		return s->keep_all ? keep(s, f, j, false) : 0;
+	case JV_STALE:
+		s->stale++;
+		break;
+	default:
+		s->unknown++;
+		break;
+	}
+	if (j->reason < JR__MAX)
+		s->by_reason[j->reason]++;
+	return keep(s, f, j, mirror);
+}
+
 static bool reason_is_dnat(enum jreason r)
 {
 	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
@@ -242,23 +262,11 @@ static int on_mirror(struct scan *s, const struct flow *f,
 		/* the forward points back to this backend: the echo holds
 		 * its tuple, and the forward's next entry would be remapped */
 		j.verdict = JV_STALE;
-		j.reason = JR_DNAT_CHANGED;
 	}
-	switch (j.verdict) {
-	case JV_CONSISTENT:
-		s->consistent++;
-		return s->keep_all ? keep(s, f, &j, false) : 0;
-	case JV_STALE:
-		s->stale++;
+	if (j.verdict == JV_STALE)
 		j.reason = JR_DNAT_MIRRORED;
-		break;
-	default:
-		s->unknown++;
-		break;
-	}
-	if (j.reason < JR__MAX)
-		s->by_reason[j.reason]++;
-	return keep(s, f, &j, true);
+	/* a consistent one is the outbound flow it looks like */
+	return tally(s, f, &j, j.verdict != JV_CONSISTENT);
 }
 
 static bool wanted_proto(const struct scan *s, uint8_t p)
@@ -280,20 +288,7 @@ static int on_flow(const struct flow *f, void *data)
 	evaluate(s, f, &j);
 	judge_compare(f, &j);
 	s->judged++;
-	switch (j.verdict) {
-	case JV_CONSISTENT:
-		s->consistent++;
-		return s->keep_all ? keep(s, f, &j, false) : 0;
-	case JV_STALE:
-		s->stale++;
-		break;
-	default:
-		s->unknown++;
-		break;
-	}
-	if (j.reason < JR__MAX)
-		s->by_reason[j.reason]++;
-	return keep(s, f, &j, false);
+	return tally(s, f, &j, false);
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound

@@ -652,57 +652,33 @@ static bool in_plan(const struct windex *ix, const struct plan *p,
 	return false;
 }
 
-static int feed_index(struct scan *s, void *data)
-{
-	struct windex *ix = data;
-	uint32_t i;
-	int ret;
-
-	/* The index is as current as the events queued now. */
-	ret = windex_events(ix);
-	if (ret)
-		return ret;
-	s->failed = "the flow index";
-	for (i = 1; i < ix->cap; i++) {
-		struct flow f;
-
-		if (!ix->e[i].family || !in_plan(ix, &s->plan, &ix->e[i], &f))
-			continue;
-		ret = scan_feed(s, &f);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int windex_judge(struct windex *ix, struct scan *s)
-{
-	return scan_pass(s, feed_index, ix);
-}
-
-struct port_feed {
+/* Which flows a pass takes: all, or those to some destination ports. */
+struct feed_sel {
 	struct windex *ix;
-	const uint16_t *ports;
+	const uint16_t *ports;	/* NULL: every port */
 	int n;
 };
 
-static bool port_in(const struct port_feed *p, uint16_t port)
+static bool port_in(const struct feed_sel *p, uint16_t port)
 {
 	int i;
 
+	if (!p->ports)
+		return true;
 	for (i = 0; i < p->n; i++)
 		if (p->ports[i] == port)
 			return true;
 	return false;
 }
 
-static int feed_ports(struct scan *s, void *data)
+static int feed_index(struct scan *s, void *data)
 {
-	struct port_feed *p = data;
+	struct feed_sel *p = data;
 	struct windex *ix = p->ix;
 	uint32_t i;
 	int ret;
 
+	/* The index is as current as the events queued now. */
 	ret = windex_events(ix);
 	if (ret)
 		return ret;
@@ -720,12 +696,19 @@ static int feed_ports(struct scan *s, void *data)
 	return 0;
 }
 
+int windex_judge(struct windex *ix, struct scan *s)
+{
+	struct feed_sel p = { .ix = ix };
+
+	return scan_pass(s, feed_index, &p);
+}
+
 int windex_judge_ports(struct windex *ix, struct scan *s,
 		       const uint16_t *ports, int n)
 {
-	struct port_feed p = { .ix = ix, .ports = ports, .n = n };
+	struct feed_sel p = { .ix = ix, .ports = ports, .n = n };
 
-	return scan_pass(s, feed_ports, &p);
+	return scan_pass(s, feed_index, &p);
 }
 
 int windex_delete(struct windex *ix, struct scan *s)

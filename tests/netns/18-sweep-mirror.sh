@@ -17,24 +17,16 @@
 
 MIRROR_SEL='.flows[] | select(.orig.sport == 53820 and .orig.dport == 51820)'
 
-to()
-{
-	nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
-EOT
-}
-
 # on_b: the stream goes to B (the forward points there), the peer paused.
 on_b_then_back_to_a()
 {
-	to "$B4:53820"
+	forward_to "$B4:53820"
 	cts sweep
 	assert_rc 0 "sweep to B"
 	expect_rx b 10 "$1: forward to B"
 	stop "$SENDER"
 	sleep 0.3
-	to "$A4:51820"
+	forward_to "$A4:51820"
 	[ -n "$(ct_seed)" ] || fail "$1: the flow to B is gone before the sweep"
 }
 

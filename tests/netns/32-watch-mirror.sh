@@ -13,23 +13,15 @@
 #      packets reach A from another port).  watch deletes that echo too.
 . "$(dirname "$0")/watchlib.sh"
 
-to()
-{
-	nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
-EOT
-}
-
 # The stream on B, then the peer paused and the forward back to A: watch
 # deletes the flow to B.
 on_b_then_back_to_a()
 {
-	to "$B4:53820"
+	forward_to "$B4:53820"
 	expect_rx b 10 "$1: forward to B"
 	stop "$SENDER"
 	sleep 0.3
-	to "$A4:51820"
+	forward_to "$A4:51820"
 	wait_until 5 seed_gone || fail "$1: watch did not delete the flow to B"
 }
 
@@ -71,7 +63,7 @@ expect_ct_reply "$A4" 51820 "after the restart"
 step "3. A's late answer is an echo"
 stop "$SENDER"
 sleep 0.3
-to "$B4:53820"
+forward_to "$B4:53820"
 wait_until 5 seed_gone || fail "3: watch did not delete the flow to A"
 stop "$ECHO_A"
 in_a socat -u - "UDP4-SENDTO:$REMOTE4:$PEER_PORT,sourceport=$PEER_PORT" \
@@ -81,7 +73,7 @@ watch_expect_log 5 "deleted udp $REMOTE4:51820 > $WAN4:53820 id [0-9]+ goes to $
 	"watch deletes the echo"
 [ -z "$(ct_list -p udp --orig-src "$A4" --orig-port-src "$PEER_PORT")" ] ||
 	fail "the echo is still there: $(ct_list -p udp --orig-src "$A4")"
-to "$A4:51820"
+forward_to "$A4:51820"
 start_sender SENDER
 expect_rx a 10 "back to A after the echo"
 [ "$(ct_seed | grep -o 'dport=[0-9]*' | tail -n 1)" = "dport=$PEER_PORT" ] ||

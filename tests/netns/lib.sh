@@ -665,6 +665,16 @@ expect_ct_reply()
 
 # ------------------------------------------------------------ scenario bits
 
+# forward_to ADDR:PORT: the forward on the wan's 53820 now goes there
+# (the only rule in prerouting), in one transaction.
+forward_to()
+{
+	nft_rtr -f - <<EOT
+flush chain ip nat prerouting
+add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
+EOT
+}
+
 # ---- mirrors (tests 18, 32): B's entry for the peer's stream, backwards
 
 # mirror_entry: the entry B's own packet to the peer starts, B:53820 ->
