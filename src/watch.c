@@ -1012,24 +1012,35 @@ static void watch_free(struct watch *w)
 static int on_new_flow(const struct flow *f, void *data)
 {
 	struct watch *w = data;
-	size_t n = w->s.nrecs;
+	struct scan *s = &w->s;
+	size_t n = s->nrecs, judged = s->judged, stale = s->stale;
+	size_t consistent = s->consistent, unknown = s->unknown;
+	size_t deleted = s->deleted, by_reason[JR__MAX];
 	int ret;
 
-	if (w->o.dry_run || !mirror_count(&w->s.mirrors))
+	if (w->o.dry_run || !mirror_count(&s->mirrors))
 		return 0;
-	ret = scan_new_flow(&w->s, f);
-	if (ret < 0) {
+	/* Events are read during passes too: keep this apart from the
+	 * pass's results, which it would otherwise count twice. */
+	memcpy(by_reason, s->by_reason, sizeof(by_reason));
+	ret = scan_new_flow(s, f);
+	if (ret < 0)
 		warn("watch: cannot delete a mirror of a swept forward: %s",
 		     strerror(-ret));
-		return 0;
-	}
-	if (ret) {
+	if (ret > 0) {
 		w->st.stale++;
 		w->st.deleted[JR_DNAT_MIRRORED]++;
-		log_flow(w, &w->s.recs[n], LOG_INFO, "deleted");
+		log_flow(w, &s->recs[n], LOG_INFO, "deleted");
 		write_stats(w);
 	}
-	return 0;
+	s->nrecs = n;
+	s->judged = judged;
+	s->stale = stale;
+	s->consistent = consistent;
+	s->unknown = unknown;
+	s->deleted = deleted;
+	memcpy(s->by_reason, by_reason, sizeof(by_reason));
+	return ret > 0;
 }
 
 static int setup(struct watch *w)

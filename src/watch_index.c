@@ -469,8 +469,13 @@ static int on_event(unsigned int ev, const struct flow *f, void *data)
 		return 0;
 	}
 	ret = insert(ix, f);
-	if (!ret && ix->on_new)
+	if (!ret && ix->on_new) {
 		ret = ix->on_new(f, ix->on_new_data);
+		if (ret > 0) {
+			erase(ix, f);	/* deleted on the spot */
+			ret = 0;
+		}
+	}
 	return ret;
 }
 

@@ -20,7 +20,8 @@ void windex_free(struct windex *ix);
 int windex_fd(const struct windex *ix);
 struct flow;
 /* Call @cb for each new flow an event brings (after indexing it); a
- * negative return stops the event read with that error. */
+ * positive return says it deleted the flow (it leaves the index), a
+ * negative one stops the event read with that error. */
 void windex_on_new(struct windex *ix,
 		   int (*cb)(const struct flow *f, void *data), void *data);
 /* Apply queued events; -ENOBUFS when events were lost (resync then). */
