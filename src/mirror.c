@@ -62,8 +62,12 @@ bool mirror_possible(const struct flow *f)
 		return false;
 	if (addr_eq(o->family, &r->src, &o->dst) && r->sport == o->dport)
 		return false;	/* not forwarded */
-	/* (Only when the backend's port is the forwarded one can the answer
-	 * be an exact mirror; otherwise it can still be an echo.) */
+	/* The mirror's masquerade keeps the backend's port; it lands on
+	 * the peer's stream only if that is the forwarded port.  (Other
+	 * answers start outbound flows that carry nothing of the peer's:
+	 * left alone, like any outbound flow.) */
+	if (r->sport != o->dport)
+		return false;
 	/* Source rewritten too (NAT loopback): replies go to the router,
 	 * the backend's answer cannot start a flow to the peer. */
 	return addr_eq(o->family, &r->dst, &o->src) && r->dport == o->sport;
@@ -175,7 +179,8 @@ struct mirror_cand *mirror_find(const struct mirror_set *ms,
 		struct mirror_cand *c = &ms->c[i - 1];
 
 		if (!c->dead && c->f.zone == f->zone &&
-		    tuple_eq(&c->f.reply, &f->orig))
+		    tuple_eq(&c->f.reply, &f->orig) &&
+		    tuple_eq(&c->f.orig, &f->reply))
 			return c;
 	}
 	return NULL;
@@ -228,11 +233,6 @@ void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl)
 			mirror_drop(ms, &ms->c[i]);
 	if (ms->ndead && ms->ndead * 2 >= ms->n)
 		rebuild(ms, ms->n - ms->ndead);	/* on ENOMEM: later */
-}
-
-bool mirror_exact(const struct mirror_cand *c, const struct flow *f)
-{
-	return tuple_eq(&c->f.orig, &f->reply);
 }
 
 void mirror_image(const struct mirror_cand *c, struct flow *out)

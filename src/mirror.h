@@ -15,14 +15,10 @@
  * forwarded to a PBX) must not be touched.  What tells them apart is only
  * that we just deleted the flow it mirrors.
  *
- * A candidate is such a deleted flow.  An entry whose original tuple is
- * the candidate's reply tuple (same zone) is the backend's late answer.
- * When its reply tuple is also the candidate's original one (the port was
- * kept) it is an exact mirror, judged as the flow it mirrors under the
- * current rules.  Otherwise masquerade moved it to another port: it
- * carries nothing of the peer's, but it holds the backend's tuple, so a
- * forward back to that backend would have its reply port remapped while
- * it lives; it is an echo of our delete and goes too.  A candidate is dropped when the forward direction
+ * A candidate is such a deleted flow.  An entry is its mirror when its
+ * tuples are the candidate's swapped (orig == cand.reply, reply ==
+ * cand.orig, same zone), and it is judged as the flow it mirrors, under
+ * the current rules.  A candidate is dropped when the forward direction
  * comes back (a new entry with its original tuple: the port is taken
  * then, masquerade picks another and no mirror can form) or after a TTL.
  *
@@ -58,15 +54,13 @@ struct mirror_set {
 	uint32_t nb;		/* buckets, a power of two */
 };
 
-/* Could deleting @f leave a mirror or an echo?  A forwarded flow (DNAT)
- * whose source is not rewritten. */
+/* Could deleting @f leave a mirror?  A forwarded flow (DNAT) whose
+ * backend port is the forwarded port and whose source is not rewritten. */
 bool mirror_possible(const struct flow *f);
 int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now);
-/* The candidate @f answers for (its original tuple is the candidate's
- * reply tuple), or NULL; mirror_exact: and it carries the peer's stream. */
+/* The candidate @f mirrors, or NULL. */
 struct mirror_cand *mirror_find(const struct mirror_set *ms,
 				const struct flow *f);
-bool mirror_exact(const struct mirror_cand *c, const struct flow *f);
 /* The candidate whose forward direction @f is (same original tuple). */
 struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
 				     const struct flow *f);

@@ -248,21 +248,11 @@ static int on_mirror(struct scan *s, const struct flow *f,
 
 	c->mark = s->pass;
 	unmirror(f, &fwd);
-	if (!mirror_exact(c, f)) {
-		/* an echo: judge the deleted flow it answers for */
-		fwd = c->f;
-		fwd.id = f->id;
-	}
 	evaluate(s, &fwd, &j);
 	judge_compare(&fwd, &j);
 	s->judged++;
 	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
 		j.verdict = JV_CONSISTENT;
-	if (!mirror_exact(c, f) && j.verdict == JV_CONSISTENT) {
-		/* the forward points back to this backend: the echo holds
-		 * its tuple, and the forward's next entry would be remapped */
-		j.verdict = JV_STALE;
-	}
 	if (j.verdict == JV_STALE)
 		j.reason = JR_DNAT_MIRRORED;
 	/* a consistent one is the outbound flow it looks like */
@@ -555,14 +545,7 @@ int scan_delete(struct scan *s)
 void scan_forward_of(const struct scan *s, const struct rec *r,
 		     struct flow *fwd)
 {
-	const struct mirror_cand *c = mirror_find(&s->mirrors, &r->f);
-
-	if (c && !mirror_exact(c, &r->f)) {
-		*fwd = c->f;	/* an echo: the deleted flow it answers for */
-		fwd->id = r->f.id;
-	} else {
-		unmirror(&r->f, fwd);
-	}
+	unmirror(&r->f, fwd);
 }
 
 void scan_explain(const struct scan *s, const struct rec *r,

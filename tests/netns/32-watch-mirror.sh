@@ -6,11 +6,11 @@
 # which would carry the peer's stream to B for good.
 #   1. watch deletes the mirror as soon as conntrack reports it;
 #   2. a mirror that forms while watch is down (SIGKILL right after its
-#      delete) is deleted by the restarted daemon's first pass;
-#   3. A's late answer (A:51820, not the forwarded port): masquerade keeps
-#      51820, so it carries nothing of the peer's, but it holds A's tuple:
-#      a forward back to A would get its reply port remapped (the peer's
-#      packets reach A from another port).  watch deletes that echo too.
+#      delete) is deleted by the restarted daemon's first pass.
+# A's own late answers (A:51820, not the forwarded port) start outbound
+# flows that are left alone; while one lives, the flow back to A has its
+# reply port remapped, so A's arrivals are counted from any source port
+# (a:anyrx).
 . "$(dirname "$0")/watchlib.sh"
 
 # The stream on B, then the peer paused and the forward back to A: watch
@@ -40,7 +40,7 @@ mirror_exists && fail "the mirror is still there: $(mirror_entry)"
 [ "$(stat_value flows_deleted_total 'reason="forward-mirrored"')" = 1 ] ||
 	fail "stats: $(grep forward-mirrored "$LAB_TMP/watch.prom")"
 start_sender SENDER
-expect_rx a 10 "after the mirror was deleted"
+expect_rx a:anyrx 10 "after the mirror was deleted"
 sleep 0.3
 expect_no_rx b 2 "after the mirror was deleted"
 expect_ct_reply "$A4" 51820 "after the mirror was deleted"
@@ -56,28 +56,10 @@ expect_rx b 10 "no daemon: the mirror carries the stream to B"
 watch_start
 watch_logged 'start: deleted 1 stale flow \(forward-mirrored 1\)' ||
 	fail "the restarted daemon's first pass did not delete the mirror"
-expect_rx a 10 "after the restart"
+expect_rx a:anyrx 10 "after the restart"
 sleep 0.3
 expect_no_rx b 2 "after the restart"
 expect_ct_reply "$A4" 51820 "after the restart"
-step "3. A's late answer is an echo"
-stop "$SENDER"
-sleep 0.3
-forward_to "$B4:53820"
-wait_until 5 seed_gone || fail "3: watch did not delete the flow to A"
-stop "$ECHO_A"
-in_a socat -u - "UDP4-SENDTO:$REMOTE4:$PEER_PORT,sourceport=$PEER_PORT" \
-	<<<late || fail "A cannot send"
-start_echo ECHO_A a "$PEER_PORT"
-watch_expect_log 5 "deleted udp $REMOTE4:51820 > $WAN4:53820 id [0-9]+ goes to $A4:51820, rules say $B4:53820 \(forward-mirrored\)" \
-	"watch deletes the echo"
-[ -z "$(ct_list -p udp --orig-src "$A4" --orig-port-src "$PEER_PORT")" ] ||
-	fail "the echo is still there: $(ct_list -p udp --orig-src "$A4")"
-forward_to "$A4:51820"
-start_sender SENDER
-expect_rx a 10 "back to A after the echo"
-[ "$(ct_seed | grep -o 'dport=[0-9]*' | tail -n 1)" = "dport=$PEER_PORT" ] ||
-	fail "the flow back to A was remapped: $(ct_seed)"
 watch_no_errors "mirror"
 watch_stop
 [ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC on SIGTERM"
