@@ -510,6 +510,14 @@ udp_burst()
 
 # rx_count HOST[:COUNTER]: packets counted at HOST (a or b), counter "rx"
 # (the seed stream) unless named, e.g. "b:rx2".
+# A note for the cases that switch a forward back to A within seconds
+# (they count A's arrivals with "a:anyrx"): when the flow to A is deleted,
+# A's answer to a packet that reached it just before may arrive after the
+# delete and start an outbound flow A:51820 -> peer:51820.  It is left
+# alone (it carries nothing of the peer's), but it holds A's tuple for
+# its 30 s, and the kernel gives the next flow to A another reply port:
+# A then sees the stream from another source port, which "rx" (sport
+# 51820) does not count.
 rx_count()
 {
 	local host=${1%%:*} counter=rx
