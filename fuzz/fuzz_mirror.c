@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < ms.n; i++) {
 		struct flow m;
 
-		mirror_image(&ms.c[i], &m);
+		flow_reversed(&ms.c[i].f, &m);
 		if (!ms.c[i].dead && !mirror_find(&ms, &m))
 			__builtin_trap();
 		(void)mirror_find_orig(&ms, &ms.c[i].f);

@@ -1067,20 +1067,6 @@ out:
 	return err;
 }
 
-int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
-	   struct flow *out)
-{
-	struct ct_lookup q = { .orig = *orig, .zone = zone };
-	int err = ct_get_many(h, &q, 1);
-
-	if (err)
-		return err;
-	if (q.err)
-		return q.err;
-	*out = q.f;
-	return 0;
-}
-
 /* ---- filtered flush --------------------------------------------------- */
 
 /* Send one request and wait for its ack. */

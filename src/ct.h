@@ -61,13 +61,10 @@ int ct_fd(const struct ct_handle *h);
 int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
 
-/* Look an entry up by its original tuple (and zone): 0 with @out filled,
- * -ENOENT when there is none.  One round trip; the kernel hashes the
- * tuple, so the table's size does not matter. */
-int ct_get(struct ct_handle *h, const struct tuple *orig, uint16_t zone,
-	   struct flow *out);
-/* Many lookups, many requests per datagram.  Each gets err 0 (and @f)
- * or -ENOENT; returns 0, or the first other error. */
+/* Look entries up by original tuple (and zone), many requests per
+ * datagram; the kernel hashes the tuple, so the table's size does not
+ * matter.  Each gets err 0 (and @f) or -ENOENT; returns 0, or the first
+ * other error. */
 struct ct_lookup {
 	struct tuple orig;
 	uint16_t zone;

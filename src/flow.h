@@ -39,6 +39,16 @@ struct flow {
 	uint8_t tcp_state;	/* TCP_CONNTRACK_*, 0 for other protocols */
 };
 
+/* The same flow seen from the other end: tuples swapped.  A mirror
+ * (mirror.h) is the forward it mirrors, reversed, and the other way
+ * round. */
+static inline void flow_reversed(const struct flow *f, struct flow *out)
+{
+	*out = *f;
+	out->orig = f->reply;
+	out->reply = f->orig;
+}
+
 static inline int addr_len(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;

@@ -235,14 +235,6 @@ void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl)
 		rebuild(ms, ms->n - ms->ndead);	/* on ENOMEM: later */
 }
 
-void mirror_image(const struct mirror_cand *c, struct flow *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->orig = c->f.reply;
-	out->reply = c->f.orig;
-	out->zone = c->f.zone;
-}
-
 void mirror_free(struct mirror_set *ms)
 {
 	free(ms->c);

@@ -72,8 +72,6 @@ static inline uint32_t mirror_count(const struct mirror_set *ms)
 {
 	return ms->n - ms->ndead;
 }
-/* The entry a mirror of @c has: @c's tuples swapped. */
-void mirror_image(const struct mirror_cand *c, struct flow *out);
 void mirror_free(struct mirror_set *ms);
 
 /* The file: "<dir>/mirrors-<netns cookie>"; @dir from $RUNTIME_DIRECTORY

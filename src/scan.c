@@ -228,33 +228,32 @@ static bool reason_is_dnat(enum jreason r)
 	       r == JR_DNAT_ADDED;
 }
 
-/* The forward flow @m mirrors: its tuples swapped. */
-static void unmirror(const struct flow *m, struct flow *fwd)
-{
-	*fwd = *m;
-	fwd->orig = m->reply;
-	fwd->reply = m->orig;
-}
-
 /* @f mirrors a forward we deleted.  Judge that forward, i.e. where the
  * peer's packets should go: stale when they should not go where @f takes
  * them.  A forward that is only SNAT-stale still reaches the backend the
  * rules name, so its mirror is left alone, as would be any outbound flow. */
+static void judge_mirror(struct scan *s, const struct flow *f,
+			 struct mirror_cand *c, struct judgement *j)
+{
+	struct flow fwd;
+
+	c->mark = s->pass;
+	flow_reversed(f, &fwd);
+	evaluate(s, &fwd, j);
+	judge_compare(&fwd, j);
+	if (j->verdict == JV_STALE && !reason_is_dnat(j->reason))
+		j->verdict = JV_CONSISTENT;
+	if (j->verdict == JV_STALE)
+		j->reason = JR_DNAT_MIRRORED;
+}
+
 static int on_mirror(struct scan *s, const struct flow *f,
 		     struct mirror_cand *c)
 {
 	struct judgement j;
-	struct flow fwd;
 
-	c->mark = s->pass;
-	unmirror(f, &fwd);
-	evaluate(s, &fwd, &j);
-	judge_compare(&fwd, &j);
+	judge_mirror(s, f, c, &j);
 	s->judged++;
-	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
-		j.verdict = JV_CONSISTENT;
-	if (j.verdict == JV_STALE)
-		j.reason = JR_DNAT_MIRRORED;
 	/* a consistent one is the outbound flow it looks like */
 	return tally(s, f, &j, j.verdict != JV_CONSISTENT);
 }
@@ -377,10 +376,11 @@ int scan_mirrors_lookup(struct scan *s)
 	return ret;
 }
 
-int scan_new_flow(struct scan *s, const struct flow *f)
+int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 {
 	struct mirror_cand *c;
-	size_t n = s->nrecs;
+	struct judgement j;
+	size_t done;
 	int ret;
 
 	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
@@ -394,12 +394,33 @@ int scan_new_flow(struct scan *s, const struct flow *f)
 	c = mirror_find(&s->mirrors, f);
 	if (!c)
 		return 0;
-	ret = on_mirror(s, f, c);
-	if (!ret)
-		ret = delete_mirrors(s, n);
-	if (ret)
+	judge_mirror(s, f, c, &j);
+	out->f = *f;
+	out->verdict = j.verdict;
+	out->reason = j.reason;
+	out->mirror = j.verdict != JV_CONSISTENT;
+	out->deleted = false;
+	if (j.verdict == JV_STALE) {
+		ret = ct_delete(s->ct, f, 1, &done);
+		if (ret)
+			return ret;
+		out->deleted = true;
+	}
+	return 1;
+}
+
+int scan_add(struct scan *s, const struct rec *r)
+{
+	struct judgement j = { .verdict = r->verdict, .reason = r->reason };
+	int ret;
+
+	s->judged++;
+	ret = tally(s, &r->f, &j, r->mirror);
+	if (ret || !r->deleted)
 		return ret;
-	return s->nrecs > n && s->recs[n].deleted;
+	s->recs[s->nrecs - 1].deleted = true;
+	s->deleted++;
+	return 0;
 }
 
 void scan_mirrors_save(struct scan *s)
@@ -542,12 +563,6 @@ int scan_delete(struct scan *s)
 	return 0;
 }
 
-void scan_forward_of(const struct scan *s, const struct rec *r,
-		     struct flow *fwd)
-{
-	unmirror(&r->f, fwd);
-}
-
 void scan_explain(const struct scan *s, const struct rec *r,
 		  struct judgement *j)
 {
@@ -557,6 +572,6 @@ void scan_explain(const struct scan *s, const struct rec *r,
 		judge_flow(&s->model, &s->env, &r->f, j);
 		return;
 	}
-	scan_forward_of(s, r, &fwd);
+	flow_reversed(&r->f, &fwd);
 	judge_flow(&s->model, &s->env, &fwd, j);
 }

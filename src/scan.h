@@ -76,10 +76,13 @@ int scan_feed(struct scan *s, const struct flow *f);
  * waited for (mirrors.nwaiting) until their forward direction is back. */
 int scan_delete(struct scan *s);
 /* An entry that appeared since the pass (a conntrack event): if it
- * mirrors a deleted forward and the rules say so, delete it and add it
- * to the results; if it is that forward coming back, forget the
- * candidate.  1: a mirror was deleted, 0: nothing to do, <0: error. */
-int scan_new_flow(struct scan *s, const struct flow *f);
+ * mirrors a deleted forward, judge it into @out and delete it when the
+ * rules say so (@out->deleted); if it is that forward coming back, forget
+ * the candidate.  The pass's results are left alone (scan_add puts @out
+ * among them).  1: a mirror was judged, 0: nothing to do, <0: error. */
+int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out);
+/* Count and keep a rec from scan_new_flow with the pass's results. */
+int scan_add(struct scan *s, const struct rec *r);
 /* Look every candidate's mirror up by tuple and delete the stale ones
  * (when events were lost). */
 int scan_mirrors_lookup(struct scan *s);
@@ -87,9 +90,6 @@ int scan_mirrors_lookup(struct scan *s);
 void scan_mirrors_save(struct scan *s);
 void scan_free(struct scan *s);
 
-/* For a mirror rec: the forward flow it stands for (the deleted one). */
-void scan_forward_of(const struct scan *s, const struct rec *r,
-		     struct flow *fwd);
 /* Re-evaluate one rec's judgement in full, for reporting. */
 void scan_explain(const struct scan *s, const struct rec *r,
 		  struct judgement *j);

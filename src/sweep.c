@@ -27,9 +27,12 @@ static int64_t now_ms(void)
 
 static int on_new(unsigned int ev, const struct flow *f, void *data)
 {
-	int ret = scan_new_flow(data, f);
+	struct rec r;
+	int ret = scan_new_flow(data, f, &r);
 
 	(void)ev;
+	if (ret > 0)
+		ret = scan_add(data, &r);
 	return ret < 0 ? ret : 0;
 }
 

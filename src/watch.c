@@ -419,7 +419,7 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 
 	if (r->mirror) {
 		/* told as the forward it mirrors: the peer's packets */
-		scan_forward_of(&w->s, r, &fwd);
+		flow_reversed(f, &fwd);
 		f = &fwd;
 	}
 
@@ -1012,35 +1012,24 @@ static void watch_free(struct watch *w)
 static int on_new_flow(const struct flow *f, void *data)
 {
 	struct watch *w = data;
-	struct scan *s = &w->s;
-	size_t n = s->nrecs, judged = s->judged, stale = s->stale;
-	size_t consistent = s->consistent, unknown = s->unknown;
-	size_t deleted = s->deleted, by_reason[JR__MAX];
+	struct rec r;
 	int ret;
 
-	if (w->o.dry_run || !mirror_count(&s->mirrors))
+	if (w->o.dry_run || !mirror_count(&w->s.mirrors))
 		return 0;
-	/* Events are read during passes too: keep this apart from the
-	 * pass's results, which it would otherwise count twice. */
-	memcpy(by_reason, s->by_reason, sizeof(by_reason));
-	ret = scan_new_flow(s, f);
+	/* Not among a pass's results: events are read during passes too,
+	 * and the pass would count it again.  Its own line and counters. */
+	ret = scan_new_flow(&w->s, f, &r);
 	if (ret < 0)
 		warn("watch: cannot delete a mirror of a swept forward: %s",
 		     strerror(-ret));
-	if (ret > 0) {
-		w->st.stale++;
-		w->st.deleted[JR_DNAT_MIRRORED]++;
-		log_flow(w, &s->recs[n], LOG_INFO, "deleted");
-		write_stats(w);
-	}
-	s->nrecs = n;
-	s->judged = judged;
-	s->stale = stale;
-	s->consistent = consistent;
-	s->unknown = unknown;
-	s->deleted = deleted;
-	memcpy(s->by_reason, by_reason, sizeof(by_reason));
-	return ret > 0;
+	if (ret <= 0 || !r.deleted)
+		return 0;
+	w->st.stale++;
+	w->st.deleted[JR_DNAT_MIRRORED]++;
+	log_flow(w, &r, LOG_INFO, "deleted");
+	write_stats(w);
+	return 1;
 }
 
 static int setup(struct watch *w)

@@ -83,7 +83,7 @@ static void test_find(void **state)
 	assert_int_equal(mirror_count(&ms), 1);
 	mirror_of(&m, "192.168.50.3");
 	assert_non_null(mirror_find(&ms, &m));
-	mirror_image(&ms.c[0], &img);
+	flow_reversed(&ms.c[0].f, &img);
 	assert_memory_equal(&img.orig, &m.orig, sizeof(m.orig));
 	assert_memory_equal(&img.reply, &m.reply, sizeof(m.reply));
 	/* another backend's outbound flow is not a mirror */
