@@ -895,6 +895,7 @@ static void refill_start(struct watch *w, uint64_t now)
 	}
 	w->refill_t0 = now;
 	w->refill_before = windex_count(w->ix);
+	dbg("watch: periodic refill of the flow index started");
 }
 
 static void refill_step(struct watch *w, uint64_t now)
