@@ -54,6 +54,16 @@ cts --frobnicate sweep
 expect_error "unknown option before the subcommand"
 cts_here sweep --dry-run --frobnicate
 expect_error "unknown option after --dry-run"
+cts sweep --settle soon
+expect_error "--settle with no number"
+cts sweep --settle=60001
+expect_error "--settle beyond 60000 ms"
+cts sweep --settle
+expect_error "--settle without a value"
+grep -q "milliseconds" "$CTS_ERR" ||
+	fail "--settle's message does not say what it takes"
+cts status --settle 5
+expect_error "--settle is sweep's alone"
 cts
 expect_error --usage "no command"
 cts_here sweep --netns
