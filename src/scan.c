@@ -100,7 +100,6 @@ static uint64_t read_sysctl(const char *name)
 int scan_load(struct scan *s)
 {
 	struct plan_in in = { 0 };
-	unsigned int i;
 	int ret;
 
 	nm_model_free(&s->model);
@@ -115,8 +114,10 @@ int scan_load(struct scan *s)
 		return ret;
 	s->failed = NULL;
 	s->keys = judge_keys(&s->model);
-	for (i = 0; i < JCACHE_SIZE; i++)
-		s->cache[i].used = false;
+	if (!++s->cache_gen) {	/* wrapped: 0 is calloc's "never used" */
+		memset(s->cache, 0, JCACHE_SIZE * sizeof(*s->cache));
+		s->cache_gen = 1;
+	}
 	in.tcp = s->tcp;
 	s->udp_timeout = read_sysctl("nf_conntrack_udp_timeout");
 	s->udp_timeout_stream = read_sysctl("nf_conntrack_udp_timeout_stream");
@@ -168,12 +169,12 @@ static const struct judgement *evaluate(struct scan *s, const struct flow *f,
 
 	cache_key(s, &f->orig, &k);
 	e = &s->cache[hash_key(&k) & (JCACHE_SIZE - 1)];
-	if (e->used && !memcmp(&e->key, &k, sizeof(k))) {
+	if (e->gen == s->cache_gen && !memcmp(&e->key, &k, sizeof(k))) {
 		*tmp = e->j;
 		return tmp;
 	}
 	judge_eval(&s->model, &s->env, &f->orig, tmp);
-	e->used = true;
+	e->gen = s->cache_gen;
 	e->key = k;
 	e->j = *tmp;
 	return tmp;

@@ -25,7 +25,7 @@ struct rec {
 #define JCACHE_SIZE 4096	/* direct-mapped: groups are few in practice */
 
 struct jcache_ent {
-	bool used;
+	uint32_t gen;		/* valid when == scan.cache_gen */
 	struct tuple key;
 	struct judgement j;
 };
@@ -40,6 +40,8 @@ struct scan {
 	struct ct_handle *ct;
 	unsigned int keys;	/* judge_keys() of the model */
 	struct jcache_ent *cache;
+	uint32_t cache_gen;	/* bumped to empty the cache without touching
+				 * its 6 MB (most of it never faulted in) */
 	struct plan plan;
 	/* forwards we deleted that may come back backwards (mirror.h) */
 	struct mirror_set mirrors;
