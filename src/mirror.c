@@ -2,8 +2,10 @@
 /*
  * mirror.c - forwarded flows we deleted, and the entries that mirror them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +409,41 @@ static int make_dir(const char *path)
 	return 0;
 }
 
+/*
+ * Files of namespaces that are gone stay behind (a cookie never comes
+ * back).  Once a file is older than the TTL every candidate in it has
+ * expired and any reader would drop them all, so removing it changes
+ * nothing but the clutter.  Best effort: errors are ignored.
+ */
+static void prune_old(const char *path)
+{
+	char dir[256], f[sizeof(dir) + 257];	/* + d_name */
+	const char *slash = strrchr(path, '/');
+	time_t now = time(NULL);
+	struct dirent *d;
+	struct stat st;
+	DIR *dh;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, slash - path);
+	dir[slash - path] = 0;
+	dh = opendir(dir);
+	if (!dh)
+		return;
+	while ((d = readdir(dh))) {
+		if (strncmp(d->d_name, "mirrors-", 8) ||
+		    strchr(d->d_name, '.'))	/* another's temporary file */
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", dir, d->d_name);
+		if (!lstat(f, &st) && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() &&
+		    st.st_mtime + 2 * MIRROR_TTL < now)
+			unlink(f);
+	}
+	closedir(dh);
+}
+
 int mirror_save(const struct mirror_set *ms, const char *path)
 {
 	char tmp[300];
@@ -420,6 +457,7 @@ int mirror_save(const struct mirror_set *ms, const char *path)
 	err = make_dir(path);
 	if (err)
 		return err;
+	prune_old(path);
 	len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
 	buf = malloc(len);
 	if (!buf)

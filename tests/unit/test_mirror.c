@@ -6,6 +6,7 @@
  * (round trip, foreign or malformed files refused).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -199,6 +201,30 @@ static void test_file(void **state)
 	fputc(99, fp);		/* family */
 	fclose(fp);
 	assert_int_equal(mirror_load(&back, path, 5001), -EBADMSG);
+
+	/* files left by gone namespaces: pruned once older than the TTL */
+	{
+		char old[320], young[320];
+		struct timespec t[2] = { { 0 }, { 0 } };
+
+		snprintf(old, sizeof(old), "%s/sub/mirrors-2", dir);
+		snprintf(young, sizeof(young), "%s/sub/mirrors-3", dir);
+		fp = fopen(old, "w");
+		assert_non_null(fp);
+		fclose(fp);
+		fp = fopen(young, "w");
+		assert_non_null(fp);
+		fclose(fp);
+		t[0].tv_sec = t[1].tv_sec = time(NULL) - 3 * MIRROR_TTL;
+		assert_int_equal(utimensat(AT_FDCWD, old, t, 0), 0);
+		fwd(&f, "192.168.50.3", 53820);
+		assert_int_equal(mirror_add(&ms, &f, 5000), 0);
+		assert_int_equal(mirror_save(&ms, path), 0);
+		assert_int_equal(access(old, F_OK), -1);
+		assert_int_equal(access(young, F_OK), 0);
+		assert_int_equal(access(path, F_OK), 0);	/* ours stays */
+		unlink(young);
+	}
 
 	/* an empty set removes the file; a missing file is an empty set */
 	mirror_free(&ms);
