@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -357,7 +358,47 @@ int mirror_path(char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
+static void note_file(struct mirror_set *ms, const struct stat *st)
+{
+	ms->file_ino = st ? st->st_ino : 0;
+	ms->file_mtime = st ? (int64_t)st->st_mtim.tv_sec * 1000000000 +
+			      st->st_mtim.tv_nsec : 0;
+}
+
+bool mirror_file_changed(const struct mirror_set *ms, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return ms->file_ino || ms->file_mtime;
+	return st.st_ino != ms->file_ino ||
+	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
+	       ms->file_mtime;
+}
+
+/* Add @from's live candidates that @ms lacks. */
+static int merge(struct mirror_set *ms, const struct mirror_set *from)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < from->n; i++) {
+		const struct mirror_cand *c = &from->c[i];
+		struct mirror_cand *m;
+
+		if (c->dead)
+			continue;
+		m = mirror_find_orig(ms, &c->f);
+		if (m && tuple_eq(&m->f.reply, &c->f.reply))
+			continue;
+		err = mirror_add(ms, &c->f, c->when);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_file(struct mirror_set *ms, const char *path, uint64_t now)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -365,12 +406,17 @@ int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		note_file(ms, NULL);
+		return 0;
+	}
 	if (fstat(fd, &st)) {
 		err = -errno;
 		goto out;
 	}
+	note_file(ms, &st);
 	/* ours only: a file someone else could write must not make us
 	 * delete flows */
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
@@ -395,18 +441,52 @@ out:
 	return err;
 }
 
-static int make_dir(const char *path)
+int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
 {
-	char dir[256];
+	struct mirror_set file = { 0 };
+	int err;
+
+	/* all or nothing: a malformed file adds no candidate */
+	err = read_file(&file, path, now);
+	ms->file_ino = file.file_ino;
+	ms->file_mtime = file.file_mtime;
+	if (!err)
+		err = merge(ms, &file);
+	mirror_free(&file);
+	return err;
+}
+
+static int dir_of(const char *path, char *dir, size_t len)
+{
 	const char *slash = strrchr(path, '/');
 
-	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+	if (!slash || (size_t)(slash - path) >= len)
 		return -EINVAL;
 	memcpy(dir, path, slash - path);
 	dir[slash - path] = 0;
+	return 0;
+}
+
+/* Create the directory if need be and lock it (released by close). */
+static int lock_dir(const char *path)
+{
+	char dir[256];
+	int fd, err;
+
+	err = dir_of(path, dir, sizeof(dir));
+	if (err)
+		return err;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	return 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /*
@@ -418,16 +498,13 @@ static int make_dir(const char *path)
 static void prune_old(const char *path)
 {
 	char dir[256], f[sizeof(dir) + 257];	/* + d_name */
-	const char *slash = strrchr(path, '/');
 	time_t now = time(NULL);
 	struct dirent *d;
 	struct stat st;
 	DIR *dh;
 
-	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+	if (dir_of(path, dir, sizeof(dir)))
 		return;
-	memcpy(dir, path, slash - path);
-	dir[slash - path] = 0;
 	dh = opendir(dir);
 	if (!dh)
 		return;
@@ -444,20 +521,15 @@ static void prune_old(const char *path)
 	closedir(dh);
 }
 
-int mirror_save(const struct mirror_set *ms, const char *path)
+static int write_file(struct mirror_set *ms, const char *path)
 {
 	char tmp[300];
+	struct stat st;
 	uint8_t *buf, *p;
 	size_t len;
 	uint32_t i;
-	int fd, err;
+	int fd, err = 0;
 
-	if (!mirror_count(ms))
-		return unlink(path) && errno != ENOENT ? -errno : 0;
-	err = make_dir(path);
-	if (err)
-		return err;
-	prune_old(path);
 	len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
 	buf = malloc(len);
 	if (!buf)
@@ -479,6 +551,8 @@ int mirror_save(const struct mirror_set *ms, const char *path)
 	}
 	if (write(fd, buf, len) != (ssize_t)len)
 		err = -EIO;
+	if (!err && !fstat(fd, &st))
+		note_file(ms, &st);
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
@@ -487,5 +561,34 @@ int mirror_save(const struct mirror_set *ms, const char *path)
 		unlink(tmp);
 out:
 	free(buf);
+	return err;
+}
+
+int mirror_save(struct mirror_set *ms, const char *path, uint64_t now)
+{
+	int lock, err;
+
+	/* nothing of ours to keep, and nobody else's to merge */
+	if (!mirror_count(ms) && access(path, F_OK) && errno == ENOENT) {
+		note_file(ms, NULL);
+		return 0;
+	}
+	lock = lock_dir(path);
+	if (lock < 0)
+		return lock;
+	/* A file we may not read (not ours, malformed) is replaced: its
+	 * error was the reader's to report, when it was loaded. */
+	err = mirror_load(ms, path, now);
+	if (err == -ENOMEM)
+		goto out;
+	prune_old(path);
+	if (mirror_count(ms)) {
+		err = write_file(ms, path);
+	} else {
+		err = unlink(path) && errno != ENOENT ? -errno : 0;
+		note_file(ms, NULL);
+	}
+out:
+	close(lock);
 	return err;
 }

@@ -22,9 +22,10 @@
  * comes back (a new entry with its original tuple: the port is taken
  * then, masquerade picks another and no mirror can form) or after a TTL.
  *
- * Pure, except mirror_load()/mirror_save(), which keep the set in a small
- * file so a mirror that forms after sweep ended, or while watch was down,
- * is found by the next run.  Returns 0 or -errno; never logs.
+ * Pure, except mirror_load(), mirror_save() and mirror_file_changed(),
+ * which keep the set in a small file so a mirror that forms after sweep
+ * ended, or while watch was down, is found by the next run.  Returns 0 or
+ * -errno; never logs.
  */
 #ifndef CTSWEEP_MIRROR_H
 #define CTSWEEP_MIRROR_H
@@ -52,6 +53,8 @@ struct mirror_set {
 	uint32_t *head_r;	/* by the mirror's original tuple */
 	uint32_t *head_o;	/* by the candidate's original tuple */
 	uint32_t nb;		/* buckets, a power of two */
+	uint64_t file_ino;	/* the file as we last read or wrote it */
+	int64_t file_mtime;	/* (ns); 0, 0: not seen */
 };
 
 /* Could deleting @f leave a mirror?  A forwarded flow (DNAT) whose
@@ -78,10 +81,20 @@ void mirror_free(struct mirror_set *ms);
  * (systemd's RuntimeDirectory=), else /run/ctsweep.  Call inside the
  * namespace. */
 int mirror_path(char *buf, size_t len);
-/* Add the file's live candidates; a missing file is an empty set. */
+/* Add the file's live candidates that @ms lacks; a missing file is an
+ * empty set. */
 int mirror_load(struct mirror_set *ms, const char *path, uint64_t now);
-/* Replace the file (atomically) with the set; an empty set removes it. */
-int mirror_save(const struct mirror_set *ms, const char *path);
+/* Has the file been replaced since we last read or wrote it? */
+bool mirror_file_changed(const struct mirror_set *ms, const char *path);
+/*
+ * Merge the file into @ms, then replace it (atomically) with the union;
+ * an empty union removes it.  A daemon and a sweep in one namespace share
+ * the file: under a lock on its directory, neither drops the candidates
+ * the other added meanwhile.  A candidate one of them dropped may come
+ * back from the other's copy; that only keeps it until its TTL, and a
+ * candidate whose forward is back can have no mirror.
+ */
+int mirror_save(struct mirror_set *ms, const char *path, uint64_t now);
 /* The pure half of mirror_load, for the fuzzer. -EBADMSG if malformed. */
 int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 		 uint64_t now);

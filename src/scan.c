@@ -433,8 +433,18 @@ void scan_mirrors_save(struct scan *s)
 		s->mirrors_dirty = true;
 	if (!s->mirrors_dirty || !s->mirror_file[0])
 		return;
-	s->mirror_err = mirror_save(&s->mirrors, s->mirror_file);
+	s->mirror_err = mirror_save(&s->mirrors, s->mirror_file, wall_now());
 	s->mirrors_dirty = false;
+}
+
+/* A sweep run by hand next to watch (or the other way round) may have
+ * added candidates since we read the file: take them before judging. */
+static void mirrors_refresh(struct scan *s)
+{
+	if (!s->mirror_file[0] || !mirror_file_changed(&s->mirrors,
+							s->mirror_file))
+		return;
+	s->mirror_err = mirror_load(&s->mirrors, s->mirror_file, wall_now());
 }
 
 int scan_feed(struct scan *s, const struct flow *f)
@@ -467,6 +477,7 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	/* A ruleset that changes while we judge would make us judge flows
 	 * against rules that no longer hold: read again until it holds
 	 * still across a whole pass. */
+	mirrors_refresh(s);
 	for (tries = 0; tries < READ_TRIES; tries++) {
 		reset_results(s);
 		s->pass++;

@@ -178,7 +178,7 @@ static void test_file(void **state)
 	assert_int_equal(mirror_add(&ms, &f, 5000), 0);
 	f.orig.sport = f.reply.dport = htons(1234);
 	assert_int_equal(mirror_add(&ms, &f, 100), 0);	/* will be expired */
-	assert_int_equal(mirror_save(&ms, path), 0);
+	assert_int_equal(mirror_save(&ms, path, 5001), 0);
 	assert_int_equal(mirror_load(&back, path, 5001), 0);
 	assert_int_equal(mirror_count(&back), 1);
 	mirror_of(&m, "192.168.50.3");
@@ -219,22 +219,91 @@ static void test_file(void **state)
 		assert_int_equal(utimensat(AT_FDCWD, old, t, 0), 0);
 		fwd(&f, "192.168.50.3", 53820);
 		assert_int_equal(mirror_add(&ms, &f, 5000), 0);
-		assert_int_equal(mirror_save(&ms, path), 0);
+		assert_int_equal(mirror_save(&ms, path, 5001), 0);
 		assert_int_equal(access(old, F_OK), -1);
 		assert_int_equal(access(young, F_OK), 0);
 		assert_int_equal(access(path, F_OK), 0);	/* ours stays */
 		unlink(young);
 	}
 
-	/* an empty set removes the file; a missing file is an empty set */
+	/* an empty set keeps the file's live candidates (they may be
+	 * another's); once those have expired too the file goes; a missing
+	 * file is an empty set */
 	mirror_free(&ms);
-	assert_int_equal(mirror_save(&ms, path), 0);
+	assert_int_equal(mirror_save(&ms, path, 5001), 0);
+	assert_int_equal(mirror_count(&ms), 1);
+	mirror_free(&ms);
+	assert_int_equal(mirror_save(&ms, path, 5000 + MIRROR_TTL), 0);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(mirror_load(&back, path, 5001), 0);
 	assert_int_equal(mirror_count(&back), 0);
 	mirror_free(&back);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
+	rmdir(dir);
+}
+
+/*
+ * A daemon and a sweep by hand share the file: each save merges what the
+ * other wrote meanwhile instead of replacing it, and a reader notices a
+ * file replaced since it last looked.
+ */
+static void test_merge(void **state)
+{
+	char dir[] = "/tmp/ctsweep-mirror-XXXXXX", path[300];
+	struct mirror_set daemon = { 0 }, sweep = { 0 };
+	struct flow f1, f2, f3, m;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mirrors-1", dir);
+	fwd(&f1, "192.168.50.3", 53820);
+	fwd(&f2, "192.168.50.4", 53820);
+	f2.orig.sport = f2.reply.dport = htons(1111);
+	fwd(&f3, "192.168.50.5", 53820);
+	f3.orig.sport = f3.reply.dport = htons(2222);
+
+	/* both start from no file */
+	assert_int_equal(mirror_load(&daemon, path, 5000), 0);
+	assert_int_equal(mirror_load(&sweep, path, 5000), 0);
+	assert_false(mirror_file_changed(&daemon, path));
+
+	assert_int_equal(mirror_add(&daemon, &f1, 5000), 0);
+	assert_int_equal(mirror_save(&daemon, path, 5000), 0);
+	assert_false(mirror_file_changed(&daemon, path));
+	assert_true(mirror_file_changed(&sweep, path));
+
+	/* the sweep never re-read the file: its save keeps f1 anyway */
+	assert_int_equal(mirror_add(&sweep, &f2, 5001), 0);
+	assert_int_equal(mirror_save(&sweep, path, 5001), 0);
+	assert_int_equal(mirror_count(&sweep), 2);
+
+	/* the daemon takes f2 before its next pass, then saves f3 */
+	assert_true(mirror_file_changed(&daemon, path));
+	assert_int_equal(mirror_load(&daemon, path, 5002), 0);
+	assert_int_equal(mirror_count(&daemon), 2);
+	mirror_of(&m, "192.168.50.4");
+	m.orig.dport = m.reply.sport = htons(1111);
+	assert_non_null(mirror_find(&daemon, &m));
+	assert_int_equal(mirror_add(&daemon, &f3, 5002), 0);
+	assert_int_equal(mirror_save(&daemon, path, 5002), 0);
+	mirror_free(&sweep);
+	assert_int_equal(mirror_load(&sweep, path, 5002), 0);
+	assert_int_equal(mirror_count(&sweep), 3);
+
+	/* merging twice adds nothing */
+	assert_int_equal(mirror_load(&daemon, path, 5002), 0);
+	assert_int_equal(mirror_count(&daemon), 3);
+
+	/* once all have expired the file goes */
+	mirror_expire(&daemon, 5002 + MIRROR_TTL, MIRROR_TTL);
+	assert_int_equal(mirror_save(&daemon, path, 5002 + MIRROR_TTL), 0);
+	assert_int_equal(mirror_count(&daemon), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_true(mirror_file_changed(&sweep, path));
+
+	mirror_free(&daemon);
+	mirror_free(&sweep);
 	rmdir(dir);
 }
 
@@ -261,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_drop_wait_expire),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_path),
 	};
 
