@@ -96,6 +96,12 @@ bench: deps all
 bench-switch: deps all
 	@bench/switch
 
+# What reading conntrack events costs watch, next to a reader that does
+# nothing with them (the floor), under 10,000 new flows a second.
+.PHONY: bench-events
+bench-events: deps all
+	@for n in 0 100k 1M; do bench/eventcost -n $$n || exit; done
+
 # ---- fuzzing (clang's libFuzzer) ----------------------------------------
 # make fuzz: build every fuzz/fuzz_*.c target with ASan+UBSan and run each
 # for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/TARGET); new
