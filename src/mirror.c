@@ -137,8 +137,12 @@ int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now)
 
 	c = mirror_find_orig(ms, f);
 	if (c && tuple_eq(&c->f.reply, &f->reply)) {
-		c->when = now;	/* deleted again: keep it longer */
-		c->f = *f;
+		/* deleted again: keep it longer (an older copy, from the
+		 * file, changes nothing) */
+		if (now >= c->when) {
+			c->when = now;
+			c->f = *f;
+		}
 		return 0;
 	}
 	if (ms->n == ms->cap) {
@@ -358,11 +362,15 @@ int mirror_path(char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 static void note_file(struct mirror_set *ms, const struct stat *st)
 {
 	ms->file_ino = st ? st->st_ino : 0;
-	ms->file_mtime = st ? (int64_t)st->st_mtim.tv_sec * 1000000000 +
-			      st->st_mtim.tv_nsec : 0;
+	ms->file_mtime = st ? mtime_ns(st) : 0;
 }
 
 bool mirror_file_changed(const struct mirror_set *ms, const char *path)
@@ -371,27 +379,19 @@ bool mirror_file_changed(const struct mirror_set *ms, const char *path)
 
 	if (lstat(path, &st))
 		return ms->file_ino || ms->file_mtime;
-	return st.st_ino != ms->file_ino ||
-	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
-	       ms->file_mtime;
+	return st.st_ino != ms->file_ino || mtime_ns(&st) != ms->file_mtime;
 }
 
-/* Add @from's live candidates that @ms lacks. */
+/* Add @from's live candidates; one @ms has already keeps its newer time. */
 static int merge(struct mirror_set *ms, const struct mirror_set *from)
 {
 	uint32_t i;
 	int err;
 
 	for (i = 0; i < from->n; i++) {
-		const struct mirror_cand *c = &from->c[i];
-		struct mirror_cand *m;
-
-		if (c->dead)
+		if (from->c[i].dead)
 			continue;
-		m = mirror_find_orig(ms, &c->f);
-		if (m && tuple_eq(&m->f.reply, &c->f.reply))
-			continue;
-		err = mirror_add(ms, &c->f, c->when);
+		err = mirror_add(ms, &from->c[i].f, from->c[i].when);
 		if (err)
 			return err;
 	}

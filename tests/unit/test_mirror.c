@@ -291,13 +291,16 @@ static void test_merge(void **state)
 	assert_int_equal(mirror_load(&sweep, path, 5002), 0);
 	assert_int_equal(mirror_count(&sweep), 3);
 
-	/* merging twice adds nothing */
-	assert_int_equal(mirror_load(&daemon, path, 5002), 0);
+	/* merging twice adds nothing; a copy older than ours (f1 deleted
+	 * again since) leaves our time alone */
+	assert_int_equal(mirror_add(&daemon, &f1, 5003), 0);
+	assert_int_equal(mirror_load(&daemon, path, 5003), 0);
 	assert_int_equal(mirror_count(&daemon), 3);
+	assert_int_equal(mirror_find_orig(&daemon, &f1)->when, 5003);
 
 	/* once all have expired the file goes */
-	mirror_expire(&daemon, 5002 + MIRROR_TTL, MIRROR_TTL);
-	assert_int_equal(mirror_save(&daemon, path, 5002 + MIRROR_TTL), 0);
+	mirror_expire(&daemon, 5003 + MIRROR_TTL, MIRROR_TTL);
+	assert_int_equal(mirror_save(&daemon, path, 5003 + MIRROR_TTL), 0);
 	assert_int_equal(mirror_count(&daemon), 0);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_true(mirror_file_changed(&sweep, path));
