@@ -51,6 +51,14 @@ enum nm_op {
 	NM_OP_XT_PORTS,		/* xt udp, tcp, multiport */
 	NM_OP_XT_ADDRTYPE,	/* xt addrtype */
 	NM_OP_XT_CTSTATE,	/* xt state / conntrack --ctstate */
+	NM_OP_META_SET,		/* meta key <- sreg (mark; see eval.c) */
+	NM_OP_CT_SET,		/* ct key <- sreg (mark; see eval.c) */
+	NM_OP_XT_MARK,		/* xt MARK / CONNMARK --set-xmark:
+				 * mark = (mark & ~mask) ^ value */
+	NM_OP_XT_MARK_MATCH,	/* xt mark / connmark: (mark & mask) == value */
+	NM_OP_XT_CONNMARK,	/* xt CONNMARK --save-mark / --restore-mark */
+	NM_OP_XT_EITHER,	/* matches or not, by state we cannot see
+				 * (statistic, recent --rcheck): both paths */
 	NM_OP_UNKNOWN,		/* anything we cannot model: verdict unknown */
 };
 
@@ -97,6 +105,23 @@ struct nm_xt_ctstate {
 	uint8_t inv;
 };
 
+/* MARK, CONNMARK --set-xmark, and the mark and connmark matches. */
+struct nm_xt_mark {
+	uint8_t ct;		/* the entry's ct mark, else the packet mark */
+	uint8_t inv;		/* matches: inverted */
+	uint32_t value, mask;	/* host byte order, as skb->mark */
+};
+
+/* CONNMARK --save-mark / --restore-mark (revisions 1 and 2). */
+#define NM_CONNMARK_SAVE	1	/* XT_CONNMARK_SAVE */
+#define NM_CONNMARK_RESTORE	2	/* XT_CONNMARK_RESTORE */
+struct nm_xt_connmark {
+	uint8_t mode;		/* NM_CONNMARK_* */
+	uint8_t shift_dir;	/* D_SHIFT_LEFT 0, D_SHIFT_RIGHT 1 (rev 2) */
+	uint8_t shift_bits;
+	uint32_t ctmask, nfmask;
+};
+
 struct nm_expr {
 	uint8_t op;		/* enum nm_op */
 	uint8_t sreg;
@@ -137,6 +162,10 @@ struct nm_expr {
 		struct nm_xt_ports ports;
 		struct nm_xt_addrtype addrtype;
 		struct nm_xt_ctstate ctstate;
+		struct { uint32_t key; uint8_t dir; } set;	/* meta/ct set */
+		struct nm_xt_mark mark;
+		struct nm_xt_connmark connmark;
+		char either[24];	/* XT_EITHER: "xt match statistic" */
 		char unknown[48];	/* what it was: "xt match recent" */
 	};
 };
@@ -150,13 +179,22 @@ struct nm_rule {
 
 enum nm_source { NM_SRC_NFT, NM_SRC_LEGACY };
 
+#define NM_HOOK_INGRESS	5	/* NF_INET_INGRESS; netdev's ingress too */
+#define NM_MAX_DEVS	4
+#define NFPROTO_NM_NETDEV 5	/* NFPROTO_NETDEV */
+
 struct nm_chain {
 	char *table;
 	char *name;
 	uint8_t family;		/* NFPROTO_INET, _IPV4, _IPV6 */
 	uint8_t source;		/* enum nm_source */
 	bool nat;		/* a base chain of type nat */
-	int hook;		/* NF_INET_*, -1 for a regular chain */
+	int hook;		/* NF_INET_*, -1 for a regular chain;
+				 * NM_HOOK_INGRESS for netdev (and inet)
+				 * ingress chains */
+	uint8_t ndevs;		/* ingress: devices it is bound to */
+	bool devs_more;		/* ingress: more devices than fit below */
+	char devs[NM_MAX_DEVS][16];
 	int prio;
 	int policy;		/* NF_ACCEPT or NF_DROP, base chains */
 	struct nm_rule *rules;
