@@ -36,10 +36,12 @@ enum ev_status {
 #define EV_MAX_CHOICES	8	/* choice points on one path */
 #define EV_MAX_MOD	256	/* values of one numgen/hash */
 #define EV_MAX_STEPS	65536	/* expressions evaluated on one path */
+#define EV_UNKNOWN_LEN	JUDGE_UNKNOWN_LEN
 
 struct ev_result {
 	int status;			/* enum ev_status */
-	char unknown[64];		/* EV_UNKNOWN: what, "meta mark" */
+	char unknown[EV_UNKNOWN_LEN];	/* EV_UNKNOWN: what, "meta mark:
+					 * socket mark" */
 	/*
 	 * What the rules do, per manip type.  ncand == 0: no path NATs.
 	 * When some paths NAT and others do not, the latter add a candidate

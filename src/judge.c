@@ -38,7 +38,8 @@ static unsigned int nh_keys(uint8_t family, uint32_t off, uint32_t len)
 	unsigned int i, keys = 0;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (family != NFPROTO_INET && family != f[i].fam)
+		if (family != NFPROTO_INET && family != NFPROTO_NETDEV &&
+		    family != f[i].fam)
 			continue;
 		if (off < f[i].hi && off + len > f[i].lo)
 			keys |= f[i].key;
@@ -70,6 +71,10 @@ static unsigned int payload_keys(uint8_t family, const struct nm_expr *e)
 	return JK_ALL;
 }
 
+/* A first packet's mark is 0, or unknown by what its input interface
+ * carries (tc filters, ingress chains); locality is always in the key. */
+#define MARK_KEYS (JK_IIF | JK_SADDR)
+
 static unsigned int meta_keys(uint32_t key)
 {
 	switch (key) {
@@ -83,6 +88,8 @@ static unsigned int meta_keys(uint32_t key)
 	case NFT_META_OIF:
 	case NFT_META_OIFNAME:
 		return JK_OIF | JK_DADDR;
+	case NFT_META_MARK:
+		return MARK_KEYS;
 	}
 	return JK_ALL;
 }
@@ -113,6 +120,8 @@ static unsigned int ct_keys(uint32_t key)
 	case NFT_CT_L3PROTOCOL:
 	case NFT_CT_PROTOCOL:
 		return 0;
+	case NFT_CT_MARK:	/* 0, or what rules set from the mark */
+		return MARK_KEYS;
 	case NFT_CT_SRC:
 	case NFT_CT_SRC_IP:
 	case NFT_CT_SRC_IP6:
@@ -194,7 +203,14 @@ static unsigned int expr_keys(uint8_t family, const struct nm_expr *e)
 	case NM_OP_NUMGEN:
 	case NM_OP_HASH:
 	case NM_OP_XT_CTSTATE:
+	case NM_OP_META_SET:
+	case NM_OP_CT_SET:
+	case NM_OP_XT_MARK:
+	case NM_OP_XT_CONNMARK:
+	case NM_OP_XT_EITHER:
 		return 0;
+	case NM_OP_XT_MARK_MATCH:
+		return MARK_KEYS;
 	case NM_OP_PAYLOAD:
 		return payload_keys(family, e);
 	case NM_OP_META:
@@ -271,6 +287,9 @@ static unsigned int chain_keys(const struct nm_model *m, int ci,
  */
 static unsigned int path_keys(const struct nm_chain *c)
 {
+	/* Whether an ingress chain runs depends on the input device. */
+	if (c->hook == NM_HOOK_INGRESS)
+		return JK_IIF | JK_SADDR;
 	if (!c->nat || c->hook < 0)
 		return 0;
 	if (c->hook == NF_INET_LOCAL_IN || c->hook == NF_INET_POST_ROUTING)
@@ -294,8 +313,13 @@ unsigned int judge_keys(const struct nm_model *m)
 		return JK_ALL;	/* keeps this free of allocation */
 	memset(seen, 0, m->nchains);
 	for (i = 0; i < m->nchains; i++) {
-		keys |= path_keys(&m->chains[i]);
-		if (m->chains[i].nat && m->chains[i].hook >= 0)
+		const struct nm_chain *c = &m->chains[i];
+
+		keys |= path_keys(c);
+		/* The chains eval.c runs: nat ones, and those that may
+		 * write the mark. */
+		if (c->hook >= 0 &&
+		    (c->nat || !m->finished || c->writes_mark))
 			reach(m, i, seen, queue, &nq);
 	}
 	for (i = 0; i < nq; i++)

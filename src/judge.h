@@ -41,6 +41,9 @@ struct nat_outcome {
 						 * whenever an address is given */
 };
 
+/* "meta mark: mark set in TABLE/CHAIN after 'meta cpu'" */
+#define JUDGE_UNKNOWN_LEN 112
+
 struct judgement {
 	enum jverdict verdict;
 	enum jreason reason;
@@ -49,7 +52,7 @@ struct judgement {
 	bool snat_unknown;		/* dnat exact, snat not: only a
 					 * DNAT mismatch can make it stale */
 	int unk_chain, unk_rule;	/* with snat_unknown: where */
-	char unknown[64];		/* with JR_UNMODELLED: what, e.g.
+	char unknown[JUDGE_UNKNOWN_LEN];	/* with JR_UNMODELLED: what, e.g.
 					 * "meta mark" or "xt match recent" */
 };
 

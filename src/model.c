@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter/nf_tables.h>
 #include "model.h"
 
 /* Grow @*arr (of @*n elements of @size) by one zeroed element. */
@@ -143,6 +144,7 @@ int nm_model_merge(struct nm_model *dst, struct nm_model *src)
 	free(src->chains);
 	free(src->sets);
 	memset(src, 0, sizeof(*src));
+	nm_model_finish(dst);
 	return 0;
 }
 
@@ -150,7 +152,8 @@ static bool family_applies(uint8_t chain_family, uint8_t family)
 {
 	/* NFPROTO_INET (1) chains see both; NFPROTO_IPV4 = AF_INET (2),
 	 * NFPROTO_IPV6 = AF_INET6 (10). */
-	return chain_family == 1 || chain_family == family;
+	return chain_family == 1 || chain_family == NFPROTO_NM_NETDEV ||
+	       chain_family == family;
 }
 
 int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
@@ -174,6 +177,100 @@ int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 		n++;
 	}
 	return n;
+}
+
+int nm_mark_chains(const struct nm_model *m, int hook, uint8_t family,
+		   const struct nm_chain **out, int max)
+{
+	int n = 0, i;
+	unsigned int k;
+
+	for (k = 0; k < m->nchains; k++) {
+		const struct nm_chain *c = &m->chains[k];
+
+		if (c->nat || c->hook != hook || hook < 0 ||
+		    !family_applies(c->family, family) ||
+		    (m->finished && !c->writes_mark))
+			continue;
+		if (n == max)
+			return -E2BIG;
+		for (i = n; i > 0 && out[i - 1]->prio > c->prio; i--)
+			out[i] = out[i - 1];
+		out[i] = c;
+		n++;
+	}
+	return n;
+}
+
+bool nm_expr_writes_mark(const struct nm_expr *e)
+{
+	switch (e->op) {
+	case NM_OP_META_SET:
+		return e->set.key == NFT_META_MARK;
+	case NM_OP_CT_SET:
+		return e->set.key == NFT_CT_MARK;
+	case NM_OP_XT_MARK:
+	case NM_OP_XT_CONNMARK:
+		return true;
+	case NM_OP_UNKNOWN:
+		/* A target we cannot read may be one that marks (TPROXY,
+		 * a MARK revision we do not know); a match cannot. */
+		return !strncmp(e->unknown, "xt target", 9);
+	}
+	return false;
+}
+
+static bool rule_writes(const struct nm_model *m, const struct nm_rule *r)
+{
+	unsigned int k, i;
+
+	for (k = 0; k < r->nexprs; k++) {
+		const struct nm_expr *e = &r->exprs[k];
+
+		if (nm_expr_writes_mark(e))
+			return true;
+		if (e->op == NM_OP_IMMEDIATE && e->dreg == NFT_REG_VERDICT &&
+		    e->imm.chain >= 0 &&
+		    (unsigned int)e->imm.chain < m->nchains &&
+		    m->chains[e->imm.chain].writes_mark)
+			return true;
+		if (e->op != NM_OP_LOOKUP || e->lookup.set < 0 ||
+		    (unsigned int)e->lookup.set >= m->nsets)
+			continue;
+		for (i = 0; i < m->sets[e->lookup.set].nelems; i++) {
+			int c = m->sets[e->lookup.set].elems[i].chain;
+
+			if (c >= 0 && (unsigned int)c < m->nchains &&
+			    m->chains[c].writes_mark)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A fixpoint over jumps, gotos and verdict maps: a chain writes the mark
+ * when one of its rules does or leads to a chain that does. */
+void nm_model_finish(struct nm_model *m)
+{
+	unsigned int i, j;
+	bool changed = true;
+
+	for (i = 0; i < m->nchains; i++)
+		m->chains[i].writes_mark = false;
+	while (changed) {
+		changed = false;
+		for (i = 0; i < m->nchains; i++) {
+			struct nm_chain *c = &m->chains[i];
+
+			for (j = 0; j < c->nrules && !c->writes_mark; j++) {
+				if (rule_writes(m, &c->rules[j])) {
+					c->writes_mark = true;
+					changed = true;
+				}
+			}
+		}
+	}
+	m->finished = true;
 }
 
 int nm_find_chain(const struct nm_model *m, const char *table, uint8_t family,

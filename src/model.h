@@ -195,6 +195,8 @@ struct nm_chain {
 	uint8_t ndevs;		/* ingress: devices it is bound to */
 	bool devs_more;		/* ingress: more devices than fit below */
 	char devs[NM_MAX_DEVS][16];
+	bool writes_mark;	/* it or a chain it reaches may change the
+				 * packet or ct mark (nm_model_finish) */
 	int prio;
 	int policy;		/* NF_ACCEPT or NF_DROP, base chains */
 	struct nm_rule *rules;
@@ -232,6 +234,8 @@ struct nm_model {
 	struct nm_set *sets;
 	unsigned int nsets;
 	uint32_t genid;		/* nftables ruleset generation it was read at */
+	bool finished;		/* nm_model_finish() has run: writes_mark
+				 * is valid */
 };
 
 void nm_model_free(struct nm_model *m);
@@ -240,6 +244,16 @@ int nm_model_merge(struct nm_model *dst, struct nm_model *src);
 /* Chains at @hook of type nat that apply to @family, in priority order. */
 int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 		  const struct nm_chain **out, int max);
+/* Base chains at @hook that apply to @family and are not nat chains but
+ * may write the mark (all of them when @m is not finished), in priority
+ * order.  -E2BIG when more than @max. */
+int nm_mark_chains(const struct nm_model *m, int hook, uint8_t family,
+		   const struct nm_chain **out, int max);
+/* Does @e (may) change the packet or ct mark? */
+bool nm_expr_writes_mark(const struct nm_expr *e);
+/* Work out what is derived from the rules (writes_mark); readers call it
+ * once the model is complete.  Pure. */
+void nm_model_finish(struct nm_model *m);
 /* Helpers for readers. -ENOMEM on failure. */
 struct nm_chain *nm_add_chain(struct nm_model *m);
 struct nm_rule *nm_add_rule(struct nm_chain *c);

@@ -16,6 +16,8 @@
 struct ne_link {
 	uint32_t index;
 	char name[16];
+	uint8_t tc_ingress;	/* an ingress/clsact qdisc: its filters may
+				 * set the mark */
 };
 
 struct ne_addr {

@@ -360,9 +360,11 @@ struct pstate {
 	unsigned int chain_cap;
 };
 
+/* netdev: its ingress chains may set the mark before prerouting. */
 static bool family_ok(uint8_t f)
 {
-	return f == NFPROTO_IPV4 || f == NFPROTO_IPV6 || f == NFPROTO_INET;
+	return f == NFPROTO_IPV4 || f == NFPROTO_IPV6 || f == NFPROTO_INET ||
+	       f == NFPROTO_NETDEV;
 }
 
 static bool table_dormant(const struct pstate *ps, uint8_t family,
@@ -593,6 +595,35 @@ static const struct pol hook_pol[NFTA_HOOK_MAX + 1] = {
 	[NFTA_HOOK_DEVS]	= POL(P_NEST),
 };
 
+static void add_dev(struct nm_chain *c, const char *name)
+{
+	if (c->ndevs == NM_MAX_DEVS) {
+		c->devs_more = true;
+		return;
+	}
+	snprintf(c->devs[c->ndevs++], sizeof(c->devs[0]), "%s", name);
+}
+
+/* The devices an ingress chain is bound to: one (NFTA_HOOK_DEV) or a list
+ * (NFTA_HOOK_DEVS of NFTA_DEVICE_NAME). */
+static int chain_devs(struct nm_chain *c, const struct nlattr **hk)
+{
+	const struct nlattr *a;
+
+	if (hk[NFTA_HOOK_DEV])
+		add_dev(c, str(hk[NFTA_HOOK_DEV]));
+	if (!hk[NFTA_HOOK_DEVS])
+		return 0;
+	mnl_attr_for_each_nested(a, hk[NFTA_HOOK_DEVS]) {
+		if (!list_elem_ok(a) ||
+		    mnl_attr_get_type(a) != NFTA_DEVICE_NAME ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			return -EBADMSG;
+		add_dev(c, mnl_attr_get_str(a));
+	}
+	return 0;
+}
+
 static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 		       uint8_t family)
 {
@@ -646,6 +677,19 @@ static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 			use--;
 		ps->chain_use[ps->m->nchains - 1] = use;
 		ps->chain_has_use[ps->m->nchains - 1] = true;
+	}
+	if (tb[NFTA_CHAIN_HOOK] && family == NFPROTO_NETDEV) {
+		/* Ingress runs before prerouting; egress after everything
+		 * NAT does, so it is kept as a chain nothing runs. */
+		if (hooknum != NF_NETDEV_INGRESS)
+			return ih_add(&ps->chains, name_hash(family, table, name),
+				      ps->m->nchains - 1);
+		hooknum = NM_HOOK_INGRESS;
+	}
+	if (tb[NFTA_CHAIN_HOOK] && hooknum == NM_HOOK_INGRESS) {
+		err = chain_devs(c, hk);
+		if (err)
+			return err;
 	}
 	if (tb[NFTA_CHAIN_HOOK]) {
 		c->hook = hooknum;
@@ -1092,8 +1136,13 @@ static int x_meta(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 		return err;
 	if (!tb[NFTA_META_KEY])
 		return -EBADMSG;
+	if (!tb[NFTA_META_DREG] && tb[NFTA_META_SREG]) {
+		e->op = NM_OP_META_SET;
+		e->set.key = be32(tb[NFTA_META_KEY]);
+		return reg(tb[NFTA_META_SREG], &e->sreg);
+	}
 	if (!tb[NFTA_META_DREG]) {
-		set_unknown(e, tb[NFTA_META_SREG] ? "meta set" : "meta");
+		set_unknown(e, "meta");
 		return 0;
 	}
 	e->op = NM_OP_META;
@@ -1368,8 +1417,15 @@ static int x_ct(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 		return err;
 	if (!tb[NFTA_CT_KEY])
 		return -EBADMSG;
+	if (!tb[NFTA_CT_DREG] && tb[NFTA_CT_SREG]) {
+		e->op = NM_OP_CT_SET;
+		e->set.key = be32(tb[NFTA_CT_KEY]);
+		e->set.dir = tb[NFTA_CT_DIRECTION] ?
+			     mnl_attr_get_u8(tb[NFTA_CT_DIRECTION]) : 0;
+		return reg(tb[NFTA_CT_SREG], &e->sreg);
+	}
 	if (!tb[NFTA_CT_DREG]) {
-		set_unknown(e, tb[NFTA_CT_SREG] ? "ct set" : "ct");
+		set_unknown(e, "ct");
 		return 0;
 	}
 	e->op = NM_OP_CT;
@@ -1517,6 +1573,40 @@ static int x_hash(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return err ? err : reg(tb[NFTA_HASH_DREG], &e->dreg);
 }
 
+static const struct pol dynset_pol[NFTA_DYNSET_MAX + 1] = {
+	[NFTA_DYNSET_SET_NAME]		= POL(P_STR),
+	[NFTA_DYNSET_SET_ID]		= POL(P_U32),
+	[NFTA_DYNSET_OP]		= POL(P_U32),
+	[NFTA_DYNSET_SREG_KEY]		= POL(P_U32),
+	[NFTA_DYNSET_SREG_DATA]		= POL(P_U32),
+	[NFTA_DYNSET_TIMEOUT]		= POL(P_U64),
+	[NFTA_DYNSET_EXPR]		= POL(P_NEST),
+	[NFTA_DYNSET_FLAGS]		= POL(P_U32),
+	[NFTA_DYNSET_EXPRESSIONS]	= POL(P_NEST),
+};
+
+/*
+ * `add @set { ip saddr }`, `update @set { ... }`: a side effect on a set,
+ * which a later lookup may see (those lookups go either way, see eval.c);
+ * the rule goes on.  With an expression attached (a meter's limit) the
+ * element's expression decides whether the rule goes on: not modelled.
+ */
+static int x_dynset(struct xctx *x, const struct nlattr *data,
+		    struct nm_expr *e)
+{
+	const struct nlattr *tb[NFTA_DYNSET_MAX + 1];
+	int err = PARSE_NEST(data, dynset_pol, tb);
+
+	if (err)
+		return err;
+	if (tb[NFTA_DYNSET_EXPR] || tb[NFTA_DYNSET_EXPRESSIONS]) {
+		set_unknown(e, "dynset with an expression");
+		return 0;
+	}
+	e->op = NM_OP_NOP;
+	return 0;
+}
+
 static int x_nop(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 {
 	e->op = NM_OP_NOP;
@@ -1613,6 +1703,7 @@ static const struct {
 	{ "redir", x_redir },
 	{ "numgen", x_numgen },
 	{ "hash", x_hash },
+	{ "dynset", x_dynset },
 	{ "counter", x_nop },
 	{ "log", x_nop },
 	{ "match", x_match },
@@ -1917,6 +2008,7 @@ int nft_parse(const void *buf, size_t len, struct nm_model *m)
 		nm_model_free(&model);
 		return err;
 	}
+	nm_model_finish(&model);
 	*m = model;
 	return 0;
 }

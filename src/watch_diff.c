@@ -61,7 +61,10 @@ static uint64_t hexpr(uint64_t h, const struct nm_expr *e)
 	H(h, e->sreg);
 	H(h, e->dreg);
 	H(h, e->len);
-	switch (e->op) {
+	/* No default: -Wswitch names an op added without its digest. */
+	switch ((enum nm_op)e->op) {
+	case NM_OP_NOP:
+		return h;
 	case NM_OP_META:
 		return H(h, e->meta.key);
 	case NM_OP_PAYLOAD:
@@ -144,12 +147,30 @@ static uint64_t hexpr(uint64_t h, const struct nm_expr *e)
 	case NM_OP_XT_CTSTATE:
 		H(h, e->ctstate.statemask);
 		return H(h, e->ctstate.inv);
+	case NM_OP_META_SET:
+	case NM_OP_CT_SET:
+		H(h, e->set.key);
+		return H(h, e->set.dir);
+	case NM_OP_XT_MARK:
+	case NM_OP_XT_MARK_MATCH:
+		H(h, e->mark.ct);
+		H(h, e->mark.inv);
+		H(h, e->mark.value);
+		return H(h, e->mark.mask);
+	case NM_OP_XT_CONNMARK:
+		H(h, e->connmark.mode);
+		H(h, e->connmark.shift_dir);
+		H(h, e->connmark.shift_bits);
+		H(h, e->connmark.ctmask);
+		return H(h, e->connmark.nfmask);
+	case NM_OP_XT_EITHER:
+		return fnv(h, e->either, strnlen(e->either, sizeof(e->either)));
 	case NM_OP_UNKNOWN:
 		return fnv(h, e->unknown, strnlen(e->unknown,
 						  sizeof(e->unknown)));
-	default:
-		return h;
 	}
+	/* An op no reader makes: differ from everything. */
+	return h ^ 0x9e3779b97f4a7c15ull;
 }
 
 static uint64_t hchain(const struct nm_chain *c)
@@ -165,6 +186,9 @@ static uint64_t hchain(const struct nm_chain *c)
 	H(h, c->hook);
 	H(h, c->prio);
 	H(h, c->policy);
+	H(h, c->ndevs);
+	H(h, c->devs_more);
+	h = fnv(h, c->devs, sizeof(c->devs));
 	H(h, c->nrules);
 	for (i = 0; i < c->nrules; i++) {
 		const struct nm_rule *r = &c->rules[i];
@@ -267,8 +291,9 @@ static bool is_dport_load(const struct nm_expr *x)
 	       x->payload.offset == 2;
 }
 
-/* Does the rule decide anything (NAT, a verdict, a jump)?  Rules that
- * only count or log change nothing a flow's NAT depends on. */
+/* Does the rule decide anything (NAT, a verdict, a jump, a mark a nat
+ * rule may read)?  Rules that only count or log change nothing a flow's
+ * NAT depends on. */
 static bool rule_decides(const struct nm_rule *r)
 {
 	unsigned int k;
@@ -276,6 +301,8 @@ static bool rule_decides(const struct nm_rule *r)
 	for (k = 0; k < r->nexprs; k++) {
 		const struct nm_expr *x = &r->exprs[k];
 
+		if (nm_expr_writes_mark(x))
+			return true;
 		switch (x->op) {
 		case NM_OP_NAT: case NM_OP_REDIR: case NM_OP_MASQ:
 		case NM_OP_NATSPEC: case NM_OP_UNKNOWN:
@@ -391,6 +418,7 @@ static const char *family_str(uint8_t f)
 	case NFPROTO_INET: return "inet";
 	case NFPROTO_IPV4: return "ip";
 	case NFPROTO_IPV6: return "ip6";
+	case NFPROTO_NETDEV: return "netdev";
 	default: return "?";
 	}
 }

@@ -773,19 +773,23 @@ static void test_numgen_partial_drop(void **state)
 
 /* ---- what we cannot know ---- */
 
+/* A locally generated packet carries its socket's mark, which no rule
+ * shows; one from outside starts with 0 (test_marks.c has the rest). */
 static void test_meta_mark_unknown(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
-	struct flow f = seed_flow_old();
+	struct nm_chain *out = mk_chain(&fx->m, NFPROTO_IPV4, "out", OUT, -100);
+	struct nm_rule *r = mk_rule(out);
+	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7",
+				53820, "192.168.50.2", 51820, "203.0.113.1",
+				40000);
 
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
-	assert_string_equal(fx->j.unknown, "meta mark");
+	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
 	assert_string_equal(judge_verdict_str(fx->j.verdict), "unknown");
@@ -802,7 +806,7 @@ static void test_unknown_not_reached(void **state)
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	r = mk_rule(pre);
-	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	judge(fx, &f);
 	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
 	/* other flows do reach it */
@@ -813,9 +817,9 @@ static void test_unknown_not_reached(void **state)
 }
 
 /*
- * A mark match in postrouting (stock ASUS firmware masquerades NAT
- * loopback by mark) leaves the source NAT unknown, not the DNAT: a
- * forward that now points elsewhere is still proven stale.
+ * Something unmodelled in postrouting (here the cpu the packet is on)
+ * leaves the source NAT unknown, not the DNAT: a forward that now points
+ * elsewhere is still proven stale.
  */
 static void test_snat_unknown_dnat_exact(void **state)
 {
@@ -827,8 +831,8 @@ static void test_snat_unknown_dnat_exact(void **state)
 	seed_model(&fx->m);
 	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
 	r = mk_rule(post);
-	mk_meta(r, NFT_META_MARK, NFT_REG_1);
-	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 0x8000);
+	mk_meta(r, NFT_META_CPU, NFT_REG_1);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_masq(r);
 	judge(fx, &f);
 	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
@@ -838,7 +842,7 @@ static void test_snat_unknown_dnat_exact(void **state)
 		    "192.168.50.3", 53820, "203.0.113.10", 51820);
 	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
-	assert_string_equal(fx->j.unknown, "meta mark");
+	assert_string_equal(fx->j.unknown, "meta cpu");
 }
 
 static void test_unknown_payload(void **state)
@@ -1026,11 +1030,16 @@ static void test_ct(void **state)
 	mk_dnat_to(r, "192.168.50.2", 51820);
 	judge(fx, &f);
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	/* ct mark is not known */
+	/* a new entry's ct mark is 0, not 8: the forward no longer
+	 * applies to it */
 	pre->rules[0].exprs[0].ct.key = NFT_CT_MARK;
 	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	/* the ct zone is not modelled */
+	pre->rules[0].exprs[0].ct.key = NFT_CT_ZONE;
+	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
-	assert_string_equal(fx->j.unknown, "ct mark");
+	assert_string_equal(fx->j.unknown, "ct zone");
 }
 
 /* ---- families ---- */
@@ -1588,7 +1597,11 @@ static void test_keys_paths(void **state)
 	mk_expr(r, NM_OP_XT_PORTS);
 	assert_int_equal(judge_keys(&fx->m), JK_DADDR | JK_SADDR | JK_SPORT |
 			 JK_DPORT);
+	/* the mark of a first packet depends on where it came in */
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	assert_int_equal(judge_keys(&fx->m), JK_SADDR | JK_DADDR | JK_SPORT |
+			 JK_DPORT | JK_IIF);
+	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	assert_int_equal(judge_keys(&fx->m), JK_SADDR | JK_DADDR | JK_SPORT |
 			 JK_DPORT | JK_IIF | JK_OIF);
 }

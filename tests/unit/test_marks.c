@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_marks.c - the packet mark and the ct mark of a first packet,
+ * followed through every hook it traverses (eval.c), and the sets and
+ * matches that may go either way.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "mkmodel.h"
+#include "judgefx.h"
+
+#define LO	1
+#define WAN	2
+#define LAN	3
+#define PODS	4
+#define PRE	NF_INET_PRE_ROUTING
+#define FWD	NF_INET_FORWARD
+#define OUT	NF_INET_LOCAL_OUT
+#define POST	NF_INET_POST_ROUTING
+#define UDP	IPPROTO_UDP
+
+static void router_env(struct netenv *env)
+{
+	mk_iface(env, LO, "lo", "127.0.0.1", 8);
+	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
+	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
+	mk_iface(env, PODS, "pods", "10.244.0.1", 16);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
+		 "203.0.113.254", NULL, 0);
+}
+
+static int setup(void **state)
+{
+	return fx_setup(state, router_env);
+}
+
+static int teardown(void **state)
+{
+	return fx_teardown(state);
+}
+
+static void judge(struct fx *fx, const struct flow *f)
+{
+	judge_flow(&fx->m, &fx->env, f, &fx->j);
+}
+
+#define assert_verdict(fx, v, r) do {					\
+	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
+			    judge_verdict_str(v));			\
+	assert_string_equal(judge_reason_str((fx)->j.reason),		\
+			    judge_reason_str(r));			\
+} while (0)
+
+/* A filter-type chain: the evaluator runs it only for the mark. */
+static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
+				      const char *name, int hook, int prio)
+{
+	struct nm_chain *c = mk_chain(m, family, name, hook, prio);
+
+	c->nat = false;
+	return c;
+}
+
+/* "meta mark set mark and ~@mask xor @xor", as nft compiles or/xor/set */
+static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
+{
+	struct nm_expr *e;
+
+	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &xor, 4);
+	e = mk_expr(r, NM_OP_META_SET);
+	e->set.key = NFT_META_MARK;
+	e->sreg = NFT_REG_1;
+}
+
+/* "meta mark set @v" */
+static void mk_mark_set(struct nm_rule *r, uint32_t v)
+{
+	struct nm_expr *e;
+
+	mk_imm(r, NFT_REG_1, &v, 4);
+	e = mk_expr(r, NM_OP_META_SET);
+	e->set.key = NFT_META_MARK;
+	e->sreg = NFT_REG_1;
+}
+
+/* "meta mark and @mask == @v" (a mask of ~0: "meta mark @v") */
+static void mk_mark_is(struct nm_rule *r, uint32_t mask, uint32_t v)
+{
+	uint32_t zero = 0;
+
+	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	if (mask != ~0u)
+		mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, 4);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, v);
+}
+
+static struct nm_expr *mk_xt_mark(struct nm_rule *r, int op, bool ct,
+				  uint32_t value, uint32_t mask)
+{
+	struct nm_expr *e = mk_expr(r, op);
+
+	e->mark.ct = ct;
+	e->mark.value = value;
+	e->mark.mask = mask;
+	return e;
+}
+
+/*
+ * kube-proxy's nftables masquerade: "mark set mark or 0x4000" for traffic
+ * from outside the cluster before the DNAT to an endpoint, and in
+ * postrouting "mark and 0x4000 == 0 return; mark set mark xor 0x4000;
+ * masquerade fully-random".
+ */
+static void kube_model(struct nm_model *m)
+{
+	struct nm_chain *pre = mk_chain(m, NFPROTO_IPV4, "nat-prerouting",
+					PRE, -100);
+	struct nm_chain *post = mk_chain(m, NFPROTO_IPV4, "nat-postrouting",
+					 POST, 100);
+	uint32_t m16 = htonl(0xffff0000), zero = 0;
+	union addr pods = A("10.244.0.0");
+	struct nm_rule *r;
+	struct nm_expr *e;
+
+	pre = &m->chains[0];	/* mk_chain may have moved the array */
+	post = &m->chains[1];
+
+	/* udp dport 53 ip saddr & 255.255.0.0 != 10.244.0.0 */
+	r = mk_rule(pre);
+	mk_dport(r, UDP, 53);
+	mk_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
+	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &m16, &zero, 4);
+	mk_cmp(r, NFT_REG_1, NFT_CMP_NEQ, pods.b, 4);
+	mk_mark_op(r, ~0x4000u, 0x4000);
+	r = mk_rule(pre);
+	mk_dport(r, UDP, 53);
+	mk_dnat_to(r, "192.168.50.2", 53);
+
+	r = mk_rule(post);
+	mk_mark_is(r, 0x4000, 0);
+	mk_verdict(r, NFT_RETURN, -1);
+	r = mk_rule(post);
+	mk_mark_op(r, ~0u, 0x4000);
+	e = mk_expr(r, NM_OP_MASQ);
+	e->redir.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY;
+}
+
+static void test_kube_masquerade(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f;
+
+	kube_model(&fx->m);
+	/* from outside: marked, DNATed and masqueraded */
+	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
+		    "192.168.50.2", 53, "192.168.50.1", 61000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	/* the same flow left unmasqueraded: the rules masquerade it now */
+	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
+		    "192.168.50.2", 53, "198.51.100.7", 40000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_SNAT_ADDED);
+	/* from a pod: not marked, so not masqueraded */
+	f = mk_flow(UDP, "10.244.0.5", 40000, "203.0.113.1", 53,
+		    "192.168.50.2", 53, "10.244.0.5", 40000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	/* to an endpoint that is gone */
+	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
+		    "192.168.50.9", 53, "192.168.50.1", 61000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+}
+
+/* A local packet carries its socket's mark: postrouting's test of it is
+ * unknown, and so is the verdict of a flow the rules do not DNAT. */
+static void test_socket_mark(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7", 53,
+				"198.51.100.7", 53, "203.0.113.1", 40000);
+
+	kube_model(&fx->m);
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
+}
+
+/* mangle marks, nat reads: the order of the hooks decides. */
+static void test_mangle_then_nat(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
+						PRE, -150);
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct flow a = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.2", 51820, "198.51.100.7",
+				40000);
+	struct flow b = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.3", 53820, "198.51.100.7",
+				40000);
+	struct nm_rule *r;
+
+	/* mk_chain may have moved the array */
+	mangle = &fx->m.chains[0];
+	nat = &fx->m.chains[1];
+	r = mk_rule(mangle);
+	mk_dport(r, UDP, 53820);
+	mk_mark_set(r, 1);
+	r = mk_rule(nat);
+	mk_mark_is(r, ~0u, 1);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(&fx->m);
+	judge(fx, &a);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	judge(fx, &b);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	/* after the nat core (priority -100): the mark comes too late */
+	fx->m.chains[0].prio = 0;
+	judge(fx, &b);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	/* a nat chain's own priority does not move it past the nat core */
+	fx->m.chains[1].prio = -300;
+	judge(fx, &b);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	/* at the nat core's priority either may go first: both kept */
+	fx->m.chains[0].prio = -100;
+	judge(fx, &b);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	judge(fx, &a);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	a.reply.src = A("203.0.113.1");
+	a.reply.sport = htons(53820);
+	judge(fx, &a);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+}
+
+/* Something unmodelled on the way to a mark write: the mark is unknown,
+ * and only rules that read it are. */
+static void mark_lost_model(struct nm_model *m, bool read_first)
+{
+	struct nm_chain *mangle = mk_mark_chain(m, NFPROTO_IPV4, "mangle",
+						PRE, -150);
+	struct nm_chain *nat = mk_chain(m, NFPROTO_IPV4, "nat", PRE, -100);
+	struct nm_rule *r;
+
+	/* mk_chain may have moved the array */
+	mangle = &(*m).chains[0];
+	nat = &(*m).chains[1];
+	r = mk_rule(mangle);
+	mk_meta(r, NFT_META_CPU, NFT_REG_1);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
+	mk_mark_set(r, 1);
+	if (read_first) {
+		r = mk_rule(nat);
+		mk_mark_is(r, ~0u, 1);
+		mk_dnat_to(r, "192.168.50.4", 53820);
+	}
+	r = mk_rule(nat);
+	mk_dport(r, UDP, 53820);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(m);
+}
+
+static void test_mark_lost(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.2", 51820, "198.51.100.7",
+				40000);
+
+	mark_lost_model(&fx->m, false);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	/* a rule before the forward that reads the mark */
+	nm_model_free(&fx->m);
+	mark_lost_model(&fx->m, true);
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown,
+			    "meta mark: mark set in t/mangle after 'meta cpu'");
+}
+
+/* tc filters on the input device may set the mark; other devices not. */
+static void test_tc_ingress(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				  53820, "203.0.113.1", 53820, "198.51.100.7",
+				  40000);
+	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
+				  53820, "203.0.113.1", 53820, "192.168.50.7",
+				  40000);
+	struct nm_rule *r = mk_rule(nat);
+
+	mk_mark_is(r, ~0u, 1);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(&fx->m);
+	judge(fx, &wan);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	fx->env.links[1].tc_ingress = 1;	/* wan */
+	judge(fx, &wan);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "meta mark: tc filter on wan");
+	judge(fx, &lan);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+}
+
+/* An nftables netdev ingress chain on wan marks before prerouting. */
+static void test_netdev_ingress(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *ing = mk_mark_chain(&fx->m, NFPROTO_NM_NETDEV, "ing",
+					     NM_HOOK_INGRESS, 0);
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				  53820, "192.168.50.3", 53820,
+				  "198.51.100.7", 40000);
+	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
+				  53820, "192.168.50.3", 53820,
+				  "192.168.50.7", 40000);
+	struct nm_rule *r;
+
+	/* mk_chain may have moved the array */
+	ing = &fx->m.chains[0];
+	nat = &fx->m.chains[1];
+	strcpy(ing->devs[0], "wan");
+	ing->ndevs = 1;
+	mk_mark_set(mk_rule(ing), 1);
+	r = mk_rule(nat);
+	mk_mark_is(r, ~0u, 1);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(&fx->m);
+	judge(fx, &wan);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	judge(fx, &lan);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_int_equal(judge_keys(&fx->m) & (JK_IIF | JK_SADDR),
+			 JK_IIF | JK_SADDR);
+}
+
+/* xt MARK, CONNMARK --save-mark / --restore-mark and the mark match:
+ * the packet mark goes to the ct mark and back. */
+static void test_connmark(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
+						PRE, -150);
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.2", 51820, "198.51.100.7",
+				40000);
+	struct nm_rule *r;
+	struct nm_expr *e;
+
+	/* mk_chain may have moved the array */
+	mangle = &fx->m.chains[0];
+	nat = &fx->m.chains[1];
+	r = mk_rule(mangle);
+	mk_xt_mark(r, NM_OP_XT_MARK, false, 0x10, 0xff);
+	e = mk_expr(r, NM_OP_XT_CONNMARK);
+	e->connmark.mode = NM_CONNMARK_SAVE;
+	e->connmark.nfmask = e->connmark.ctmask = 0xff;
+	mk_xt_mark(r, NM_OP_XT_MARK, false, 0, ~0u);
+	e = mk_expr(r, NM_OP_XT_CONNMARK);
+	e->connmark.mode = NM_CONNMARK_RESTORE;
+	e->connmark.nfmask = e->connmark.ctmask = 0xff;
+	e->connmark.shift_dir = 0;
+	e->connmark.shift_bits = 4;	/* 0x10 << 4 */
+	r = mk_rule(nat);
+	mk_xt_mark(r, NM_OP_XT_MARK_MATCH, false, 0x100, 0xff00);
+	mk_xt_mark(r, NM_OP_XT_MARK_MATCH, true, 0x10, 0xff);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(&fx->m);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	/* inverted, the match fails and the forward no longer applies */
+	nat->rules[0].exprs[1].mark.inv = 1;
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+}
+
+/* "ct mark set meta mark" of an unknown socket mark, read back later:
+ * the reason travels with the bits. */
+static void test_ct_mark_from_socket(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *out = mk_chain(&fx->m, NFPROTO_IPV4, "out", OUT,
+					-100);
+	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7", 53,
+				"198.51.100.7", 53, "203.0.113.1", 40000);
+	struct nm_rule *r = mk_rule(out);
+	struct nm_expr *e;
+
+	mk_meta(r, NFT_META_MARK, NFT_REG_1);
+	e = mk_expr(r, NM_OP_CT_SET);
+	e->set.key = NFT_CT_MARK;
+	e->sreg = NFT_REG_1;
+	r = mk_rule(out);
+	e = mk_expr(r, NM_OP_CT);
+	e->ct.key = NFT_CT_MARK;
+	e->dreg = NFT_REG_1;
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 7);
+	mk_dnat_to(r, "192.168.50.3", 53);
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "ct mark: socket mark");
+}
+
+/* A lookup in a set the rules fill (kube-proxy's affinity) or whose
+ * elements time out may find the key or not: both are consistent. */
+static void test_dynamic_set(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct nm_set *s = mk_set(&fx->m, "affinity", NFPROTO_IPV4, 4, 0);
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.2", 53820, "198.51.100.7",
+				40000);
+	struct nm_rule *r;
+
+	r = mk_rule(nat);
+	mk_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
+	mk_lookup(r, NFT_REG_1, 0, -1, false);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	r = mk_rule(nat);
+	mk_dnat_to(r, "192.168.50.2", 53820);
+	/* a static set without the element: only the second rule */
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.src = A("192.168.50.3");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	s->flags = NFT_SET_EVAL | NFT_SET_TIMEOUT;
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.src = A("192.168.50.9");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+}
+
+/* xt statistic and recent --rcheck: either branch. */
+static void test_xt_either(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
+					-100);
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.3", 53820, "198.51.100.7",
+				40000);
+	struct nm_rule *r = mk_rule(nat);
+
+	snprintf(mk_expr(r, NM_OP_XT_EITHER)->either, 24, "xt match statistic");
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_dnat_to(mk_rule(nat), "192.168.50.2", 53820);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_int_equal(fx->j.dnat.ncand, 2);
+	f.reply.src = A("192.168.50.2");
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.src = A("192.168.50.4");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+}
+
+/* A mark set in the forward hook reaches postrouting's source NAT. */
+static void test_forward_mark(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *fwd = mk_mark_chain(&fx->m, NFPROTO_IPV4, "fwd", FWD,
+					     0);
+	struct nm_chain *post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST,
+					 100);
+	struct flow f = mk_flow(UDP, "192.168.50.2", 40000, "198.51.100.7",
+				53, "198.51.100.7", 53, "203.0.113.5", 40000);
+	struct nm_rule *r;
+
+	/* mk_chain may have moved the array */
+	fwd = &fx->m.chains[0];
+	post = &fx->m.chains[1];
+	r = mk_rule(fwd);
+	mk_addr_match(r, 0, NFT_CMP_EQ, "192.168.50.2");
+	mk_mark_set(r, 2);
+	r = mk_rule(post);
+	mk_mark_is(r, ~0u, 2);
+	mk_snat_to(r, "203.0.113.5", 0);
+	mk_masq(mk_rule(post));
+	nm_model_finish(&fx->m);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.dst = A("203.0.113.1");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+}
+
+/* What the evaluator runs besides nat chains: chains that may write the
+ * mark, found through jumps and verdict maps. */
+static void test_writes_mark(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *flt = mk_mark_chain(&fx->m, NFPROTO_IPV4, "filter",
+					     PRE, 0);
+	struct nm_chain *mgl = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
+					     PRE, -150);
+	struct nm_chain *sub = mk_mark_chain(&fx->m, NFPROTO_IPV4, "sub", -1,
+					     0);
+	struct nm_chain *tp = mk_mark_chain(&fx->m, NFPROTO_IPV4, "tproxy",
+					    PRE, -140);
+	const struct nm_chain *out[8];
+	struct nm_expr *e;
+
+	/* mk_chain may have moved the array */
+	flt = &fx->m.chains[0];
+	mgl = &fx->m.chains[1];
+	sub = &fx->m.chains[2];
+	tp = &fx->m.chains[3];
+	mk_verdict(mk_rule(flt), NF_DROP, -1);
+	mk_verdict(mk_rule(mgl), NFT_JUMP, 2);
+	mk_mark_set(mk_rule(sub), 1);
+	e = mk_expr(mk_rule(tp), NM_OP_UNKNOWN);
+	snprintf(e->unknown, sizeof(e->unknown), "xt target TPROXY");
+	/* before nm_model_finish, every non-nat base chain counts */
+	assert_int_equal(nm_mark_chains(&fx->m, PRE, AF_INET, out, 8), 3);
+	nm_model_finish(&fx->m);
+	assert_false(fx->m.chains[0].writes_mark);
+	assert_true(fx->m.chains[1].writes_mark);
+	assert_true(fx->m.chains[2].writes_mark);
+	assert_true(fx->m.chains[3].writes_mark);
+	assert_int_equal(nm_mark_chains(&fx->m, PRE, AF_INET, out, 8), 2);
+	assert_ptr_equal(out[0], &fx->m.chains[1]);
+	assert_ptr_equal(out[1], &fx->m.chains[3]);
+	assert_int_equal(nm_mark_chains(&fx->m, PRE, AF_INET, out, 1), -E2BIG);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_kube_masquerade),
+		T(test_socket_mark),
+		T(test_mangle_then_nat),
+		T(test_mark_lost),
+		T(test_tc_ingress),
+		T(test_netdev_ingress),
+		T(test_connmark),
+		T(test_ct_mark_from_socket),
+		T(test_dynamic_set),
+		T(test_xt_either),
+		T(test_forward_mark),
+		T(test_writes_mark),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
