@@ -244,6 +244,82 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 	fprintf(f, ",\"deleted\":%s}", r->deleted ? "true" : "false");
 }
 
+/* ---- unknown flows by cause ---- */
+
+#define MAX_CAUSES 8
+
+struct causes {
+	unsigned int n;
+	size_t other;		/* flows of causes beyond MAX_CAUSES */
+	struct {
+		char what[JUDGE_UNKNOWN_LEN];
+		size_t count;
+	} c[MAX_CAUSES];
+};
+
+/* What keeps each unknown flow from a verdict ("meta mark: socket
+ * mark", "xt match foo"), most frequent first. */
+static void count_causes(const struct scan *s, struct causes *c)
+{
+	struct judgement j;
+	unsigned int k;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < s->nrecs; i++) {
+		if (s->recs[i].verdict != JV_UNKNOWN)
+			continue;
+		scan_explain(s, &s->recs[i], &j);
+		for (k = 0; k < c->n && strcmp(c->c[k].what, j.unknown); k++)
+			;
+		if (k == c->n && c->n == MAX_CAUSES) {
+			c->other++;
+			continue;
+		}
+		if (k == c->n)
+			memcpy(c->c[c->n++].what, j.unknown, sizeof(j.unknown));
+		c->c[k].count++;
+		for (; k > 0 && c->c[k].count > c->c[k - 1].count; k--) {
+			typeof(c->c[0]) t = c->c[k];
+
+			c->c[k] = c->c[k - 1];
+			c->c[k - 1] = t;
+		}
+	}
+}
+
+static void json_causes(FILE *f, const struct scan *s)
+{
+	struct causes c;
+	unsigned int k;
+
+	count_causes(s, &c);
+	fprintf(f, ",\"unknown_by_cause\":{");
+	for (k = 0; k < c.n; k++) {
+		fprintf(f, "%s", k ? "," : "");
+		json_str(f, c.c[k].what);
+		fprintf(f, ":%zu", c.c[k].count);
+	}
+	if (c.other)
+		fprintf(f, "%s\"(other)\":%zu", c.n ? "," : "", c.other);
+	fprintf(f, "}");
+}
+
+static void text_causes(FILE *f, const struct scan *s)
+{
+	char what[JUDGE_UNKNOWN_LEN];
+	struct causes c;
+	unsigned int k;
+
+	count_causes(s, &c);
+	for (k = 0; k < c.n; k++) {
+		sanitize(what, sizeof(what), c.c[k].what);
+		fprintf(f, "  %zu unknown: %s\n", c.c[k].count, what);
+	}
+	if (c.other)
+		fprintf(f, "  %zu unknown: other causes\n", c.other);
+}
+
 void report_json(FILE *f, const struct scan *s, const struct report_opts *ro)
 {
 	size_t i;
@@ -267,7 +343,9 @@ void report_json(FILE *f, const struct scan *s, const struct report_opts *ro)
 			judge_reason_str(k), s->by_reason[k]);
 		first = 0;
 	}
-	fprintf(f, "}}}\n");
+	fprintf(f, "}");
+	json_causes(f, s);
+	fprintf(f, "}}\n");
 }
 
 /* ---- table ---- */
@@ -387,6 +465,7 @@ void report_summary(FILE *f, const struct scan *s,
 	}
 	fprintf(f, "%s; %zu unknown (kept); %zu consistent; %zu judged\n",
 		first ? "" : ")", s->unknown, s->consistent, s->judged);
+	text_causes(f, s);
 	if (!sweep && s->stale)
 		fprintf(f, "run 'ctsweep sweep' to delete the stale flows\n");
 }

@@ -49,6 +49,11 @@ assert_json '.flows[] | select(.orig.sport == 51821 and .orig.dport == 53821)
 	| .verdict == "stale" and .reason == "forward-changed"' \
 	"second flow verdict: stale"
 assert_json '.summary.unknown == 1 and .summary.stale == 1' "summary"
+assert_json '.summary.unknown_by_cause == {"limit": 1}' \
+	"the summary counts the unknown flow by its cause"
+cts status
+grep -q '^  1 unknown: limit$' "$CTS_OUT" ||
+	fail "the text summary does not name the cause: $(cat "$CTS_OUT")"
 
 step "ctsweep sweep"
 cts sweep --json

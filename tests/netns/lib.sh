@@ -828,6 +828,9 @@ assert_json_contract()
 		      .summary.unknown, .summary.deleted]
 		     | all(type == "number"))
 		and (.summary.by_reason | type == "object")
+		and (.summary.unknown_by_cause | type == "object")
+		and ([.summary.unknown_by_cause[]] | add // 0)
+		    == .summary.unknown
 		and .summary.judged == .summary.consistent + .summary.stale
 					 + .summary.unknown' \
 		"top level of the $1 document"
