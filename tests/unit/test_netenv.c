@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for netenv.c: lookups on a hand-built snapshot. */
+/* Unit tests for netenv.c: lookups on a hand-built snapshot; and route.c's
+ * netenv_add_msg() on the qdisc messages it takes in. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +8,14 @@
 #include <string.h>
 #include <errno.h>
 #include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/gen_stats.h>
+#include <linux/pkt_sched.h>
 #include "mkmodel.h"
 #include "netenv.h"
+
+/* route.c's pure part, as the fuzzer declares it */
+int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
 
 #define LO	1
 #define WAN	2
@@ -286,6 +293,106 @@ static void test_odd_prefix(void **state)
 	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
 }
 
+/* ---- route.c: qdiscs ---------------------------------------------------- */
+
+/* An RTM_NEWQDISC as the kernel dumps it: tcmsg, TCA_KIND, TCA_OPTIONS
+ * (empty for clsact and ingress) and a TCA_STATS2 nest. */
+static struct nlmsghdr *mk_qdisc(char *buf, int ifindex, uint32_t handle,
+				 uint32_t parent, const char *kind)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+	struct nlattr *nest;
+
+	nlh->nlmsg_type = RTM_NEWQDISC;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = handle;
+	tcm->tcm_parent = parent;
+	tcm->tcm_info = 1;
+	mnl_attr_put_strz(nlh, TCA_KIND, kind);
+	mnl_attr_put_u32(nlh, TCA_CHAIN, 0);
+	nest = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, TCA_STATS2);
+	mnl_attr_put_u64(nlh, TCA_STATS_PKT64, 0);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_qdisc_ingress(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	assert_int_equal(netenv_tc_ingress(env, WAN), 0);
+	/* clsact on wan: its filters may set the mark */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, WAN, 0xffff0000,
+						      TC_H_CLSACT, "clsact")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, WAN), 1);
+	assert_int_equal(netenv_tc_ingress(env, LAN), 0);
+	/* the old ingress qdisc sits at the same parent */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, WAN2, 0xffff0000,
+						      TC_H_INGRESS,
+						      "ingress")), 0);
+	assert_int_equal(netenv_tc_ingress(env, WAN2), 1);
+	/* a link the snapshot does not know: nothing to mark, no error */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, 42, 0xffff0000,
+						      TC_H_INGRESS, "clsact")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, 42), 0);
+}
+
+static void test_qdisc_root(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	/* egress qdiscs leave the mark of arriving packets alone */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0, TC_H_ROOT,
+						      "noqueue")), 0);
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0x80010000,
+						      TC_H_ROOT, "fq_codel")),
+			 0);
+	/* nor does a child qdisc (mq's per-queue ones) */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0x80020000,
+						      0x80010001, "fq_codel")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, LAN), 0);
+}
+
+static void test_qdisc_malformed(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	uint32_t len;
+
+	/* cut inside the tcmsg */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(struct tcmsg) - 4;
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* cut inside an attribute */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	nlh->nlmsg_len -= 6;
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* an attribute longer than the message */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	a = (struct nlattr *)((char *)mnl_nlmsg_get_payload(nlh) +
+			      MNL_ALIGN(sizeof(struct tcmsg)));
+	len = nlh->nlmsg_len;
+	a->nla_len = (uint16_t)(len + 8);
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* no device */
+	nlh = mk_qdisc(buf, 0, 0xffff0000, TC_H_INGRESS, "clsact");
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	assert_int_equal(netenv_tc_ingress(env, WAN), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -303,6 +410,9 @@ int main(void)
 		T(test_src_addr_none),
 		T(test_empty_env),
 		T(test_odd_prefix),
+		T(test_qdisc_ingress),
+		T(test_qdisc_root),
+		T(test_qdisc_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
