@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 #include <cmocka.h>
@@ -13,6 +14,10 @@
 #include <linux/pkt_sched.h>
 #include "mkmodel.h"
 #include "netenv.h"
+
+#ifndef CTSWEEP_TOP
+#define CTSWEEP_TOP "."
+#endif
 
 /* route.c's pure part, as the fuzzer declares it */
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
@@ -393,6 +398,48 @@ static void test_qdisc_malformed(void **state)
 	assert_int_equal(netenv_tc_ingress(env, WAN), 0);
 }
 
+/* A real link and qdisc dump (fuzz/capture.py's way, veth pairs): v1 (2)
+ * has an ingress qdisc, v0 (3) clsact, lo (1) noqueue and v2 (5) pfifo. */
+static void test_qdisc_captured(void **state)
+{
+	struct netenv env = { 0 };
+	const struct nlmsghdr *nlh;
+	char path[512], *buf;
+	size_t len;
+	FILE *f;
+	long n;
+	int rem;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/route/qdisc-veth",
+		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	/* aligned, as a socket's buffer is */
+	buf = aligned_alloc(8, ((size_t)n + 7) & ~(size_t)7);
+	assert_non_null(buf);
+	len = fread(buf, 1, n, f);
+	fclose(f);
+	assert_int_equal(len, (size_t)n);
+	rem = (int)len;
+	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, rem);
+	     nlh = mnl_nlmsg_next(nlh, &rem))
+		assert_int_equal(netenv_add_msg(&env, nlh), 0);
+	assert_int_equal(rem, 0);
+	assert_int_equal(env.nlinks, 5);
+	assert_int_equal(netenv_tc_ingress(&env, 1), 0);
+	assert_int_equal(netenv_tc_ingress(&env, 2), 1);
+	assert_int_equal(netenv_tc_ingress(&env, 3), 1);
+	assert_int_equal(netenv_tc_ingress(&env, 4), 0);
+	assert_int_equal(netenv_tc_ingress(&env, 5), 0);
+	free(buf);
+	netenv_free(&env);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -413,6 +460,7 @@ int main(void)
 		T(test_qdisc_ingress),
 		T(test_qdisc_root),
 		T(test_qdisc_malformed),
+		cmocka_unit_test(test_qdisc_captured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
