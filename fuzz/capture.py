@@ -8,8 +8,9 @@ traffic (UDP, TCP, ICMP, IPv4 and IPv6, a DNAT and an SNAT flow) plus
 `conntrack -I`, then dumps
   - conntrack (IPCTNL_MSG_CT_GET, both families): each datagram to
     fuzz/corpus/ct/, and each single message too;
-  - links, addresses and routes (RTM_GETLINK/GETADDR/GETROUTE): each dump
-    to fuzz/corpus/route/, and all three concatenated.
+  - links, addresses, routes and qdiscs (RTM_GETLINK/GETADDR/GETROUTE/
+    GETQDISC, with a clsact qdisc on d0): each dump to fuzz/corpus/route/,
+    and all four concatenated.
 """
 import hashlib
 import os
@@ -70,7 +71,8 @@ def inside():
        "ip addr add 192.0.2.1/24 dev d0; ip addr add 2001:db8::1/64 dev d0 nodad;"
        "ip route add 198.51.100.0/24 via 192.0.2.2 metric 5;"
        "ip route add 203.0.113.0/24 nexthop via 192.0.2.3 nexthop via 192.0.2.4;"
-       "ip -6 route add 2001:db8:1::/64 via 2001:db8::2")
+       "ip -6 route add 2001:db8:1::/64 via 2001:db8::2;"
+       "tc qdisc add dev d0 clsact")
     sh("nft -f - <<'EOF'\n"
        "table ip nat {\n"
        " chain out { type nat hook output priority -100; udp dport 9999 dnat to 127.0.0.2:9998; }\n"
@@ -95,8 +97,9 @@ def inside():
             for m in msgs(d):
                 put("ct", m)
     alld = b""
-    for t in (18, 22, 26):  # GETLINK GETADDR GETROUTE
-        ds = dump(socket.NETLINK_ROUTE, t, bytes(16 if t == 18 else 12))
+    for t in (18, 22, 26, 38):  # GETLINK GETADDR GETROUTE GETQDISC
+        ds = dump(socket.NETLINK_ROUTE, t,
+                  bytes({18: 16, 38: 20}.get(t, 12)))
         for d in ds:
             put("route", d)
             alld += d

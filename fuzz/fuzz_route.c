@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz_route - rtnetlink: netenv_add_msg() on RTM_NEWLINK/NEWADDR/NEWROUTE
- * messages, one snapshot per input, then the lookups the judge makes on
- * the snapshot.  Seeds: link, address and route dumps of a namespace.
+ * fuzz_route - rtnetlink: netenv_add_msg() on RTM_NEWLINK/NEWADDR/NEWROUTE/
+ * NEWRULE/NEWQDISC messages, one snapshot per input, then the lookups the
+ * judge makes on the snapshot.  Seeds: link, address, route and qdisc
+ * dumps of a namespace.
  */
 #include "fuzz.h"
 #include "netenv.h"
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)netenv_addr_type(&env, AF_INET, &a);
 	for (i = 0; i < env.nlinks; i++) {
 		(void)netenv_ifindex(&env, env.links[i].name);
+		(void)netenv_tc_ingress(&env, env.links[i].index);
 		(void)netenv_src_addr(&env, AF_INET6, env.links[i].index, &a,
 				      &out);
 	}

@@ -2053,12 +2053,10 @@ static void run_ingress(struct ev_run *r)
 		r->mark.known = 0;
 		return;
 	}
-	for (i = 0; i < env->nlinks; i++) {
-		if (env->links[i].index == iif && env->links[i].tc_ingress) {
-			snprintf(r->mark.why, sizeof(r->mark.why),
-				 "tc filter on %s", dev);
-			r->mark.known = 0;
-		}
+	if (netenv_tc_ingress(env, iif)) {
+		snprintf(r->mark.why, sizeof(r->mark.why), "tc filter on %s",
+			 dev);
+		r->mark.known = 0;
 	}
 	for (i = 0; i < (unsigned int)n; i++) {
 		if (on_dev(mc[i], dev, &maybe))

@@ -34,6 +34,16 @@ uint32_t netenv_ifindex(const struct netenv *env, const char *name)
 	return 0;
 }
 
+int netenv_tc_ingress(const struct netenv *env, uint32_t ifindex)
+{
+	unsigned int i;
+
+	for (i = 0; i < env->nlinks; i++)
+		if (env->links[i].index == ifindex)
+			return !!env->links[i].tc_ingress;
+	return 0;
+}
+
 /* Do the first @bits bits of @a and @p agree? */
 static int prefix_match(const union addr *a, const union addr *p,
 			unsigned int bits)

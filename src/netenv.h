@@ -16,8 +16,8 @@
 struct ne_link {
 	uint32_t index;
 	char name[16];
-	uint8_t tc_ingress;	/* an ingress/clsact qdisc: its filters may
-				 * set the mark */
+	uint8_t tc_ingress;	/* 1: an ingress or clsact qdisc is attached:
+				 * its filters may set the mark */
 };
 
 struct ne_addr {
@@ -58,8 +58,9 @@ static inline int netenv_policy(const struct netenv *env, uint8_t family)
 				 NE_POLICY_V4));
 }
 
-/* route.c: read the current namespace's links, addresses and the main and
- * local routing tables. Returns 0 or -errno. */
+/* route.c: read the current namespace's links (with their ingress
+ * qdiscs), addresses and the main and local routing tables. Returns 0 or
+ * -errno. */
 int netenv_load(struct netenv *env);
 void netenv_free(struct netenv *env);
 
@@ -82,5 +83,8 @@ int netenv_src_addr(const struct netenv *env, uint8_t family,
 /* 1 if @a is configured on interface @ifindex. */
 int netenv_addr_on(const struct netenv *env, uint8_t family, uint32_t ifindex,
 		   const union addr *a);
+/* 1 if @ifindex has an ingress or clsact qdisc (the mark of a packet
+ * arriving there is unknown), 0 if not or if @ifindex is not a link. */
+int netenv_tc_ingress(const struct netenv *env, uint32_t ifindex);
 
 #endif

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * route.c - fill a struct netenv from rtnetlink: links, addresses, and the
- * main and local routing tables of the current network namespace.
+ * route.c - fill a struct netenv from rtnetlink: links and their ingress
+ * qdiscs, addresses, and the main and local routing tables of the current
+ * network namespace.
  *
- * netenv_add_msg() is the pure part (one RTM_NEWLINK/NEWADDR/NEWROUTE
- * message into the snapshot), so the fuzzer and unit tests can feed it
- * hand-made messages without a socket.
+ * netenv_add_msg() is the pure part (one RTM_NEWLINK/NEWADDR/NEWROUTE/
+ * NEWRULE/NEWQDISC message into the snapshot), so the fuzzer and unit tests
+ * can feed it hand-made messages without a socket.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <linux/if_link.h>
 #include <linux/fib_rules.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
@@ -259,6 +261,33 @@ static int add_rule(struct netenv *env, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/*
+ * An ingress or clsact qdisc (both sit at TC_H_INGRESS) runs tc filters on
+ * every packet arriving on its device before netfilter sees it, and they
+ * may set the mark.  Its filters are not read: the qdisc alone makes the
+ * mark unknown.  Links come first in a load; a qdisc of a link the link
+ * dump did not see (one added since) has nothing to mark.
+ */
+static int add_qdisc(struct netenv *env, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[TCA_MAX + 1];
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	unsigned int i;
+	int err;
+
+	err = parse_attrs(nlh, sizeof(*tcm), tb, TCA_MAX);
+	if (err)
+		return err;
+	if (tcm->tcm_ifindex <= 0)
+		return -EBADMSG;
+	if (tcm->tcm_parent != TC_H_INGRESS)
+		return 0;
+	for (i = 0; i < env->nlinks; i++)
+		if (env->links[i].index == (uint32_t)tcm->tcm_ifindex)
+			env->links[i].tc_ingress = 1;
+	return 0;
+}
+
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh)
 {
 	if (nlh->nlmsg_len < NLMSG_HDRLEN)
@@ -280,6 +309,10 @@ int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh)
 		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct fib_rule_hdr)))
 			return -EBADMSG;
 		return add_rule(env, nlh);
+	case RTM_NEWQDISC:
+		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct tcmsg)))
+			return -EBADMSG;
+		return add_qdisc(env, nlh);
 	}
 	return 0;	/* not ours */
 }
@@ -347,6 +380,19 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 	}
 }
 
+/* After the links: add_qdisc marks links already in the snapshot. */
+static int dump_qdiscs(struct mnl_socket *nl, char *buf, uint32_t seq,
+		       struct netenv *env)
+{
+	int err = dump(nl, buf, RTM_GETQDISC, sizeof(struct tcmsg), seq, env);
+
+	/* A kernel without CONFIG_NET_SCHED has no RTM_GETQDISC: and no
+	 * ingress qdisc either. */
+	if (err == -EOPNOTSUPP || err == -ENOENT)
+		return 0;
+	return err;
+}
+
 static int load_once(struct netenv *env)
 {
 	struct mnl_socket *nl;
@@ -380,6 +426,8 @@ static int load_once(struct netenv *env)
 		if (!err)
 			err = dump(nl, buf, RTM_GETRULE,
 				   sizeof(struct fib_rule_hdr), ++seq, env);
+		if (!err)
+			err = dump_qdiscs(nl, buf, ++seq, env);
 		if (err != -EAGAIN)
 			break;
 		netenv_free(env);

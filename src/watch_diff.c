@@ -530,6 +530,7 @@ uint64_t netenv_hash(const struct netenv *env)
 
 	for (i = 0; i < env->nlinks; i++) {
 		H(h, env->links[i].index);
+		H(h, env->links[i].tc_ingress);
 		h = fnv(h, env->links[i].name, strnlen(env->links[i].name,
 						       sizeof(env->links[i].name)));
 	}

@@ -62,10 +62,11 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 		err = -errno;
 		goto fail;
 	}
+	/* RTMGRP_TC for the ingress and clsact qdiscs route.c reads */
 	if (kind == NLMON_ROUTE)
 		groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
 			 RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-			 RTMGRP_IPV6_ROUTE;
+			 RTMGRP_IPV6_ROUTE | RTMGRP_TC;
 	if (mnl_socket_bind(m->nl, groups, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		goto fail;
@@ -136,6 +137,25 @@ static void seen_nft(const struct nlmsghdr *nlh, struct nlmon_seen *seen)
 	}
 }
 
+/* RTNLGRP_TC also carries classes, filters, actions and chains: route.c
+ * reads none of them, and a daemon churning tc filters must not set off
+ * a pass each time.  Only qdiscs count. */
+static bool tc_noise(const struct nlmsghdr *nlh)
+{
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWTCLASS:
+	case RTM_DELTCLASS:
+	case RTM_NEWTFILTER:
+	case RTM_DELTFILTER:
+	case RTM_NEWACTION:
+	case RTM_DELACTION:
+	case RTM_NEWCHAIN:
+	case RTM_DELCHAIN:
+		return true;
+	}
+	return false;
+}
+
 int nlmon_drain(struct nlmon *m, struct nlmon_seen *seen)
 {
 	int fd = mnl_socket_get_fd(m->nl);
@@ -163,6 +183,8 @@ int nlmon_drain(struct nlmon *m, struct nlmon_seen *seen)
 			rem = NLMON_BUF;
 		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			if (m->kind == NLMON_ROUTE && tc_noise(nlh))
 				continue;
 			seen->msgs++;
 			if (m->kind == NLMON_NFT)

@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for netenv.c: lookups on a hand-built snapshot. */
+/* Unit tests for netenv.c: lookups on a hand-built snapshot; and route.c's
+ * netenv_add_msg() on the qdisc messages it takes in. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 #include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/gen_stats.h>
+#include <linux/pkt_sched.h>
 #include "mkmodel.h"
 #include "netenv.h"
+
+#ifndef CTSWEEP_TOP
+#define CTSWEEP_TOP "."
+#endif
+
+/* route.c's pure part, as the fuzzer declares it */
+int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
 
 #define LO	1
 #define WAN	2
@@ -286,6 +298,148 @@ static void test_odd_prefix(void **state)
 	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
 }
 
+/* ---- route.c: qdiscs ---------------------------------------------------- */
+
+/* An RTM_NEWQDISC as the kernel dumps it: tcmsg, TCA_KIND, TCA_OPTIONS
+ * (empty for clsact and ingress) and a TCA_STATS2 nest. */
+static struct nlmsghdr *mk_qdisc(char *buf, int ifindex, uint32_t handle,
+				 uint32_t parent, const char *kind)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+	struct nlattr *nest;
+
+	nlh->nlmsg_type = RTM_NEWQDISC;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = handle;
+	tcm->tcm_parent = parent;
+	tcm->tcm_info = 1;
+	mnl_attr_put_strz(nlh, TCA_KIND, kind);
+	mnl_attr_put_u32(nlh, TCA_CHAIN, 0);
+	nest = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, TCA_STATS2);
+	mnl_attr_put_u64(nlh, TCA_STATS_PKT64, 0);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_qdisc_ingress(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	assert_int_equal(netenv_tc_ingress(env, WAN), 0);
+	/* clsact on wan: its filters may set the mark */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, WAN, 0xffff0000,
+						      TC_H_CLSACT, "clsact")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, WAN), 1);
+	assert_int_equal(netenv_tc_ingress(env, LAN), 0);
+	/* the old ingress qdisc sits at the same parent */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, WAN2, 0xffff0000,
+						      TC_H_INGRESS,
+						      "ingress")), 0);
+	assert_int_equal(netenv_tc_ingress(env, WAN2), 1);
+	/* a link the snapshot does not know: nothing to mark, no error */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, 42, 0xffff0000,
+						      TC_H_INGRESS, "clsact")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, 42), 0);
+}
+
+static void test_qdisc_root(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	/* egress qdiscs leave the mark of arriving packets alone */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0, TC_H_ROOT,
+						      "noqueue")), 0);
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0x80010000,
+						      TC_H_ROOT, "fq_codel")),
+			 0);
+	/* nor does a child qdisc (mq's per-queue ones) */
+	assert_int_equal(netenv_add_msg(env, mk_qdisc(buf, LAN, 0x80020000,
+						      0x80010001, "fq_codel")),
+			 0);
+	assert_int_equal(netenv_tc_ingress(env, LAN), 0);
+}
+
+static void test_qdisc_malformed(void **state)
+{
+	struct netenv *env = *state;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	uint32_t len;
+
+	/* cut inside the tcmsg */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(struct tcmsg) - 4;
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* cut inside an attribute */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	nlh->nlmsg_len -= 6;
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* an attribute longer than the message */
+	nlh = mk_qdisc(buf, WAN, 0xffff0000, TC_H_INGRESS, "clsact");
+	a = (struct nlattr *)((char *)mnl_nlmsg_get_payload(nlh) +
+			      MNL_ALIGN(sizeof(struct tcmsg)));
+	len = nlh->nlmsg_len;
+	a->nla_len = (uint16_t)(len + 8);
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	/* no device */
+	nlh = mk_qdisc(buf, 0, 0xffff0000, TC_H_INGRESS, "clsact");
+	assert_int_equal(netenv_add_msg(env, nlh), -EBADMSG);
+	assert_int_equal(netenv_tc_ingress(env, WAN), 0);
+}
+
+/* A real link and qdisc dump (fuzz/capture.py's way, veth pairs): v1 (2)
+ * has an ingress qdisc, v0 (3) clsact, lo (1) noqueue and v2 (5) pfifo. */
+static void test_qdisc_captured(void **state)
+{
+	struct netenv env = { 0 };
+	const struct nlmsghdr *nlh;
+	char path[512], *buf;
+	size_t len;
+	FILE *f;
+	long n;
+	int rem;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/route/qdisc-veth",
+		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	/* aligned, as a socket's buffer is */
+	buf = aligned_alloc(8, ((size_t)n + 7) & ~(size_t)7);
+	assert_non_null(buf);
+	len = fread(buf, 1, n, f);
+	fclose(f);
+	assert_int_equal(len, (size_t)n);
+	rem = (int)len;
+	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, rem);
+	     nlh = mnl_nlmsg_next(nlh, &rem))
+		assert_int_equal(netenv_add_msg(&env, nlh), 0);
+	assert_int_equal(rem, 0);
+	assert_int_equal(env.nlinks, 5);
+	assert_int_equal(netenv_tc_ingress(&env, 1), 0);
+	assert_int_equal(netenv_tc_ingress(&env, 2), 1);
+	assert_int_equal(netenv_tc_ingress(&env, 3), 1);
+	assert_int_equal(netenv_tc_ingress(&env, 4), 0);
+	assert_int_equal(netenv_tc_ingress(&env, 5), 0);
+	free(buf);
+	netenv_free(&env);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -303,6 +457,10 @@ int main(void)
 		T(test_src_addr_none),
 		T(test_empty_env),
 		T(test_odd_prefix),
+		T(test_qdisc_ingress),
+		T(test_qdisc_root),
+		T(test_qdisc_malformed),
+		cmocka_unit_test(test_qdisc_captured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

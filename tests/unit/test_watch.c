@@ -282,6 +282,11 @@ static void test_netenv_hash(void **state)
 	strcpy(b.links[0].name, "wan2");
 	assert_true(netenv_hash(&a) != netenv_hash(&b));
 	strcpy(b.links[0].name, "wan");
+	/* and a clsact qdisc, whose filters may set the mark */
+	b.links[0].tc_ingress = 1;
+	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	b.links[0].tc_ingress = 0;
+	assert_true(netenv_hash(&a) == netenv_hash(&b));
 	/* so does a new default route */
 	mk_route(&b, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, 2,
 		 "203.0.113.254", NULL, 0);
