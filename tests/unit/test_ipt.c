@@ -251,10 +251,14 @@ static void test_asus(void **state)
 	assert_string_equal(e->iphdr.outiface, "eth0");
 	assert_int_equal(e->iphdr.outiface_len, 5);	/* the NUL counts */
 	assert_int_equal(r->exprs[1].natspec.type, NM_NAT_MASQ);
-	/* -m mark is not modelled. */
+	/* -m mark --mark 0x8000/0x8000 -j MASQUERADE */
 	r = rule(&m, "POSTROUTING", 3);
-	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_UNKNOWN, NM_OP_NATSPEC);
-	assert_string_equal(r->exprs[1].unknown, "xt match mark");
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_NATSPEC);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.inv, 0);
+	assert_int_equal(e->mark.value, 0x8000);
+	assert_int_equal(e->mark.mask, 0x8000);
 	nm_model_free(&m);
 }
 
