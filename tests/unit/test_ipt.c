@@ -440,6 +440,67 @@ static void test_misc(void **state)
 	nm_model_free(&m);
 }
 
+/* kube-proxy's nat rules: the masquerade mark, session affinity, load
+ * balancing, all as iptables really writes them. */
+static void test_kube(void **state)
+{
+	const struct nm_rule *r;
+	const struct nm_expr *e;
+	struct nm_model m;
+
+	(void)state;
+	load_parse("kube", &m);
+	assert_int_equal(m.nchains, 10);
+	assert_builtins(&m, NFPROTO_IPV4);
+
+	/* -j MARK --or-mark 0x4000 (written as --set-xmark 0x4000/0x4000) */
+	r = rule(&m, "KUBE-MARK-MASQ", 1);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_XT_MARK);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.value, 0x4000);
+	assert_int_equal(e->mark.mask, 0x4000);
+
+	/* -m mark ! --mark 0x4000/0x4000 -j RETURN */
+	r = rule(&m, "KUBE-POSTROUTING", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_IMMEDIATE);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.inv, 1);
+	assert_int_equal(e->mark.value, 0x4000);
+	assert_int_equal(e->mark.mask, 0x4000);
+	assert_jump(&r->exprs[2], NFT_RETURN, -1);
+	/* -j MARK --xor-mark 0x4000 (--set-xmark 0x4000/0x0) */
+	r = rule(&m, "KUBE-POSTROUTING", 2);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_XT_MARK);
+	assert_int_equal(r->exprs[1].mark.value, 0x4000);
+	assert_int_equal(r->exprs[1].mark.mask, 0);
+	r = rule(&m, "KUBE-POSTROUTING", 3);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_NOP, NM_OP_NATSPEC);
+	assert_int_equal(r->exprs[2].natspec.type, NM_NAT_MASQ);
+
+	/* -m recent --rcheck --seconds 10800 --reap: either way */
+	r = rule(&m, "KUBE-SVC-WEB", 2);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	assert_string_equal(r->exprs[1].either, "xt match recent");
+	assert_jump(&r->exprs[2], NFT_JUMP, chain_idx(&m, "KUBE-SEP-A"));
+	/* -m statistic --mode random --probability 0.5: either way */
+	r = rule(&m, "KUBE-SVC-WEB", 4);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	assert_string_equal(r->exprs[1].either, "xt match statistic");
+	r = rule(&m, "KUBE-SVC-WEB", 5);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_IMMEDIATE);
+	assert_jump(&r->exprs[1], NFT_JUMP, chain_idx(&m, "KUBE-SEP-B"));
+
+	/* -p tcp -m recent --set ... -m tcp -j DNAT: --set always matches */
+	r = rule(&m, "KUBE-SEP-A", 2);
+	assert_ops(r, 4, NM_OP_IPHDR, NM_OP_NOP, NM_OP_XT_PORTS,
+		   NM_OP_NATSPEC);
+	assert_int_equal(r->exprs[3].natspec.addr_min.ip, ip4("10.244.1.5"));
+	assert_int_equal(r->exprs[3].natspec.port_min, htons(8080));
+	nm_model_free(&m);
+}
+
 static void test_v6(void **state)
 {
 	const struct nm_rule *r;
@@ -753,6 +814,7 @@ int main(void)
 		cmocka_unit_test(test_docker),
 		cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_v6),
+		cmocka_unit_test(test_kube),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_truncated),
