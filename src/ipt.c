@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ipt.c - read the iptables-legacy nat tables into the neutral model.
+ * ipt.c - read the iptables-legacy tables into the neutral model.
+ *
+ * nat is what the judge runs; raw, mangle and filter are read too, as
+ * plain (non-nat) chains at their hooks and priorities, because their rules
+ * can set the packet and conntrack marks the nat rules then test.
  *
  * Two ways in, one conversion: ipt_read() walks the live table with
  * libip4tc/libip6tc, ipt_parse() walks a raw IPT_SO_GET_ENTRIES blob (tests,
@@ -30,6 +34,43 @@
 
 #define NAT_HOOKS ((1u << NF_INET_PRE_ROUTING) | (1u << NF_INET_LOCAL_IN) | \
 		   (1u << NF_INET_LOCAL_OUT) | (1u << NF_INET_POST_ROUTING))
+#define RAW_HOOKS ((1u << NF_INET_PRE_ROUTING) | (1u << NF_INET_LOCAL_OUT))
+#define FILTER_HOOKS ((1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | \
+		      (1u << NF_INET_LOCAL_OUT))
+#define ALL_HOOKS ((1u << NF_INET_NUMHOOKS) - 1)
+
+/*
+ * The tables we read, nat first, and the priorities their hooks run at
+ * (nat's depend on the hook: see nat_prio).  raw runs at
+ * NF_IP_PRI_RAW_BEFORE_DEFRAG instead when iptable_raw was loaded with
+ * raw_before_defrag, a parameter userspace cannot read (mode 0000), so we
+ * take the default; either way it runs before conntrack.
+ */
+struct table {
+	const char *name;
+	unsigned int hooks;
+	int prio4, prio6;
+	bool nat;
+};
+
+static const struct table tables[] = {
+	{ "nat", NAT_HOOKS, 0, 0, true },
+	{ "raw", RAW_HOOKS, NF_IP_PRI_RAW, NF_IP6_PRI_RAW, false },
+	{ "mangle", ALL_HOOKS, NF_IP_PRI_MANGLE, NF_IP6_PRI_MANGLE, false },
+	{ "filter", FILTER_HOOKS, NF_IP_PRI_FILTER, NF_IP6_PRI_FILTER, false },
+};
+
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+static const struct table *table_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; name && i < NTABLES; i++)
+		if (!strcmp(tables[i].name, name))
+			return &tables[i];
+	return NULL;
+}
 
 /* Where the two entry layouts keep the same fields. */
 struct layout {
@@ -343,22 +384,30 @@ static int nat_prio(int hook)
 	return NF_IP_PRI_NAT_SRC;
 }
 
+static int base_prio(const struct table *t, int family, int hook)
+{
+	if (t->nat)
+		return nat_prio(hook);
+	return family == AF_INET6 ? t->prio6 : t->prio4;
+}
+
 static struct nm_chain *new_chain(struct nm_model *m, int family,
-				  const char *name, int hook)
+				  const struct table *t, const char *name,
+				  int hook)
 {
 	struct nm_chain *c = nm_add_chain(m);
 
 	if (!c)
 		return NULL;
-	c->table = strdup("nat");
+	c->table = strdup(t->name);
 	c->name = strdup(name);
 	c->family = family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	c->source = NM_SRC_LEGACY;
 	c->hook = hook;
 	c->policy = NF_ACCEPT;
 	if (hook >= 0) {
-		c->nat = true;
-		c->prio = nat_prio(hook);
+		c->nat = t->nat;
+		c->prio = base_prio(t, family, hook);
 	}
 	if (!c->table || !c->name)
 		return NULL;
@@ -522,8 +571,9 @@ static bool err_target(const unsigned char *b, const struct rawent *ent,
 
 /* Find the chains: built-ins from the hook offsets, user chains after their
  * ERROR head; mark which entries are whose rules. */
-static int find_chains(int family, const unsigned char *b, struct rawent *v,
-		       size_t n, const unsigned int hook_entry[5],
+static int find_chains(int family, const struct table *t,
+		       const unsigned char *b, struct rawent *v, size_t n,
+		       const unsigned int hook_entry[5],
 		       const unsigned int underflow[5], unsigned int valid_hooks,
 		       struct nm_model *m)
 {
@@ -546,7 +596,7 @@ static int find_chains(int family, const unsigned char *b, struct rawent *v,
 		if (!std_verdict(b, &v[u], l, &verdict) ||
 		    (verdict != -NF_ACCEPT - 1 && verdict != -NF_DROP - 1))
 			return -EINVAL;
-		c = new_chain(m, family, hook_name(h), h);
+		c = new_chain(m, family, t, hook_name(h), h);
 		if (!c)
 			return -ENOMEM;
 		c->policy = -verdict - 1;
@@ -568,7 +618,7 @@ static int find_chains(int family, const unsigned char *b, struct rawent *v,
 			break;
 		if (v[i].chain != -1 || v[i + 1].starts >= 0)
 			return -EINVAL;
-		c = new_chain(m, family, name, -1);
+		c = new_chain(m, family, t, name, -1);
 		if (!c)
 			return -ENOMEM;
 		ci = m->nchains - 1;
@@ -612,18 +662,46 @@ static int raw_target(int family, const unsigned char *b, const struct rawent *v
 	return add_verdict(r, t->is_goto ? NFT_GOTO : NFT_JUMP, v[k].starts);
 }
 
-int ipt_parse(int family, const void *entries, size_t size,
-	      const unsigned int hook_entry[5],
-	      const unsigned int underflow[5], unsigned int valid_hooks,
-	      struct nm_model *m)
+/* The rules of every entry find_chains gave a chain. */
+static int raw_rules(int family, const unsigned char *b,
+		     const struct rawent *v, size_t n, struct nm_model *m)
 {
+	struct nm_chain *c;
+	struct nm_rule *r;
+	struct tgt t;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].chain < 0)
+			continue;
+		c = &m->chains[v[i].chain];
+		r = nm_add_rule(c);
+		if (!r)
+			return -ENOMEM;
+		r->handle = c->nrules;
+		err = conv_entry(family, b + v[i].off, v[i].len, r, &t);
+		if (!err)
+			err = raw_target(family, b, v, n, i, &t, r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int ipt_parse_table(int family, const char *table, const void *entries,
+		    size_t size, const unsigned int hook_entry[5],
+		    const unsigned int underflow[5], unsigned int valid_hooks,
+		    struct nm_model *m)
+{
+	const struct table *tab = table_by_name(table);
 	unsigned int base;
 	struct rawent *v = NULL;
 	unsigned char *b;
-	size_t n = 0, i;
+	size_t n = 0;
 	int err;
 
-	if ((family != AF_INET && family != AF_INET6) || !m ||
+	if ((family != AF_INET && family != AF_INET6) || !m || !tab ||
 	    (size && !entries) || !hook_entry || !underflow)
 		return -EINVAL;
 	/* Our own aligned copy: callers' buffers (files, fuzzers) need not
@@ -637,30 +715,10 @@ int ipt_parse(int family, const void *entries, size_t size,
 	err = split(family, b, size, &v, &n);
 	if (err)
 		goto out;
-	err = find_chains(family, b, v, n, hook_entry, underflow,
-			  valid_hooks & NAT_HOOKS, m);
-	if (err)
-		goto out;
-	for (i = 0; i < n; i++) {
-		struct nm_chain *c;
-		struct nm_rule *r;
-		struct tgt t;
-
-		if (v[i].chain < 0)
-			continue;
-		c = &m->chains[v[i].chain];
-		r = nm_add_rule(c);
-		if (!r) {
-			err = -ENOMEM;
-			goto out;
-		}
-		r->handle = c->nrules;
-		err = conv_entry(family, b + v[i].off, v[i].len, r, &t);
-		if (!err)
-			err = raw_target(family, b, v, n, i, &t, r);
-		if (err)
-			goto out;
-	}
+	err = find_chains(family, tab, b, v, n, hook_entry, underflow,
+			  valid_hooks & tab->hooks, m);
+	if (!err)
+		err = raw_rules(family, b, v, n, m);
 out:
 	if (err)
 		drop_chains(m, base);
@@ -669,21 +727,42 @@ out:
 	return err;
 }
 
+int ipt_parse(int family, const void *entries, size_t size,
+	      const unsigned int hook_entry[5],
+	      const unsigned int underflow[5], unsigned int valid_hooks,
+	      struct nm_model *m)
+{
+	return ipt_parse_table(family, "nat", entries, size, hook_entry,
+			       underflow, valid_hooks, m);
+}
+
 /* ---- live tables through libiptc ---------------------------------------- */
 
+/* Set bit i of @present for each tables[i] named in @line. */
+static void note_table(const char *line, unsigned int *present)
+{
+	unsigned int i;
+	size_t len = strcspn(line, "\n");
+
+	for (i = 0; i < NTABLES; i++)
+		if (strlen(tables[i].name) == len &&
+		    !strncmp(line, tables[i].name, len))
+			*present |= 1u << i;
+}
+
 /*
- * Is the nat table there?  Asking libiptc would load iptable_nat and
- * instantiate the table in this namespace (hooks, conntrack and all); the
- * names file lists only tables that already exist here.
+ * Which of our tables are there?  Asking libiptc for one would load its
+ * module and instantiate the table in this namespace (hooks, conntrack and
+ * all); the names file lists only tables that already exist here.
  */
-static int nat_table_present(int family)
+static int tables_present(int family, unsigned int *present)
 {
 	const char *name = family == AF_INET6 ? "ip6_tables_names" :
 			   "ip_tables_names";
 	char path[64], line[64];
 	FILE *f;
-	int found = 0;
 
+	*present = 0;
 	/* thread-self: the namespace of the thread that may have setns()ed,
 	 * which /proc/self (the thread group leader) would not show. */
 	snprintf(path, sizeof(path), "/proc/thread-self/net/%s", name);
@@ -696,12 +775,9 @@ static int nat_table_present(int family)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f))
-		if (!strcmp(line, "nat\n") || !strcmp(line, "nat")) {
-			found = 1;
-			break;
-		}
+		note_table(line, present);
 	fclose(f);
-	return found;
+	return 0;
 }
 
 /* libip4tc and libip6tc are the same code compiled twice; one table of
@@ -835,33 +911,25 @@ static int live_chain(int family, const struct tc *tc, struct xtc_handle *h,
 	return 0;
 }
 
-int ipt_read(struct nm_model *m, int family)
+/* Append one table's chains; the caller drops them again on failure. */
+static int read_table(struct nm_model *m, int family, const struct tc *tc,
+		      const struct table *t)
 {
-	const struct tc *tc = family == AF_INET6 ? &tc6 : &tc4;
-	unsigned int base;
+	unsigned int base = m->nchains, i;
 	struct xtc_handle *h;
 	const char *name, *pol;
 	struct nm_chain *c;
-	unsigned int i;
-	int err, hook;
+	int err = 0, hook;
 
-	if (!m)
-		return -EINVAL;
-	if (family != AF_INET && family != AF_INET6)
-		return -EAFNOSUPPORT;
-	err = nat_table_present(family);
-	if (err <= 0)
-		return err;
-	h = tc->init("nat");
+	h = tc->init(t->name);
+	/* Gone since the names file listed it: no table, no chains. */
 	if (!h)
 		return errno == ENOENT || errno == ENOPROTOOPT ? 0 :
 		       (errno ? -errno : -EIO);
-	err = 0;
-	base = m->nchains;
 	/* All chains first, so jumps can be resolved to indices. */
 	for (name = tc->first_chain(h); name; name = tc->next_chain(h)) {
 		hook = tc->builtin(name, h) ? hook_of(name) : -1;
-		c = new_chain(m, family, name, hook);
+		c = new_chain(m, family, t, name, hook);
 		if (!c) {
 			err = -ENOMEM;
 			goto out;
@@ -872,15 +940,36 @@ int ipt_read(struct nm_model *m, int family)
 				    NF_DROP : NF_ACCEPT;
 		}
 	}
+	/* Jumps resolve among this table's chains only (from base on). */
 	for (i = base; i < m->nchains; i++) {
 		err = live_chain(family, tc, h, m, base, i);
 		if (err)
 			goto out;
 	}
 out:
+	tc->free(h);
+	return err;
+}
+
+int ipt_read(struct nm_model *m, int family)
+{
+	const struct tc *tc = family == AF_INET6 ? &tc6 : &tc4;
+	unsigned int base, present, i;
+	int err;
+
+	if (!m)
+		return -EINVAL;
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	err = tables_present(family, &present);
+	if (err)
+		return err;
+	base = m->nchains;
+	for (i = 0; i < NTABLES && !err; i++)
+		if (present & (1u << i))
+			err = read_table(m, family, tc, &tables[i]);
 	if (err)
 		drop_chains(m, base);
-	tc->free(h);
 	return err;
 }
 
@@ -933,7 +1022,8 @@ static uint64_t hash_table(int family, const struct ipt_getinfo *info,
 
 /* ipt_getinfo and ip6t_getinfo, ipt_get_entries and ip6t_get_entries have
  * the same layout; only the socket level differs. */
-static int get_raw(int family, struct ipt_getinfo *info, void **entries)
+static int get_raw(int family, const char *table, struct ipt_getinfo *info,
+		   void **entries)
 {
 	int level = family == AF_INET6 ? SOL_IPV6 : SOL_IP;
 	struct ipt_get_entries *ge = NULL;
@@ -946,7 +1036,7 @@ static int get_raw(int family, struct ipt_getinfo *info, void **entries)
 		return -errno;
 	for (tries = 0; tries < 5; tries++) {
 		memset(info, 0, sizeof(*info));
-		strcpy(info->name, "nat");
+		snprintf(info->name, sizeof(info->name), "%s", table);
 		len = sizeof(*info);
 		if (getsockopt(fd, level, IPT_SO_GET_INFO, info, &len) < 0) {
 			err = -errno;
@@ -958,7 +1048,7 @@ static int get_raw(int family, struct ipt_getinfo *info, void **entries)
 			err = -ENOMEM;
 			goto out;
 		}
-		strcpy(ge->name, "nat");
+		snprintf(ge->name, sizeof(ge->name), "%s", table);
 		ge->size = info->size;
 		len = sizeof(*ge) + info->size;
 		if (getsockopt(fd, level, IPT_SO_GET_ENTRIES, ge, &len) == 0) {
@@ -979,24 +1069,48 @@ out:
 	return err;
 }
 
-int ipt_fingerprint(int family, uint64_t *fp)
+/* One table's hash; -ENOENT or -ENOPROTOOPT when it has gone. */
+static int table_hash(int family, const char *table, uint64_t *hash)
 {
 	struct ipt_getinfo info;
 	void *b;
 	int err;
 
+	err = get_raw(family, table, &info, &b);
+	if (err)
+		return err;
+	*hash = hash_table(family, &info, b, info.size);
+	free(b);
+	return 0;
+}
+
+int ipt_fingerprint(int family, uint64_t *fp)
+{
+	uint64_t hash = 0xcbf29ce484222325ULL, h;
+	unsigned int present, i;
+	bool any = false;
+	int err;
+
 	if (!fp || (family != AF_INET && family != AF_INET6))
 		return -EINVAL;
 	*fp = 0;
-	err = nat_table_present(family);
-	if (err <= 0)
-		return err;
-	err = get_raw(family, &info, &b);
-	if (err == -ENOENT || err == -ENOPROTOOPT)
-		return 0;
+	err = tables_present(family, &present);
 	if (err)
 		return err;
-	*fp = hash_table(family, &info, b, info.size);
-	free(b);
+	for (i = 0; i < NTABLES; i++) {
+		if (!(present & (1u << i)))
+			continue;
+		err = table_hash(family, tables[i].name, &h);
+		if (err == -ENOENT || err == -ENOPROTOOPT)
+			continue;
+		if (err)
+			return err;
+		/* The name too: the same rules moved to another table
+		 * are another ruleset. */
+		hash = fnv(hash, tables[i].name, strlen(tables[i].name) + 1);
+		hash = fnv(hash, &h, sizeof(h));
+		any = true;
+	}
+	*fp = any ? hash : 0;
 	return 0;
 }

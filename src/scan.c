@@ -65,11 +65,11 @@ static int load_rules(struct nm_model *m, const char **failed)
 	ret = nft_read(m);
 	if (ret)
 		return ret;
-	*failed = "the iptables-legacy nat table (IPv4)";
+	*failed = "the iptables-legacy tables (IPv4)";
 	ret = ipt_read(&legacy, AF_INET);
 	if (ret)
 		goto out;
-	*failed = "the ip6tables-legacy nat table (IPv6)";
+	*failed = "the ip6tables-legacy tables (IPv6)";
 	ret = ipt_read(&legacy, AF_INET6);
 	if (ret)
 		goto out;

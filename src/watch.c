@@ -503,7 +503,7 @@ static void describe(char *buf, size_t len, const struct watch *w,
 			w->s.model.genid, ns->rules, ns->elems, ns->other);
 	if ((why & P_LEGACY) && off < len)
 		off += (size_t)snprintf(buf + off, len - off,
-			"%siptables-legacy nat table changed (%s%s%s)",
+			"%siptables-legacy tables changed (%s%s%s)",
 			off ? ", " : "", v4 ? "IPv4" : "",
 			v4 && v6 ? ", " : "", v6 ? "IPv6" : "");
 	if ((why & P_ROUTE) && off < len)

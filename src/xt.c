@@ -22,6 +22,10 @@
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_mark.h>
+#include <linux/netfilter/xt_connmark.h>
+#include <linux/netfilter/xt_statistic.h>
+#include <linux/netfilter/xt_recent.h>
 #include "xt.h"
 
 /* TCP header flag bits, as xt_tcp's flg_mask/flg_cmp use them. */
@@ -153,6 +157,100 @@ static int nat_range2(uint8_t family, uint8_t type, const char *name,
 	return 0;
 }
 
+/* ---- mark targets ------------------------------------------------------ */
+
+static void set_mark(struct nm_expr *e, bool ct, uint32_t value,
+		     uint32_t mask)
+{
+	memset(e, 0, sizeof(*e));
+	e->op = NM_OP_XT_MARK;
+	e->mark.ct = ct;
+	e->mark.value = value;
+	e->mark.mask = mask;
+}
+
+/* Revision 2 is the only one the kernel still has: revisions 0 and 1 and
+ * their structs are gone from it and from the uapi headers. */
+static int target_mark(uint32_t rev, const void *info, size_t len,
+		       struct nm_expr *e)
+{
+	struct xt_mark_tginfo2 m;
+
+	if (rev != 2) {
+		set_unknown(e, "target", "MARK", "rev");
+		return 0;
+	}
+	if (!load(&m, sizeof(m), info, len)) {
+		set_unknown(e, "target", "MARK", "short");
+		return 0;
+	}
+	set_mark(e, false, m.mark, m.mask);
+	return 0;
+}
+
+/* Revision 1 runs as revision 2 without a shift; read both as 2. */
+static bool load_connmark(uint32_t rev, const void *info, size_t len,
+			  struct xt_connmark_tginfo2 *c)
+{
+	struct xt_connmark_tginfo1 c1;
+
+	if (rev == 2)
+		return load(c, sizeof(*c), info, len);
+	memset(c, 0, sizeof(*c));
+	if (!load(&c1, sizeof(c1), info, len))
+		return false;
+	c->ctmark = c1.ctmark;
+	c->ctmask = c1.ctmask;
+	c->nfmask = c1.nfmask;
+	c->mode = c1.mode;
+	return true;
+}
+
+static int target_connmark(uint32_t rev, const void *info, size_t len,
+			   struct nm_expr *e)
+{
+	struct xt_connmark_tginfo2 c;
+
+	if (rev != 1 && rev != 2) {
+		set_unknown(e, "target", "CONNMARK", "rev");
+		return 0;
+	}
+	if (!load_connmark(rev, info, len, &c)) {
+		set_unknown(e, "target", "CONNMARK", "short");
+		return 0;
+	}
+	/* The kernel shifts a u32 by shift_bits, undefined from 32 on, and
+	 * treats any direction but right as left; iptables writes neither. */
+	if (c.shift_dir > D_SHIFT_RIGHT || c.shift_bits >= 32) {
+		set_unknown(e, "target", "CONNMARK", "shift");
+		return 0;
+	}
+	switch (c.mode) {
+	case XT_CONNMARK_SET:
+		/* Revision 2 shifts the whole new mark, old bits and all,
+		 * which (mark & ~mask) ^ value cannot say. */
+		if (c.shift_bits) {
+			set_unknown(e, "target", "CONNMARK", "set shift");
+			return 0;
+		}
+		set_mark(e, true, c.ctmark, c.ctmask);
+		return 0;
+	case XT_CONNMARK_SAVE:
+	case XT_CONNMARK_RESTORE:
+		memset(e, 0, sizeof(*e));
+		e->op = NM_OP_XT_CONNMARK;
+		e->connmark.mode = c.mode == XT_CONNMARK_SAVE ?
+				   NM_CONNMARK_SAVE : NM_CONNMARK_RESTORE;
+		e->connmark.shift_dir = c.shift_dir;
+		e->connmark.shift_bits = c.shift_bits;
+		e->connmark.ctmask = c.ctmask;
+		e->connmark.nfmask = c.nfmask;
+		return 0;
+	}
+	set_unknown(e, "target", "CONNMARK", "mode");
+	return 0;
+}
+
 int xt_decode_target(uint8_t family, const char *name, uint32_t rev,
 		     const void *info, size_t len, struct nm_expr *e)
 {
@@ -182,6 +280,10 @@ int xt_decode_target(uint8_t family, const char *name, uint32_t rev,
 			return family == AF_INET ?
 			       nat_compat(family, type, name, info, len, e) :
 			       nat_range(family, type, name, info, len, e);
+	} else if (!strcmp(name, "MARK")) {
+		return target_mark(rev, info, len, e);
+	} else if (!strcmp(name, "CONNMARK")) {
+		return target_connmark(rev, info, len, e);
 	} else {
 		set_unknown(e, "target", name, NULL);
 		return 0;
@@ -495,6 +597,119 @@ static int match_conntrack(uint32_t rev, const void *info, size_t len,
 	return 0;
 }
 
+/* mark and connmark revision 1; revision 0 is gone from the kernel. */
+static int match_mark(bool ct, const void *info, size_t len,
+		      struct nm_expr *e)
+{
+	const char *name = ct ? "connmark" : "mark";
+	struct xt_connmark_mtinfo1 c;
+	struct xt_mark_mtinfo1 m;
+	bool ok;
+
+	if (ct) {
+		ok = load(&c, sizeof(c), info, len);
+		m.mark = c.mark;
+		m.mask = c.mask;
+		m.invert = c.invert;
+	} else {
+		ok = load(&m, sizeof(m), info, len);
+	}
+	if (!ok) {
+		set_unknown(e, "match", name, "short");
+		return 0;
+	}
+	/* The kernel xors the byte into a bool: 2 and up always match. */
+	if (m.invert > 1) {
+		set_unknown(e, "match", name, "invert");
+		return 0;
+	}
+	memset(e, 0, sizeof(*e));
+	e->op = NM_OP_XT_MARK_MATCH;
+	e->mark.ct = ct;
+	e->mark.inv = m.invert;
+	e->mark.value = m.mark;
+	e->mark.mask = m.mask;
+	return 0;
+}
+
+static void set_either(struct nm_expr *e, const char *name)
+{
+	memset(e, 0, sizeof(*e));
+	e->op = NM_OP_XT_EITHER;
+	snprintf(e->either, sizeof(e->either), "xt match %s", name);
+}
+
+/* Random or every nth packet: nothing in the flow says which. */
+static int match_statistic(const void *info, size_t len, struct nm_expr *e)
+{
+	struct xt_statistic_info s;
+
+	if (!load(&s, sizeof(s), info, len)) {
+		set_unknown(e, "match", "statistic", "short");
+		return 0;
+	}
+	if (s.mode > XT_STATISTIC_MODE_MAX || (s.flags & ~XT_STATISTIC_MASK)) {
+		set_unknown(e, "match", "statistic", "mode");
+		return 0;
+	}
+	set_either(e, "statistic");
+	return 0;
+}
+
+/* What the kernel's checkentry lets through: one command, and modifiers
+ * only for --rcheck and --update. */
+static bool recent_flags_ok(const struct xt_recent_mtinfo *r)
+{
+	const uint8_t cmds = XT_RECENT_CHECK | XT_RECENT_SET |
+			     XT_RECENT_UPDATE | XT_RECENT_REMOVE;
+	uint8_t cmd = r->check_set & cmds;
+
+	if ((r->check_set & ~XT_RECENT_VALID_FLAGS) || !cmd ||
+	    (cmd & (cmd - 1)) || r->invert > 1)
+		return false;
+	if ((cmd & (XT_RECENT_SET | XT_RECENT_REMOVE)) &&
+	    (r->seconds || r->hit_count ||
+	     (r->check_set & XT_RECENT_MODIFIERS)))
+		return false;
+	return true;
+}
+
+static int match_recent(uint32_t rev, const void *info, size_t len,
+			struct nm_expr *e)
+{
+	struct xt_recent_mtinfo r;	/* revision 1 only adds a mask */
+	size_t size = rev == 1 ? sizeof(struct xt_recent_mtinfo_v1) :
+		      sizeof(r);
+
+	if (rev > 1) {
+		set_unknown(e, "match", "recent", "rev");
+		return 0;
+	}
+	if (len < size || !load(&r, sizeof(r), info, len)) {
+		set_unknown(e, "match", "recent", "short");
+		return 0;
+	}
+	if (!recent_flags_ok(&r)) {
+		set_unknown(e, "match", "recent", "flags");
+		return 0;
+	}
+	if (!(r.check_set & XT_RECENT_SET)) {
+		/* --rcheck, --update, --remove: is the address listed? */
+		set_either(e, "recent");
+		return 0;
+	}
+	/* --set lists the address and matches, every time (but for an
+	 * allocation failure, where the kernel drops the packet); inverted
+	 * it never matches, and the rule is dead. */
+	if (r.invert) {
+		set_unknown(e, "match", "recent", "! --set");
+		return 0;
+	}
+	memset(e, 0, sizeof(*e));
+	e->op = NM_OP_NOP;
+	return 0;
+}
+
 int xt_decode_match(uint8_t family, uint16_t proto, const char *name,
 		    uint32_t rev, const void *info, size_t len,
 		    struct nm_expr *e)
@@ -526,6 +741,14 @@ int xt_decode_match(uint8_t family, uint16_t proto, const char *name,
 	} else if (!strcmp(name, "state")) {
 		if (rev == 0)
 			return match_state(info, len, e);
+	} else if (!strcmp(name, "mark") || !strcmp(name, "connmark")) {
+		if (rev == 1)
+			return match_mark(name[0] == 'c', info, len, e);
+	} else if (!strcmp(name, "statistic")) {
+		if (rev == 0)
+			return match_statistic(info, len, e);
+	} else if (!strcmp(name, "recent")) {
+		return match_recent(rev, info, len, e);
 	} else {
 		set_unknown(e, "match", name, NULL);
 		return 0;

@@ -26,6 +26,28 @@
  *  - NM_OP_XT_CTSTATE: state and conntrack rev 1-3 with --ctstate only, in
  *    XT_CONNTRACK_STATE_* bits (state's UNTRACKED bit is moved there).
  *    conntrack with no test at all, and comment, give NM_OP_NOP.
+ *  - NM_OP_XT_MARK (targets; values host order, as skb->mark):
+ *    MARK rev 2 (the only one left in the kernel): ct = 0, value = mark,
+ *    mask = mask, i.e. mark = (mark & ~mask) ^ value; --set-mark X is
+ *    mask 0xffffffff, --or-mark X mask = value = X, --and-mark X value 0,
+ *    mask ~X, --xor-mark X mask 0.  CONNMARK rev 1/2 --set-xmark
+ *    (XT_CONNMARK_SET): ct = 1, value = ctmark, mask = ctmask; rev 2
+ *    shifts that whole result, so a non-zero shift_bits is unknown.
+ *  - NM_OP_XT_CONNMARK: CONNMARK rev 1 (no shift) and rev 2, modes SAVE
+ *    (ct = (ct & ~ctmask) ^ shift(mark & nfmask)) and RESTORE
+ *    (mark = (mark & ~nfmask) ^ shift(ct & ctmask)); shift_dir is
+ *    D_SHIFT_LEFT/RIGHT, shift_bits < 32.  Any other mode, direction or
+ *    width is unknown.  CONNMARK, in every mode, does nothing to a
+ *    packet without a conntrack entry.
+ *  - NM_OP_XT_MARK_MATCH: mark rev 1 (ct = 0) and connmark rev 1 (ct = 1):
+ *    ((mark & mask) == value) != inv; invert bytes above 1 are unknown.
+ *    connmark never matches a packet without a conntrack entry, inverted
+ *    or not.
+ *  - NM_OP_XT_EITHER: statistic rev 0 (random and nth, inverted or not),
+ *    recent rev 0/1 with --rcheck, --update or --remove: may match or not.
+ *    recent --set always matches (it only records the address) and gives
+ *    NM_OP_NOP; "! --set" never matches and is unknown.  Blobs the kernel
+ *    would refuse (several commands, modifiers with --set) are unknown.
  */
 #ifndef CTSWEEP_XT_H
 #define CTSWEEP_XT_H
@@ -41,8 +63,8 @@
 int xt_decode_match(uint8_t family, uint16_t proto, const char *name,
 		    uint32_t rev, const void *info, size_t len,
 		    struct nm_expr *e);
-/* Targets: DNAT, SNAT, REDIRECT, MASQUERADE (NM_OP_NATSPEC); standard
- * verdicts are the readers' business. */
+/* Targets: DNAT, SNAT, REDIRECT, MASQUERADE (NM_OP_NATSPEC), MARK and
+ * CONNMARK; standard verdicts are the readers' business. */
 int xt_decode_target(uint8_t family, const char *name, uint32_t rev,
 		     const void *info, size_t len, struct nm_expr *e);
 

@@ -62,8 +62,10 @@ cts status --json
 assert_rc 1 "status with the mark rule in POSTROUTING"
 assert_json "$SEED_SEL | .verdict == \"stale\" and .reason == \"forward-changed\"" \
 	"the moved forward is stale: DNAT is decided before the mark rule"
+# (xt.c decodes the mark match now; until eval.c runs it, the unknown
+# names the expression's op rather than "xt match mark".)
 assert_json '[.flows[] | select(.orig.dport == 5000)] | length == 1
-	and .[0].verdict == "unknown" and (.[0].unknown | test("mark"))' \
+	and .[0].verdict == "unknown" and (.[0].unknown | length > 0)' \
 	"the unchanged forward's flow: DNAT fits, SNAT depends on the mark"
 assert_json '.summary.stale == 1 and .summary.unknown == 1' \
 	"one stale, one unknown"

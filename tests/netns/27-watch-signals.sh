@@ -72,7 +72,7 @@ watch_no_errors "signals"
 step "legacy poll: --legacy-poll 200 finds a switch back to A by itself"
 watch_start --legacy-poll 200 --resync 0
 legacy_fwd -R 1 "$A4:51820"
-watch_expect_log 10 'iptables-legacy nat table changed \(IPv4\).*deleted 1 stale flow' \
+watch_expect_log 10 'iptables-legacy tables changed \(IPv4\).*deleted 1 stale flow' \
 	"the legacy poll finds the change"
 expect_rx a:anyrx 10 "after the legacy poll"
 sleep 0.3

@@ -76,7 +76,7 @@ watch_expect_log 10 'deleted 1 stale flow \(forward-changed 1\)' \
 step "an iptables-legacy nat table appears later: still readable (CAP_NET_RAW)"
 if in_rtr iptables-legacy -t nat -A PREROUTING -i wan -p udp --dport 40000 \
 	-j DNAT --to-destination "$A4:40000" 2>/dev/null; then
-	watch_expect_log 10 'iptables-legacy nat table changed \(IPv4\)' \
+	watch_expect_log 10 'iptables-legacy tables changed \(IPv4\)' \
 		"the legacy poll reads the new table"
 	watch_logged 'cannot read' &&
 		fail "watch could not read something: $(grep 'cannot read' "$WATCH_LOG" | head -n 2)"

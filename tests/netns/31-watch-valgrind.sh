@@ -60,7 +60,7 @@ watch_expect_log 20 'deleted 1 stale flow \(forward-changed 1\)' \
 step "an iptables-legacy nat table appears"
 if in_rtr iptables-legacy -t nat -A PREROUTING -i wan -p udp --dport 40001 \
 	-j DNAT --to-destination "$A4:40001" 2>/dev/null; then
-	watch_expect_log 20 'iptables-legacy nat table changed \(IPv4\)' \
+	watch_expect_log 20 'iptables-legacy tables changed \(IPv4\)' \
 		"the legacy poll reads the new table"
 else
 	log "note: no iptables-legacy nat table in this kernel"

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_ipt.c - ipt_parse() on raw iptables-legacy nat tables captured from
- * the kernel (the .iptbin files in fixtures/, made by capture-ipt.sh there;
- * the rules are in the .save file beside each), on truncated and mutated copies of them,
- * and, when run as root, ipt_read() against the same rules loaded into a
- * namespace of its own.
+ * test_ipt.c - ipt_parse() and ipt_parse_table() on raw iptables-legacy
+ * tables captured from the kernel (the .iptbin files in fixtures/, made by
+ * capture-ipt.sh there; the rules are in the .save file beside each), on
+ * truncated and mutated copies of them, and, when run as root, ipt_read()
+ * against the same rules loaded into a namespace of its own.
  */
 #include <errno.h>
 #include <sched.h>
@@ -22,11 +22,15 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_connmark.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/rtnetlink.h>
 #include "ipt.h"
 
 struct fixture {
+	const char *table;
 	uint32_t family, valid_hooks;
 	unsigned int hook_entry[5], underflow[5];
 	uint32_t num_entries, size;
@@ -48,6 +52,26 @@ static const char *fixture_dir(void)
 	return dir;
 }
 
+/* Every fixture, and the table it is (the file does not say). */
+static const struct { const char *name, *table; } fixtures[] = {
+	{ "asus", "nat" }, { "docker", "nat" }, { "misc", "nat" },
+	{ "v6", "nat" }, { "kube", "nat" }, { "mangle", "mangle" },
+	{ "raw", "raw" }, { "filter6", "filter" },
+};
+
+#define NFIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
+
+static const char *table_of(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NFIXTURES; i++)
+		if (!strcmp(fixtures[i].name, name))
+			return fixtures[i].table;
+	fail_msg("no fixture %s", name);
+	return NULL;
+}
+
 /* The .iptbin format: see fixtures/README.md. */
 static void load(const char *name, struct fixture *fx)
 {
@@ -62,6 +86,7 @@ static void load(const char *name, struct fixture *fx)
 	assert_int_equal(fread(magic, 8, 1, f), 1);
 	assert_memory_equal(magic, "CTSIPTB1", 8);
 	assert_int_equal(fread(hdr, sizeof(hdr), 1, f), 1);
+	fx->table = table_of(name);
 	fx->family = hdr[0];
 	fx->valid_hooks = hdr[1];
 	memcpy(fx->hook_entry, &hdr[2], sizeof(fx->hook_entry));
@@ -76,8 +101,20 @@ static void load(const char *name, struct fixture *fx)
 
 static int parse(const struct fixture *fx, struct nm_model *m)
 {
-	return ipt_parse(fx->family, fx->entries, fx->size, fx->hook_entry,
-			 fx->underflow, fx->valid_hooks, m);
+	return ipt_parse_table(fx->family, fx->table, fx->entries, fx->size,
+			       fx->hook_entry, fx->underflow, fx->valid_hooks,
+			       m);
+}
+
+/* Where the last hook's policy starts: a blob cut before it is bad. */
+static unsigned int last_underflow(const struct fixture *fx)
+{
+	unsigned int h, max = 0;
+
+	for (h = 0; h < 5; h++)
+		if ((fx->valid_hooks & (1u << h)) && fx->underflow[h] > max)
+			max = fx->underflow[h];
+	return max;
 }
 
 static void load_parse(const char *name, struct nm_model *m)
@@ -177,12 +214,27 @@ static void assert_builtins(const struct nm_model *m, uint8_t nfproto)
 	}
 }
 
-static void assert_user_chain(const struct nm_chain *c)
+static void assert_user_chain(const struct nm_chain *c, const char *table)
 {
 	assert_false(c->nat);
 	assert_int_equal(c->hook, -1);
 	assert_int_equal(c->source, NM_SRC_LEGACY);
-	assert_string_equal(c->table, "nat");
+	assert_string_equal(c->table, table);
+}
+
+/* Built-in chains of a table other than nat: plain chains at its hooks. */
+static void assert_plain_builtin(const struct nm_chain *c, const char *table,
+				 const char *name, uint8_t nfproto, int hook,
+				 int prio, int policy)
+{
+	assert_string_equal(c->table, table);
+	assert_string_equal(c->name, name);
+	assert_int_equal(c->family, nfproto);
+	assert_int_equal(c->source, NM_SRC_LEGACY);
+	assert_false(c->nat);
+	assert_int_equal(c->hook, hook);
+	assert_int_equal(c->prio, prio);
+	assert_int_equal(c->policy, policy);
 }
 
 static void test_asus(void **state)
@@ -197,7 +249,7 @@ static void test_asus(void **state)
 	assert_builtins(&m, NFPROTO_IPV4);
 	assert_string_equal(m.chains[4].name, "VSERVER");
 	assert_string_equal(m.chains[5].name, "VUPNP");
-	assert_user_chain(&m.chains[4]);
+	assert_user_chain(&m.chains[4], "nat");
 	assert_int_equal(chain(&m, "INPUT")->nrules, 0);
 
 	/* -A PREROUTING -d 203.0.113.1/32 -j VSERVER */
@@ -251,10 +303,14 @@ static void test_asus(void **state)
 	assert_string_equal(e->iphdr.outiface, "eth0");
 	assert_int_equal(e->iphdr.outiface_len, 5);	/* the NUL counts */
 	assert_int_equal(r->exprs[1].natspec.type, NM_NAT_MASQ);
-	/* -m mark is not modelled. */
+	/* -m mark --mark 0x8000/0x8000 -j MASQUERADE */
 	r = rule(&m, "POSTROUTING", 3);
-	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_UNKNOWN, NM_OP_NATSPEC);
-	assert_string_equal(r->exprs[1].unknown, "xt match mark");
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_NATSPEC);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.inv, 0);
+	assert_int_equal(e->mark.value, 0x8000);
+	assert_int_equal(e->mark.mask, 0x8000);
 	nm_model_free(&m);
 }
 
@@ -270,7 +326,7 @@ static void test_docker(void **state)
 	assert_int_equal(m.nchains, 5);
 	assert_builtins(&m, NFPROTO_IPV4);
 	docker = chain_idx(&m, "DOCKER");
-	assert_user_chain(&m.chains[docker]);
+	assert_user_chain(&m.chains[docker], "nat");
 
 	/* -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER */
 	r = rule(&m, "PREROUTING", 1);
@@ -436,6 +492,67 @@ static void test_misc(void **state)
 	nm_model_free(&m);
 }
 
+/* kube-proxy's nat rules: the masquerade mark, session affinity, load
+ * balancing, all as iptables really writes them. */
+static void test_kube(void **state)
+{
+	const struct nm_rule *r;
+	const struct nm_expr *e;
+	struct nm_model m;
+
+	(void)state;
+	load_parse("kube", &m);
+	assert_int_equal(m.nchains, 10);
+	assert_builtins(&m, NFPROTO_IPV4);
+
+	/* -j MARK --or-mark 0x4000 (written as --set-xmark 0x4000/0x4000) */
+	r = rule(&m, "KUBE-MARK-MASQ", 1);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_XT_MARK);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.value, 0x4000);
+	assert_int_equal(e->mark.mask, 0x4000);
+
+	/* -m mark ! --mark 0x4000/0x4000 -j RETURN */
+	r = rule(&m, "KUBE-POSTROUTING", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_IMMEDIATE);
+	e = &r->exprs[1];
+	assert_int_equal(e->mark.ct, 0);
+	assert_int_equal(e->mark.inv, 1);
+	assert_int_equal(e->mark.value, 0x4000);
+	assert_int_equal(e->mark.mask, 0x4000);
+	assert_jump(&r->exprs[2], NFT_RETURN, -1);
+	/* -j MARK --xor-mark 0x4000 (--set-xmark 0x4000/0x0) */
+	r = rule(&m, "KUBE-POSTROUTING", 2);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_XT_MARK);
+	assert_int_equal(r->exprs[1].mark.value, 0x4000);
+	assert_int_equal(r->exprs[1].mark.mask, 0);
+	r = rule(&m, "KUBE-POSTROUTING", 3);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_NOP, NM_OP_NATSPEC);
+	assert_int_equal(r->exprs[2].natspec.type, NM_NAT_MASQ);
+
+	/* -m recent --rcheck --seconds 10800 --reap: either way */
+	r = rule(&m, "KUBE-SVC-WEB", 2);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	assert_string_equal(r->exprs[1].either, "xt match recent");
+	assert_jump(&r->exprs[2], NFT_JUMP, chain_idx(&m, "KUBE-SEP-A"));
+	/* -m statistic --mode random --probability 0.5: either way */
+	r = rule(&m, "KUBE-SVC-WEB", 4);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	assert_string_equal(r->exprs[1].either, "xt match statistic");
+	r = rule(&m, "KUBE-SVC-WEB", 5);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_IMMEDIATE);
+	assert_jump(&r->exprs[1], NFT_JUMP, chain_idx(&m, "KUBE-SEP-B"));
+
+	/* -p tcp -m recent --set ... -m tcp -j DNAT: --set always matches */
+	r = rule(&m, "KUBE-SEP-A", 2);
+	assert_ops(r, 4, NM_OP_IPHDR, NM_OP_NOP, NM_OP_XT_PORTS,
+		   NM_OP_NATSPEC);
+	assert_int_equal(r->exprs[3].natspec.addr_min.ip, ip4("10.244.1.5"));
+	assert_int_equal(r->exprs[3].natspec.port_min, htons(8080));
+	nm_model_free(&m);
+}
+
 static void test_v6(void **state)
 {
 	const struct nm_rule *r;
@@ -485,6 +602,193 @@ static void test_v6(void **state)
 	assert_int_equal(r->exprs[0].iphdr.proto, IPPROTO_UDP);
 	assert_int_equal(r->exprs[0].iphdr.invflags, IPT_INV_PROTO);
 	assert_jump(&r->exprs[1], NFT_RETURN, -1);
+	nm_model_free(&m);
+}
+
+static void assert_xt_mark(const struct nm_expr *e, bool ct, uint32_t value,
+			   uint32_t mask)
+{
+	assert_int_equal(e->op, NM_OP_XT_MARK);
+	assert_int_equal(e->mark.ct, ct);
+	assert_int_equal(e->mark.value, value);
+	assert_int_equal(e->mark.mask, mask);
+}
+
+static void assert_connmark(const struct nm_expr *e, uint8_t mode,
+			    uint8_t dir, uint8_t bits, uint32_t ctmask,
+			    uint32_t nfmask)
+{
+	assert_int_equal(e->op, NM_OP_XT_CONNMARK);
+	assert_int_equal(e->connmark.mode, mode);
+	assert_int_equal(e->connmark.shift_dir, dir);
+	assert_int_equal(e->connmark.shift_bits, bits);
+	assert_int_equal(e->connmark.ctmask, ctmask);
+	assert_int_equal(e->connmark.nfmask, nfmask);
+}
+
+static void test_mangle(void **state)
+{
+	static const char *const hooks[] = {
+		"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
+	};
+	const struct nm_rule *r;
+	struct nm_model m;
+	int h;
+
+	(void)state;
+	load_parse("mangle", &m);
+	assert_int_equal(m.nchains, 6);
+	for (h = 0; h < 5; h++)
+		assert_plain_builtin(&m.chains[h], "mangle", hooks[h],
+				     NFPROTO_IPV4, h, NF_IP_PRI_MANGLE,
+				     NF_ACCEPT);
+	assert_string_equal(m.chains[5].name, "MARKS");
+	assert_user_chain(&m.chains[5], "mangle");
+
+	/* -j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff */
+	r = rule(&m, "PREROUTING", 1);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_XT_CONNMARK);
+	assert_connmark(&r->exprs[1], NM_CONNMARK_RESTORE, D_SHIFT_LEFT, 0,
+			0xff, 0xff);
+	/* -m mark ! --mark 0x0/0xff -j RETURN */
+	r = rule(&m, "PREROUTING", 2);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_IMMEDIATE);
+	assert_int_equal(r->exprs[1].mark.inv, 1);
+	assert_int_equal(r->exprs[1].mark.mask, 0xff);
+	assert_jump(&r->exprs[2], NFT_RETURN, -1);
+	/* -i eth0 -j MARKS: a jump within the table */
+	r = rule(&m, "PREROUTING", 3);
+	assert_jump(&r->exprs[1], NFT_JUMP, 5);
+	r = rule(&m, "PREROUTING", 4);
+	assert_connmark(&r->exprs[1], NM_CONNMARK_SAVE, D_SHIFT_LEFT, 0,
+			0xff, 0xff);
+
+	/* -p tcp --dport 443 -j MARK --set-mark 0x1 */
+	r = rule(&m, "MARKS", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_PORTS, NM_OP_XT_MARK);
+	assert_xt_mark(&r->exprs[2], false, 0x1, 0xffffffff);
+	/* -m statistic --mode nth ... -j MARK --or-mark 0x2 */
+	r = rule(&m, "MARKS", 2);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_XT_MARK);
+	assert_xt_mark(&r->exprs[2], false, 0x2, 0x2);
+	/* -m connmark --mark 0x10/0x10 -j MARK --and-mark 0xfffffff0 */
+	r = rule(&m, "MARKS", 3);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_XT_MARK);
+	assert_int_equal(r->exprs[1].mark.ct, 1);
+	assert_int_equal(r->exprs[1].mark.value, 0x10);
+	assert_xt_mark(&r->exprs[2], false, 0, 0xf);
+	/* -j CONNMARK --set-xmark 0x100/0xf00 */
+	r = rule(&m, "MARKS", 4);
+	assert_xt_mark(&r->exprs[1], true, 0x100, 0xf00);
+	/* -j CONNMARK --save-mark --ctmask 0xff00 --left-shift-mark 8 */
+	r = rule(&m, "MARKS", 5);
+	assert_connmark(&r->exprs[1], NM_CONNMARK_SAVE, D_SHIFT_LEFT, 8,
+			0xff00, 0xffffffff);
+
+	/* -A OUTPUT -j MARK --xor-mark 0x4000 */
+	r = rule(&m, "OUTPUT", 1);
+	assert_xt_mark(&r->exprs[1], false, 0x4000, 0);
+	/* --restore-mark --nfmask 0xff --ctmask 0xff0000
+	 *   --right-shift-mark 16 */
+	r = rule(&m, "POSTROUTING", 1);
+	assert_connmark(&r->exprs[1], NM_CONNMARK_RESTORE, D_SHIFT_RIGHT, 16,
+			0xff0000, 0xff);
+	nm_model_free(&m);
+}
+
+static void test_raw(void **state)
+{
+	const struct nm_rule *r;
+	struct nm_model m;
+
+	(void)state;
+	load_parse("raw", &m);
+	assert_int_equal(m.nchains, 2);
+	assert_plain_builtin(&m.chains[0], "raw", "PREROUTING", NFPROTO_IPV4,
+			     NF_INET_PRE_ROUTING, NF_IP_PRI_RAW, NF_ACCEPT);
+	assert_plain_builtin(&m.chains[1], "raw", "OUTPUT", NFPROTO_IPV4,
+			     NF_INET_LOCAL_OUT, NF_IP_PRI_RAW, NF_ACCEPT);
+	r = rule(&m, "PREROUTING", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_PORTS, NM_OP_UNKNOWN);
+	assert_string_equal(r->exprs[2].unknown, "xt target CT");
+	r = rule(&m, "PREROUTING", 2);
+	assert_xt_mark(&r->exprs[1], false, 0x8, 0x8);
+	r = rule(&m, "OUTPUT", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	nm_model_free(&m);
+}
+
+static void test_filter6(void **state)
+{
+	const struct nm_rule *r;
+	struct nm_model m;
+
+	(void)state;
+	load_parse("filter6", &m);
+	assert_int_equal(m.nchains, 4);
+	assert_plain_builtin(&m.chains[0], "filter", "INPUT", NFPROTO_IPV6,
+			     NF_INET_LOCAL_IN, NF_IP6_PRI_FILTER, NF_ACCEPT);
+	assert_plain_builtin(&m.chains[1], "filter", "FORWARD", NFPROTO_IPV6,
+			     NF_INET_FORWARD, NF_IP6_PRI_FILTER, NF_DROP);
+	assert_plain_builtin(&m.chains[2], "filter", "OUTPUT", NFPROTO_IPV6,
+			     NF_INET_LOCAL_OUT, NF_IP6_PRI_FILTER, NF_ACCEPT);
+	assert_user_chain(&m.chains[3], "filter");
+	assert_jump(&rule(&m, "FORWARD", 1)->exprs[1], NFT_JUMP, 3);
+	/* -m mark --mark 0x4000/0x4000 -j ACCEPT */
+	r = rule(&m, "FWD", 1);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_MARK_MATCH, NM_OP_IMMEDIATE);
+	assert_jump(&r->exprs[2], NF_ACCEPT, -1);
+	/* -m connmark ! --mark 0x1/0x1 -j DROP */
+	r = rule(&m, "FWD", 2);
+	assert_int_equal(r->exprs[1].mark.ct, 1);
+	assert_int_equal(r->exprs[1].mark.inv, 1);
+	assert_jump(&r->exprs[2], NF_DROP, -1);
+	/* -m recent --set: always matches, no target */
+	r = rule(&m, "FWD", 3);
+	assert_ops(r, 2, NM_OP_IPHDR, NM_OP_NOP);
+	r = rule(&m, "FWD", 4);
+	assert_ops(r, 3, NM_OP_IPHDR, NM_OP_XT_EITHER, NM_OP_IMMEDIATE);
+	nm_model_free(&m);
+}
+
+/* Several tables in one model: each one's jumps stay inside it, and a
+ * blob is read only for the hooks its table has. */
+static void test_tables(void **state)
+{
+	struct nm_model m = { 0 };
+	struct fixture fx;
+	unsigned int h;
+
+	(void)state;
+	load("asus", &fx);
+	assert_int_equal(parse(&fx, &m), 0);
+	free(fx.entries);
+	load("mangle", &fx);
+	assert_int_equal(parse(&fx, &m), 0);
+	assert_int_equal(m.nchains, 12);
+	assert_string_equal(m.chains[6].table, "mangle");
+	/* mangle PREROUTING rule 3 jumps to mangle's MARKS, not nat's. */
+	assert_jump(&m.chains[6].rules[2].exprs[1], NFT_JUMP, 11);
+	assert_int_equal(nm_find_chain(&m, "mangle", NFPROTO_IPV4, "MARKS"),
+			 11);
+
+	/* Read as nat, the mangle blob has no FORWARD chain. */
+	fx.table = "nat";
+	assert_int_equal(parse(&fx, &m), 0);
+	assert_int_equal(m.nchains, 12 + 5);
+	for (h = 12; h < m.nchains; h++) {
+		assert_int_not_equal(m.chains[h].hook, NF_INET_FORWARD);
+		assert_string_equal(m.chains[h].table, "nat");
+	}
+	/* Tables we do not read. */
+	assert_int_equal(ipt_parse_table(AF_INET, "security", fx.entries,
+					 fx.size, fx.hook_entry, fx.underflow,
+					 fx.valid_hooks, &m), -EINVAL);
+	assert_int_equal(ipt_parse_table(AF_INET, NULL, fx.entries, fx.size,
+					 fx.hook_entry, fx.underflow,
+					 fx.valid_hooks, &m), -EINVAL);
+	assert_int_equal(m.nchains, 17);
+	free(fx.entries);
 	nm_model_free(&m);
 }
 
@@ -573,15 +877,14 @@ static void check_outcome(int err, const struct nm_model *m,
 
 static void test_truncated(void **state)
 {
-	static const char *const names[] = { "asus", "docker", "misc", "v6" };
 	unsigned int i;
 	size_t len;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NFIXTURES; i++) {
 		struct fixture fx;
 
-		load(names[i], &fx);
+		load(fixtures[i].name, &fx);
 		for (len = 0; len < fx.size; len++) {
 			struct nm_model m = { 0 };
 			/* Exactly sized, so ASan catches a read past it. */
@@ -589,10 +892,11 @@ static void test_truncated(void **state)
 			int err;
 
 			memcpy(b, fx.entries, len);
-			err = ipt_parse(fx.family, b, len, fx.hook_entry,
-					fx.underflow, fx.valid_hooks, &m);
+			err = ipt_parse_table(fx.family, fx.table, b, len,
+					      fx.hook_entry, fx.underflow,
+					      fx.valid_hooks, &m);
 			/* Every hook offset must be inside the blob. */
-			if (len <= fx.underflow[NF_INET_POST_ROUTING])
+			if (len <= last_underflow(&fx))
 				assert_int_not_equal(err, 0);
 			check_outcome(err, &m, 0);
 			nm_model_free(&m);
@@ -605,14 +909,13 @@ static void test_truncated(void **state)
 /* Random damage to real tables: the fuzzer's job in small. */
 static void test_mutated(void **state)
 {
-	static const char *const names[] = { "asus", "docker", "misc", "v6" };
 	unsigned int seed = 77, i, n, k;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NFIXTURES; i++) {
 		struct fixture fx;
 
-		load(names[i], &fx);
+		load(fixtures[i].name, &fx);
 		for (n = 0; n < 3000; n++) {
 			struct nm_model m = { 0 };
 			unsigned char *b = malloc(fx.size);
@@ -631,8 +934,8 @@ static void test_mutated(void **state)
 			if (n % 10 == 1)
 				under[rand_r(&seed) % 5] = rand_r(&seed) %
 							   fx.size;
-			err = ipt_parse(fx.family, b, fx.size, hooks, under,
-					fx.valid_hooks, &m);
+			err = ipt_parse_table(fx.family, fx.table, b, fx.size,
+					      hooks, under, fx.valid_hooks, &m);
 			check_outcome(err, &m, 0);
 			nm_model_free(&m);
 			free(b);
@@ -670,24 +973,30 @@ static bool same_model(const struct nm_model *a, const struct nm_model *b)
 	return true;
 }
 
-static bool nat_listed(const char *file)
+static bool table_listed(const char *file, const char *table)
 {
-	char line[64];
+	char line[64], want[64];
 	bool found = false;
 	FILE *f = fopen(file, "r");
 
 	if (!f)
 		return false;
+	snprintf(want, sizeof(want), "%s\n", table);
 	while (fgets(line, sizeof(line), f))
-		found |= !strcmp(line, "nat\n");
+		found |= !strcmp(line, want);
 	fclose(f);
 	return found;
 }
 
+static bool nat_listed(const char *file)
+{
+	return table_listed(file, "nat");
+}
+
 /*
  * ipt_read through libiptc gives what ipt_parse gives from the raw blob.
- * Needs root; moves this process into a fresh network namespace, so it runs
- * last.
+ * Needs root; moves this process into a fresh network namespace, so it and
+ * test_live_tables run last.
  */
 static void test_live(void **state)
 {
@@ -742,6 +1051,96 @@ static void test_live(void **state)
 	}
 }
 
+static void restore(const char *cmd, const char *name)
+{
+	char line[8192];
+
+	snprintf(line, sizeof(line), "%s < %s/%s.save", cmd, fixture_dir(),
+		 name);
+	assert_int_equal(system(line), 0);
+}
+
+/* @names' tables, parsed from their fixtures one after the other, as
+ * ipt_read appends them (nat, raw, mangle, filter). */
+static void parse_all(const char *const *names, unsigned int n,
+		      struct nm_model *m)
+{
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < n; i++) {
+		struct fixture fx;
+
+		load(names[i], &fx);
+		assert_int_equal(parse(&fx, m), 0);
+		free(fx.entries);
+	}
+}
+
+static void assert_fingerprint_moves(int family, const char *cmd)
+{
+	uint64_t fp1, fp2;
+
+	assert_int_equal(ipt_fingerprint(family, &fp1), 0);
+	assert_int_not_equal(fp1, 0);
+	assert_int_equal(ipt_fingerprint(family, &fp2), 0);
+	assert_int_equal(fp1, fp2);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ipt_fingerprint(family, &fp2), 0);
+	assert_int_not_equal(fp1, fp2);
+}
+
+/*
+ * raw, mangle and filter through libiptc, in a namespace of their own
+ * without a nat table: what ipt_parse_table gives from the blobs, no table
+ * created by reading, and a fingerprint that sees a change in any of them.
+ */
+static void test_live_tables(void **state)
+{
+	static const char *const v4[] = { "raw", "mangle" };
+	static const char *const v6[] = { "filter6" };
+	const char *names4 = "/proc/self/net/ip_tables_names";
+	const char *names6 = "/proc/self/net/ip6_tables_names";
+	struct nm_model live = { 0 }, raw;
+	uint64_t fp;
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 ||
+	    system("command -v iptables-legacy-restore >/dev/null 2>&1 && "
+		   "command -v ip6tables-legacy-restore >/dev/null 2>&1"))
+		skip();
+	assert_int_equal(ipt_read(&live, AF_INET), 0);
+	assert_int_equal(live.nchains, 0);
+	assert_int_equal(ipt_fingerprint(AF_INET, &fp), 0);
+	assert_int_equal(fp, 0);
+
+	restore("iptables-legacy-restore", "raw");
+	restore("iptables-legacy-restore", "mangle");
+	restore("ip6tables-legacy-restore", "filter6");
+	assert_int_equal(ipt_read(&live, AF_INET), 0);
+	parse_all(v4, 2, &raw);
+	assert_true(same_model(&live, &raw));
+	nm_model_free(&live);
+	nm_model_free(&raw);
+	assert_int_equal(ipt_read(&live, AF_INET6), 0);
+	parse_all(v6, 1, &raw);
+	assert_true(same_model(&live, &raw));
+	nm_model_free(&live);
+	nm_model_free(&raw);
+	/* Reading asked for no table that was not there. */
+	assert_false(table_listed(names4, "nat"));
+	assert_false(table_listed(names4, "filter"));
+	assert_false(table_listed(names6, "mangle"));
+
+	assert_fingerprint_moves(AF_INET, "iptables-legacy -t mangle "
+				 "-A FORWARD -j MARK --set-mark 1");
+	assert_fingerprint_moves(AF_INET, "iptables-legacy -t raw "
+				 "-A OUTPUT -j RETURN");
+	assert_fingerprint_moves(AF_INET6, "ip6tables-legacy -t filter "
+				 "-P INPUT DROP");
+	assert_false(table_listed(names4, "nat"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,11 +1148,17 @@ int main(void)
 		cmocka_unit_test(test_docker),
 		cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_v6),
+		cmocka_unit_test(test_kube),
+		cmocka_unit_test(test_mangle),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_filter6),
+		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_mutated),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_live_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,7 +187,9 @@ static void test_asus_mark_rule_unknown(void **state)
 	f.reply.sport = htons(53820);
 	judge(fx, &f);
 	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
-	assert_string_equal(fx->j.unknown, "xt match mark");
+	/* xt.c decodes the match now (NM_OP_XT_MARK_MATCH); until eval.c
+	 * runs it, its name for it is the op's. */
+	assert_true(fx->j.unknown[0] != '\0');
 	assert_int_equal(fx->j.chain,
 			 chain_of(&fx->m, NFPROTO_IPV4, "POSTROUTING"));
 	assert_int_equal(fx->j.rule, 2);

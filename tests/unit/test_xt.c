@@ -23,6 +23,10 @@
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_mark.h>
+#include <linux/netfilter/xt_connmark.h>
+#include <linux/netfilter/xt_statistic.h>
+#include <linux/netfilter/xt_recent.h>
 #include "xt.h"
 
 /* Pad like iptables-legacy does. */
@@ -251,13 +255,151 @@ static void test_other_targets(void **state)
 	assert_int_equal(xt_decode_target(AF_INET, "NETMAP", 0, buf,
 					  sizeof(buf), &e), 0);
 	assert_unknown(&e, "xt target NETMAP");
-	assert_int_equal(xt_decode_target(AF_INET, "MARK", 2, buf, sizeof(buf),
-					  &e), 0);
-	assert_unknown(&e, "xt target MARK");
+	assert_int_equal(xt_decode_target(AF_INET, "TPROXY", 1, buf,
+					  sizeof(buf), &e), 0);
+	assert_unknown(&e, "xt target TPROXY");
 	assert_int_equal(xt_decode_target(AF_INET, NULL, 0, buf, sizeof(buf),
 					  &e), -EINVAL);
 	xt_decode_target(AF_INET, "DNAT", 1, NULL, 0, &e);
 	assert_unknown(&e, NULL);
+}
+
+/* Decode a MARK/CONNMARK blob and expect NM_OP_XT_MARK with these values. */
+static void assert_xt_mark(const char *name, uint32_t rev, const void *info,
+			   size_t len, bool ct, uint32_t value, uint32_t mask)
+{
+	struct nm_expr e;
+
+	assert_int_equal(xt_decode_target(AF_INET, name, rev, info, len, &e),
+			 0);
+	assert_int_equal(e.op, NM_OP_XT_MARK);
+	assert_int_equal(e.mark.ct, ct);
+	assert_int_equal(e.mark.inv, 0);
+	assert_int_equal(e.mark.value, value);
+	assert_int_equal(e.mark.mask, mask);
+}
+
+static void test_mark_target(void **state)
+{
+	struct xt_mark_tginfo2 m = { .mark = 0x4000, .mask = 0x4000 };
+	unsigned char buf[ALIGNED(m)] = { 0 };
+	struct nm_expr e;
+
+	(void)state;
+	/* kube-proxy's -j MARK --or-mark 0x4000, as iptables writes it. */
+	memcpy(buf, &m, sizeof(m));
+	assert_xt_mark("MARK", 2, buf, sizeof(buf), false, 0x4000, 0x4000);
+	assert_xt_mark("MARK", 2, &m, sizeof(m), false, 0x4000, 0x4000);
+	/* --xor-mark 0x4000: nothing cleared, the bit flipped. */
+	m.mask = 0;
+	assert_xt_mark("MARK", 2, &m, sizeof(m), false, 0x4000, 0);
+	assert_int_equal(xt_decode_target(AF_INET6, "MARK", 2, &m, sizeof(m),
+					  &e), 0);
+	assert_int_equal(e.op, NM_OP_XT_MARK);
+
+	assert_short_target(AF_INET, "MARK", 2, buf, sizeof(m));
+	/* Revisions 0 and 1 are gone from the kernel; 3 never was. */
+	xt_decode_target(AF_INET, "MARK", 0, buf, sizeof(buf), &e);
+	assert_unknown(&e, "xt target MARK rev");
+	xt_decode_target(AF_INET, "MARK", 1, buf, sizeof(buf), &e);
+	assert_unknown(&e, "xt target MARK rev");
+	xt_decode_target(AF_INET, "MARK", 3, buf, sizeof(buf), &e);
+	assert_unknown(&e, "xt target MARK rev");
+}
+
+static void assert_connmark(const struct nm_expr *e, uint8_t mode,
+			    uint8_t dir, uint8_t bits, uint32_t ctmask,
+			    uint32_t nfmask)
+{
+	assert_int_equal(e->op, NM_OP_XT_CONNMARK);
+	assert_int_equal(e->connmark.mode, mode);
+	assert_int_equal(e->connmark.shift_dir, dir);
+	assert_int_equal(e->connmark.shift_bits, bits);
+	assert_int_equal(e->connmark.ctmask, ctmask);
+	assert_int_equal(e->connmark.nfmask, nfmask);
+}
+
+static void test_connmark_rev1(void **state)
+{
+	struct xt_connmark_tginfo1 c = {
+		.ctmark = 0x100, .ctmask = 0xf00, .nfmask = 0xff,
+		.mode = XT_CONNMARK_SET,
+	};
+	unsigned char buf[ALIGNED(c)] = { 0 };
+	struct nm_expr e;
+
+	(void)state;
+	/* --set-xmark 0x100/0xf00: ct mark = (ct & ~0xf00) ^ 0x100 */
+	memcpy(buf, &c, sizeof(c));
+	assert_xt_mark("CONNMARK", 1, buf, sizeof(buf), true, 0x100, 0xf00);
+	assert_xt_mark("CONNMARK", 1, &c, sizeof(c), true, 0x100, 0xf00);
+	assert_short_target(AF_INET, "CONNMARK", 1, buf, sizeof(c));
+
+	c.mode = XT_CONNMARK_SAVE;
+	xt_decode_target(AF_INET6, "CONNMARK", 1, &c, sizeof(c), &e);
+	assert_connmark(&e, NM_CONNMARK_SAVE, 0, 0, 0xf00, 0xff);
+	c.mode = XT_CONNMARK_RESTORE;
+	xt_decode_target(AF_INET, "CONNMARK", 1, &c, sizeof(c), &e);
+	assert_connmark(&e, NM_CONNMARK_RESTORE, 0, 0, 0xf00, 0xff);
+
+	/* A mode the kernel would ignore, and revisions it never had. */
+	c.mode = XT_CONNMARK_RESTORE + 1;
+	xt_decode_target(AF_INET, "CONNMARK", 1, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK mode");
+	c.mode = XT_CONNMARK_SET;
+	xt_decode_target(AF_INET, "CONNMARK", 0, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK rev");
+	xt_decode_target(AF_INET, "CONNMARK", 3, buf, sizeof(buf), &e);
+	assert_unknown(&e, "xt target CONNMARK rev");
+}
+
+static void test_connmark_rev2(void **state)
+{
+	struct xt_connmark_tginfo2 c = {
+		.ctmark = 0, .ctmask = 0xff00, .nfmask = 0xffffffff,
+		.shift_dir = D_SHIFT_LEFT, .shift_bits = 8,
+		.mode = XT_CONNMARK_SAVE,
+	};
+	unsigned char buf[ALIGNED(c)] = { 0 };
+	struct nm_expr e;
+
+	(void)state;
+	/* --save-mark --ctmask 0xff00 --left-shift-mark 8 */
+	memcpy(buf, &c, sizeof(c));
+	xt_decode_target(AF_INET, "CONNMARK", 2, buf, sizeof(buf), &e);
+	assert_connmark(&e, NM_CONNMARK_SAVE, D_SHIFT_LEFT, 8, 0xff00,
+			0xffffffff);
+	c.mode = XT_CONNMARK_RESTORE;
+	c.shift_dir = D_SHIFT_RIGHT;
+	c.shift_bits = 31;
+	xt_decode_target(AF_INET, "CONNMARK", 2, &c, sizeof(c), &e);
+	assert_connmark(&e, NM_CONNMARK_RESTORE, D_SHIFT_RIGHT, 31, 0xff00,
+			0xffffffff);
+	assert_short_target(AF_INET, "CONNMARK", 2, buf, sizeof(c));
+
+	/* Shifts C leaves undefined, and directions iptables cannot write. */
+	c.shift_bits = 32;
+	xt_decode_target(AF_INET, "CONNMARK", 2, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK shift");
+	c.shift_bits = 0;
+	c.shift_dir = 2;
+	xt_decode_target(AF_INET, "CONNMARK", 2, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK shift");
+
+	/* --set-xmark without a shift is revision 1's. */
+	c.shift_dir = D_SHIFT_LEFT;
+	c.mode = XT_CONNMARK_SET;
+	c.ctmark = 0x1;
+	c.ctmask = 0xff;
+	assert_xt_mark("CONNMARK", 2, &c, sizeof(c), true, 0x1, 0xff);
+	/* With one, the kernel shifts the old bits too. */
+	c.shift_bits = 4;
+	xt_decode_target(AF_INET, "CONNMARK", 2, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK set shift");
+	c.shift_bits = 0;
+	c.mode = 7;
+	xt_decode_target(AF_INET, "CONNMARK", 2, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt target CONNMARK mode");
 }
 
 /* ---- matches ---------------------------------------------------------- */
@@ -584,6 +726,165 @@ static void test_conntrack(void **state)
 	assert_unknown(&e, NULL);
 }
 
+static void assert_mark_match(const struct nm_expr *e, bool ct, bool inv,
+			      uint32_t value, uint32_t mask)
+{
+	assert_int_equal(e->op, NM_OP_XT_MARK_MATCH);
+	assert_int_equal(e->mark.ct, ct);
+	assert_int_equal(e->mark.inv, inv);
+	assert_int_equal(e->mark.value, value);
+	assert_int_equal(e->mark.mask, mask);
+}
+
+static void test_mark_match(void **state)
+{
+	/* kube-proxy's -m mark ! --mark 0x4000/0x4000 */
+	struct xt_mark_mtinfo1 m = { .mark = 0x4000, .mask = 0x4000,
+				     .invert = 1 };
+	struct xt_connmark_mtinfo1 c = { .mark = 0x1, .mask = 0xff };
+	unsigned char buf[ALIGNED(m)] = { 0 };
+	struct nm_expr e;
+
+	(void)state;
+	memcpy(buf, &m, sizeof(m));
+	xt_decode_match(AF_INET, 0, "mark", 1, buf, sizeof(buf), &e);
+	assert_mark_match(&e, false, true, 0x4000, 0x4000);
+	m.invert = 0;
+	xt_decode_match(AF_INET6, 0, "mark", 1, &m, sizeof(m), &e);
+	assert_mark_match(&e, false, false, 0x4000, 0x4000);
+	assert_short_match(AF_INET, 0, "mark", 1, buf, sizeof(m));
+
+	xt_decode_match(AF_INET, 0, "connmark", 1, &c, sizeof(c), &e);
+	assert_mark_match(&e, true, false, 0x1, 0xff);
+	c.invert = 1;
+	xt_decode_match(AF_INET, 0, "connmark", 1, &c, sizeof(c), &e);
+	assert_mark_match(&e, true, true, 0x1, 0xff);
+	assert_short_match(AF_INET, 0, "connmark", 1, &c, sizeof(c));
+
+	/* The kernel xors invert into the result: 2 always matches. */
+	m.invert = 2;
+	xt_decode_match(AF_INET, 0, "mark", 1, &m, sizeof(m), &e);
+	assert_unknown(&e, "xt match mark invert");
+	c.invert = 2;
+	xt_decode_match(AF_INET, 0, "connmark", 1, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt match connmark invert");
+	/* Revision 0 is gone from the kernel. */
+	m.invert = 0;
+	xt_decode_match(AF_INET, 0, "mark", 0, &m, sizeof(m), &e);
+	assert_unknown(&e, "xt match mark rev");
+	xt_decode_match(AF_INET, 0, "connmark", 2, &c, sizeof(c), &e);
+	assert_unknown(&e, "xt match connmark rev");
+}
+
+static void assert_either(const struct nm_expr *e, const char *name)
+{
+	assert_int_equal(e->op, NM_OP_XT_EITHER);
+	assert_string_equal(e->either, name);
+}
+
+static void test_statistic(void **state)
+{
+	/* --mode random --probability 0.5, as iptables scales it */
+	struct xt_statistic_info s = {
+		.mode = XT_STATISTIC_MODE_RANDOM,
+		.u.random.probability = 0x40000000,
+	};
+	unsigned char buf[ALIGNED(s)] = { 0 };
+	struct nm_expr e;
+
+	(void)state;
+	memcpy(buf, &s, sizeof(s));
+	xt_decode_match(AF_INET, 0, "statistic", 0, buf, sizeof(buf), &e);
+	assert_either(&e, "xt match statistic");
+	s.flags = XT_STATISTIC_INVERT;
+	xt_decode_match(AF_INET6, 0, "statistic", 0, &s, sizeof(s), &e);
+	assert_either(&e, "xt match statistic");
+	s.mode = XT_STATISTIC_MODE_NTH;
+	s.u.nth.every = 2;
+	xt_decode_match(AF_INET, 0, "statistic", 0, &s, sizeof(s), &e);
+	assert_either(&e, "xt match statistic");
+	assert_short_match(AF_INET, 0, "statistic", 0, &s, sizeof(s));
+
+	s.mode = XT_STATISTIC_MODE_MAX + 1;
+	xt_decode_match(AF_INET, 0, "statistic", 0, &s, sizeof(s), &e);
+	assert_unknown(&e, "xt match statistic mode");
+	s.mode = XT_STATISTIC_MODE_RANDOM;
+	s.flags = XT_STATISTIC_MASK + 1;
+	xt_decode_match(AF_INET, 0, "statistic", 0, &s, sizeof(s), &e);
+	assert_unknown(&e, "xt match statistic mode");
+	s.flags = 0;
+	xt_decode_match(AF_INET, 0, "statistic", 1, &s, sizeof(s), &e);
+	assert_unknown(&e, "xt match statistic rev");
+}
+
+static void decode_recent(uint32_t rev, uint8_t check_set, uint8_t invert,
+			  uint32_t seconds, struct nm_expr *e)
+{
+	struct xt_recent_mtinfo_v1 r;
+
+	memset(&r, 0, sizeof(r));
+	r.check_set = check_set;
+	r.invert = invert;
+	r.seconds = seconds;
+	strcpy(r.name, "KUBE-SEP-A");
+	r.side = XT_RECENT_SOURCE;
+	memset(&r.mask, 0xff, sizeof(r.mask));
+	assert_int_equal(xt_decode_match(AF_INET, 0, "recent", rev, &r,
+					 rev == 1 ? sizeof(r) :
+					 sizeof(struct xt_recent_mtinfo), e),
+			 0);
+}
+
+static void test_recent(void **state)
+{
+	struct xt_recent_mtinfo_v1 r;
+	struct nm_expr e;
+
+	(void)state;
+	/* kube-proxy: --rcheck --seconds 10800 --reap */
+	decode_recent(1, XT_RECENT_CHECK | XT_RECENT_REAP, 0, 10800, &e);
+	assert_either(&e, "xt match recent");
+	decode_recent(1, XT_RECENT_UPDATE | XT_RECENT_TTL, 0, 0, &e);
+	assert_either(&e, "xt match recent");
+	decode_recent(0, XT_RECENT_REMOVE, 0, 0, &e);
+	assert_either(&e, "xt match recent");
+	decode_recent(1, XT_RECENT_CHECK, 1, 60, &e);
+	assert_either(&e, "xt match recent");
+	/* kube-proxy: --set always matches; inverted, never. */
+	decode_recent(1, XT_RECENT_SET, 0, 0, &e);
+	assert_int_equal(e.op, NM_OP_NOP);
+	decode_recent(0, XT_RECENT_SET, 0, 0, &e);
+	assert_int_equal(e.op, NM_OP_NOP);
+	decode_recent(1, XT_RECENT_SET, 1, 0, &e);
+	assert_unknown(&e, "xt match recent ! --set");
+
+	/* What the kernel refuses at checkentry. */
+	decode_recent(1, XT_RECENT_CHECK | XT_RECENT_SET, 0, 0, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(1, 0, 0, 0, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(1, XT_RECENT_SET | XT_RECENT_TTL, 0, 0, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(1, XT_RECENT_REMOVE, 0, 10, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(1, XT_RECENT_CHECK | 0x40, 0, 0, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(1, XT_RECENT_CHECK, 2, 0, &e);
+	assert_unknown(&e, "xt match recent flags");
+	decode_recent(2, XT_RECENT_CHECK, 0, 0, &e);
+	assert_unknown(&e, "xt match recent rev");
+
+	/* Revision 1 needs its mask, revision 0 does not. */
+	memset(&r, 0, sizeof(r));
+	r.check_set = XT_RECENT_CHECK;
+	assert_short_match(AF_INET, 0, "recent", 1, &r, sizeof(r));
+	assert_short_match(AF_INET, 0, "recent", 0, &r,
+			   sizeof(struct xt_recent_mtinfo));
+	xt_decode_match(AF_INET6, 0, "recent", 0, &r,
+			sizeof(struct xt_recent_mtinfo), &e);
+	assert_either(&e, "xt match recent");
+}
+
 static void test_comment_and_unknown(void **state)
 {
 	unsigned char buf[256] = "a comment";
@@ -593,12 +894,12 @@ static void test_comment_and_unknown(void **state)
 	assert_int_equal(xt_decode_match(AF_INET, 0, "comment", 0, buf,
 					 sizeof(buf), &e), 0);
 	assert_int_equal(e.op, NM_OP_NOP);
-	assert_int_equal(xt_decode_match(AF_INET, 0, "recent", 0, buf,
+	assert_int_equal(xt_decode_match(AF_INET, 0, "string", 0, buf,
 					 sizeof(buf), &e), 0);
-	assert_unknown(&e, "xt match recent");
-	assert_int_equal(xt_decode_match(AF_INET6, 0, "mark", 1, buf,
+	assert_unknown(&e, "xt match string");
+	assert_int_equal(xt_decode_match(AF_INET6, 0, "connlimit", 1, buf,
 					 sizeof(buf), &e), 0);
-	assert_unknown(&e, "xt match mark");
+	assert_unknown(&e, "xt match connlimit");
 	/* The longest name an xt extension can have still fits. */
 	xt_decode_match(AF_INET, 0, "abcdefghijklmnopqrstuvwxyz012", 0, buf,
 			sizeof(buf), &e);
@@ -615,10 +916,11 @@ static void test_random_bytes(void **state)
 {
 	static const char *const matches[] = {
 		"udp", "tcp", "multiport", "addrtype", "state", "conntrack",
-		"comment", "recent",
+		"comment", "recent", "mark", "connmark", "statistic", "string",
 	};
 	static const char *const targets[] = {
-		"DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
+		"DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "MARK",
+		"CONNMARK",
 	};
 	uint8_t families[] = { AF_INET, AF_INET6 };
 	unsigned char *buf;
@@ -638,22 +940,32 @@ static void test_random_bytes(void **state)
 		assert_non_null(buf);
 		for (k = 0; k < len; k++)
 			buf[k] = rand_r(&seed);
-		name = matches[rand_r(&seed) % 8];
+		name = matches[rand_r(&seed) % 12];
 		assert_int_equal(xt_decode_match(fam, rand_r(&seed) % 300,
 						 name, rev, buf, len, &e), 0);
 		assert_true(e.op == NM_OP_UNKNOWN || e.op == NM_OP_NOP ||
 			    e.op == NM_OP_XT_PORTS ||
 			    e.op == NM_OP_XT_ADDRTYPE ||
-			    e.op == NM_OP_XT_CTSTATE);
+			    e.op == NM_OP_XT_CTSTATE ||
+			    e.op == NM_OP_XT_MARK_MATCH ||
+			    e.op == NM_OP_XT_EITHER);
 		if (e.op == NM_OP_XT_PORTS) {
 			assert_true(e.ports.nsrc <= NM_MAX_PORTS);
 			assert_true(e.ports.ndst <= NM_MAX_PORTS);
 		}
+		if (e.op == NM_OP_XT_MARK_MATCH)
+			assert_true(e.mark.inv <= 1);
+		if (e.op == NM_OP_XT_EITHER)
+			assert_non_null(memchr(e.either, 0, sizeof(e.either)));
 		assert_non_null(memchr(e.unknown, 0, sizeof(e.unknown)));
-		name = targets[rand_r(&seed) % 5];
+		name = targets[rand_r(&seed) % 7];
 		assert_int_equal(xt_decode_target(fam, name, rev, buf, len,
 						  &e), 0);
-		assert_true(e.op == NM_OP_UNKNOWN || e.op == NM_OP_NATSPEC);
+		assert_true(e.op == NM_OP_UNKNOWN || e.op == NM_OP_NATSPEC ||
+			    e.op == NM_OP_XT_MARK || e.op == NM_OP_XT_CONNMARK);
+		if (e.op == NM_OP_XT_CONNMARK)
+			assert_true(e.connmark.shift_bits < 32 &&
+				    e.connmark.shift_dir <= D_SHIFT_RIGHT);
 		free(buf);
 	}
 }
@@ -666,6 +978,9 @@ int main(void)
 		cmocka_unit_test(test_nat_rev2),
 		cmocka_unit_test(test_masq_redirect),
 		cmocka_unit_test(test_other_targets),
+		cmocka_unit_test(test_mark_target),
+		cmocka_unit_test(test_connmark_rev1),
+		cmocka_unit_test(test_connmark_rev2),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_multiport_v0),
@@ -673,6 +988,9 @@ int main(void)
 		cmocka_unit_test(test_addrtype),
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_conntrack),
+		cmocka_unit_test(test_mark_match),
+		cmocka_unit_test(test_statistic),
+		cmocka_unit_test(test_recent),
 		cmocka_unit_test(test_comment_and_unknown),
 		cmocka_unit_test(test_random_bytes),
 	};
