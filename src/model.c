@@ -156,8 +156,10 @@ static bool family_applies(uint8_t chain_family, uint8_t family)
 	       chain_family == family;
 }
 
-int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
-		  const struct nm_chain **out, int max)
+/* Base chains at @hook for @family, nat or the mark chains, in priority
+ * order (stable: equal priorities keep reading order). */
+static int sorted_chains(const struct nm_model *m, int hook, uint8_t family,
+			 bool nat, const struct nm_chain **out, int max)
 {
 	int n = 0, i;
 	unsigned int k;
@@ -165,12 +167,12 @@ int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 	for (k = 0; k < m->nchains; k++) {
 		const struct nm_chain *c = &m->chains[k];
 
-		if (!c->nat || c->hook != hook || !family_applies(c->family, family))
+		if (c->nat != nat || c->hook != hook || hook < 0 ||
+		    !family_applies(c->family, family) ||
+		    (!nat && m->finished && !c->writes_mark))
 			continue;
 		if (n == max)
 			return -E2BIG;
-		/* Insertion sort by priority; stable, so equal priorities
-		 * keep reading order. */
 		for (i = n; i > 0 && out[i - 1]->prio > c->prio; i--)
 			out[i] = out[i - 1];
 		out[i] = c;
@@ -179,27 +181,16 @@ int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 	return n;
 }
 
+int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
+		  const struct nm_chain **out, int max)
+{
+	return sorted_chains(m, hook, family, true, out, max);
+}
+
 int nm_mark_chains(const struct nm_model *m, int hook, uint8_t family,
 		   const struct nm_chain **out, int max)
 {
-	int n = 0, i;
-	unsigned int k;
-
-	for (k = 0; k < m->nchains; k++) {
-		const struct nm_chain *c = &m->chains[k];
-
-		if (c->nat || c->hook != hook || hook < 0 ||
-		    !family_applies(c->family, family) ||
-		    (m->finished && !c->writes_mark))
-			continue;
-		if (n == max)
-			return -E2BIG;
-		for (i = n; i > 0 && out[i - 1]->prio > c->prio; i--)
-			out[i] = out[i - 1];
-		out[i] = c;
-		n++;
-	}
-	return n;
+	return sorted_chains(m, hook, family, false, out, max);
 }
 
 bool nm_expr_writes_mark(const struct nm_expr *e)
