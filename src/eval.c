@@ -2169,7 +2169,8 @@ static int spec_eq(const struct nm_natspec *a, const struct nm_natspec *b)
 	       a->port_min == b->port_min && a->port_max == b->port_max;
 }
 
-static int add_cand(struct nat_outcome *o, const struct nm_natspec *s)
+static int add_cand(struct nat_outcome *o, const struct nm_natspec *s,
+		    int chain, int rule)
 {
 	unsigned int i;
 
@@ -2178,6 +2179,8 @@ static int add_cand(struct nat_outcome *o, const struct nm_natspec *s)
 			return 0;
 	if (o->ncand == JUDGE_MAX_CAND)
 		return -E2BIG;
+	o->chain[o->ncand] = chain;
+	o->rule[o->ncand] = rule;
 	o->cand[o->ncand++] = *s;
 	return 0;
 }
@@ -2193,7 +2196,7 @@ static int collect(const struct ev_nat *n,
 		*chain = n->chain;
 		*rule = n->rule;
 	}
-	return add_cand(o, &n->spec);
+	return add_cand(o, &n->spec, n->chain, n->rule);
 }
 
 /* Some paths NAT, some do not: "unchanged" is a candidate too. */
@@ -2207,7 +2210,7 @@ static int add_unchanged(struct nat_outcome *o, int type, int none,
 	memset(&s, 0, sizeof(s));
 	s.type = type;
 	s.family = family;
-	return add_cand(o, &s);
+	return add_cand(o, &s, -1, -1);
 }
 
 /* Odometer over the choices of the last run, last choice first. */

@@ -405,6 +405,7 @@ static int cand_fits(const struct nm_natspec *c, uint8_t family, int ports,
 	return snat || now_port == was_port;
 }
 
+/* The candidate the flow fits, or -1. */
 static int outcome_fits(const struct nat_outcome *o, uint8_t family,
 			int ports, int snat, const union addr *now,
 			uint16_t now_port, const union addr *was,
@@ -415,8 +416,32 @@ static int outcome_fits(const struct nat_outcome *o, uint8_t family,
 	for (i = 0; i < o->ncand && i < JUDGE_MAX_CAND; i++)
 		if (cand_fits(&o->cand[i], family, ports, snat, now, now_port,
 			      was, was_port))
-			return 1;
-	return 0;
+			return (int)i;
+	return -1;
+}
+
+/* A flow consistent with one of several outcomes (numgen, statistic)
+ * names the rule of the one it took. */
+static void name_fitting_rule(const struct flow *f, struct judgement *j)
+{
+	const struct tuple *or = &f->orig, *re = &f->reply;
+	int ports = eval_has_ports(or->l4proto);
+	int i = outcome_fits(&j->dnat, or->family, ports, 0, &re->src,
+			     re->sport, &or->dst, or->dport);
+
+	if (i >= 0 && j->dnat.chain[i] >= 0) {
+		j->chain = j->dnat.chain[i];
+		j->rule = j->dnat.rule[i];
+		return;
+	}
+	if (j->dnat.ncand)
+		return;
+	i = outcome_fits(&j->snat, or->family, ports, 1, &re->dst, re->dport,
+			 &or->src, or->sport);
+	if (i >= 0 && j->snat.chain[i] >= 0) {
+		j->chain = j->snat.chain[i];
+		j->rule = j->snat.rule[i];
+	}
 }
 
 static enum jreason check_dnat(const struct flow *f,
@@ -430,7 +455,7 @@ static enum jreason check_dnat(const struct flow *f,
 	if (!o->ncand)
 		return dnated ? JR_DNAT_REMOVED : JR_NONE;
 	if (outcome_fits(o, or->family, ports, 0, &re->src, re->sport,
-			 &or->dst, or->dport))
+			 &or->dst, or->dport) >= 0)
 		return JR_NONE;
 	return dnated ? JR_DNAT_CHANGED : JR_DNAT_ADDED;
 }
@@ -445,7 +470,7 @@ static enum jreason check_snat(const struct flow *f,
 	if (!o->ncand)
 		return snated ? JR_SNAT_REMOVED : JR_NONE;
 	if (outcome_fits(o, or->family, ports, 1, &re->dst, re->dport,
-			 &or->src, or->sport))
+			 &or->src, or->sport) >= 0)
 		return JR_NONE;
 	return snated ? JR_SNAT_CHANGED : JR_SNAT_ADDED;
 }
@@ -476,6 +501,8 @@ void judge_compare(const struct flow *f, struct judgement *j)
 		r = check_snat(f, &j->snat);
 	j->verdict = r == JR_NONE ? JV_CONSISTENT : JV_STALE;
 	j->reason = r;
+	if (r == JR_NONE)
+		name_fitting_rule(f, j);
 	/* judge_eval() named the DNAT rule when there is one. */
 	if (r == JR_DNAT_REMOVED ||
 	    ((r == JR_SNAT_CHANGED || r == JR_SNAT_ADDED) && j->dnat.ncand) ||

@@ -39,6 +39,8 @@ struct nat_outcome {
 	uint8_t ncand;		/* 0: the rules do not NAT it */
 	struct nm_natspec cand[JUDGE_MAX_CAND];	/* resolved: MAP_IPS set
 						 * whenever an address is given */
+	int chain[JUDGE_MAX_CAND], rule[JUDGE_MAX_CAND];  /* the rule that
+						 * set each up; -1: unchanged */
 };
 
 /* "meta mark: mark set in TABLE/CHAIN after 'meta cpu'" */

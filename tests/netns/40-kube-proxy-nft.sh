@@ -321,7 +321,7 @@ for s in "${REMOTE_SPORTS[@]}"; do
 		and (.rules.dnat | sort) == [\"$EP4:80\", \"$EP5:80\"]
 		and .rules.snat == [\"$NODE_POD\"]
 		and (.rule | startswith(\"table ip kube-proxy chain endpoint-\")
-		     and contains(\"-ns4/svc4/tcp/p80__\"))" \
+		     and contains(\"-ns4/svc4/tcp/p80__${EP[$s]}/80 \"))" \
 		"remote flow $s: DNAT to ${EP[$s]}, masqueraded to $NODE_POD, by the rules too"
 done
 for s in "${POD_SPORTS[@]}"; do
@@ -333,7 +333,7 @@ for s in "${POD_SPORTS[@]}"; do
 		and (.rules.dnat | sort) == [\"$EP4:80\", \"$EP5:80\"]
 		and .rules.snat == []
 		and (.rule | startswith(\"table ip kube-proxy chain endpoint-\")
-		     and contains(\"-ns4/svc4/tcp/p80__\"))" \
+		     and contains(\"-ns4/svc4/tcp/p80__${EP[$s]}/80 \"))" \
 		"client pod flow $s: DNAT to ${EP[$s]}, not masqueraded, by the rules too"
 done
 for s in "${ALL_SPORTS[@]}"; do

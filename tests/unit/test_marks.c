@@ -468,9 +468,12 @@ static void test_xt_either(void **state)
 	judge(fx, &f);
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
+	/* the rule named is the one of the branch the flow took */
+	assert_int_equal(fx->j.rule, 0);
 	f.reply.src = A("192.168.50.2");
 	judge(fx, &f);
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_int_equal(fx->j.rule, 1);
 	f.reply.src = A("192.168.50.4");
 	judge(fx, &f);
 	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
