@@ -25,7 +25,7 @@ CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-SRCS       := $(wildcard src/*.c)
+SRCS       := $(wildcard src/*.c src/expr/*.c)
 LIB_SRCS   := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -43,7 +43,7 @@ $(BUILD)/.flags: FORCE
 		echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
 FORCE:
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/.flags
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/expr/*.h) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -122,7 +122,7 @@ FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 FUZZ_OBJS    := $(LIB_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 
-$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard src/*.h src/expr/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 

@@ -65,6 +65,10 @@ enum {
 	JK_SPORT = 1 << 2, JK_DPORT = 1 << 3,
 	JK_IIF = 1 << 4, JK_OIF = 1 << 5,
 };
+#define JK_ALL	(JK_SADDR | JK_DADDR | JK_SPORT | JK_DPORT | JK_IIF | JK_OIF)
+/* A first packet's mark is 0, or unknown by what its input interface
+ * carries (tc filters, ingress chains); locality is always in the key. */
+#define JK_MARK	(JK_IIF | JK_SADDR)
 unsigned int judge_keys(const struct nm_model *m);
 
 /* Evaluate the rules for the flow's first packet (cacheable by the fields

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "watch_diff.h"
+#include "expr.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -42,137 +43,6 @@ static uint64_t hdata(uint64_t h, const struct nm_data *d)
 	return fnv(h, d->val, len);
 }
 
-static uint64_t hnatspec(uint64_t h, const struct nm_natspec *n)
-{
-	H(h, n->type);
-	H(h, n->family);
-	H(h, n->flags);
-	h = fnv(h, &n->addr_min, sizeof(n->addr_min));
-	h = fnv(h, &n->addr_max, sizeof(n->addr_max));
-	H(h, n->port_min);
-	return H(h, n->port_max);
-}
-
-static uint64_t hexpr(uint64_t h, const struct nm_expr *e)
-{
-	const struct nm_iphdr *ip = &e->iphdr;
-
-	H(h, e->op);
-	H(h, e->sreg);
-	H(h, e->dreg);
-	H(h, e->len);
-	/* No default: -Wswitch names an op added without its digest. */
-	switch ((enum nm_op)e->op) {
-	case NM_OP_NOP:
-		return h;
-	case NM_OP_META:
-		return H(h, e->meta.key);
-	case NM_OP_PAYLOAD:
-		H(h, e->payload.base);
-		return H(h, e->payload.offset);
-	case NM_OP_CMP:
-		H(h, e->cmp.op);
-		return hdata(h, &e->cmp.data);
-	case NM_OP_BITWISE:
-		H(h, e->bitwise.op);
-		h = hdata(h, &e->bitwise.mask);
-		h = hdata(h, &e->bitwise.xor);
-		return H(h, e->bitwise.shift);
-	case NM_OP_RANGE:
-		H(h, e->range.op);
-		h = hdata(h, &e->range.from);
-		return hdata(h, &e->range.to);
-	case NM_OP_LOOKUP:
-		H(h, e->lookup.set);
-		H(h, e->lookup.invert);
-		return H(h, e->lookup.has_dreg);
-	case NM_OP_IMMEDIATE:
-		h = hdata(h, &e->imm.data);
-		H(h, e->imm.verdict);
-		return H(h, e->imm.chain);
-	case NM_OP_FIB:
-		H(h, e->fib.result);
-		return H(h, e->fib.flags);
-	case NM_OP_CT:
-		H(h, e->ct.key);
-		return H(h, e->ct.dir);
-	case NM_OP_NAT:
-		H(h, e->nat.type);
-		H(h, e->nat.family);
-		H(h, e->nat.reg_addr_min);
-		H(h, e->nat.reg_addr_max);
-		H(h, e->nat.reg_proto_min);
-		H(h, e->nat.reg_proto_max);
-		return H(h, e->nat.flags);
-	case NM_OP_REDIR:
-	case NM_OP_MASQ:
-		H(h, e->redir.reg_proto_min);
-		H(h, e->redir.reg_proto_max);
-		return H(h, e->redir.flags);
-	case NM_OP_NUMGEN:
-	case NM_OP_HASH:
-		H(h, e->gen.mod);
-		return H(h, e->gen.offset);
-	case NM_OP_NATSPEC:
-		return hnatspec(h, &e->natspec);
-	case NM_OP_IPHDR:
-		H(h, ip->family);
-		h = fnv(h, &ip->src, sizeof(ip->src));
-		h = fnv(h, &ip->smsk, sizeof(ip->smsk));
-		h = fnv(h, &ip->dst, sizeof(ip->dst));
-		h = fnv(h, &ip->dmsk, sizeof(ip->dmsk));
-		h = fnv(h, ip->iniface, sizeof(ip->iniface));
-		h = fnv(h, ip->outiface, sizeof(ip->outiface));
-		H(h, ip->iniface_len);
-		H(h, ip->outiface_len);
-		H(h, ip->proto);
-		return H(h, ip->invflags);
-	case NM_OP_XT_PORTS:
-		H(h, e->ports.proto);
-		H(h, e->ports.nsrc);
-		H(h, e->ports.ndst);
-		h = fnv(h, e->ports.src, sizeof(e->ports.src));
-		h = fnv(h, e->ports.dst, sizeof(e->ports.dst));
-		H(h, e->ports.src_inv);
-		H(h, e->ports.dst_inv);
-		H(h, e->ports.either);
-		return H(h, e->ports.either_inv);
-	case NM_OP_XT_ADDRTYPE:
-		H(h, e->addrtype.src_type);
-		H(h, e->addrtype.dst_type);
-		H(h, e->addrtype.src_inv);
-		H(h, e->addrtype.dst_inv);
-		H(h, e->addrtype.limit_iface_in);
-		return H(h, e->addrtype.limit_iface_out);
-	case NM_OP_XT_CTSTATE:
-		H(h, e->ctstate.statemask);
-		return H(h, e->ctstate.inv);
-	case NM_OP_META_SET:
-	case NM_OP_CT_SET:
-		H(h, e->set.key);
-		return H(h, e->set.dir);
-	case NM_OP_XT_MARK:
-	case NM_OP_XT_MARK_MATCH:
-		H(h, e->mark.ct);
-		H(h, e->mark.inv);
-		H(h, e->mark.value);
-		return H(h, e->mark.mask);
-	case NM_OP_XT_CONNMARK:
-		H(h, e->connmark.mode);
-		H(h, e->connmark.shift_dir);
-		H(h, e->connmark.shift_bits);
-		H(h, e->connmark.ctmask);
-		return H(h, e->connmark.nfmask);
-	case NM_OP_XT_EITHER:
-		return fnv(h, e->either, strnlen(e->either, sizeof(e->either)));
-	case NM_OP_UNKNOWN:
-		return fnv(h, e->unknown, strnlen(e->unknown,
-						  sizeof(e->unknown)));
-	}
-	/* An op no reader makes: differ from everything. */
-	return h ^ 0x9e3779b97f4a7c15ull;
-}
-
 static uint64_t hchain(const struct nm_chain *c)
 {
 	uint64_t h = FNV_INIT;
@@ -195,7 +65,7 @@ static uint64_t hchain(const struct nm_chain *c)
 
 		H(h, r->nexprs);
 		for (k = 0; k < r->nexprs; k++)
-			h = hexpr(h, &r->exprs[k]);
+			h = nm_expr_digest(h, &r->exprs[k]);
 	}
 	return h;
 }

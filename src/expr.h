@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * expr.h - one entry per expression type of the model (model.h).
+ *
+ * Each type lives in its own file, src/expr/NAME.c, as libnftnl's
+ * src/expr/ and the kernel's nft_*.c: the fields that make it what it is,
+ * how the evaluator runs it, which tuple fields it can see (judge keys),
+ * and how it prints.  The digest of a rule (watch) and everything else
+ * that must cover every field goes through the field list, so a new
+ * field or type cannot be left out of one of them and not the others.
+ */
+#ifndef CTSWEEP_EXPR_H
+#define CTSWEEP_EXPR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+struct ev_run;
+struct ev_regs;
+
+enum nm_field_kind {
+	NM_F_PLAIN,	/* compared byte for byte */
+	NM_F_DATA,	/* struct nm_data: len, then len bytes of val */
+	NM_F_STR,	/* NUL-terminated within its size */
+};
+
+/* A field of struct nm_expr that one type uses (offset from the start of
+ * the struct, so the header's sreg/dreg/len can be named too). */
+struct nm_field {
+	uint16_t off, size;
+	uint8_t kind;		/* enum nm_field_kind */
+	const char *name;
+};
+
+/* The size of the union member a type keeps its fields in. */
+#define NM_MEMBER(member)	sizeof(((struct nm_expr *)0)->member)
+
+#define NM_FIELD(member, kind)						\
+	{ offsetof(struct nm_expr, member),				\
+	  sizeof(((struct nm_expr *)0)->member), kind, #member }
+
+struct nm_expr_ops {
+	uint8_t op;			/* enum nm_op */
+	const char *name;		/* "meta", "xt mark" */
+	const struct nm_field *fields;	/* besides op, sreg, dreg, len */
+	unsigned int nfields;
+	size_t member;			/* NM_MEMBER() of its union member,
+					 * which the fields cover */
+	/* eval.c's run of it on the synthetic packet; NULL: no effect */
+	void (*eval)(struct ev_run *r, struct ev_regs *regs,
+		     const struct nm_expr *e);
+	/* JK_* of the tuple fields it can see (judge_keys); NULL: none */
+	unsigned int (*keys)(uint8_t family, const struct nm_expr *e);
+	/* As nft --debug=netlink would show it, without brackets; returns
+	 * what snprintf returns. */
+	int (*print)(char *buf, size_t len, const struct nm_expr *e);
+};
+
+/* The entry of @op, NULL for an op no reader makes. */
+const struct nm_expr_ops *nm_expr_ops(uint8_t op);
+
+/* FNV-1a, continuing from @h, over op, sreg, dreg, len and the type's
+ * fields: equal for equal expressions whatever the padding and unused
+ * bytes hold. */
+uint64_t nm_expr_digest(uint64_t h, const struct nm_expr *e);
+
+/* The printed form ("?" for an op no reader makes). */
+int nm_expr_print(char *buf, size_t len, const struct nm_expr *e);
+
+#endif
