@@ -381,7 +381,6 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 {
 	struct mirror_cand *c;
 	struct judgement j;
-	size_t done;
 	int ret;
 
 	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
@@ -402,12 +401,34 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 	out->mirror = j.verdict != JV_CONSISTENT;
 	out->deleted = false;
 	if (j.verdict == JV_STALE) {
-		ret = ct_delete(s->ct, f, 1, &done);
+		ret = scan_delete_flow(s, f);
 		if (ret)
 			return ret;
 		out->deleted = true;
 	}
 	return 1;
+}
+
+int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out)
+{
+	struct judgement tmp, j;
+
+	if (!wanted_proto(s, f->orig.l4proto))
+		return 0;
+	j = *evaluate(s, f, &tmp);
+	judge_compare(f, &j);
+	memset(out, 0, sizeof(*out));
+	out->f = *f;
+	out->verdict = j.verdict;
+	out->reason = j.reason;
+	return 1;
+}
+
+int scan_delete_flow(struct scan *s, const struct flow *f)
+{
+	size_t done;
+
+	return ct_delete(s->ct, f, 1, &done);
 }
 
 int scan_add(struct scan *s, const struct rec *r)

@@ -83,6 +83,12 @@ int scan_delete(struct scan *s);
  * the candidate.  The pass's results are left alone (scan_add puts @out
  * among them).  1: a mirror was judged, 0: nothing to do, <0: error. */
 int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out);
+/* Any other new entry: judged into @out like a pass would (through the
+ * judge cache).  Deletes nothing.  1: judged, 0: a protocol not swept. */
+int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out);
+/* Delete @f by its tuple and id (a newer entry of the tuple survives).
+ * 0 or -errno. */
+int scan_delete_flow(struct scan *s, const struct flow *f);
 /* Count and keep a rec from scan_new_flow with the pass's results. */
 int scan_add(struct scan *s, const struct rec *r);
 /* Look every candidate's mirror up by tuple and delete the stale ones

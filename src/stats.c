@@ -53,6 +53,11 @@ void stats_print(FILE *f, const struct stats *st)
 	metric(f, "flows_stale_total", "counter",
 	       "Flows judged stale (deleted unless --dry-run).");
 	fprintf(f, "ctsweep_flows_stale_total %" PRIu64 "\n", st->stale);
+	metric(f, "new_flows_stale_total", "counter",
+	       "New entries stale as they appeared (committed through "
+	       "ctnetlink, or racing a rule change).");
+	fprintf(f, "ctsweep_new_flows_stale_total %" PRIu64 "\n",
+		st->new_stale);
 	metric(f, "flows_unknown_total", "counter",
 	       "Flows with an unknown verdict (kept).");
 	fprintf(f, "ctsweep_flows_unknown_total %" PRIu64 "\n", st->unknown);

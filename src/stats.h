@@ -19,6 +19,7 @@ struct stats {
 	uint64_t reactions[ST__MAX];	/* reconciles, by what set them off */
 	uint64_t skipped;		/* no nat-relevant change: no dump */
 	uint64_t judged, unknown, stale;
+	uint64_t new_stale;		/* stale as they appeared (events) */
 	uint64_t deleted[JR__MAX];	/* by reason */
 	uint64_t would_delete;		/* --dry-run */
 	uint64_t events_lost;		/* ENOBUFS on any socket */

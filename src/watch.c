@@ -699,8 +699,8 @@ static void reconcile(struct watch *w)
 	for (tries = 0;; tries++) {
 		uint64_t tl, tj;
 
-		if (w->o.legacy_poll_ms)
-			legacy_fingerprints(w, w->legacy_fp);
+		/* Also what judge_new() checks the tables against. */
+		legacy_fingerprints(w, w->legacy_fp);
 		tl = now_us();
 		mdigest_free(&md);
 		ret = scan_load(&w->s);
@@ -1008,8 +1008,63 @@ static void watch_free(struct watch *w)
 	scan_free(&w->s);
 }
 
+/*
+ * Is the model the rules as they are now?  Before a new entry is deleted
+ * on the model's word: a rule change the notifications have not shown yet
+ * would make a flow the new rules made look stale.
+ */
+static bool rules_current(struct watch *w)
+{
+	uint64_t fp[2];
+	uint32_t genid;
+
+	if (w->pending || nft_genid(&genid) || genid != w->s.model.genid)
+		return false;
+	legacy_fingerprints(w, fp);
+	return fp[0] == w->legacy_fp[0] && fp[1] == w->legacy_fp[1];
+}
+
+/*
+ * Every new entry is judged as it appears.  The kernel makes entries by
+ * the current rules, but one committed through ctnetlink (conntrackd -c
+ * at a failover, conntrack -I, a restore) or made by a packet racing a
+ * rule change need not be; a stale one is deleted at once.  While a pass
+ * is pending, the pass judges it.
+ */
+static int judge_new(struct watch *w, const struct flow *f)
+{
+	struct rec r;
+	int ret;
+
+	if (w->pending || !scan_judge_new(&w->s, f, &r) ||
+	    r.verdict != JV_STALE)
+		return 0;
+	if (!rules_current(w)) {
+		want_full(w, ST_NFT, now_us(), now_us());
+		return 0;
+	}
+	if (w->o.dry_run) {
+		log_flow(w, &r, LOG_INFO, "stale (dry run)");
+		return 0;
+	}
+	ret = scan_delete_flow(&w->s, f);
+	if (ret) {
+		warn("watch: cannot delete a new stale flow: %s",
+		     strerror(-ret));
+		return 0;
+	}
+	r.deleted = true;
+	w->st.stale++;
+	w->st.new_stale++;
+	w->st.deleted[r.reason]++;
+	log_flow(w, &r, LOG_INFO, "deleted");
+	write_stats(w);
+	return 1;
+}
+
 /* A new flow (conntrack event): a mirror of a forward deleted by a past
- * reaction (mirror.h) is deleted as soon as it appears. */
+ * reaction (mirror.h) is deleted as soon as it appears; any other is
+ * judged (judge_new). */
 static int on_new_flow(const struct flow *f, void *data)
 {
 	struct watch *w = data;
@@ -1017,14 +1072,16 @@ static int on_new_flow(const struct flow *f, void *data)
 	int ret;
 
 	if (w->o.dry_run || !mirror_count(&w->s.mirrors))
-		return 0;
+		return judge_new(w, f);
 	/* Not among a pass's results: events are read during passes too,
 	 * and the pass would count it again.  Its own line and counters. */
 	ret = scan_new_flow(&w->s, f, &r);
 	if (ret < 0)
 		warn("watch: cannot delete a mirror of a swept forward: %s",
 		     strerror(-ret));
-	if (ret <= 0 || !r.deleted)
+	if (ret == 0)
+		return judge_new(w, f);
+	if (ret < 0 || !r.deleted)
 		return 0;
 	w->st.stale++;
 	w->st.deleted[JR_DNAT_MIRRORED]++;
