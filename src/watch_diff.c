@@ -43,10 +43,46 @@ static uint64_t hdata(uint64_t h, const struct nm_data *d)
 	return fnv(h, d->val, len);
 }
 
-static uint64_t hchain(const struct nm_chain *c)
+/*
+ * Rules and elements are hashed in a canonical form: a jump target or a
+ * set by its name, not by its index in this read of the model, so a reload
+ * that re-creates chains in another order changes nothing here.
+ */
+static uint64_t hchain_ref(uint64_t h, const struct nm_model *m, int ci)
+{
+	if (ci < 0 || (unsigned int)ci >= m->nchains)
+		return H(h, ci);
+	h = hstr(h, m->chains[ci].table);
+	return hstr(h, m->chains[ci].name);
+}
+
+static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 {
 	uint64_t h = FNV_INIT;
-	unsigned int i, k;
+	unsigned int k;
+
+	H(h, r->nexprs);
+	for (k = 0; k < r->nexprs; k++) {
+		struct nm_expr x = r->exprs[k];
+
+		if (x.op == NM_OP_IMMEDIATE) {
+			h = hchain_ref(h, m, x.imm.chain);
+			x.imm.chain = 0;
+		} else if (x.op == NM_OP_LOOKUP) {
+			if (x.lookup.set >= 0 &&
+			    (unsigned int)x.lookup.set < m->nsets)
+				h = hstr(h, m->sets[x.lookup.set].name);
+			x.lookup.set = 0;
+		}
+		h = nm_expr_digest(h, &x);
+	}
+	return h;
+}
+
+/* What a chain is apart from its rules. */
+static uint64_t hchain_head(const struct nm_chain *c)
+{
+	uint64_t h = FNV_INIT;
 
 	h = hstr(h, c->table);
 	h = hstr(h, c->name);
@@ -58,22 +94,12 @@ static uint64_t hchain(const struct nm_chain *c)
 	H(h, c->policy);
 	H(h, c->ndevs);
 	H(h, c->devs_more);
-	h = fnv(h, c->devs, sizeof(c->devs));
-	H(h, c->nrules);
-	for (i = 0; i < c->nrules; i++) {
-		const struct nm_rule *r = &c->rules[i];
-
-		H(h, r->nexprs);
-		for (k = 0; k < r->nexprs; k++)
-			h = nm_expr_digest(h, &r->exprs[k]);
-	}
-	return h;
+	return fnv(h, c->devs, sizeof(c->devs));
 }
 
-static uint64_t hset(const struct nm_set *s)
+static uint64_t hset_head(const struct nm_set *s)
 {
 	uint64_t h = FNV_INIT;
-	unsigned int i;
 
 	h = hstr(h, s->table);
 	h = hstr(h, s->name);
@@ -83,49 +109,55 @@ static uint64_t hset(const struct nm_set *s)
 	H(h, s->data_len);
 	H(h, s->data_type);
 	H(h, s->nfields);
-	h = fnv(h, s->field_len, sizeof(s->field_len));
-	H(h, s->nelems);
-	for (i = 0; i < s->nelems; i++) {
-		const struct nm_elem *e = &s->elems[i];
-
-		h = hdata(h, &e->key);
-		h = hdata(h, &e->key_end);
-		h = hdata(h, &e->data);
-		H(h, e->verdict);
-		H(h, e->chain);
-	}
-	return h;
+	return fnv(h, s->field_len, sizeof(s->field_len));
 }
 
-static const struct mdigest_ent *find(const struct mdigest *d,
-				      const char *name);
+static uint64_t helem(const struct nm_model *m, const struct nm_elem *e)
+{
+	uint64_t h = FNV_INIT;
+
+	h = hdata(h, &e->key);
+	h = hdata(h, &e->key_end);
+	h = hdata(h, &e->data);
+	H(h, e->verdict);
+	return hchain_ref(h, m, e->chain);
+}
 
 /* ---- port hints ---- */
 
-static void port_add(struct mdigest_ent *e, uint16_t p)
+static void port_add(struct md_ports *pp, uint16_t p)
 {
 	unsigned int i;
 
-	for (i = 0; i < e->nports; i++)
-		if (e->ports[i] == p)
+	for (i = 0; i < pp->n; i++)
+		if (pp->p[i] == p)
 			return;
-	if (e->nports == MD_PORTS)
-		e->any_port = true;
+	if (pp->n == MD_PORTS)
+		pp->any = true;
 	else
-		e->ports[e->nports++] = p;
+		pp->p[pp->n++] = p;
 }
 
 /* Ports from..to (network byte order, inclusive); a wide range is any. */
-static void port_range(struct mdigest_ent *e, uint16_t from, uint16_t to)
+static void port_range(struct md_ports *pp, uint16_t from, uint16_t to)
 {
 	uint32_t a = ntohs(from), b = ntohs(to);
 
 	if (b < a || b - a >= MD_PORTS) {
-		e->any_port = true;
+		pp->any = true;
 		return;
 	}
 	for (; a <= b; a++)
-		port_add(e, htons((uint16_t)a));
+		port_add(pp, htons((uint16_t)a));
+}
+
+static void ports_merge(struct md_ports *to, const struct md_ports *from)
+{
+	unsigned int i;
+
+	to->any |= from->any;
+	for (i = 0; i < from->n && !to->any; i++)
+		port_add(to, from->p[i]);
 }
 
 static uint16_t data_port(const struct nm_data *d)
@@ -136,22 +168,26 @@ static uint16_t data_port(const struct nm_data *d)
 	return p;
 }
 
-static void set_ports(struct mdigest_ent *e, const struct nm_set *s)
+/* The port an element's key stands for; any when the key is not one. */
+static void elem_ports(struct md_ports *pp, const struct nm_set *s,
+		       const struct nm_elem *el)
+{
+	if (s->key_len != 2 || s->nfields > 1)
+		pp->any = true;
+	else if (el->key_end.len == 2)
+		port_range(pp, data_port(&el->key), data_port(&el->key_end));
+	else if (el->key.len == 2)
+		port_add(pp, data_port(&el->key));
+	else
+		pp->any = true;
+}
+
+static void set_ports(struct md_ports *pp, const struct nm_set *s)
 {
 	unsigned int i;
 
-	if (s->key_len != 2 || s->nfields > 1) {
-		e->any_port = true;
-		return;
-	}
-	for (i = 0; i < s->nelems && !e->any_port; i++) {
-		const struct nm_elem *el = &s->elems[i];
-
-		if (el->key_end.len == 2)
-			port_range(e, data_port(&el->key), data_port(&el->key_end));
-		else if (el->key.len == 2)
-			port_add(e, data_port(&el->key));
-	}
+	for (i = 0; i < s->nelems && !pp->any; i++)
+		elem_ports(pp, s, &s->elems[i]);
 }
 
 static bool is_dport_load(const struct nm_expr *x)
@@ -192,16 +228,17 @@ static bool rule_decides(const struct nm_rule *r)
 
 /* The ports one deciding rule is limited to: equality or small ranges on
  * a loaded destination port, a lookup of it in a port set, an xt port
- * match.  None found: any port. */
-static void rule_ports(struct mdigest_ent *e, const struct nm_model *m,
+ * match.  None found: any port.  A rule that decides nothing: none. */
+static void rule_ports(struct md_ports *pp, const struct nm_model *m,
 		       const struct nm_rule *r)
 {
 	uint32_t dport_regs = 0;	/* registers holding the dport */
-	uint8_t before = e->nports;
 	bool limited = false;
 	unsigned int k, i;
 
-	for (k = 0; k < r->nexprs && !e->any_port; k++) {
+	if (!rule_decides(r))
+		return;
+	for (k = 0; k < r->nexprs && !pp->any; k++) {
 		const struct nm_expr *x = &r->exprs[k];
 		uint32_t sbit = x->sreg < 32 ? 1u << x->sreg : 0;
 
@@ -217,69 +254,81 @@ static void rule_ports(struct mdigest_ent *e, const struct nm_model *m,
 			continue;
 		if (x->op == NM_OP_CMP && x->cmp.op == NFT_CMP_EQ &&
 		    x->cmp.data.len == 2) {
-			port_add(e, data_port(&x->cmp.data));
+			port_add(pp, data_port(&x->cmp.data));
 			limited = true;
 		} else if (x->op == NM_OP_RANGE && x->range.op == NFT_RANGE_EQ) {
-			port_range(e, data_port(&x->range.from),
+			port_range(pp, data_port(&x->range.from),
 				   data_port(&x->range.to));
 			limited = true;
 		} else if (x->op == NM_OP_LOOKUP && !x->lookup.invert &&
 			   x->lookup.set >= 0 &&
 			   (unsigned int)x->lookup.set < m->nsets) {
-			set_ports(e, &m->sets[x->lookup.set]);
+			set_ports(pp, &m->sets[x->lookup.set]);
 			limited = true;
 		} else if (x->op == NM_OP_XT_PORTS && !x->ports.dst_inv &&
 			   !x->ports.either && x->ports.ndst) {
 			for (i = 0; i < x->ports.ndst; i++)
-				port_range(e, htons(x->ports.dst[i][0]),
+				port_range(pp, htons(x->ports.dst[i][0]),
 					   htons(x->ports.dst[i][1]));
 			limited = true;
 		}
 	}
-	if (!limited && e->nports == before)
-		e->any_port = true;
+	if (!limited)
+		pp->any = true;
 }
 
-static void chain_ports(struct mdigest_ent *e, const struct nm_model *m,
-			const struct nm_chain *c)
+/* ---- building ---- */
+
+static int chain_ent(struct mdigest_ent *e, const struct nm_model *m,
+		     const struct nm_chain *c)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->nrules && !e->any_port; i++)
-		if (rule_decides(&c->rules[i]))
-			rule_ports(e, m, &c->rules[i]);
-}
-
-int mdigest_changed_ports(const struct mdigest *old,
-			  const struct mdigest *new, uint16_t *out, int max)
-{
-	const struct mdigest *side[2] = { new, old };
-	int n = 0, s, j, k;
-	unsigned int i;
-
-	for (s = 0; s < 2; s++) {
-		const struct mdigest *other = side[!s];
-
-		for (i = 0; i < side[s]->n; i++) {
-			const struct mdigest_ent *e = &side[s]->ent[i];
-			const struct mdigest_ent *o = find(other, e->name);
-
-			if (o && o->hash == e->hash)
-				continue;
-			if (e->any_port)
-				return -1;
-			for (j = 0; j < e->nports; j++) {
-				for (k = 0; k < n && out[k] != e->ports[j]; k++)
-					;
-				if (k < n)
-					continue;
-				if (n == max)
-					return -1;
-				out[n++] = e->ports[j];
-			}
-		}
+	e->ordered = true;
+	e->head = hchain_head(c);
+	e->hash = e->head;
+	e->nitems = c->nrules;
+	e->items = c->nrules ? calloc(c->nrules, sizeof(*e->items)) : NULL;
+	if (c->nrules && !e->items)
+		return -ENOMEM;
+	for (i = 0; i < c->nrules; i++) {
+		e->items[i].hash = hrule(m, &c->rules[i]);
+		rule_ports(&e->items[i].ports, m, &c->rules[i]);
+		ports_merge(&e->ports, &e->items[i].ports);
+		H(e->hash, e->items[i].hash);
 	}
-	return n;
+	return 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct md_item *)a)->hash;
+	uint64_t y = ((const struct md_item *)b)->hash;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A set is its elements in any order: sorted by hash. */
+static int set_ent(struct mdigest_ent *e, const struct nm_model *m,
+		   const struct nm_set *s)
+{
+	unsigned int i;
+
+	e->head = hset_head(s);
+	e->hash = e->head;
+	e->nitems = s->nelems;
+	e->items = s->nelems ? calloc(s->nelems, sizeof(*e->items)) : NULL;
+	if (s->nelems && !e->items)
+		return -ENOMEM;
+	for (i = 0; i < s->nelems; i++) {
+		e->items[i].hash = helem(m, &s->elems[i]);
+		elem_ports(&e->items[i].ports, s, &s->elems[i]);
+		ports_merge(&e->ports, &e->items[i].ports);
+	}
+	qsort(e->items, e->nitems, sizeof(*e->items), item_cmp);
+	for (i = 0; i < e->nitems; i++)
+		H(e->hash, e->items[i].hash);
+	return 0;
 }
 
 static const char *family_str(uint8_t f)
@@ -293,62 +342,253 @@ static const char *family_str(uint8_t f)
 	}
 }
 
+static void chain_name(char *buf, size_t len, const struct nm_chain *c)
+{
+	if (c->source == NM_SRC_LEGACY)
+		snprintf(buf, len, "%s chain %s %s",
+			 c->family == NFPROTO_IPV6 ? "ip6tables-legacy" :
+			 "iptables-legacy", c->table ? c->table : "nat",
+			 c->name);
+	else
+		snprintf(buf, len, "chain %s %s %s", family_str(c->family),
+			 c->table, c->name);
+}
+
+static const struct mdigest *sort_ctx;
+
+static int byname_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->ent[*(const unsigned int *)a].name,
+		      sort_ctx->ent[*(const unsigned int *)b].name);
+}
+
 int mdigest_build(const struct nm_model *m, struct mdigest *d)
 {
 	unsigned int i, n = m->nchains + m->nsets;
+	int ret = 0;
 
 	memset(d, 0, sizeof(*d));
 	d->all = FNV_INIT;
 	if (!n)
 		return 0;
 	d->ent = calloc(n, sizeof(*d->ent));
-	if (!d->ent)
-		return -ENOMEM;
-	for (i = 0; i < m->nchains; i++) {
-		const struct nm_chain *c = &m->chains[i];
+	d->byname = calloc(n, sizeof(*d->byname));
+	if (!d->ent || !d->byname) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < m->nchains && !ret; i++) {
 		struct mdigest_ent *e = &d->ent[d->n++];
 
-		if (c->source == NM_SRC_LEGACY)
-			snprintf(e->name, sizeof(e->name),
-				 "%s chain %s %s", c->family == NFPROTO_IPV6 ?
-				 "ip6tables-legacy" : "iptables-legacy",
-				 c->table ? c->table : "nat", c->name);
-		else
-			snprintf(e->name, sizeof(e->name), "chain %s %s %s",
-				 family_str(c->family), c->table, c->name);
-		e->hash = hchain(c);
-		chain_ports(e, m, c);
-		H(d->all, e->hash);
+		chain_name(e->name, sizeof(e->name), &m->chains[i]);
+		ret = chain_ent(e, m, &m->chains[i]);
 	}
-	for (i = 0; i < m->nsets; i++) {
+	for (i = 0; i < m->nsets && !ret; i++) {
 		const struct nm_set *s = &m->sets[i];
 		struct mdigest_ent *e = &d->ent[d->n++];
 
 		snprintf(e->name, sizeof(e->name), "%s %s %s %s",
 			 (s->flags & NFT_SET_MAP) ? "map" : "set",
 			 family_str(s->family), s->table, s->name);
-		e->hash = hset(s);
-		set_ports(e, s);
-		H(d->all, e->hash);
+		ret = set_ent(e, m, s);
+	}
+	if (ret)
+		goto fail;
+	for (i = 0; i < d->n; i++)
+		d->byname[i] = i;
+	/* qsort has no context argument in C11: the digest is built by one
+	 * thread, so a file-scope pointer will do. */
+	sort_ctx = d;
+	qsort(d->byname, d->n, sizeof(*d->byname), byname_cmp);
+	sort_ctx = NULL;
+	/* By name: chains re-created in another order are the same rules. */
+	for (i = 0; i < d->n; i++) {
+		d->all = hstr(d->all, d->ent[d->byname[i]].name);
+		H(d->all, d->ent[d->byname[i]].hash);
 	}
 	return 0;
+fail:
+	mdigest_free(d);
+	return ret;
 }
 
 void mdigest_free(struct mdigest *d)
 {
+	unsigned int i;
+
+	for (i = 0; d->ent && i < d->n; i++)
+		free(d->ent[i].items);
 	free(d->ent);
+	free(d->byname);
 	memset(d, 0, sizeof(*d));
 }
 
 static const struct mdigest_ent *find(const struct mdigest *d,
 				      const char *name)
 {
-	unsigned int i;
+	unsigned int lo = 0, hi = d->n;
 
-	for (i = 0; i < d->n; i++)
-		if (!strcmp(d->ent[i].name, name))
-			return &d->ent[i];
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		const struct mdigest_ent *e = &d->ent[d->byname[mid]];
+		int c = strcmp(e->name, name);
+
+		if (!c)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
+}
+
+/* ---- what changed ---- */
+
+static int out_ports(const struct md_ports *pp, uint16_t *out, int *n,
+		     int max)
+{
+	int j, k;
+
+	if (pp->any)
+		return -1;
+	for (j = 0; j < pp->n; j++) {
+		for (k = 0; k < *n && out[k] != pp->p[j]; k++)
+			;
+		if (k < *n)
+			continue;
+		if (*n == max)
+			return -1;
+		out[(*n)++] = pp->p[j];
+	}
+	return 0;
+}
+
+#define MD_LCS_MAX	65536	/* cells of the table for a rule diff */
+
+/*
+ * Rules of a chain whose place in the order changed: a longest common
+ * subsequence of the two rule lists (after the common head and tail) is
+ * what stayed; every other rule was added, removed or moved, and the
+ * flows it decides for are the ones whose decision may differ (a rule
+ * that now shadows others, or no longer does, is among them itself).
+ */
+static int chain_changed(const struct mdigest_ent *o,
+			 const struct mdigest_ent *e, uint16_t *out, int *n,
+			 int max)
+{
+	unsigned int p = 0, so = o->nitems, se = e->nitems, a, b, i, j;
+	uint16_t *t = NULL;
+	bool *keep_o, *keep_e;
+	int ret = 0;
+
+	while (p < so && p < se && o->items[p].hash == e->items[p].hash)
+		p++;
+	while (so > p && se > p &&
+	       o->items[so - 1].hash == e->items[se - 1].hash)
+		so--, se--;
+	a = so - p;
+	b = se - p;
+	keep_o = calloc(a + 1, sizeof(*keep_o));
+	keep_e = calloc(b + 1, sizeof(*keep_e));
+	if (!keep_o || !keep_e)
+		goto all;
+	if (a && b && (size_t)(a + 1) * (b + 1) <= MD_LCS_MAX) {
+		t = calloc((size_t)(a + 1) * (b + 1), sizeof(*t));
+		if (!t)
+			goto all;
+#define T(x, y) t[(size_t)(x) * (b + 1) + (y)]
+		for (i = a; i-- > 0;)
+			for (j = b; j-- > 0;)
+				T(i, j) = o->items[p + i].hash ==
+					  e->items[p + j].hash ?
+					  T(i + 1, j + 1) + 1 :
+					  T(i + 1, j) > T(i, j + 1) ?
+					  T(i + 1, j) : T(i, j + 1);
+		for (i = j = 0; i < a && j < b;) {
+			if (o->items[p + i].hash == e->items[p + j].hash) {
+				keep_o[i++] = keep_e[j++] = true;
+			} else if (T(i + 1, j) >= T(i, j + 1)) {
+				i++;
+			} else {
+				j++;
+			}
+		}
+#undef T
+	}
+	for (i = 0; i < a && !ret; i++)
+		if (!keep_o[i])
+			ret = out_ports(&o->items[p + i].ports, out, n, max);
+	for (j = 0; j < b && !ret; j++)
+		if (!keep_e[j])
+			ret = out_ports(&e->items[p + j].ports, out, n, max);
+	free(t);
+	free(keep_o);
+	free(keep_e);
+	return ret;
+all:
+	free(keep_o);
+	free(keep_e);
+	ret = out_ports(&o->ports, out, n, max);
+	return ret ? ret : out_ports(&e->ports, out, n, max);
+}
+
+/* Elements added, removed or with another value: both sorted by hash. */
+static int set_changed(const struct mdigest_ent *o,
+		       const struct mdigest_ent *e, uint16_t *out, int *n,
+		       int max)
+{
+	unsigned int i = 0, j = 0;
+	int ret = 0;
+
+	while (!ret && (i < o->nitems || j < e->nitems)) {
+		if (j == e->nitems ||
+		    (i < o->nitems && o->items[i].hash < e->items[j].hash))
+			ret = out_ports(&o->items[i++].ports, out, n, max);
+		else if (i == o->nitems || e->items[j].hash < o->items[i].hash)
+			ret = out_ports(&e->items[j++].ports, out, n, max);
+		else
+			i++, j++;
+	}
+	return ret;
+}
+
+static int entry_changed(const struct mdigest_ent *o,
+			 const struct mdigest_ent *e, uint16_t *out, int *n,
+			 int max)
+{
+	int ret;
+
+	if (o->head != e->head || o->ordered != e->ordered) {
+		ret = out_ports(&o->ports, out, n, max);
+		return ret ? ret : out_ports(&e->ports, out, n, max);
+	}
+	return e->ordered ? chain_changed(o, e, out, n, max) :
+	       set_changed(o, e, out, n, max);
+}
+
+int mdigest_changed_ports(const struct mdigest *old,
+			  const struct mdigest *new, uint16_t *out, int max)
+{
+	const struct mdigest_ent *e, *o;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < new->n; i++) {
+		e = &new->ent[i];
+		o = find(old, e->name);
+		if (o && o->hash == e->hash)
+			continue;
+		if (!o ? out_ports(&e->ports, out, &n, max) :
+		    entry_changed(o, e, out, &n, max))
+			return -1;
+	}
+	for (i = 0; i < old->n; i++) {
+		o = &old->ent[i];
+		if (!find(new, o->name) && out_ports(&o->ports, out, &n, max))
+			return -1;
+	}
+	return n;
 }
 
 static void add(char *buf, size_t len, size_t *off, unsigned int *more,

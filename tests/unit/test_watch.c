@@ -158,15 +158,15 @@ static void test_changed_ports(void **state)
 	assert_int_equal(p[0], htons(40000));
 	mdigest_free(&db);
 
-	/* a rule that only counts changes nothing it could be about */
+	/* a rule added that only counts decides nothing: no flow to judge
+	 * early (the full pass still follows: the digest differs) */
 	nm_model_free(&b);
 	build(&b, "192.168.50.2", 51820, NULL, 0);
 	r = mk_rule(&b.chains[0]);
 	mk_expr(r, NM_OP_NOP);
 	assert_int_equal(mdigest_build(&b, &db), 0);
 	assert_true(da.all != db.all);
-	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), 1);
-	assert_int_equal(p[0], htons(53820));
+	assert_int_equal(mdigest_changed_ports(&da, &db, p, 4), 0);
 	mdigest_free(&db);
 
 	/* a forward not limited to ports: every flow, no hint */
@@ -199,6 +199,157 @@ static void test_changed_ports(void **state)
 	mdigest_free(&db);
 	nm_model_free(&a);
 	nm_model_free(&b);
+}
+
+/*
+ * An fw4-style table: chain dstnat jumps to dstnat_wan, which holds one
+ * forward per port (4000 + i -> 192.168.50.(10 + i)), then the forward on
+ * @port to @to; a port map { 40000 + i : 192.168.50.(20 + i) }.  With
+ * @reversed the chains are created in the other order, as a reload may.
+ */
+static void fw4_table(struct nm_model *m, unsigned int nfwd, uint16_t port,
+		      const char *to, bool reversed, int map_changed)
+{
+	struct nm_chain *pre, *wan;
+	struct nm_set *s;
+	struct nm_rule *r;
+	unsigned int i;
+	char addr[32];
+	int wi;
+
+	memset(m, 0, sizeof(*m));
+	if (reversed)
+		mk_chain(m, NFPROTO_INET, "dstnat_wan", -1, 0);
+	mk_chain(m, NFPROTO_INET, "dstnat", NF_INET_PRE_ROUTING, -100);
+	if (!reversed)
+		mk_chain(m, NFPROTO_INET, "dstnat_wan", -1, 0);
+	/* mk_chain may have moved the array */
+	wi = reversed ? 0 : 1;
+	pre = &m->chains[!wi];
+	wan = &m->chains[wi];
+	r = mk_rule(pre);
+	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
+	mk_verdict(r, NFT_JUMP, wi);
+	for (i = 0; i < nfwd; i++) {
+		r = mk_rule(wan);
+		r->handle = 1000 + i;	/* new handles on every reload */
+		mk_dport(r, IPPROTO_UDP, 4000 + i);
+		snprintf(addr, sizeof(addr), "192.168.50.%u", 10 + i);
+		mk_dnat_to(r, addr, 0);
+	}
+	r = mk_rule(wan);
+	mk_dport(r, IPPROTO_UDP, port);
+	mk_dnat_to(r, to, 0);
+	s = mk_set(m, "portfwd", NFT_SET_MAP, 2, 4);
+	for (i = 0; i < 8; i++) {
+		uint16_t k = htons(40000 + i);
+		union addr v;
+
+		snprintf(addr, sizeof(addr), "192.168.50.%u",
+			 20 + i + ((int)i == map_changed));
+		v = A(addr);
+		/* a refill may come back in any order */
+		k = htons(40000 + (reversed ? 7 - i : i));
+		if (reversed) {
+			snprintf(addr, sizeof(addr), "192.168.50.%u",
+				 20 + (7 - i) + ((int)(7 - i) == map_changed));
+			v = A(addr);
+		}
+		mk_elem(s, &k, NULL, &v.ip, 4);
+	}
+}
+
+static int changed(struct nm_model *a, struct nm_model *b, uint16_t *p,
+		   int max)
+{
+	struct mdigest da, db;
+	int n;
+
+	assert_int_equal(mdigest_build(a, &da), 0);
+	assert_int_equal(mdigest_build(b, &db), 0);
+	n = mdigest_changed_ports(&da, &db, p, max);
+	mdigest_free(&da);
+	mdigest_free(&db);
+	nm_model_free(a);
+	nm_model_free(b);
+	return n;
+}
+
+/* What changed is decided rule by rule, element by element. */
+static void test_changed_by_rule(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+	uint16_t p[16];
+
+	(void)state;
+	/* an identical reload: new handles, chains re-created in another
+	 * order, the map refilled in another order: nothing */
+	fw4_table(&a, 100, 53820, "192.168.50.2", false, -1);
+	fw4_table(&b, 100, 53820, "192.168.50.2", true, -1);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_true(da.all == db.all);
+	mdigest_free(&da);
+	mdigest_free(&db);
+	assert_int_equal(changed(&a, &b, p, 16), 0);
+
+	/* one forward switched inside the reloaded table: its port only,
+	 * not the 100 others of its chain */
+	fw4_table(&a, 100, 53820, "192.168.50.2", false, -1);
+	fw4_table(&b, 100, 53820, "192.168.50.3", true, -1);
+	assert_int_equal(changed(&a, &b, p, 16), 1);
+	assert_int_equal(p[0], htons(53820));
+
+	/* the map flushed and refilled with one value changed: that key */
+	fw4_table(&a, 4, 53820, "192.168.50.2", false, -1);
+	fw4_table(&b, 4, 53820, "192.168.50.2", true, 5);
+	assert_int_equal(changed(&a, &b, p, 16), 1);
+	assert_int_equal(p[0], htons(40005));
+}
+
+/* Forwards of 4000, 4001 and 4002, and one of 4000-4002 after them (a)
+ * or before them (b). */
+static void shadow_table(struct nm_model *m, bool range_first)
+{
+	struct nm_chain *c;
+	struct nm_rule *r;
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	c = mk_chain(m, NFPROTO_IPV4, "fwd", NF_INET_PRE_ROUTING, -100);
+	for (i = 0; i < 4; i++) {
+		r = mk_rule(c);
+		if (range_first ? i == 0 : i == 3) {
+			mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+				   NFT_REG_1);
+			mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 4000, 4002);
+			mk_dnat_to(r, "192.168.50.99", 0);
+		} else {
+			mk_dport(r, IPPROTO_UDP,
+				 4000 + i - (range_first ? 1 : 0));
+			mk_dnat_to(r, "192.168.50.10", 0);
+		}
+	}
+}
+
+/* A rule moved ahead of others that it now shadows: the flows of the
+ * shadowed rules are among those judged first. */
+static void test_changed_by_rule_order(void **state)
+{
+	struct nm_model a, b;
+	uint16_t p[16];
+	int n, i, found = 0;
+
+	(void)state;
+	shadow_table(&a, false);
+	shadow_table(&b, true);
+	n = changed(&a, &b, p, 16);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		found += p[i] == htons(4000) || p[i] == htons(4001) ||
+			 p[i] == htons(4002);
+	assert_int_equal(found, 3);
 }
 
 static void test_digest_legacy_name(void **state)
@@ -509,6 +660,8 @@ int main(void)
 		cmocka_unit_test(test_digest_empty),
 		cmocka_unit_test(test_diff_summarises_what_does_not_fit),
 		cmocka_unit_test(test_changed_ports),
+		cmocka_unit_test(test_changed_by_rule),
+		cmocka_unit_test(test_changed_by_rule_order),
 		cmocka_unit_test(test_netenv_hash),
 		cmocka_unit_test(test_index_insert_find_erase),
 		cmocka_unit_test(test_index_wants_udp_and_tcp_if_asked),
