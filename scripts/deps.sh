@@ -7,7 +7,9 @@ set -e
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
 nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind
-nfacct"
+nfacct netavark"
+# (netavark is Podman's network backend, /usr/lib/podman/netavark:
+# tests/netns/46-netavark.sh runs the real one inside a namespace.)
 
 # "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
 # libFuzzer) and the Debian package build.  (valgrind is in the list above:
