@@ -31,6 +31,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include "ipt.h"
 #include "xt.h"
+#include "hash.h"
 
 #define NAT_HOOKS ((1u << NF_INET_PRE_ROUTING) | (1u << NF_INET_LOCAL_IN) | \
 		   (1u << NF_INET_LOCAL_OUT) | (1u << NF_INET_POST_ROUTING))
@@ -975,17 +976,6 @@ int ipt_read(struct nm_model *m, int family)
 
 /* ---- fingerprint -------------------------------------------------------- */
 
-static uint64_t fnv(uint64_t hash, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--) {
-		hash ^= *c++;
-		hash *= 0x100000001b3ULL;
-	}
-	return hash;
-}
-
 /*
  * Hash what defines the table, not the counters that move with every packet:
  * the info (hooks, sizes) and each entry minus its xt_counters.
@@ -997,23 +987,23 @@ static uint64_t hash_table(int family, const struct ipt_getinfo *info,
 	size_t coff = family == AF_INET6 ?
 		      offsetof(struct ip6t_entry, counters) :
 		      offsetof(struct ipt_entry, counters);
-	uint64_t hash = 0xcbf29ce484222325ULL;
+	uint64_t hash = FNV64_INIT;
 	size_t off = 0;
 	uint16_t noff;
 
-	hash = fnv(hash, &info->valid_hooks, sizeof(info->valid_hooks));
-	hash = fnv(hash, info->hook_entry, sizeof(info->hook_entry));
-	hash = fnv(hash, info->underflow, sizeof(info->underflow));
-	hash = fnv(hash, &info->num_entries, sizeof(info->num_entries));
-	hash = fnv(hash, &info->size, sizeof(info->size));
+	hash = fnv64(hash, &info->valid_hooks, sizeof(info->valid_hooks));
+	hash = fnv64(hash, info->hook_entry, sizeof(info->hook_entry));
+	hash = fnv64(hash, info->underflow, sizeof(info->underflow));
+	hash = fnv64(hash, &info->num_entries, sizeof(info->num_entries));
+	hash = fnv64(hash, &info->size, sizeof(info->size));
 	while (off < size) {
 		if (size - off < l->hdr)
-			return fnv(hash, b + off, size - off);
+			return fnv64(hash, b + off, size - off);
 		noff = get16(b + off, l->next_offset);
 		if (noff < l->hdr || noff > size - off)
-			return fnv(hash, b + off, size - off);
-		hash = fnv(hash, b + off, coff);
-		hash = fnv(hash, b + off + coff + sizeof(struct xt_counters),
+			return fnv64(hash, b + off, size - off);
+		hash = fnv64(hash, b + off, coff);
+		hash = fnv64(hash, b + off + coff + sizeof(struct xt_counters),
 			   noff - coff - sizeof(struct xt_counters));
 		off += noff;
 	}
@@ -1086,7 +1076,7 @@ static int table_hash(int family, const char *table, uint64_t *hash)
 
 int ipt_fingerprint(int family, uint64_t *fp)
 {
-	uint64_t hash = 0xcbf29ce484222325ULL, h;
+	uint64_t hash = FNV64_INIT, h;
 	unsigned int present, i;
 	bool any = false;
 	int err;
@@ -1107,8 +1097,8 @@ int ipt_fingerprint(int family, uint64_t *fp)
 			return err;
 		/* The name too: the same rules moved to another table
 		 * are another ruleset. */
-		hash = fnv(hash, tables[i].name, strlen(tables[i].name) + 1);
-		hash = fnv(hash, &h, sizeof(h));
+		hash = fnv64(hash, tables[i].name, strlen(tables[i].name) + 1);
+		hash = fnv64(hash, &h, sizeof(h));
 		any = true;
 	}
 	*fp = any ? hash : 0;

@@ -16,6 +16,8 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "mirror.h"
+#include "hash.h"
+#include "fileio.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -34,27 +36,18 @@ static bool tuple_eq(const struct tuple *a, const struct tuple *b)
 	       addr_eq(a->family, &a->dst, &b->dst);
 }
 
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
 static uint32_t thash(const struct tuple *t, uint16_t zone)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = FNV32_INIT;
 	size_t al = addr_len(t->family);
 
-	h = fnv(h, &t->family, 1);
-	h = fnv(h, &t->l4proto, 1);
-	h = fnv(h, t->src.b, al);
-	h = fnv(h, t->dst.b, al);
-	h = fnv(h, &t->sport, 2);
-	h = fnv(h, &t->dport, 2);
-	return fnv(h, &zone, 2);
+	h = fnv32(h, &t->family, 1);
+	h = fnv32(h, &t->l4proto, 1);
+	h = fnv32(h, t->src.b, al);
+	h = fnv32(h, t->dst.b, al);
+	h = fnv32(h, &t->sport, 2);
+	h = fnv32(h, &t->dport, 2);
+	return fnv32(h, &zone, 2);
 }
 
 bool mirror_possible(const struct flow *f)
@@ -523,12 +516,11 @@ static void prune_old(const char *path)
 
 static int write_file(struct mirror_set *ms, const char *path)
 {
-	char tmp[300];
 	struct stat st;
 	uint8_t *buf, *p;
 	size_t len;
 	uint32_t i;
-	int fd, err = 0;
+	int err;
 
 	len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
 	buf = malloc(len);
@@ -542,24 +534,9 @@ static int write_file(struct mirror_set *ms, const char *path)
 		put_rec(p, &ms->c[i]);
 		p += REC_SIZE;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (write(fd, buf, len) != (ssize_t)len)
-		err = -EIO;
-	if (!err && !fstat(fd, &st))
+	err = file_replace(path, buf, len, 0600, &st);
+	if (!err)
 		note_file(ms, &st);
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
 	free(buf);
 	return err;
 }

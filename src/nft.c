@@ -42,6 +42,7 @@
 #include <libnftnl/common.h>
 #include "nft.h"
 #include "xt.h"
+#include "hash.h"
 
 #define MSG(t)		((NFNL_SUBSYS_NFTABLES << 8) | (t))
 #define CAPTURE_TRIES	10
@@ -262,16 +263,13 @@ struct ihash {
 	unsigned int cap, n;
 };
 
+/* The table's name with its NUL separates it from the chain's. */
 static uint32_t name_hash(uint8_t family, const char *table, const char *name)
 {
-	uint32_t h = 2166136261u ^ family;
+	uint32_t h = fnv32(FNV32_INIT, &family, 1);
 
-	for (; *table; table++)
-		h = (h ^ (uint8_t)*table) * 16777619u;
-	h = (h ^ 0xff) * 16777619u;
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 16777619u;
-	return h;
+	h = fnv32(h, table, strlen(table) + 1);
+	return fnv32(h, name, strlen(name));
 }
 
 #define IH_NEXT(ih, i)	(((i) + 1) & ((ih)->cap - 1))

@@ -10,6 +10,7 @@
 #include "ipt.h"
 #include "nft.h"
 #include "scan.h"
+#include "hash.h"
 #include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 
@@ -148,15 +149,11 @@ static void cache_key(const struct scan *s, const struct tuple *t,
 		k->dport = t->dport;
 }
 
+/* The key is zeroed first (cache_key), so hashing the whole struct is
+ * hashing its fields. */
 static uint32_t hash_key(const struct tuple *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return fnv32(FNV32_INIT, k, sizeof(*k));
 }
 
 /* The evaluation for @f, from the cache when a flow with the same visible

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "stats.h"
+#include "fileio.h"
 
 static const char *const trigger_names[ST__MAX] = {
 	[ST_START] = "start",
@@ -104,30 +105,20 @@ void stats_print(FILE *f, const struct stats *st)
 
 int stats_write(const struct stats *st, const char *path)
 {
-	size_t n = strlen(path) + 5;
-	char *tmp = malloc(n);
-	FILE *f;
-	int err = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
 
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, n, "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		goto out;
-	}
+	if (!f)
+		return -errno;
 	stats_print(f, st);
-	if (fflush(f) || ferror(f))
-		err = -errno ? -errno : -EIO;
+	err = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(tmp);
+	if (!err)
+		err = file_replace(path, buf, len, 0644, NULL);
+	free(buf);
 	return err;
 }
 

@@ -14,25 +14,15 @@
 #include <string.h>
 #include "watch_diff.h"
 #include "expr.h"
+#include "hash.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#define FNV_INIT 14695981039346656037ull
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 1099511628211ull;
-	return h;
-}
-
-#define H(h, v) ((h) = fnv((h), &(v), sizeof(v)))
+#define H(h, v) ((h) = fnv64((h), &(v), sizeof(v)))
 
 static uint64_t hstr(uint64_t h, const char *s)
 {
-	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 1);
+	return s ? fnv64(h, s, strlen(s) + 1) : fnv64(h, "", 1);
 }
 
 static uint64_t hdata(uint64_t h, const struct nm_data *d)
@@ -40,7 +30,7 @@ static uint64_t hdata(uint64_t h, const struct nm_data *d)
 	uint8_t len = d->len > NM_DATA_MAX ? NM_DATA_MAX : d->len;
 
 	H(h, len);
-	return fnv(h, d->val, len);
+	return fnv64(h, d->val, len);
 }
 
 /*
@@ -58,7 +48,7 @@ static uint64_t hchain_ref(uint64_t h, const struct nm_model *m, int ci)
 
 static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = FNV64_INIT;
 	unsigned int k;
 
 	H(h, r->nexprs);
@@ -82,7 +72,7 @@ static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 /* What a chain is apart from its rules. */
 static uint64_t hchain_head(const struct nm_chain *c)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = FNV64_INIT;
 
 	h = hstr(h, c->table);
 	h = hstr(h, c->name);
@@ -94,12 +84,12 @@ static uint64_t hchain_head(const struct nm_chain *c)
 	H(h, c->policy);
 	H(h, c->ndevs);
 	H(h, c->devs_more);
-	return fnv(h, c->devs, sizeof(c->devs));
+	return fnv64(h, c->devs, sizeof(c->devs));
 }
 
 static uint64_t hset_head(const struct nm_set *s)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = FNV64_INIT;
 
 	h = hstr(h, s->table);
 	h = hstr(h, s->name);
@@ -109,12 +99,12 @@ static uint64_t hset_head(const struct nm_set *s)
 	H(h, s->data_len);
 	H(h, s->data_type);
 	H(h, s->nfields);
-	return fnv(h, s->field_len, sizeof(s->field_len));
+	return fnv64(h, s->field_len, sizeof(s->field_len));
 }
 
 static uint64_t helem(const struct nm_model *m, const struct nm_elem *e)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = FNV64_INIT;
 
 	h = hdata(h, &e->key);
 	h = hdata(h, &e->key_end);
@@ -368,7 +358,7 @@ int mdigest_build(const struct nm_model *m, struct mdigest *d)
 	int ret = 0;
 
 	memset(d, 0, sizeof(*d));
-	d->all = FNV_INIT;
+	d->all = FNV64_INIT;
 	if (!n)
 		return 0;
 	d->ent = calloc(n, sizeof(*d->ent));
@@ -635,13 +625,13 @@ void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
 
 uint64_t netenv_hash(const struct netenv *env)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t h = FNV64_INIT;
 	unsigned int i;
 
 	for (i = 0; i < env->nlinks; i++) {
 		H(h, env->links[i].index);
 		H(h, env->links[i].tc_ingress);
-		h = fnv(h, env->links[i].name, strnlen(env->links[i].name,
+		h = fnv64(h, env->links[i].name, strnlen(env->links[i].name,
 						       sizeof(env->links[i].name)));
 	}
 	for (i = 0; i < env->naddrs; i++) {
@@ -650,7 +640,7 @@ uint64_t netenv_hash(const struct netenv *env)
 		H(h, a->family);
 		H(h, a->prefixlen);
 		H(h, a->ifindex);
-		h = fnv(h, &a->addr, sizeof(a->addr));
+		h = fnv64(h, &a->addr, sizeof(a->addr));
 	}
 	for (i = 0; i < env->nroutes; i++) {
 		const struct ne_route *r = &env->routes[i];
@@ -661,9 +651,9 @@ uint64_t netenv_hash(const struct netenv *env)
 		H(h, r->table);
 		H(h, r->oif);
 		H(h, r->priority);
-		h = fnv(h, &r->dst, sizeof(r->dst));
-		h = fnv(h, &r->gw, sizeof(r->gw));
-		h = fnv(h, &r->prefsrc, sizeof(r->prefsrc));
+		h = fnv64(h, &r->dst, sizeof(r->dst));
+		h = fnv64(h, &r->gw, sizeof(r->gw));
+		h = fnv64(h, &r->prefsrc, sizeof(r->prefsrc));
 	}
 	return h;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <linux/netfilter/nf_tables.h>
 #include "exprint.h"
+#include "hash.h"
 
 /* A counter, a comment, log, a dynset's side effect: nothing NAT sees. */
 const struct nm_expr_ops expr_nop = {
@@ -78,15 +79,6 @@ const struct nm_expr_ops *nm_expr_ops(uint8_t op)
 	return op < sizeof(table) / sizeof(table[0]) ? table[op] : NULL;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 1099511628211ull;
-	return h;
-}
-
 static uint64_t field_digest(uint64_t h, const struct nm_expr *e,
 			     const struct nm_field *f)
 {
@@ -98,12 +90,12 @@ static uint64_t field_digest(uint64_t h, const struct nm_expr *e,
 	case NM_F_DATA:
 		memcpy(&d, p, sizeof(d));
 		len = d.len > NM_DATA_MAX ? NM_DATA_MAX : d.len;
-		h = fnv(h, &len, 1);
-		return fnv(h, d.val, len);
+		h = fnv64(h, &len, 1);
+		return fnv64(h, d.val, len);
 	case NM_F_STR:
-		return fnv(h, p, strnlen((const char *)p, f->size));
+		return fnv64(h, p, strnlen((const char *)p, f->size));
 	}
-	return fnv(h, p, f->size);
+	return fnv64(h, p, f->size);
 }
 
 uint64_t nm_expr_digest(uint64_t h, const struct nm_expr *e)
@@ -111,10 +103,10 @@ uint64_t nm_expr_digest(uint64_t h, const struct nm_expr *e)
 	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
 	unsigned int i;
 
-	h = fnv(h, &e->op, 1);
-	h = fnv(h, &e->sreg, 1);
-	h = fnv(h, &e->dreg, 1);
-	h = fnv(h, &e->len, 1);
+	h = fnv64(h, &e->op, 1);
+	h = fnv64(h, &e->sreg, 1);
+	h = fnv64(h, &e->dreg, 1);
+	h = fnv64(h, &e->len, 1);
 	/* An op no reader makes: differ from everything. */
 	if (!ops)
 		return h ^ 0x9e3779b97f4a7c15ull;

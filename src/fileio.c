@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fileio.c - replace a file atomically without following symlinks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fileio.h"
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
+		 struct stat *st)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	int fd, err;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* mkostemp creates with O_EXCL: an existing name, a symlink
+	 * included, is never opened. */
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = fchmod(fd, mode) ? -errno : 0;
+	if (!err)
+		err = write_all(fd, buf, len);
+	if (!err && st && fstat(fd, st))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
