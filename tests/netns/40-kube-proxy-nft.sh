@@ -15,12 +15,21 @@
 # stale (forward-changed), those to .4 consistent, and sweep deletes
 # exactly the .5 flows.
 #
+# Then the same with the daemon: "ctsweep watch --tcp" runs in the node
+# while a new endpoint pod .7 comes up and more connections are made (until
+# some go to .6), and kube-proxy replaces endpoint .4 by .7 (the same
+# transaction shape).  watch alone deletes exactly the flows to .4 (the
+# rest keep their conntrack ids), logs each as forward-changed, .4 stops
+# receiving while .6 goes on, new connections reach .7 and are left alone,
+# status finds nothing stale or unknown, and SIGTERM ends watch with 0.
+#
 #   remote 203.0.113.10 --- wan 203.0.113.1  node (rtr)   lo: 192.168.0.2 (node IP)
 #   (192.168.99.33 via the node)               |  cbr0 10.180.0.254/16 -- ep4 .4, ep5 .5, ep6 .6
+#                                               |                            (later ep7 .7)
 #                                               `- cli0 10.181.0.254/16 -- client pod 10.181.0.10
 #
 # No traffic goes to the fixture's public addresses (1.2.3.4, 5.6.7.8).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
 
 FIXTURE=$TOP/tests/peers/kube-proxy-nft.nft
@@ -34,20 +43,23 @@ CLIENT=10.181.0.10
 EP4=10.180.0.4
 EP5=10.180.0.5
 EP6=10.180.0.6
+EP7=10.180.0.7		# the endpoint pod of the watch part
 EXT_IP=192.168.99.33	# svc4's external IP
 CLUSTER_IP=172.30.0.44	# svc4's ClusterIP
 
 NS_EP4=$LAB_ID-ep4
 NS_EP5=$LAB_ID-ep5
 NS_EP6=$LAB_ID-ep6
+NS_EP7=$LAB_ID-ep7
 NS_CLI=$LAB_ID-cli
 
-# kube-proxy's chain names for svc4; the .6 endpoint's hash is made up in
-# kube-proxy's format (8 base32 characters).
+# kube-proxy's chain names for svc4; the hashes of the .6 and .7 endpoints
+# are made up in kube-proxy's format (8 base32 characters).
 KP_SVC='service-LAUZTJTB-ns4/svc4/tcp/p80'
 KP_EP4='endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80'
 KP_EP5='endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80'
 KP_EP6='endpoint-Q2XHK7MB-ns4/svc4/tcp/p80__10.180.0.6/80'
+KP_EP7='endpoint-W3LZ5RTE-ns4/svc4/tcp/p80__10.180.0.7/80'
 
 REMOTE_MIN=10		# connections from the remote to the external IP
 POD_MIN=3		# connections from the client pod to the ClusterIP
@@ -65,7 +77,7 @@ lab_dump_extra()
 	local ns
 	echo "-- tcp conntrack entries in the node"
 	ct_list -p tcp -o id
-	for ns in "$NS_EP4" "$NS_EP5" "$NS_EP6"; do
+	for ns in "$NS_EP4" "$NS_EP5" "$NS_EP6" "$NS_EP7"; do
 		ns_exists "$ns" && echo "-- counters at $ns:" \
 			"rx $(rx_count "$ns:rx")" \
 			"remote $(rx_count "$ns:remote")" \
@@ -221,23 +233,36 @@ count_ep()
 	echo "$n"
 }
 
-# clients VAR HOST DST FIRST_SPORT MIN: at least MIN connections, more
-# (bounded) until both .4 and .5 have some.
+# lacks_ep ENDPOINTS SPORT...: one of the (space-separated) ENDPOINTS has
+# none of the flows.
+lacks_ep()
+{
+	local e eps=$1
+	shift
+	for e in $eps; do
+		[ "$(count_ep "$e" "$@")" = 0 ] && return 0
+	done
+	return 1
+}
+
+# clients VAR HOST DST FIRST_SPORT MIN [ENDPOINTS]: at least MIN
+# connections, more (bounded) until each of ENDPOINTS (space-separated,
+# default .4 and .5) has some.
 clients()
 {
 	local -n list=$1
-	local host=$2 dst=$3 sport=$4 min=$5
-	while [ "${#list[@]}" -lt "$min" ] ||
-		[ "$(count_ep "$EP4" "${list[@]}")" = 0 ] ||
-		[ "$(count_ep "$EP5" "${list[@]}")" = 0 ]; do
+	local host=$2 dst=$3 sport=$4 min=$5 eps=${6:-"$EP4 $EP5"} e counts=
+	while [ "${#list[@]}" -lt "$min" ] || lacks_ep "$eps" "${list[@]}"; do
 		[ "${#list[@]}" -lt "$MAX_CONNS" ] ||
-			fail "$MAX_CONNS connections from $host to $dst, all to one endpoint"
+			fail "$MAX_CONNS connections from $host to $dst, none to one of $eps"
 		connect "$host" "$dst" "$sport"
 		list+=("$sport")
 		sport=$((sport + 1))
 	done
-	log "$host: ${#list[@]} connections to $dst," \
-		"$(count_ep "$EP4" "${list[@]}") to $EP4, $(count_ep "$EP5" "${list[@]}") to $EP5"
+	for e in $eps; do
+		counts+=", $(count_ep "$e" "${list[@]}") to $e"
+	done
+	log "$host: ${#list[@]} connections to $dst$counts"
 }
 
 alive()
@@ -261,6 +286,81 @@ expect_flow_verdict()
 		and .[0].verdict == \"$3\" and .[0].reason == \"$4\"
 		and .[0].unknown == null" \
 		"$5: $1:$2 -> ${EP[$2]} is $3${4:+ ($4)}"
+}
+
+# ------------------------------------------------------------ watch part
+
+dead()
+{
+	! alive "$1"
+}
+
+# dst_of SPORT: the address the flow's client connects to.
+dst_of()
+{
+	if [ "${SRC[$1]}" = "$REMOTE4" ]; then echo "$EXT_IP"; else echo "$CLUSTER_IP"; fi
+}
+
+# only_live_flows SPORT...: the node's tcp entries are exactly those of the
+# flows SPORT..., each ESTABLISHED and tagged.
+only_live_flows()
+{
+	local s
+	[ "$(ct_count -p tcp)" = $# ] || return 1
+	for s; do
+		ct_flow "$s" 80 | grep -q "ESTABLISHED .* mark=$CT_TAG " ||
+			return 1
+	done
+}
+
+# flows_kept WHAT SPORT...: each flow still has its entry (the same
+# conntrack id, still tagged); one conntrack dump for all.
+flows_kept()
+{
+	local what=$1 s t
+	shift
+	t=$(ct_list -p tcp -o id)
+	for s; do
+		[ -n "${CTID[$s]}" ] || fail "$what: no conntrack id recorded for flow $s"
+		grep -qE " sport=$s dport=80 .* mark=$CT_TAG .* id=${CTID[$s]}\$" <<<"$t" ||
+			fail "$what: flow $s -> 80 lost its entry (id ${CTID[$s]}, tagged): $(grep -F " sport=$s dport=80 " <<<"$t")"
+	done
+	log "flows $* keep their conntrack ids and tags ($what)"
+}
+
+# flows_replaced WHAT SPORT...: no flow has its old (tagged) entry.
+flows_replaced()
+{
+	local what=$1 s t
+	shift
+	t=$(ct_list -p tcp)
+	for s; do
+		grep -qE " sport=$s dport=80 .* mark=$CT_TAG " <<<"$t" &&
+			fail "$what: flow $s -> 80 still has its old entry: $(grep -F " sport=$s dport=80 " <<<"$t")"
+	done
+	log "flows $* have no old entry ($what)"
+}
+
+# no_flows_from ADDR: no tcp entry starts at ADDR (no mirror left).
+no_flows_from()
+{
+	[ -z "$(ct_list -p tcp --orig-src "$1")" ]
+}
+
+# ere TEXT: TEXT as an extended regular expression matching it literally.
+ere()
+{
+	sed 's/[][\.^$*+?(){}|/]/\\&/g' <<<"$1"
+}
+
+# watch's log lines of a delete: one per flow (-v), one per reaction.
+FLOW_DEL_RE='watch: deleted (tcp|udp) '
+ANY_DEL_RE="deleted [1-9][0-9]* stale|$FLOW_DEL_RE"
+
+# watch_more PATTERN N: more than N log lines match PATTERN now.
+watch_more()
+{
+	[ "$(watch_count "$1")" -gt "$2" ]
 }
 
 # ---------------------------------------------------------------- the case
@@ -431,4 +531,172 @@ cts status --tcp --json
 assert_rc 0 "status after the sweep"
 assert_json ".summary.stale == 0 and .summary.unknown == 0" \
 	"nothing stale or unknown after the sweep"
+
+# ------------------------------------------------- the same with ctsweep watch
+
+step "the swept flows' clients are gone: conntrack holds the $N4 flows to $EP4"
+# Their next packets found no entry, went by the new rules to another
+# endpoint and were reset there.
+OLD4_SPORTS=()
+for s in "${ALL_SPORTS[@]}"; do
+	if [ "${EP[$s]}" = "$EP4" ]; then
+		OLD4_SPORTS+=("$s")
+	else
+		wait_until 15 dead "${CPID[$s]}" ||
+			fail "the client of swept flow $s is still running"
+	fi
+done
+wait_until 20 only_live_flows "${OLD4_SPORTS[@]}" ||
+	fail "conntrack holds more than the $N4 live flows to $EP4: $(ct_list -p tcp)"
+log "conntrack holds exactly the ${#OLD4_SPORTS[@]} live flows to $EP4"
+
+step "ctsweep watch --tcp in the node"
+watch_start --tcp --stats "$LAB_TMP/watch.prom"
+watch_logged "start: deleted 0 stale flows; 0 unknown \(kept\)" ||
+	fail "watch's first pass deleted something or found unknown flows"
+
+step "endpoint pod $EP7 comes up; more connections, until some go to $EP6"
+pod "$NS_EP7" veth-ep7 "$EP7" "$NODE_POD"
+in_rtr ip link set veth-ep7 master cbr0 || fail "cannot attach veth-ep7 to cbr0"
+endpoint_counters "$NS_EP7"
+spawn SRV "$NS_EP7" socat -u TCP4-LISTEN:80,reuseaddr,fork OPEN:/dev/null
+W_REMOTE_SPORTS=()
+W_POD_SPORTS=()
+clients W_REMOTE_SPORTS remote "$EXT_IP" 41101 1 "$EP6"
+clients W_POD_SPORTS "$NS_CLI" "$CLUSTER_IP" 42101 1 "$EP6"
+ct_tag ipv4 tcp --orig-port-dst 80
+W_SPORTS=("${OLD4_SPORTS[@]}" "${W_REMOTE_SPORTS[@]}" "${W_POD_SPORTS[@]}")
+for s in "${W_REMOTE_SPORTS[@]}" "${W_POD_SPORTS[@]}"; do
+	CTID[$s]=$(ct_flow_id "$s" 80)
+	[ -n "${CTID[$s]}" ] || fail "no conntrack id for flow $s"
+done
+only_live_flows "${W_SPORTS[@]}" ||
+	fail "conntrack holds other tcp flows than the ${#W_SPORTS[@]} live ones: $(ct_list -p tcp)"
+W4=$(count_ep "$EP4" "${W_SPORTS[@]}")
+W6=$(count_ep "$EP6" "${W_SPORTS[@]}")
+[ $((W4 + W6)) = "${#W_SPORTS[@]}" ] ||
+	fail "flows to neither $EP4 nor $EP6: $(ct_list -p tcp)"
+log "${#W_SPORTS[@]} live flows: $W4 to $EP4 (${#OLD4_SPORTS[@]} from before watch), $W6 to $EP6"
+watch_logged "$ANY_DEL_RE" &&
+	fail "watch deleted flows before the endpoint change: $(grep -E "$ANY_DEL_RE" "$WATCH_LOG" | head -n 5)"
+flows_kept "watch, before the change" "${W_SPORTS[@]}"
+REACTIONS=$(watch_count 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow')
+
+step "kube-proxy replaces endpoint $EP4 by $EP7 (one transaction), watch running"
+nft_rtr -f - <<EOT
+add chain ip kube-proxy $KP_EP7
+flush chain ip kube-proxy $KP_EP7
+add rule ip kube-proxy $KP_EP7 ip saddr $EP7 jump mark-for-masquerade
+add rule ip kube-proxy $KP_EP7 meta l4proto tcp dnat to $EP7:80
+add chain ip kube-proxy $KP_SVC
+flush chain ip kube-proxy $KP_SVC
+add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
+add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $KP_EP6 , 1 : goto $KP_EP7 }
+flush chain ip kube-proxy $KP_EP4
+delete chain ip kube-proxy $KP_EP4
+EOT
+in_rtr nft list chain ip kube-proxy "$KP_EP4" >/dev/null 2>&1 &&
+	fail "the endpoint chain for $EP4 is still there"
+
+step "watch deletes exactly the $W4 flows to $EP4 (forward-changed)"
+wait_until 10 watch_more 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow' "$REACTIONS" ||
+	fail "watch did not react to the endpoint change within 10 s"
+line=$(grep -E 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow' "$WATCH_LOG" |
+	tail -n +$((REACTIONS + 1)))
+log "watch log: $(cut -c1-300 <<<"$line")"
+[ "$(grep -c . <<<"$line")" = 1 ] ||
+	fail "watch reacted more than once to one transaction: $line"
+# What changed, as the line tells it: the endpoint chains for sure.  (It
+# does not name svc4's service chain, whose vmap is an anonymous map; and
+# it calls chains and maps "changed" that only refer to chains after the
+# removed one, since the digests hash chain and set indices.)
+for c in "$KP_EP7 added" "$KP_EP4 removed"; do
+	grep -qF "chain ip kube-proxy $c" <<<"$line" ||
+		fail "the log line does not say 'chain ip kube-proxy $c': $line"
+done
+re="deleted ([0-9]+) stale flows? \(forward-changed $W4(, forward-mirrored ([0-9]+))?\); 0 unknown \(kept\)"
+[[ $line =~ $re ]] ||
+	fail "watch did not delete $W4 flows as forward-changed, nothing unknown: $line"
+[ "${BASH_REMATCH[1]}" = $((W4 + ${BASH_REMATCH[3]:-0})) ] ||
+	fail "watch's stale count is not forward-changed $W4 + forward-mirrored: $line"
+rules_re="($(ere "$EP6")|$(ere "$EP7")):80 or others \(forward-changed\)\$"
+W4_SPORTS=()
+W6_SPORTS=()
+for s in "${W_SPORTS[@]}"; do
+	flow_re="watch: deleted tcp $(ere "${SRC[$s]}:$s > $(dst_of "$s"):80 ")"
+	if [ "${EP[$s]}" = "$EP4" ]; then
+		W4_SPORTS+=("$s")
+		watch_logged "$flow_re$(ere "id ${CTID[$s]} goes to $EP4:80, rules say ")$rules_re" ||
+			fail "watch did not log the delete of flow $s (id ${CTID[$s]}, to $EP4) as forward-changed"
+	else
+		W6_SPORTS+=("$s")
+		! watch_logged "$flow_re" ||
+			fail "watch deleted flow $s (to ${EP[$s]}): $(grep -E "$flow_re" "$WATCH_LOG")"
+	fi
+done
+n=$(watch_count 'watch: deleted tcp .* \(forward-changed\)$')
+[ "$n" = "$W4" ] ||
+	fail "watch logged $n forward-changed deletes, expected $W4: $(grep -E 'watch: deleted tcp' "$WATCH_LOG")"
+# As for sweep: .4's late ACK may start a flow backwards; watch deletes it
+# as a mirror, told as the forward to .4 it mirrors.
+grep -E 'watch: deleted tcp .* \(forward-mirrored\)$' "$WATCH_LOG" |
+	grep -vF "goes to $EP4:80," | grep . &&
+	fail "watch deleted a mirror of something other than a flow to $EP4"
+grep -E "$FLOW_DEL_RE" "$WATCH_LOG" | grep -vE '\((forward-changed|forward-mirrored)\)$' | grep . &&
+	fail "watch deleted flows for other reasons"
+log "watch logged the $W4 deletes of flows to $EP4, with their ids, as forward-changed"
+
+flows_replaced "watch" "${W4_SPORTS[@]}"
+flows_kept "watch" "${W6_SPORTS[@]}"
+sleep 0.3	# packets already on their way to .4 when its flows went
+expect_no_rx "$NS_EP4" 2 "after watch reacted"
+for c in remote pod; do
+	expect_rx "$NS_EP6:$c" 5 "$c flows to $EP6, after watch reacted"
+done
+[ -z "$(ct_list -p tcp --reply-src "$EP4")" ] ||
+	fail "conntrack still sends flows to $EP4: $(ct_list -p tcp --reply-src "$EP4")"
+wait_until 5 no_flows_from "$EP4" ||
+	fail "a flow from $EP4 (a mirror) is still there: $(ct_list -p tcp --orig-src "$EP4")"
+for s in "${W6_SPORTS[@]}"; do
+	alive "${CPID[$s]}" ||
+		fail "the client of flow $s (to $EP6) lost its connection"
+done
+flows_kept "after watch reacted, traffic going on" "${W6_SPORTS[@]}"
+log "$W6 connections to $EP6 live on with their entries; $EP4 receives nothing"
+
+step "new connections reach $EP7; watch leaves them alone"
+N_DELETES=$(watch_count "$ANY_DEL_RE")
+N7_REMOTE_SPORTS=()
+N7_POD_SPORTS=()
+clients N7_REMOTE_SPORTS remote "$EXT_IP" 41201 1 "$EP7"
+clients N7_POD_SPORTS "$NS_CLI" "$CLUSTER_IP" 42201 1 "$EP7"
+N7_SPORTS=("${N7_REMOTE_SPORTS[@]}" "${N7_POD_SPORTS[@]}")
+for s in "${N7_SPORTS[@]}"; do
+	[ "${EP[$s]}" = "$EP6" ] || [ "${EP[$s]}" = "$EP7" ] ||
+		fail "new connection $s went to ${EP[$s]}"
+	ct_flow_tag "$s" 80
+	CTID[$s]=$(ct_flow_id "$s" 80)
+done
+for c in remote pod; do
+	expect_rx "$NS_EP7:$c" 5 "$c flows to $EP7"
+done
+
+step "ctsweep status with watch running: nothing stale, nothing unknown"
+cts status -v --tcp --json
+assert_rc 0 "status after watch reacted"
+assert_json_contract status false
+assert_json ".summary.stale == 0 and .summary.unknown == 0" \
+	"nothing stale or unknown after watch reacted"
+for s in "${W6_SPORTS[@]}" "${N7_SPORTS[@]}"; do
+	expect_flow_verdict "${SRC[$s]}" "$s" consistent "" "after watch reacted"
+done
+flows_kept "after watch reacted" "${W6_SPORTS[@]}" "${N7_SPORTS[@]}"
+[ "$(watch_count "$ANY_DEL_RE")" = "$N_DELETES" ] ||
+	fail "watch deleted more: $(grep -E "$ANY_DEL_RE" "$WATCH_LOG" | tail -n +$((N_DELETES + 1)))"
+wait_until 5 test -s "$LAB_TMP/watch.prom" || fail "no stats file"
+[ "$(stat_value flows_deleted_total 'reason="forward-changed"')" = "$W4" ] ||
+	fail "stats: forward-changed deletes: $(stat_value flows_deleted_total 'reason="forward-changed"'), expected $W4"
+watch_no_errors "kube-proxy endpoint change"
+watch_stop TERM
+[ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
 pass

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Helpers for the iptables-legacy and source NAT cases (12-16).  Source it
-# after lib.sh:
+# after lib.sh (or after watchlib.sh, which sources lib.sh):
 #
 #	. "$(dirname "$0")/lib.sh"
 #	. "$(dirname "$0")/lib-legacy.sh"
@@ -142,12 +142,14 @@ ct_flow_reply()
 		print s, sp, d, dp; exit }'
 }
 
-# The failure diagnostics also show the legacy tables.
-eval "$(declare -f lab_dump | sed '1s/^lab_dump/lab_dump_base/')"
+# The failure diagnostics also show the legacy tables.  Its own name for
+# the wrapped function: watchlib.sh (sourced before this file by a case
+# that runs the daemon too) wraps lab_dump as lab_dump_base already.
+eval "$(declare -f lab_dump | sed '1s/^lab_dump/lab_dump_pre_legacy/')"
 lab_dump()
 {
 	local ns
-	lab_dump_base
+	lab_dump_pre_legacy
 	for ns in "${LAB_NS[@]}"; do
 		[ "$ns" = "$NS_RTR" ] || continue
 		echo "-- iptables-legacy-save in rtr"
