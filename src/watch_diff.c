@@ -46,6 +46,47 @@ static uint64_t hchain_ref(uint64_t h, const struct nm_model *m, int ci)
 	return hstr(h, m->chains[ci].name);
 }
 
+static uint64_t helem(const struct nm_model *m, const struct nm_elem *e);
+
+/*
+ * An anonymous set (a rule's own "{ ... }", a vmap of numgen) has a name
+ * nft makes up anew whenever the rule is created: it is part of its rule,
+ * hashed by its elements in any order.
+ */
+static uint64_t hanon(const struct nm_model *m, const struct nm_set *s)
+{
+	uint64_t h = FNV64_INIT, sum = 0, x = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->nelems; i++) {
+		uint64_t e = helem(m, &s->elems[i]);
+
+		sum += e;
+		x ^= e * 0x9e3779b97f4a7c15ull;
+	}
+	H(h, s->flags);
+	H(h, s->key_len);
+	H(h, s->data_len);
+	H(h, s->nelems);
+	H(h, sum);
+	return H(h, x);
+}
+
+static uint64_t hset_ref(uint64_t h, const struct nm_model *m, int si)
+{
+	const struct nm_set *s;
+
+	if (si < 0 || (unsigned int)si >= m->nsets)
+		return H(h, si);
+	s = &m->sets[si];
+	if (s->flags & NFT_SET_ANONYMOUS) {
+		uint64_t a = hanon(m, s);
+
+		return H(h, a);
+	}
+	return hstr(h, s->name);
+}
+
 static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 {
 	uint64_t h = FNV64_INIT;
@@ -59,9 +100,7 @@ static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 			h = hchain_ref(h, m, x.imm.chain);
 			x.imm.chain = 0;
 		} else if (x.op == NM_OP_LOOKUP) {
-			if (x.lookup.set >= 0 &&
-			    (unsigned int)x.lookup.set < m->nsets)
-				h = hstr(h, m->sets[x.lookup.set].name);
+			h = hset_ref(h, m, x.lookup.set);
 			x.lookup.set = 0;
 		}
 		h = nm_expr_digest(h, &x);
@@ -375,7 +414,12 @@ int mdigest_build(const struct nm_model *m, struct mdigest *d)
 	}
 	for (i = 0; i < m->nsets && !ret; i++) {
 		const struct nm_set *s = &m->sets[i];
-		struct mdigest_ent *e = &d->ent[d->n++];
+		struct mdigest_ent *e;
+
+		/* part of the rule that holds it (hanon) */
+		if (s->flags & NFT_SET_ANONYMOUS)
+			continue;
+		e = &d->ent[d->n++];
 
 		snprintf(e->name, sizeof(e->name), "%s %s %s %s",
 			 (s->flags & NFT_SET_MAP) ? "map" : "set",

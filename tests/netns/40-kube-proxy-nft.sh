@@ -606,14 +606,19 @@ line=$(grep -E 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow' "$WATC
 log "watch log: $(cut -c1-300 <<<"$line")"
 [ "$(grep -c . <<<"$line")" = 1 ] ||
 	fail "watch reacted more than once to one transaction: $line"
-# What changed, as the line tells it: the endpoint chains for sure.  (It
-# does not name svc4's service chain, whose vmap is an anonymous map; and
-# it calls chains and maps "changed" that only refer to chains after the
-# removed one, since the digests hash chain and set indices.)
-for c in "$KP_EP7 added" "$KP_EP4 removed"; do
+# What changed, as the line tells it: the endpoint chains and svc4's
+# service chain (its numgen vmap, an anonymous map, now names .7), and
+# nothing else: jump targets and sets count by name or content, not by
+# their place in this read of the rules.
+for c in "$KP_EP7 added" "$KP_EP4 removed" "$KP_SVC changed"; do
 	grep -qF "chain ip kube-proxy $c" <<<"$line" ||
 		fail "the log line does not say 'chain ip kube-proxy $c': $line"
 done
+what=${line%%: deleted*}
+what=${what#*notifications): }
+[ "$(tr ',' '\n' <<<"$what" | grep -c .)" = 3 ] ||
+	fail "the log line names more than the three chains that changed: $what"
+
 re="deleted ([0-9]+) stale flows? \(forward-changed $W4(, forward-mirrored ([0-9]+))?\); 0 unknown \(kept\)"
 [[ $line =~ $re ]] ||
 	fail "watch did not delete $W4 flows as forward-changed, nothing unknown: $line"

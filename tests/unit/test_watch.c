@@ -352,6 +352,50 @@ static void test_changed_by_rule_order(void **state)
 	assert_int_equal(found, 3);
 }
 
+/* A rule with its own anonymous set, re-created by a reload under another
+ * made-up name (__map0, __map7), is the same rule; another element is
+ * not. */
+static void anon_table(struct nm_model *m, const char *setname, uint16_t port)
+{
+	struct nm_chain *c;
+	struct nm_rule *r;
+	struct nm_set *s;
+	uint16_t k[2] = { htons(4000), htons(port) };
+
+	memset(m, 0, sizeof(*m));
+	c = mk_chain(m, NFPROTO_IPV4, "pre", NF_INET_PRE_ROUTING, -100);
+	s = mk_set(m, setname, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT, 2, 0);
+	mk_elem(s, &k[0], NULL, NULL, 0);
+	mk_elem(s, &k[1], NULL, NULL, 0);
+	r = mk_rule(c);
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_lookup(r, NFT_REG_1, 0, -1, false);
+	mk_dnat_to(r, "192.168.50.2", 0);
+}
+
+static void test_changed_anonymous_set(void **state)
+{
+	struct nm_model a, b;
+	struct mdigest da, db;
+	char buf[256];
+	uint16_t p[16];
+
+	(void)state;
+	anon_table(&a, "__set0", 4001);
+	anon_table(&b, "__set7", 4001);
+	assert_int_equal(mdigest_build(&a, &da), 0);
+	assert_int_equal(mdigest_build(&b, &db), 0);
+	assert_true(da.all == db.all);
+	mdigest_diff(&da, &db, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	mdigest_free(&da);
+	mdigest_free(&db);
+	assert_int_equal(changed(&a, &b, p, 16), 0);
+	anon_table(&a, "__set0", 4001);
+	anon_table(&b, "__set0", 4002);
+	assert_int_equal(changed(&a, &b, p, 16), 3);
+}
+
 static void test_digest_legacy_name(void **state)
 {
 	struct nm_model m = { 0 };
@@ -662,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_changed_ports),
 		cmocka_unit_test(test_changed_by_rule),
 		cmocka_unit_test(test_changed_by_rule_order),
+		cmocka_unit_test(test_changed_anonymous_set),
 		cmocka_unit_test(test_netenv_hash),
 		cmocka_unit_test(test_index_insert_find_erase),
 		cmocka_unit_test(test_index_wants_udp_and_tcp_if_asked),
