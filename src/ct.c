@@ -178,11 +178,6 @@ void ct_close(struct ct_handle *h)
 	free(h);
 }
 
-void ct_get_caps(const struct ct_handle *h, struct ct_caps *caps)
-{
-	*caps = h->caps;
-}
-
 /* A dump abandoned half way leaves its remaining parts queued on the
  * socket; a fresh socket is cheaper than draining a million entries. */
 static int sock_reset(struct ct_handle *h)
@@ -398,12 +393,6 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f)
 }
 
 /* ---- filter ----------------------------------------------------------- */
-
-static bool proto_has_ports(uint8_t p)
-{
-	return p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE ||
-	       p == IPPROTO_SCTP || p == IPPROTO_DCCP;
-}
 
 bool ct_filter_match(const struct ct_filter *flt, const struct flow *f)
 {

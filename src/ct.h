@@ -98,7 +98,6 @@ struct ct_caps {
 	bool filter_reply;	/* reply tuple filter (fixed in 5.16) */
 	bool flush_filtered;	/* proven by ct_flush_filtered's probe */
 };
-void ct_get_caps(const struct ct_handle *h, struct ct_caps *caps);
 
 /* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
 #define CT_EV_NEW	1u

@@ -42,19 +42,6 @@ void ev_unknown(struct ev_run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-int eval_has_ports(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
-		return 1;
-	}
-	return 0;
-}
-
 /* ---- the packet ---- */
 
 static unsigned int saddr_off(uint8_t family)
@@ -106,7 +93,7 @@ static void pkt_init(struct ev_pkt *p, const struct tuple *t)
 	p->nhk[0] = 0xf0;	/* the version; options may exist */
 	pkt_put(p->nh, p->nhk, saddr_off(t->family), t->src.b, alen, 0xff);
 	pkt_put(p->nh, p->nhk, daddr_off(t->family), t->dst.b, alen, 0xff);
-	if (!eval_has_ports(t->l4proto))
+	if (!proto_has_ports(t->l4proto))
 		return;
 	p->thlen = th_len(t->l4proto);
 	pkt_put(p->th, p->thk, 0, &t->sport, 2, 0xff);

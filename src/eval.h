@@ -58,7 +58,5 @@ struct ev_result {
 void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		       const struct tuple *orig, struct ev_result *res);
 
-/* Does @proto carry 16-bit ports at offsets 0 and 2 (TCP, UDP, ...)? */
-int eval_has_ports(uint8_t proto);
 
 #endif

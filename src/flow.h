@@ -49,6 +49,14 @@ static inline void flow_reversed(const struct flow *f, struct flow *out)
 	out->reply = f->orig;
 }
 
+/* Does @proto carry 16-bit ports at offsets 0 and 2 (TCP, UDP, ...)? */
+static inline bool proto_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP ||
+	       proto == IPPROTO_DCCP;
+}
+
 static inline int addr_len(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;

@@ -223,7 +223,7 @@ static int outcome_fits(const struct nat_outcome *o, uint8_t family,
 static void name_fitting_rule(const struct flow *f, struct judgement *j)
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = eval_has_ports(or->l4proto);
+	int ports = proto_has_ports(or->l4proto);
 	int i = outcome_fits(&j->dnat, or->family, ports, 0, &re->src,
 			     re->sport, &or->dst, or->dport);
 
@@ -246,7 +246,7 @@ static enum jreason check_dnat(const struct flow *f,
 			       const struct nat_outcome *o)
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = eval_has_ports(or->l4proto);
+	int ports = proto_has_ports(or->l4proto);
 	int dnated = addr_cmp(&re->src, &or->dst, or->family) ||
 		     (ports && re->sport != or->dport);
 
@@ -262,7 +262,7 @@ static enum jreason check_snat(const struct flow *f,
 			       const struct nat_outcome *o)
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = eval_has_ports(or->l4proto);
+	int ports = proto_has_ports(or->l4proto);
 	int snated = addr_cmp(&re->dst, &or->src, or->family) != 0;
 
 	if (!o->ncand)

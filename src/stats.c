@@ -43,7 +43,7 @@ void stats_print(FILE *f, const struct stats *st)
 	       "Reconcile passes, by what set them off.");
 	for (i = 0; i < ST__MAX; i++)
 		fprintf(f, "ctsweep_reconciles_total{trigger=\"%s\"} %" PRIu64
-			"\n", trigger_names[i], st->reactions[i]);
+			"\n", stats_trigger_str(i), st->reactions[i]);
 	metric(f, "reconciles_skipped_total", "counter",
 	       "Notifications after which the nat rules and routes were "
 	       "unchanged, so no flow was judged.");

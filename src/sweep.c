@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "scan.h"
+#include "clock.h"
 
 /* Long enough for a backend's reply that was on its way when its flow
  * was deleted (a LAN round trip plus a busy host's scheduling), short
@@ -19,10 +20,7 @@
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(mono_us() / 1000);
 }
 
 static int on_new(unsigned int ev, const struct flow *f, void *data)

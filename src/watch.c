@@ -40,6 +40,7 @@
 #include "watch_diff.h"
 #include "watch_index.h"
 #include "watch_nl.h"
+#include "clock.h"
 
 #define ROUTE_SETTLE_US		3000	/* quiet time after a route message */
 #define ROUTE_MAX_US		20000	/* ... but never wait longer */
@@ -76,7 +77,7 @@ struct watch {
 	struct nlmon *nft, *rt;
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
 	bool ix_resync;		/* refill the index before the next pass */
-	uint64_t last_refill;	/* now_us() of the last refill (start) */
+	uint64_t last_refill;	/* mono_us() of the last refill (start) */
 	bool refill_due;	/* start an incremental refill */
 	uint64_t refill_t0;
 	size_t refill_before;
@@ -102,17 +103,9 @@ struct watch {
 	long retry_ms;
 	int last_err;
 	struct stats st;
-	uint64_t last_ev_read;	/* now_us() of the last conntrack event read */
+	uint64_t last_ev_read;	/* mono_us() of the last conntrack event read */
 	bool stop;
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static double unix_now(void)
 {
@@ -586,7 +579,7 @@ static int judge_flows(struct watch *w)
 	     "the flow index");
 	ret = windex_resync(w->ix, w->s.tcp);
 	if (!ret) {
-		w->last_refill = now_us();
+		w->last_refill = mono_us();
 		w->s.no_mirror_lookup = false;
 		ret = windex_judge(w->ix, &w->s);
 	}
@@ -632,7 +625,7 @@ static unsigned int early_pass(struct watch *w, const struct mdigest *md,
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
 	size_t i, shown = 0;
-	uint64_t t0 = now_us();
+	uint64_t t0 = mono_us();
 	int n, ret;
 
 	if (!w->ix || w->o.dry_run || !w->have_last)
@@ -643,7 +636,7 @@ static unsigned int early_pass(struct watch *w, const struct mdigest *md,
 	ret = windex_judge_ports(w->ix, &w->s, ports, n);
 	if (ret)
 		return 0;	/* the full pass will meet it and report */
-	moved = moved_meanwhile(w, now_us());
+	moved = moved_meanwhile(w, mono_us());
 	if (moved || !w->s.stale)
 		return moved;
 	ret = windex_delete(w->ix, &w->s);
@@ -654,7 +647,7 @@ static unsigned int early_pass(struct watch *w, const struct mdigest *md,
 		early->by_reason[i] += w->s.by_reason[i];
 	log_recs(w, &shown);
 	dbg("watch: early pass on %d port%s: deleted %zu flow(s) in %" PRIu64
-	    " us", n, n == 1 ? "" : "s", w->s.stale, now_us() - t0);
+	    " us", n, n == 1 ? "" : "s", w->s.stale, mono_us() - t0);
 	return 0;
 }
 
@@ -687,11 +680,11 @@ static void reconcile(struct watch *w)
 		ret = windex_resync(w->ix, w->s.tcp);
 		if (!ret) {
 			w->ix_resync = false;
-			w->last_refill = now_us();
+			w->last_refill = mono_us();
 		}
 		if (ret) {
 			w->s.failed = "conntrack (filling the flow index)";
-			reconcile_failed(w, ret, why, t0, now_us());
+			reconcile_failed(w, ret, why, t0, mono_us());
 			return;
 		}
 	}
@@ -701,7 +694,7 @@ static void reconcile(struct watch *w)
 
 		/* Also what judge_new() checks the tables against. */
 		legacy_fingerprints(w, w->legacy_fp);
-		tl = now_us();
+		tl = mono_us();
 		mdigest_free(&md);
 		ret = scan_load(&w->s);
 		if (!ret)
@@ -728,7 +721,7 @@ static void reconcile(struct watch *w)
 		}
 		moved = early_pass(w, &md, &early);
 		if (!moved) {
-			tj = now_us();
+			tj = mono_us();
 			ret = judge_flows(w);
 			if (ret)
 				goto fail;
@@ -736,8 +729,8 @@ static void reconcile(struct watch *w)
 			    "and routes in %" PRIu64 " us, judged %zu flows "
 			    "(%s) in %" PRIu64 " us", tries + 1, tl - t0,
 			    tj - tl, w->s.judged, w->ix ? "from the index" :
-			    "walking conntrack", now_us() - tj);
-			moved = moved_meanwhile(w, now_us());
+			    "walking conntrack", mono_us() - tj);
+			moved = moved_meanwhile(w, mono_us());
 		}
 		if (!moved)
 			break;
@@ -762,7 +755,7 @@ static void reconcile(struct watch *w)
 				if (ret)
 					goto fail;
 				w->ix_resync = false;
-				w->last_refill = now_us();
+				w->last_refill = mono_us();
 			}
 		}
 		why |= moved & (P_NFT | P_ROUTE);
@@ -770,7 +763,7 @@ static void reconcile(struct watch *w)
 			/* Still moving: delete nothing now, come back as
 			 * soon as the loop has looked at the sockets. */
 			mark(w, P_NFT, t0);
-			w->due_nft = now_us();
+			w->due_nft = mono_us();
 			dbg("watch: rules still changing after %u passes; "
 			    "deferring deletes", tries + 1);
 			mdigest_free(&md);
@@ -780,20 +773,20 @@ static void reconcile(struct watch *w)
 
 	/* Deletes go against the model of the latest generation. */
 	if (!w->o.dry_run && w->s.stale) {
-		uint64_t td = now_us();
+		uint64_t td = mono_us();
 
 		ret = w->ix ? windex_delete(w->ix, &w->s) : scan_delete(&w->s);
 		if (ret)
 			goto fail;
 		dbg("watch: deleted %zu flows in %" PRIu64 " us", w->s.stale,
-		    now_us() - td);
+		    mono_us() - td);
 	}
 	/* the early pass's deletes, to count and log them with the rest */
 	w->s.stale += early.stale;
 	w->s.judged += early.stale;
 	for (i = 0; i < JR__MAX; i++)
 		w->s.by_reason[i] += early.by_reason[i];
-	t = now_us();
+	t = mono_us();
 
 	/* Accounting and the one log line. */
 	w->st.reactions[trig]++;
@@ -849,7 +842,7 @@ static void reconcile(struct watch *w)
 fail:
 	mdigest_free(&md);
 	/* keep what set this pass off, so the retry still reports it */
-	reconcile_failed(w, ret, why, t0, now_us());
+	reconcile_failed(w, ret, why, t0, mono_us());
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -934,7 +927,7 @@ static int loop(struct watch *w)
 	pfd[F_INDEX].fd = w->ix ? windex_fd(w->ix) : -1;
 
 	while (!w->stop) {
-		uint64_t due = next_due(w), now = now_us(), ev_due;
+		uint64_t due = next_due(w), now = mono_us(), ev_due;
 		struct timespec ts, *tsp = NULL;
 		int n;
 
@@ -964,7 +957,7 @@ static int loop(struct watch *w)
 			err("watch: poll: %s", strerror(errno));
 			return -errno;
 		}
-		now = now_us();
+		now = mono_us();
 		if (pfd[F_SIG].revents)
 			on_signal(w, now);
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents)
@@ -1040,7 +1033,7 @@ static int judge_new(struct watch *w, const struct flow *f)
 	    r.verdict != JV_STALE)
 		return 0;
 	if (!rules_current(w)) {
-		want_full(w, ST_NFT, now_us(), now_us());
+		want_full(w, ST_NFT, mono_us(), mono_us());
 		return 0;
 	}
 	if (w->o.dry_run) {
@@ -1184,7 +1177,7 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 	     pr.net_admin && pr.net_raw ? " " : "",
 	     pr.net_raw ? "CAP_NET_RAW" : pr.net_admin ? "" : "none",
 	     w.o.dry_run ? "; dry run: nothing is deleted" : "");
-	want_full(&w, ST_START, now_us(), now_us());
+	want_full(&w, ST_START, mono_us(), mono_us());
 	ret = loop(&w);
 	write_stats(&w);
 	watch_free(&w);

@@ -62,7 +62,7 @@ static void eval_ct(struct ev_run *r, struct ev_regs *regs,
 		if (e->ct.dir != 0)
 			goto unmodelled;
 		if (key == NFT_CT_PROTO_SRC || key == NFT_CT_PROTO_DST) {
-			if (!eval_has_ports(o->l4proto))
+			if (!proto_has_ports(o->l4proto))
 				goto unmodelled;
 			memcpy(buf, key == NFT_CT_PROTO_SRC ? &o->sport :
 			       &o->dport, 2);

@@ -28,7 +28,7 @@ static int ports_match(struct ev_run *r, const struct nm_xt_ports *p)
 
 	if (p->proto && p->proto != r->pkt.l4proto)
 		return 0;
-	if (!eval_has_ports(r->pkt.l4proto)) {
+	if (!proto_has_ports(r->pkt.l4proto)) {
 		ev_unknown(r, "xt ports on protocol %u", r->pkt.l4proto);
 		return -1;
 	}
