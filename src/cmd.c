@@ -53,14 +53,14 @@ static int ms_arg(const char *cmd, const char *name, const char *val,
 	long v;
 
 	if (!val || !*val) {
-		err("%s: option '--%s' needs a number of milliseconds (see "
+		log_err("%s: option '--%s' needs a number of milliseconds (see "
 		    "'ctsweep --help')", cmd, name);
 		return -EINVAL;
 	}
 	errno = 0;
 	v = strtol(val, &end, 10);
 	if (errno || *end || v < 0 || v > 60000) {
-		err("%s: '--%s %s': expected milliseconds from 0 to 60000",
+		log_err("%s: '--%s %s': expected milliseconds from 0 to 60000",
 		    cmd, name, val);
 		return -EINVAL;
 	}
@@ -89,7 +89,7 @@ int cmd_parse_opts(const char *cmd, int argc, char **argv,
 			char names[160];
 
 			list_options(names, sizeof(names), list);
-			err("%s: unknown option '%s' (options: %s; see "
+			log_err("%s: unknown option '%s' (options: %s; see "
 			    "'ctsweep --help')", cmd, a, names);
 			return -EINVAL;
 		}
@@ -132,7 +132,7 @@ const char *cmd_hint(int err)
 
 void cmd_report_error(const char *cmd, const char *what, int ret)
 {
-	err("%s: cannot read %s: %s; %s", cmd, what ? what : "the kernel state",
+	log_err("%s: cannot read %s: %s; %s", cmd, what ? what : "the kernel state",
 	    strerror(-ret), cmd_hint(ret));
 }
 

@@ -16,9 +16,10 @@ void log_daemon(void);
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define err(...)	log_msg(LOG_ERR, __VA_ARGS__)
-#define warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
-#define info(...)	log_msg(LOG_INFO, __VA_ARGS__)
-#define dbg(...)	do { if (log_verbose) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
+/* Named apart from err(3) and warn(3), and from the usual "err" variable. */
+#define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_dbg(...)	do { if (log_verbose) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
 
 #endif

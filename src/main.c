@@ -110,7 +110,7 @@ static int take_globals(int *argc, char **argv, struct opts *o, int *help,
 
 		if (!strcmp(a, "--netns")) {
 			if (i + 1 >= *argc || !argv[i + 1][0]) {
-				err("option '--netns' needs a namespace name "
+				log_err("option '--netns' needs a namespace name "
 				    "(see 'ip netns list')");
 				return -EINVAL;
 			}
@@ -173,25 +173,25 @@ int main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (argv[1][0] == '-') {
-		err("unknown option '%s' (see 'ctsweep --help')", argv[1]);
+		log_err("unknown option '%s' (see 'ctsweep --help')", argv[1]);
 		return EXIT_ERR;
 	}
 	sc = find_subcommand(argv[1]);
 	if (!sc) {
-		err("unknown command '%s'; commands are status, sweep and "
+		log_err("unknown command '%s'; commands are status, sweep and "
 		    "watch (see 'ctsweep --help')", argv[1]);
 		return EXIT_ERR;
 	}
 	ret = has_net_admin();
 	if (ret <= 0) {
-		err("%s needs CAP_NET_ADMIN to read conntrack and the rules: "
+		log_err("%s needs CAP_NET_ADMIN to read conntrack and the rules: "
 		    "run it as root (sudo ctsweep %s)", sc->name, sc->name);
 		return EXIT_ERR;
 	}
 	if (o.netns) {
 		ret = enter_netns(o.netns);
 		if (ret) {
-			err("cannot enter network namespace '%s': %s%s", o.netns,
+			log_err("cannot enter network namespace '%s': %s%s", o.netns,
 			    strerror(-ret), ret == -ENOENT ?
 			    " (see 'ip netns list')" : "");
 			return EXIT_ERR;

@@ -74,7 +74,7 @@ static void report_delete_error(const struct scan *s, int ret)
 {
 	/* Not cmd_report_error's "cannot read ...; nothing was deleted":
 	 * deletes may have gone through. */
-	err("sweep: deleting %zu stale flows failed: %s; %s", s->stale,
+	log_err("sweep: deleting %zu stale flows failed: %s; %s", s->stale,
 	    strerror(-ret), ret == -ENOBUFS ?
 	    "the kernel's answers were lost, so some may have been deleted; "
 	    "run 'ctsweep status' to see what is left" :
@@ -112,7 +112,7 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		goto out;
 	}
 	if (s.mirror_err && o->verbose)
-		warn("sweep: cannot keep the swept forwards in %s: %s; a "
+		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",
 		     s.mirror_file[0] ? s.mirror_file : "/run/ctsweep",
 		     strerror(-s.mirror_err));

@@ -124,14 +124,14 @@ static int num_arg(const char *opt, const char *val, long min, long max,
 	long v;
 
 	if (!val || !*val) {
-		err("watch: option '--%s' needs a number (see 'ctsweep "
+		log_err("watch: option '--%s' needs a number (see 'ctsweep "
 		    "--help')", opt);
 		return -EINVAL;
 	}
 	errno = 0;
 	v = strtol(val, &end, 10);
 	if (errno || *end || v < min || v > max) {
-		err("watch: '--%s %s': expected a whole number from %ld to %ld",
+		log_err("watch: '--%s %s': expected a whole number from %ld to %ld",
 		    opt, val, min, max);
 		return -EINVAL;
 	}
@@ -148,7 +148,7 @@ static int parse_opts(int argc, char **argv, struct wopts *o)
 		char name[32];
 
 		if (strncmp(a, "--", 2)) {
-			err("watch: unexpected argument '%s' (options: "
+			log_err("watch: unexpected argument '%s' (options: "
 			    "--dry-run --tcp --resync SECONDS --legacy-poll "
 			    "MS --stats FILE; see 'ctsweep --help')", a);
 			return -EINVAL;
@@ -185,13 +185,13 @@ static int parse_opts(int argc, char **argv, struct wopts *o)
 		} else if (!strcmp(name, "stats")) {
 			TAKE_VAL();
 			if (!val || !*val) {
-				err("watch: option '--stats' needs a file name "
+				log_err("watch: option '--stats' needs a file name "
 				    "(e.g. /var/lib/node_exporter/ctsweep.prom)");
 				return -EINVAL;
 			}
 			o->stats = val;
 		} else {
-			err("watch: unknown option '%s' (options: --dry-run "
+			log_err("watch: unknown option '%s' (options: --dry-run "
 			    "--tcp --resync SECONDS --refill SECONDS --legacy-poll "
 			    "MS --stats FILE --no-index; see 'ctsweep --help')", a);
 			return -EINVAL;
@@ -301,11 +301,11 @@ static void on_nft(struct watch *w, uint64_t now)
 	int ret = nlmon_drain(w->nft, &seen);
 
 	if (ret)
-		dbg("watch: reading nftables notifications: %s",
+		log_dbg("watch: reading nftables notifications: %s",
 		    strerror(-ret));
 	if (seen.lost) {
 		w->st.events_lost++;
-		warn("watch: nftables notifications lost (receive buffer "
+		log_warn("watch: nftables notifications lost (receive buffer "
 		     "full); full resync");
 		want_full(w, ST_LOST, now, now);
 	}
@@ -332,10 +332,10 @@ static void on_route(struct watch *w, uint64_t now)
 	int ret = nlmon_drain(w->rt, &seen);
 
 	if (ret)
-		dbg("watch: reading route notifications: %s", strerror(-ret));
+		log_dbg("watch: reading route notifications: %s", strerror(-ret));
 	if (seen.lost) {
 		w->st.events_lost++;
-		warn("watch: route notifications lost (receive buffer full); "
+		log_warn("watch: route notifications lost (receive buffer full); "
 		     "full resync");
 		want_full(w, ST_LOST, now, now);
 	}
@@ -382,7 +382,7 @@ static void log_stats(const struct watch *w)
 	char line[768];
 
 	stats_line(line, sizeof(line), &w->st);
-	info("watch: %s", line);
+	log_info("watch: %s", line);
 }
 
 static void write_stats(struct watch *w)
@@ -393,7 +393,7 @@ static void write_stats(struct watch *w)
 		return;
 	ret = stats_write(&w->st, w->o.stats);
 	if (ret)
-		warn("watch: cannot write the stats file '%s': %s",
+		log_warn("watch: cannot write the stats file '%s': %s",
 		     w->o.stats, strerror(-ret));
 }
 
@@ -516,7 +516,7 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	nlmon_drain(w->rt, &rs);
 	if (ns.lost || rs.lost) {
 		w->st.events_lost++;
-		warn("watch: notifications lost while judging; full resync");
+		log_warn("watch: notifications lost while judging; full resync");
 		want_full(w, ST_LOST, now, now);
 		moved |= P_FULL;
 	}
@@ -541,7 +541,7 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 		/* The rules kept moving under the reader: not an error.
 		 * Come back at once, as the same trigger; the rules' own
 		 * notifications will keep asking too. */
-		dbg("watch: the rules kept changing while being read; trying "
+		log_dbg("watch: the rules kept changing while being read; trying "
 		    "again");
 		w->pending |= why;
 		if (!w->t_first || t0 < w->t_first)
@@ -555,7 +555,7 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 	if (w->retry_ms > RETRY_MAX_MS)
 		w->retry_ms = RETRY_MAX_MS;
 	if (ret != w->last_err || w->retry_ms == RETRY_MAX_MS)
-		err("watch: cannot read %s: %s; %s; trying again in %ld ms",
+		log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
 		    w->s.failed ? w->s.failed : "the kernel state",
 		    strerror(-ret), cmd_hint(ret), w->retry_ms);
 	w->last_err = ret;
@@ -575,7 +575,7 @@ static int judge_flows(struct watch *w)
 		return ret;
 	/* Conntrack events lost just now: refill from a dump, once. */
 	w->st.events_lost++;
-	warn("watch: conntrack events lost (receive buffer full); refilling "
+	log_warn("watch: conntrack events lost (receive buffer full); refilling "
 	     "the flow index");
 	ret = windex_resync(w->ix, w->s.tcp);
 	if (!ret) {
@@ -646,7 +646,7 @@ static unsigned int early_pass(struct watch *w, const struct mdigest *md,
 	for (i = 0; i < JR__MAX; i++)
 		early->by_reason[i] += w->s.by_reason[i];
 	log_recs(w, &shown);
-	dbg("watch: early pass on %d port%s: deleted %zu flow(s) in %" PRIu64
+	log_dbg("watch: early pass on %d port%s: deleted %zu flow(s) in %" PRIu64
 	    " us", n, n == 1 ? "" : "s", w->s.stale, mono_us() - t0);
 	return 0;
 }
@@ -711,7 +711,7 @@ static void reconcile(struct watch *w)
 		    w->s.model.genid - w->last_genid <= 1) {
 			w->last_genid = w->s.model.genid;
 			w->st.skipped++;
-			dbg("watch: nftables generation %" PRIu32 ": no nat "
+			log_dbg("watch: nftables generation %" PRIu32 ": no nat "
 			    "chain, map or route changed; nothing to judge",
 			    w->s.model.genid);
 			mdigest_free(&md);
@@ -725,7 +725,7 @@ static void reconcile(struct watch *w)
 			ret = judge_flows(w);
 			if (ret)
 				goto fail;
-			dbg("watch: pass %u: waited %" PRIu64 " us, read rules "
+			log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules "
 			    "and routes in %" PRIu64 " us, judged %zu flows "
 			    "(%s) in %" PRIu64 " us", tries + 1, tl - t0,
 			    tj - tl, w->s.judged, w->ix ? "from the index" :
@@ -764,7 +764,7 @@ static void reconcile(struct watch *w)
 			 * soon as the loop has looked at the sockets. */
 			mark(w, P_NFT, t0);
 			w->due_nft = mono_us();
-			dbg("watch: rules still changing after %u passes; "
+			log_dbg("watch: rules still changing after %u passes; "
 			    "deferring deletes", tries + 1);
 			mdigest_free(&md);
 			return;
@@ -778,7 +778,7 @@ static void reconcile(struct watch *w)
 		ret = w->ix ? windex_delete(w->ix, &w->s) : scan_delete(&w->s);
 		if (ret)
 			goto fail;
-		dbg("watch: deleted %zu flows in %" PRIu64 " us", w->s.stale,
+		log_dbg("watch: deleted %zu flows in %" PRIu64 " us", w->s.stale,
 		    mono_us() - td);
 	}
 	/* the early pass's deletes, to count and log them with the rest */
@@ -854,7 +854,7 @@ static void on_signal(struct watch *w, uint64_t now)
 	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			info("watch: SIGHUP: reading the rules and routes "
+			log_info("watch: SIGHUP: reading the rules and routes "
 			     "again");
 			want_full(w, ST_HUP, now, now);
 			break;
@@ -863,7 +863,7 @@ static void on_signal(struct watch *w, uint64_t now)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			info("watch: %s: stopping",
+			log_info("watch: %s: stopping",
 			     si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			w->stop = true;
 			break;
@@ -881,14 +881,14 @@ static void refill_start(struct watch *w, uint64_t now)
 	w->last_refill = now;
 	ret = windex_refill_start(w->ix);
 	if (ret) {
-		dbg("watch: cannot start the periodic refill (%s); refilling "
+		log_dbg("watch: cannot start the periodic refill (%s); refilling "
 		    "before the next pass instead", strerror(-ret));
 		w->ix_resync = true;
 		return;
 	}
 	w->refill_t0 = now;
 	w->refill_before = windex_count(w->ix);
-	dbg("watch: periodic refill of the flow index started");
+	log_dbg("watch: periodic refill of the flow index started");
 }
 
 static void refill_step(struct watch *w, uint64_t now)
@@ -898,10 +898,10 @@ static void refill_step(struct watch *w, uint64_t now)
 	if (ret > 0)
 		return;
 	if (ret)
-		dbg("watch: periodic refill of the flow index cut short (%s); "
+		log_dbg("watch: periodic refill of the flow index cut short (%s); "
 		    "kept as it was", strerror(-ret));
 	else
-		dbg("watch: periodic refill of the flow index done in %" PRIu64
+		log_dbg("watch: periodic refill of the flow index done in %" PRIu64
 		    " ms: %zu flows, were %zu", (now - w->refill_t0) / 1000,
 		    windex_count(w->ix), w->refill_before);
 	w->st.indexed = windex_count(w->ix);
@@ -954,7 +954,7 @@ static int loop(struct watch *w)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err("watch: poll: %s", strerror(errno));
+			log_err("watch: poll: %s", strerror(errno));
 			return -errno;
 		}
 		now = mono_us();
@@ -965,7 +965,7 @@ static int loop(struct watch *w)
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents &&
 		    windex_events(w->ix) == -ENOBUFS) {
 			w->st.events_lost++;
-			warn("watch: conntrack events lost (receive buffer "
+			log_warn("watch: conntrack events lost (receive buffer "
 			     "full); refilling the flow index");
 			want_full(w, ST_LOST, now, now);
 		}
@@ -1042,7 +1042,7 @@ static int judge_new(struct watch *w, const struct flow *f)
 	}
 	ret = scan_delete_flow(&w->s, f);
 	if (ret) {
-		warn("watch: cannot delete a new stale flow: %s",
+		log_warn("watch: cannot delete a new stale flow: %s",
 		     strerror(-ret));
 		return 0;
 	}
@@ -1070,7 +1070,7 @@ static int on_new_flow(const struct flow *f, void *data)
 	 * and the pass would count it again.  Its own line and counters. */
 	ret = scan_new_flow(&w->s, f, &r);
 	if (ret < 0)
-		warn("watch: cannot delete a mirror of a swept forward: %s",
+		log_warn("watch: cannot delete a mirror of a swept forward: %s",
 		     strerror(-ret));
 	if (ret == 0)
 		return judge_new(w, f);
@@ -1109,7 +1109,7 @@ static int setup(struct watch *w)
 	if (!w->o.no_index) {
 		ret = windex_open(&w->ix, (int)w->o.rcvbuf);
 		if (ret) {
-			warn("watch: no flow index (conntrack events: %s); "
+			log_warn("watch: no flow index (conntrack events: %s); "
 			     "walking the conntrack table on every change",
 			     strerror(-ret));
 			w->ix = NULL;
@@ -1119,14 +1119,14 @@ static int setup(struct watch *w)
 		windex_on_new(w->ix, on_new_flow, w);
 	w->sigfd = signals_open();
 	if (w->sigfd < 0) {
-		err("watch: cannot set up signal handling: %s",
+		log_err("watch: cannot set up signal handling: %s",
 		    strerror(-w->sigfd));
 		return w->sigfd;
 	}
 	w->resync_fd = timer_open(w->o.resync_s * 1000);
 	w->legacy_fd = timer_open(w->o.legacy_poll_ms);
 	if (w->resync_fd < -1 || w->legacy_fd < -1) {
-		err("watch: cannot create a timer: %s", strerror(errno));
+		log_err("watch: cannot create a timer: %s", strerror(errno));
 		return -errno;
 	}
 	if (w->o.legacy_poll_ms)
@@ -1158,7 +1158,7 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 	 * CAP_NET_ADMIN and CAP_NET_RAW (see privs.c). */
 	ret = privs_drop(&pr);
 	if (ret) {
-		err("watch: cannot drop capabilities: %s; not starting with "
+		log_err("watch: cannot drop capabilities: %s; not starting with "
 		    "more privileges than it needs", strerror(-ret));
 		watch_free(&w);
 		return EXIT_ERR;
@@ -1169,7 +1169,7 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 	snprintf(resync, sizeof(resync), w.o.resync_s ?
 		 "every %ld s, refill every %ld s" : "off", w.o.resync_s,
 		 w.o.refill_s);
-	info("watch: started: judging %s flows; nftables and route "
+	log_info("watch: started: judging %s flows; nftables and route "
 	     "notifications; iptables-legacy poll %s; resync %s; flow index "
 	     "%s; capabilities %s%s%s; no_new_privs%s", w.o.tcp ?
 	     "UDP and TCP" : "UDP", poll, resync, w.ix ? "on" : "off",
