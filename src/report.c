@@ -190,6 +190,41 @@ static void json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 	fputc(']', f);
 }
 
+/*
+ * Where the flow goes now, for destination (@snat false) or source NAT:
+ * the endpoint it is NATed to, into @buf, or false when it is not NATed
+ * that way.  A mirror goes where the backend that answered is.
+ */
+static bool now_endpoint(const struct rec *r, bool snat, char *buf,
+			 size_t len)
+{
+	const struct flow *fl = &r->f;
+
+	if (r->mirror) {
+		if (snat)
+			return false;
+		fmt_endpoint(buf, len, fl->orig.family, &fl->orig.src,
+			     fl->orig.sport);
+		return true;
+	}
+	if (!(snat ? snat_done(fl) : dnat_done(fl)))
+		return false;
+	fmt_endpoint(buf, len, fl->orig.family,
+		     snat ? &fl->reply.dst : &fl->reply.src,
+		     snat ? fl->reply.dport : fl->reply.sport);
+	return true;
+}
+
+static void json_now(FILE *f, const struct rec *r, bool snat)
+{
+	char b[64];
+
+	if (now_endpoint(r, snat, b, sizeof(b)))
+		json_str(f, b);
+	else
+		fprintf(f, "null");
+}
+
 static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 {
 	const struct flow *fl = &r->f;
@@ -205,26 +240,9 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 	json_tuple(f, &fl->reply);
 	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"now\":{\"dnat\":",
 		judge_verdict_str(r->verdict), judge_reason_str(r->reason));
-	if (r->mirror) {
-		/* where the peer's packets go: the backend that answered */
-		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.src,
-			     fl->orig.sport);
-		json_str(f, b);
-	} else if (dnat_done(fl)) {
-		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.src,
-			     fl->reply.sport);
-		json_str(f, b);
-	} else {
-		fprintf(f, "null");
-	}
+	json_now(f, r, false);
 	fprintf(f, ",\"snat\":");
-	if (!r->mirror && snat_done(fl)) {
-		fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->reply.dst,
-			     fl->reply.dport);
-		json_str(f, b);
-	} else {
-		fprintf(f, "null");
-	}
+	json_now(f, r, true);
 	fprintf(f, "},\"rules\":{\"dnat\":");
 	json_outcome(f, fl->orig.family, &j.dnat);
 	fprintf(f, ",\"snat\":");
@@ -372,14 +390,7 @@ static void make_row(const struct scan *s, const struct rec *r,
 	fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.dst,
 		     fl->orig.dport);
 	snprintf(w->orig, sizeof(w->orig), "%s > %s", a, b);
-	if (r->mirror)
-		fmt_endpoint(w->now, sizeof(w->now), fl->orig.family,
-			     &fl->orig.src, fl->orig.sport);
-	else if (snat ? snat_done(fl) : dnat_done(fl))
-		fmt_endpoint(w->now, sizeof(w->now), fl->orig.family,
-			     snat ? &fl->reply.dst : &fl->reply.src,
-			     snat ? fl->reply.dport : fl->reply.sport);
-	else
+	if (!now_endpoint(r, snat && !r->mirror, w->now, sizeof(w->now)))
 		snprintf(w->now, sizeof(w->now), "no %s", snat ? "snat" : "nat");
 	o = snat ? &j.snat : &j.dnat;
 	if (r->verdict == JV_UNKNOWN)
