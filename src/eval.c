@@ -546,7 +546,7 @@ static void run_rule(struct ev_run *r, struct ev_regs *regs,
 }
 
 /* nft_do_chain() for base chain @ci: returns the verdict (NF_ACCEPT ...),
- * or -1 with r->status set. */
+ * or EV_STOP with r->status set. */
 static int run_base(struct ev_run *r, int ci)
 {
 	const struct nm_model *m = r->cx->m;
@@ -564,7 +564,7 @@ next_chain:
 		r->rule = rule;
 		run_rule(r, &regs, &c->rules[rule]);
 		if (r->status != EV_OK)
-			return -1;
+			return EV_STOP;
 		if (regs.verdict != NFT_CONTINUE && regs.verdict != NFT_BREAK) {
 			v = regs.verdict;
 			break;
@@ -574,7 +574,7 @@ next_chain:
 	case NFT_JUMP:
 		if (sp == EV_STACK) {
 			ev_unknown(r, "jump stack overflow");
-			return -1;
+			return EV_STOP;
 		}
 		stack[sp].chain = chain;
 		stack[sp++].rule = rule + 1;
@@ -582,7 +582,7 @@ next_chain:
 	case NFT_GOTO:
 		if (regs.chain < 0 || (unsigned int)regs.chain >= m->nchains) {
 			ev_unknown(r, "jump to a chain not read");
-			return -1;
+			return EV_STOP;
 		}
 		chain = regs.chain;
 		rule = 0;
@@ -601,20 +601,20 @@ next_chain:
 	return v;
 }
 
-/* One nat base chain at @hook. 0 or -1. */
+/* One nat base chain at @hook. 0 or EV_STOP. */
 static int run_one(struct ev_run *r, int hook, const struct nm_chain *c)
 {
 	int v = run_base(r, (int)(c - r->cx->m->chains));
 
-	if (v == -1)
-		return -1;
+	if (v == EV_STOP)
+		return EV_STOP;
 	if (v == NF_DROP) {
 		r->status = EV_DROPPED;
-		return -1;
+		return EV_STOP;
 	}
 	if (v != NF_ACCEPT) {
 		ev_unknown(r, "verdict %d at %s", v, ev_hook_names[hook]);
-		return -1;
+		return EV_STOP;
 	}
 	return 0;
 }
@@ -639,12 +639,12 @@ static int run_group(struct ev_run *r, int hook, const struct nm_chain **ch,
 
 	if (k > 1 && !ev_choose(r, (uint32_t)k, "equal-priority nat chain",
 			     &lead))
-		return -1;
+		return EV_STOP;
 	if (run_one(r, hook, ch[lead]))
-		return -1;
+		return EV_STOP;
 	for (i = 0; i < k && !r->bound; i++)
 		if ((uint32_t)i != lead && run_one(r, hook, ch[i]))
-			return -1;
+			return EV_STOP;
 	return 0;
 }
 
@@ -670,7 +670,7 @@ static void apply_dnat(struct ev_pkt *p, const struct nm_natspec *s)
 }
 
 /* The nat chains of one hook, until one of them binds; at prerouting and
- * output the binding then rewrites the packet for what follows.  0 or -1. */
+ * output the binding then rewrites the packet for what follows.  0 or EV_STOP. */
 static int run_nat(struct ev_run *r, int hook)
 {
 	const struct nm_model *m = r->cx->m;
@@ -680,13 +680,13 @@ static int run_nat(struct ev_run *r, int hook)
 	n = nm_nat_chains(m, hook, r->pkt.family, ch, EV_MAX_CHAINS);
 	if (n < 0) {
 		ev_unknown(r, "too many nat chains at %s", ev_hook_names[hook]);
-		return -1;
+		return EV_STOP;
 	}
 	for (i = 0; i < n && !r->bound; i = j) {
 		for (j = i + 1; j < n && ch[j]->prio == ch[i]->prio; j++)
 			;
 		if (run_group(r, hook, ch + i, j - i))
-			return -1;
+			return EV_STOP;
 	}
 	if (hook != NF_INET_PRE_ROUTING && hook != NF_INET_LOCAL_OUT)
 		return 0;
@@ -754,7 +754,7 @@ static int nat_core_prio(int hook)
 /*
  * One hook: the chains that may write the mark and the nat chains, in the
  * kernel's order.  At input and postrouting nothing after the nat core can
- * change what NAT decided.  0 or -1.
+ * change what NAT decided.  0 or EV_STOP.
  */
 static int run_hook(struct ev_run *r, int hook)
 {
@@ -769,7 +769,7 @@ static int run_hook(struct ev_run *r, int hook)
 	n = nm_mark_chains(r->cx->m, hook, r->pkt.family, mc, EV_MAX_CHAINS);
 	if (n < 0) {
 		ev_unknown(r, "too many chains at %s", ev_hook_names[hook]);
-		return -1;
+		return EV_STOP;
 	}
 	if (hook == NF_INET_FORWARD) {
 		run_marks_until(r, mc, 0, n, INT32_MAX, true);
@@ -780,10 +780,10 @@ static int run_hook(struct ev_run *r, int hook)
 	/* A mark chain at the nat core's own priority: either may go
 	 * first. */
 	if (i < n && !ev_choose(r, 2, "order of a chain and nat", &nat_last))
-		return -1;
+		return EV_STOP;
 	i = run_marks_until(r, mc, 0, n, natp, nat_last);
 	if (run_nat(r, hook) || last)
-		return r->status == EV_OK ? 0 : -1;
+		return r->status == EV_OK ? 0 : EV_STOP;
 	run_marks_until(r, mc, i, n, INT32_MAX, true);
 	return 0;
 }
@@ -911,7 +911,7 @@ static int dst_is_local(struct ev_run *r)
 		if (range_has_local(env, r->pkt.family, &s->addr_min,
 				    &s->addr_max)) {
 			ev_unknown(r, "dnat range holds a local address");
-			return -1;
+			return EV_STOP;
 		}
 		return 0;
 	}

@@ -89,6 +89,12 @@ struct ev_run {
 	struct ev_mark mark, ctmark;
 };
 
+/* A match's answer when it cannot tell: the path is EV_UNKNOWN already. */
+#define EV_MATCH_UNKNOWN	(-1)
+/* What a step of the evaluator returns when it stopped the path (a chain
+ * that cannot be run, a drop): r->status says why. */
+#define EV_STOP			(-1)
+
 extern const char *const ev_base_names[5];	/* payload bases */
 extern const char *const ev_hook_names[6];	/* NF_INET_*, ingress */
 
@@ -107,7 +113,7 @@ void ev_unknown(struct ev_run *r, const char *fmt, ...)
 /* A value any of 0..@mod-1: the current path's choice (all are tried).
  * 0 and EV_UNKNOWN when there are too many. */
 int ev_choose(struct ev_run *r, uint32_t mod, const char *what, uint32_t *v);
-/* A match's result: 0 breaks the rule, 1 goes on, -1 (unknown) is
+/* A match's result: 0 breaks the rule, 1 goes on, EV_MATCH_UNKNOWN is
  * already recorded. */
 void ev_match(struct ev_regs *regs, int m);
 

@@ -37,7 +37,7 @@ static int addr_masked(const union addr *msk, unsigned int alen)
 	return 0;
 }
 
-/* ip_packet_match(): 1 match, 0 no match, -1 unknown. */
+/* ip_packet_match(): 1 match, 0 no match, or EV_MATCH_UNKNOWN. */
 static int iphdr_match(struct ev_run *r, const struct nm_iphdr *ip)
 {
 	unsigned int alen = addr_len(r->pkt.family);
@@ -52,7 +52,7 @@ static int iphdr_match(struct ev_run *r, const struct nm_iphdr *ip)
 	if (addr_masked(&ip->dmsk, alen)) {
 		if (!ev_pkt_addr(&r->pkt, 1, &dst)) {
 			ev_unknown(r, "ip daddr after a dnat range");
-			return -1;
+			return EV_MATCH_UNKNOWN;
 		}
 		if (!masked_eq(&dst, &ip->dmsk, &ip->dst, alen) ^
 		    !!(inv & IPT_INV_DSTIP))
@@ -62,14 +62,14 @@ static int iphdr_match(struct ev_run *r, const struct nm_iphdr *ip)
 	}
 	if (ip->iniface_len) {
 		if (!ev_get_iif(r, &ifindex) || !ev_get_ifname(r, ifindex, name))
-			return -1;
+			return EV_MATCH_UNKNOWN;
 		if (!ifname_eq(name, ip->iniface, ip->iniface_len) ^
 		    !!(inv & IPT_INV_VIA_IN))
 			return 0;
 	}
 	if (ip->outiface_len) {
 		if (!ev_get_oif(r, &ifindex) || !ev_get_ifname(r, ifindex, name))
-			return -1;
+			return EV_MATCH_UNKNOWN;
 		if (!ifname_eq(name, ip->outiface, ip->outiface_len) ^
 		    !!(inv & IPT_INV_VIA_OUT))
 			return 0;

@@ -18,9 +18,9 @@ static int addrtype_match(struct ev_run *r, const struct nm_xt_addrtype *at)
 	int t;
 
 	if (at->limit_iface_in && !ev_get_iif(r, &dev))
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	if (!at->limit_iface_in && at->limit_iface_out && !ev_get_oif(r, &dev))
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	if (at->src_type) {
 		ev_pkt_addr(&r->pkt, 0, &a);
 		t = ev_addr_type(r->cx->env, r->pkt.family, &a, dev);
@@ -30,7 +30,7 @@ static int addrtype_match(struct ev_run *r, const struct nm_xt_addrtype *at)
 	if (at->dst_type) {
 		if (!ev_pkt_addr(&r->pkt, 1, &a)) {
 			ev_unknown(r, "addrtype after a dnat range");
-			return -1;
+			return EV_MATCH_UNKNOWN;
 		}
 		t = ev_addr_type(r->cx->env, r->pkt.family, &a, dev);
 		if (!(!!(at->dst_type & (1u << t)) ^ !!at->dst_inv))

@@ -18,7 +18,7 @@ static int ctstate_match(struct ev_run *r, const struct nm_xt_ctstate *cs)
 	/* The SNAT/DNAT pseudo states depend on what NAT did so far. */
 	if (!in && (cs->statemask & ~CTSTATE_MODELLED)) {
 		ev_unknown(r, "xt conntrack state 0x%x", cs->statemask);
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	}
 	return in ^ !!cs->inv;
 }

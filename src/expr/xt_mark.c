@@ -30,7 +30,7 @@ static int xt_mark_match(struct ev_run *r, const struct nm_xt_mark *x)
 		return !!x->inv;
 	if (x->mask & ~mk->known) {
 		ev_unknown(r, "%s mark: %s", x->ct ? "ct" : "meta", mk->why);
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	}
 	return !x->inv;
 }

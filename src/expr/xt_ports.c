@@ -30,11 +30,11 @@ static int ports_match(struct ev_run *r, const struct nm_xt_ports *p)
 		return 0;
 	if (!proto_has_ports(r->pkt.l4proto)) {
 		ev_unknown(r, "xt ports on protocol %u", r->pkt.l4proto);
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	}
 	if (!ev_pkt_port(&r->pkt, 0, &sp) || !ev_pkt_port(&r->pkt, 1, &dp)) {
 		ev_unknown(r, "xt ports after a dnat port range");
-		return -1;
+		return EV_MATCH_UNKNOWN;
 	}
 	sp = ntohs(sp);
 	dp = ntohs(dp);
