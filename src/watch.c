@@ -203,26 +203,29 @@ static int parse_opts(int argc, char **argv, struct wopts *o)
 
 /* ---- setup ------------------------------------------------------------- */
 
-static int timer_open(long interval_ms)
+/* A periodic timer into @fd, or -1 there when @interval_ms is 0 (off).
+ * 0 or -errno. */
+static int timer_open(long interval_ms, int *fd)
 {
 	struct itimerspec its = { 0 };
-	int fd;
+	int e;
 
+	*fd = -1;
 	if (interval_ms <= 0)
-		return -1;
-	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (fd < 0)
+		return 0;
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (*fd < 0)
 		return -errno;
 	its.it_interval.tv_sec = interval_ms / 1000;
 	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
 	its.it_value = its.it_interval;
-	if (timerfd_settime(fd, 0, &its, NULL)) {
-		int e = -errno;
-
-		close(fd);
+	if (timerfd_settime(*fd, 0, &its, NULL)) {
+		e = -errno;
+		close(*fd);
+		*fd = -1;
 		return e;
 	}
-	return fd;
+	return 0;
 }
 
 static void timer_ack(int fd)
@@ -233,18 +236,22 @@ static void timer_ack(int fd)
 		return;
 }
 
+/* The signals watch handles, as a signalfd: its fd or -errno. */
 static int signals_open(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /* ---- pending work ------------------------------------------------------ */
@@ -1123,11 +1130,12 @@ static int setup(struct watch *w)
 		    strerror(-w->sigfd));
 		return w->sigfd;
 	}
-	w->resync_fd = timer_open(w->o.resync_s * 1000);
-	w->legacy_fd = timer_open(w->o.legacy_poll_ms);
-	if (w->resync_fd < -1 || w->legacy_fd < -1) {
-		log_err("watch: cannot create a timer: %s", strerror(errno));
-		return -errno;
+	ret = timer_open(w->o.resync_s * 1000, &w->resync_fd);
+	if (!ret)
+		ret = timer_open(w->o.legacy_poll_ms, &w->legacy_fd);
+	if (ret) {
+		log_err("watch: cannot create a timer: %s", strerror(-ret));
+		return ret;
 	}
 	if (w->o.legacy_poll_ms)
 		legacy_fingerprints(w, w->legacy_fp);
