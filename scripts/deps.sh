@@ -7,10 +7,13 @@ set -e
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
 nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind
-nfacct containernetworking-plugins netavark"
+nfacct containernetworking-plugins netavark firewalld dbus-daemon dbus-bin"
 # (the peers' tools run for real in namespaces: the CNI plugins in
 # tests/netns/43-cni-portmap.sh, Podman's network backend
-# /usr/lib/podman/netavark in 46-netavark.sh.)
+# /usr/lib/podman/netavark in 46-netavark.sh, firewalld with its own
+# dbus-daemon in 47-firewalld.sh.  On a host that runs systemd, Debian's
+# firewalld package enables and starts firewalld.service on the host
+# itself when installed.)
 
 # "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
 # libFuzzer) and the Debian package build.  (valgrind is in the list above:
