@@ -31,7 +31,7 @@ LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check check-unit check-netns demo bench fuzz fuzz-build clean install
+.PHONY: all deps deps-test check check-unit check-netns demo bench fuzz fuzz-build clean install
 
 all: $(BUILD)/ctsweep
 
@@ -71,17 +71,22 @@ $(BUILD)/nlfault.so: tests/fault/nlfault.c
 deps:
 	@scripts/deps.sh
 
+# The tools the namespace tests judge the rules of (CNI plugins, netavark,
+# firewalld, ...): make check only.
+deps-test:
+	@scripts/deps.sh test
+
 # The tests find the build they are to run, so SANITIZE=1 BUILD=build-san
 # checks the instrumented binary and unit tests, not the plain ones.
 TEST_ENV   := BUILD=$(abspath $(BUILD)) CTSWEEP=$(abspath $(BUILD))/ctsweep
 
-check: deps all $(UNIT_BINS) $(BUILD)/nlfault.so
+check: deps-test all $(UNIT_BINS) $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/run
 
 check-unit: all $(UNIT_BINS)
 	@$(TEST_ENV) tests/run unit
 
-check-netns: all $(BUILD)/nlfault.so
+check-netns: deps-test all $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/run netns
 
 demo: deps all

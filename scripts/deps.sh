@@ -1,27 +1,36 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install the Debian 12 packages ctsweep needs to build, test and demo.
-# Does nothing when they are all there.
+# Install the Debian 12 packages ctsweep needs.  Does nothing when they are
+# all there.
+#
+#   deps.sh        build, unit tests and the demo
+#   deps.sh test   also the tools whose rules the namespace tests judge
+#   deps.sh ci     also what CI runs beyond make check
 set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
-nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind
-nfacct containernetworking-plugins netavark firewalld dbus-daemon dbus-bin"
-# (the peers' tools run for real in namespaces: the CNI plugins in
-# tests/netns/43-cni-portmap.sh, Podman's network backend
-# /usr/lib/podman/netavark in 46-netavark.sh, firewalld with its own
-# dbus-daemon in 47-firewalld.sh.  On a host that runs systemd, Debian's
-# firewalld package enables and starts firewalld.service on the host
-# itself when installed.)
+nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 
-# "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
-# libFuzzer) and the Debian package build.  (valgrind is in the list above:
+# The peers' tools run for real, inside namespaces the tests create: the
+# CNI plugins (tests/netns/43), Podman's network backend netavark (46),
+# firewalld with a dbus-daemon of its own (47), nfacct for kube-proxy's
+# iptables counters (41).  (valgrind is in the list above:
 # tests/netns/31-watch-valgrind.sh runs the daemon under it.)
-if [ "${1:-}" = ci ]; then
-	PKGS="$PKGS clang libclang-rt-14-dev dpkg-dev debhelper
-bash-completion fakeroot"
-fi
+TEST_PKGS="nfacct containernetworking-plugins netavark firewalld dbus-daemon
+dbus-bin"
+
+# Packages that ship a service: installed for the tests, they must not
+# start on the host (firewalld would take over the host's firewall).
+DAEMONS="firewalld"
+
+case "${1:-}" in
+"") ;;
+test) PKGS="$PKGS $TEST_PKGS" ;;
+ci) PKGS="$PKGS $TEST_PKGS clang libclang-rt-14-dev dpkg-dev debhelper
+bash-completion fakeroot" ;;
+*) echo "usage: scripts/deps.sh [test|ci]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -37,6 +46,26 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+
+# Keep the services of what is installed now from starting (Debian's
+# invoke-rc.d asks policy-rc.d); an existing policy is left alone.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ] && [ ! -L "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# ... nor at the next boot.
+for d in $DAEMONS; do
+	case " $missing " in
+	*" $d "*)
+		command -v systemctl >/dev/null 2>&1 &&
+			systemctl disable "$d" >/dev/null 2>&1 || true ;;
+	esac
+done
+[ -z "$own_policy" ] || rm -f "$policy"
