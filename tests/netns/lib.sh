@@ -249,13 +249,16 @@ nft_rtr()
 # the pid (= process group id) in VAR.
 spawn()
 {
-	local __var=$1 ns pid
-	ns=$(host_ns "$2")
+	# Names no caller uses: printf -v sets the innermost variable of the
+	# name, which a local here called "pid" would be.
+	local __spawn_var=$1 __spawn_ns __spawn_pid
+	__spawn_ns=$(host_ns "$2")
 	shift 2
-	setsid ip netns exec "$ns" "$@" </dev/null >>"$LAB_TMP/bg.log" 2>&1 &
-	pid=$!
-	LAB_PIDS+=("$pid")
-	printf -v "$__var" %s "$pid"
+	setsid ip netns exec "$__spawn_ns" "$@" </dev/null \
+		>>"$LAB_TMP/bg.log" 2>&1 &
+	__spawn_pid=$!
+	LAB_PIDS+=("$__spawn_pid")
+	printf -v "$__spawn_var" %s "$__spawn_pid"
 }
 
 # stop PID: end a process group started by spawn (SIGTERM, then SIGKILL
