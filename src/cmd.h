@@ -26,6 +26,7 @@ struct opts {
 int cmd_status(int argc, char **argv, struct opts *o);
 int cmd_sweep(int argc, char **argv, struct opts *o);
 int cmd_watch(int argc, char **argv, struct opts *o);
+int cmd_explain(int argc, char **argv, struct opts *o);
 
 /* Parse the options a command accepts (the global ones are taken out by
  * main.c before).  @allowed is a string of long names separated by '|';

@@ -32,6 +32,7 @@ const char *const ev_hook_names[6] = {
 
 void ev_unknown(struct ev_run *r, const char *fmt, ...)
 {
+	struct ev_step st = { .chain = r->chain, .rule = r->rule };
 	va_list ap;
 
 	if (r->status != EV_OK)
@@ -40,6 +41,69 @@ void ev_unknown(struct ev_run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->unknown, sizeof(r->unknown), fmt, ap);
 	va_end(ap);
+	if (r->cx->trace) {
+		memcpy(st.what, r->unknown, sizeof(st.what));
+		ev_trace_step(r, EVS_UNKNOWN, &st);
+	}
+}
+
+void ev_trace_step(struct ev_run *r, int kind, const struct ev_step *more)
+{
+	struct ev_trace *t = r->cx->trace;
+	struct ev_step *st;
+
+	if (!t)
+		return;
+	if (t->n == EV_TRACE_MAX) {
+		t->truncated = true;
+		return;
+	}
+	st = &t->steps[t->n++];
+	if (more) {
+		*st = *more;
+	} else {
+		memset(st, 0, sizeof(*st));
+		st->chain = r->chain;
+		st->rule = r->rule;
+	}
+	st->kind = kind;
+	st->path = r->cx->path;
+	st->hook = r->hook;
+	st->mark = r->mark.val;
+	st->mark_known = r->mark.known;
+	st->ctmark = r->ctmark.val;
+	st->ctmark_known = r->ctmark.known;
+}
+
+/* After a rule: its match, and what it did to the marks (explain);
+ * @before holds mark, its known bits, ct mark, its known bits. */
+static void trace_rule(struct ev_run *r, const struct ev_regs *regs,
+		       const uint32_t before[4])
+{
+	struct ev_trace *t = r->cx->trace;
+	unsigned int k;
+	struct ev_step st;
+
+	if (regs->verdict == NFT_BREAK)
+		return;
+	ev_trace_step(r, EVS_RULE, NULL);
+	/* The rule goes before what it did (a set element, a binding). */
+	for (k = t->n - 1; k > 0 && t->n && !t->truncated; k--) {
+		const struct ev_step *x = &t->steps[k - 1];
+
+		if ((x->kind != EVS_ELEM && x->kind != EVS_NAT) ||
+		    x->chain != r->chain || x->rule != r->rule)
+			break;
+	}
+	if (t->n && k < t->n - 1) {
+		st = t->steps[t->n - 1];
+		memmove(&t->steps[k + 1], &t->steps[k],
+			(t->n - 1 - k) * sizeof(st));
+		t->steps[k] = st;
+	}
+	if (before[0] != r->mark.val || before[1] != r->mark.known ||
+	    before[2] != r->ctmark.val || before[3] != r->ctmark.known)
+		ev_trace_step(r, EVS_MARK, NULL);
 }
 
 /* ---- the packet ---- */
@@ -159,6 +223,8 @@ static const char *iif_find(struct ev_run *r, uint32_t *ifindex)
 
 	if (r->pkt.local)
 		return "input interface of a local packet";
+	if (!r->iif && r->cx->trace && r->cx->trace->iif)
+		r->iif = r->cx->trace->iif;	/* explain --iif */
 	if (!r->iif) {
 		if (netenv_policy(env, o->family))
 			return "input interface (policy routing)";
@@ -559,12 +625,22 @@ static int run_base(struct ev_run *r, int ci)
 	memset(&regs, 0, sizeof(regs));
 next_chain:
 	c = &m->chains[chain];
+	if (r->cx->trace && !rule) {
+		r->chain = chain;
+		r->rule = -1;
+		ev_trace_step(r, EVS_CHAIN, NULL);
+	}
 	for (v = NFT_RETURN; rule < (int)c->nrules; rule++) {
+		uint32_t before[4] = { r->mark.val, r->mark.known,
+				       r->ctmark.val, r->ctmark.known };
+
 		r->chain = chain;
 		r->rule = rule;
 		run_rule(r, &regs, &c->rules[rule]);
 		if (r->status != EV_OK)
 			return EV_STOP;
+		if (r->cx->trace)
+			trace_rule(r, &regs, before);
 		if (regs.verdict != NFT_CONTINUE && regs.verdict != NFT_BREAK) {
 			v = regs.verdict;
 			break;
@@ -590,13 +666,24 @@ next_chain:
 	case NFT_RETURN:
 		if (sp) {
 			sp--;
+			if (r->cx->trace) {
+				r->chain = chain;
+				r->rule = -1;
+				ev_trace_step(r, EVS_RETURN, NULL);
+			}
 			chain = stack[sp].chain;
 			rule = stack[sp].rule;
 			goto next_chain;
 		}
 		r->chain = ci;
 		r->rule = -1;
-		return m->chains[ci].policy;
+		v = m->chains[ci].policy;
+		break;
+	}
+	if (r->cx->trace) {
+		struct ev_step st = { .chain = ci, .rule = -1, .verdict = v };
+
+		ev_trace_step(r, EVS_VERDICT, &st);
 	}
 	return v;
 }
@@ -766,6 +853,8 @@ static int run_hook(struct ev_run *r, int hook)
 	r->hook = hook;
 	r->bound = 0;
 	r->oif = 0;	/* DNAT may have moved the destination */
+	r->chain = r->rule = -1;
+	ev_trace_step(r, EVS_HOOK, NULL);
 	n = nm_mark_chains(r->cx->m, hook, r->pkt.family, mc, EV_MAX_CHAINS);
 	if (n < 0) {
 		ev_unknown(r, "too many chains at %s", ev_hook_names[hook]);
@@ -1022,7 +1111,15 @@ static void res_unknown(struct ev_result *res, const struct ev_run *r)
 void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		       const struct tuple *orig, struct ev_result *res)
 {
-	struct ev_ctx cx = { .m = m, .env = env, .orig = orig };
+	eval_first_packet_traced(m, env, orig, res, NULL);
+}
+
+void eval_first_packet_traced(const struct nm_model *m,
+			      const struct netenv *env,
+			      const struct tuple *orig, struct ev_result *res,
+			      struct ev_trace *trace)
+{
+	struct ev_ctx cx = { .m = m, .env = env, .orig = orig, .trace = trace };
 	struct ev_run run;
 	int dnone = 0, snone = 0, ok = 0, more, snat_unknown = 0;
 
@@ -1034,6 +1131,8 @@ void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		run.cx = &cx;
 		run.chain = run.rule = -1;
 		cx.pos = 0;
+		cx.path = res->runs + 1;
+		ev_trace_step(&run, EVS_PATH, NULL);
 		run_path(&run);
 		res->runs++;
 		if (run.status == EV_UNKNOWN && !run.snat_phase)

@@ -58,5 +58,54 @@ struct ev_result {
 void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		       const struct tuple *orig, struct ev_result *res);
 
+/*
+ * The same run, recorded step by step for `ctsweep explain`: which hooks
+ * and chains the packet went through, the rules that matched, the set
+ * elements that decided, jumps and returns, the mark where it changed, the
+ * NAT set up, and where something was not modelled.  Each path (numgen,
+ * hash, dynamic sets, either-way matches) is recorded in turn.  sweep and
+ * watch call eval_first_packet(), which records nothing.
+ */
+enum ev_step_kind {
+	EVS_PATH,	/* a new path: path = its number */
+	EVS_HOOK,	/* hook */
+	EVS_CHAIN,	/* chain entered (base chain, jump or goto target) */
+	EVS_RULE,	/* chain, rule matched (ran to its end) */
+	EVS_ELEM,	/* set, elem decided a lookup */
+	EVS_JUMP,	/* to chain (verdict NFT_JUMP or NFT_GOTO) */
+	EVS_RETURN,	/* back from chain */
+	EVS_VERDICT,	/* a base chain's verdict (accept, drop) */
+	EVS_MARK,	/* mark and ct mark after rule changed them */
+	EVS_NAT,	/* the binding set up: nat */
+	EVS_UNKNOWN,	/* what (not modelled), at chain, rule */
+};
+
+struct ev_step {
+	uint8_t kind;		/* enum ev_step_kind */
+	uint8_t hook;
+	unsigned int path;
+	int chain, rule;	/* -1 when not about a rule */
+	int set, elem;
+	int verdict;
+	uint32_t mark, mark_known, ctmark, ctmark_known;
+	struct nm_natspec nat;
+	char what[EV_UNKNOWN_LEN];
+};
+
+#define EV_TRACE_MAX	4096	/* steps kept; beyond: truncated */
+
+struct ev_trace {
+	struct ev_step *steps;	/* caller's array of EV_TRACE_MAX */
+	unsigned int n;
+	bool truncated;
+	uint32_t iif;		/* input interface to assume; 0: the route
+				 * back to the source decides */
+};
+
+void eval_first_packet_traced(const struct nm_model *m,
+			      const struct netenv *env,
+			      const struct tuple *orig, struct ev_result *res,
+			      struct ev_trace *trace);
+
 
 #endif

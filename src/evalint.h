@@ -71,7 +71,12 @@ struct ev_ctx {
 	uint16_t choice[EV_MAX_CHOICES];
 	uint16_t mod[EV_MAX_CHOICES];
 	unsigned int nfixed, pos;
+	struct ev_trace *trace;		/* explain: NULL in sweep and watch */
+	unsigned int path;
 };
+
+/* Record a step of @kind at the current chain and rule (explain). */
+void ev_trace_step(struct ev_run *r, int kind, const struct ev_step *more);
 
 /* One path through the hooks. */
 struct ev_run {

@@ -130,11 +130,18 @@ unsigned int judge_keys(const struct nm_model *m)
 void judge_eval(const struct nm_model *m, const struct netenv *env,
 		const struct tuple *orig, struct judgement *j)
 {
+	judge_eval_traced(m, env, orig, j, NULL);
+}
+
+void judge_eval_traced(const struct nm_model *m, const struct netenv *env,
+		       const struct tuple *orig, struct judgement *j,
+		       struct ev_trace *trace)
+{
 	struct ev_result res;
 
 	memset(j, 0, sizeof(*j));
 	j->chain = j->rule = -1;
-	eval_first_packet(m, env, orig, &res);
+	eval_first_packet_traced(m, env, orig, &res, trace);
 	if (res.status == EV_SNAT_UNKNOWN) {
 		j->snat_unknown = true;
 		j->unk_chain = res.stop_chain;

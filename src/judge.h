@@ -76,6 +76,11 @@ unsigned int judge_keys(const struct nm_model *m);
 void judge_eval(const struct nm_model *m, const struct netenv *env,
 		const struct tuple *orig, struct judgement *j);
 void judge_compare(const struct flow *f, struct judgement *j);
+/* judge_eval recording each step into @trace (explain; eval.h). */
+struct ev_trace;
+void judge_eval_traced(const struct nm_model *m, const struct netenv *env,
+		       const struct tuple *orig, struct judgement *j,
+		       struct ev_trace *trace);
 /* Both in one go. */
 void judge_flow(const struct nm_model *m, const struct netenv *env,
 		const struct flow *f, struct judgement *j);

@@ -27,6 +27,7 @@ static const struct subcommand {
 	{ "status", cmd_status, "List flows the current rules would NAT differently" },
 	{ "sweep", cmd_sweep, "Delete exactly those flows" },
 	{ "watch", cmd_watch, "Stay in the foreground and sweep on every rule change" },
+	{ "explain", cmd_explain, "Show where a packet or an entry goes, rule by rule" },
 };
 
 static void usage(FILE *f)
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name,
 			subcommands[i].desc);
 	fprintf(f, "\nOptions:\n"
-		"  --json          one JSON document on stdout (status, sweep)\n"
+		"  --json          one JSON document on stdout (status, sweep,\n"
+		"                  explain)\n"
 		"  --dry-run       sweep, watch: report, delete nothing\n"
 		"  --settle MS     sweep: after deleting, wait up to MS ms for\n"
 		"                  old backends' late replies that re-create a\n"
@@ -58,6 +60,10 @@ static void usage(FILE *f)
 		"  --stats FILE    watch: counters as a Prometheus text file\n"
 		"  --no-index      watch: walk the conntrack table on each change\n"
 		"                  instead of keeping a flow index from events\n"
+		"  explain PROTO SRC[:PORT] DST[:PORT] [--iif NAME]\n"
+		"                  the path a new flow of that tuple takes now\n"
+		"  explain --flow PROTO SRC[:PORT] DST[:PORT] | --id ID\n"
+		"                  the same for an existing entry, with its verdict\n"
 		"  --netns NAME    work in network namespace NAME (/run/netns/NAME)\n"
 		"  -v, --verbose   show every flow and the rule behind each verdict\n"
 		"  -h, --help      this help\n"

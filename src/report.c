@@ -64,7 +64,7 @@ void fmt_natspec(char *buf, size_t len, uint8_t family,
  * as \" and \\, so a quoted comment cannot close its quotes early and
  * pass what follows for ctsweep's own words.  Cut at @len (the escapes
  * are never split). */
-static void sanitize(char *dst, size_t len, const char *src)
+void fmt_sanitize(char *dst, size_t len, const char *src)
 {
 	size_t i, o = 0;
 
@@ -101,8 +101,8 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 		return;
 	}
 	c = &m->chains[chain];
-	sanitize(t, sizeof(t), c->table);
-	sanitize(n, sizeof(n), c->name);
+	fmt_sanitize(t, sizeof(t), c->table);
+	fmt_sanitize(n, sizeof(n), c->name);
 	if (rule < 0 || (unsigned int)rule >= c->nrules) {
 		snprintf(buf, len, "%s%s chain %s policy",
 			 c->source == NM_SRC_LEGACY ? "legacy " : "", t, n);
@@ -112,7 +112,7 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 	if (r->comment) {
 		char raw[72];
 
-		sanitize(raw, sizeof(raw), r->comment);
+		fmt_sanitize(raw, sizeof(raw), r->comment);
 		snprintf(cm, sizeof(cm), " comment \"%s\"", raw);
 	}
 	if (c->source == NM_SRC_LEGACY)
@@ -150,7 +150,7 @@ static bool reason_is_snat(uint8_t r)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s)
+void fmt_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -185,7 +185,7 @@ static void json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 	for (i = 0; i < o->ncand; i++) {
 		fmt_natspec(b, sizeof(b), family, &o->cand[i]);
 		fprintf(f, "%s", i ? "," : "");
-		json_str(f, b);
+		fmt_json_str(f, b);
 	}
 	fputc(']', f);
 }
@@ -220,7 +220,7 @@ static void json_now(FILE *f, const struct rec *r, bool snat)
 	char b[64];
 
 	if (now_endpoint(r, snat, b, sizeof(b)))
-		json_str(f, b);
+		fmt_json_str(f, b);
 	else
 		fprintf(f, "null");
 }
@@ -250,13 +250,13 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 	fprintf(f, "},\"rule\":");
 	if (j.chain >= 0) {
 		fmt_rule(b, sizeof(b), &s->model, j.chain, j.rule);
-		json_str(f, b);
+		fmt_json_str(f, b);
 	} else {
 		fprintf(f, "null");
 	}
 	fprintf(f, ",\"unknown\":");
 	if (r->verdict == JV_UNKNOWN)
-		json_str(f, j.unknown);
+		fmt_json_str(f, j.unknown);
 	else
 		fprintf(f, "null");
 	fprintf(f, ",\"deleted\":%s}", r->deleted ? "true" : "false");
@@ -315,7 +315,7 @@ static void json_causes(FILE *f, const struct scan *s)
 	fprintf(f, ",\"unknown_by_cause\":{");
 	for (k = 0; k < c.n; k++) {
 		fprintf(f, "%s", k ? "," : "");
-		json_str(f, c.c[k].what);
+		fmt_json_str(f, c.c[k].what);
 		fprintf(f, ":%zu", c.c[k].count);
 	}
 	if (c.other)
@@ -331,7 +331,7 @@ static void text_causes(FILE *f, const struct scan *s)
 
 	count_causes(s, &c);
 	for (k = 0; k < c.n; k++) {
-		sanitize(what, sizeof(what), c.c[k].what);
+		fmt_sanitize(what, sizeof(what), c.c[k].what);
 		fprintf(f, "  %zu unknown: %s\n", c.c[k].count, what);
 	}
 	if (c.other)
@@ -407,7 +407,7 @@ static void make_row(const struct scan *s, const struct rec *r,
 	if (r->verdict == JV_UNKNOWN) {
 		/* What is not modelled may be named by the rules (an xt
 		 * extension's name from the blob). */
-		sanitize(a, sizeof(a), j.unknown);
+		fmt_sanitize(a, sizeof(a), j.unknown);
 		snprintf(w->verdict, sizeof(w->verdict), "unknown: %s",
 			 a[0] ? a : judge_reason_text(r->reason));
 	} else if (r->verdict == JV_STALE) {

@@ -28,5 +28,10 @@ void fmt_natspec(char *buf, size_t len, uint8_t family,
 		 const struct nm_natspec *n);
 void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 	      int rule);
+/* Text from the rules, for people: printable ASCII, '"' and '\\'
+ * escaped, cut at @len. */
+void fmt_sanitize(char *dst, size_t len, const char *src);
+/* @s as a JSON string, escaped. */
+void fmt_json_str(FILE *f, const char *s);
 
 #endif

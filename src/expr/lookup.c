@@ -96,6 +96,14 @@ static void eval_lookup(struct ev_run *r, struct ev_regs *regs,
 	for (i = 0; i < s->nelems && !el; i++)
 		if (elem_match(s, &s->elems[i], key, klen))
 			el = &s->elems[i];
+	if (el && r->cx->trace) {
+		struct ev_step st = {
+			.chain = r->chain, .rule = r->rule,
+			.set = e->lookup.set, .elem = (int)(el - s->elems),
+		};
+
+		ev_trace_step(r, EVS_ELEM, &st);
+	}
 	if (!lookup_dynamic(r, s, e, &el))
 		return;
 	if (!e->lookup.has_dreg) {

@@ -234,6 +234,12 @@ static void nat_bind(struct ev_run *r, struct ev_regs *regs,
 	n->chain = r->chain;
 	n->rule = r->rule;
 	r->bound = 1;
+	if (r->cx->trace) {
+		struct ev_step st = { .chain = r->chain, .rule = r->rule,
+				      .nat = *s };
+
+		ev_trace_step(r, EVS_NAT, &st);
+	}
 	regs->verdict = NF_ACCEPT;
 }
 

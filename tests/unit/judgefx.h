@@ -38,4 +38,44 @@ static inline int fx_teardown(void **state)
 	return 0;
 }
 
+/* ---- explain's trace ---- */
+
+#include "eval.h"
+
+/* Run @t through the model recording every step; free() the steps. */
+static inline struct ev_trace fx_trace(struct fx *fx, const struct tuple *t)
+{
+	struct ev_trace tr = { 0 };
+
+	tr.steps = mk_check(calloc(EV_TRACE_MAX, sizeof(*tr.steps)));
+	judge_eval_traced(&fx->m, &fx->env, t, &fx->j, &tr);
+	return tr;
+}
+
+/* The @nth (0-based) step of @kind in @path (0: any), or NULL. */
+static inline const struct ev_step *fx_step(const struct ev_trace *tr,
+					    unsigned int path, int kind,
+					    unsigned int nth)
+{
+	unsigned int i;
+
+	for (i = 0; i < tr->n; i++)
+		if (tr->steps[i].kind == kind &&
+		    (!path || tr->steps[i].path == path) && !nth--)
+			return &tr->steps[i];
+	return NULL;
+}
+
+/* How many steps of @kind in @path (0: any). */
+static inline unsigned int fx_count(const struct ev_trace *tr,
+				    unsigned int path, int kind)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < tr->n; i++)
+		n += tr->steps[i].kind == kind &&
+		     (!path || tr->steps[i].path == path);
+	return n;
+}
+
 #endif

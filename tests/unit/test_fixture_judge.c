@@ -71,6 +71,14 @@ static int setup(void **state)
 	return fx_setup(state, router);
 }
 
+/* The name of the chain a step is about. */
+static const char *step_chain(const struct fx *fx, const struct ev_step *st)
+{
+	assert_non_null(st);
+	assert_true(st->chain >= 0 && (unsigned int)st->chain < fx->m.nchains);
+	return fx->m.chains[st->chain].name;
+}
+
 static int teardown(void **state)
 {
 	return fx_teardown(state);
@@ -186,10 +194,93 @@ static void test_ipv6(void **state)
 	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
 }
 
+/* explain's trace of the seed: prerouting, the nat chain, the forward's
+ * rule and the binding it set up. */
+static void test_trace_seed(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = wg("203.0.113.50", "192.168.50.2", 51820);
+	struct ev_trace tr;
+	const struct ev_step *st;
+
+	load(fx, "seed.nlbin");
+	tr = fx_trace(fx, &f.orig);
+	assert_false(tr.truncated);
+	assert_int_equal(fx_count(&tr, 0, EVS_PATH), 1);
+	st = fx_step(&tr, 1, EVS_HOOK, 0);
+	assert_non_null(st);
+	assert_int_equal(st->hook, NF_INET_PRE_ROUTING);
+	assert_string_equal(step_chain(fx, fx_step(&tr, 1, EVS_CHAIN, 0)),
+			    "prerouting");
+	st = fx_step(&tr, 1, EVS_RULE, 0);
+	assert_string_equal(step_chain(fx, st), "prerouting");
+	/* the rule comes before what it did */
+	assert_true(st < fx_step(&tr, 1, EVS_NAT, 0));
+	st = fx_step(&tr, 1, EVS_NAT, 0);
+	assert_int_equal(st->nat.type, NFT_NAT_DNAT);
+	assert_memory_equal(&st->nat.addr_min, A("192.168.50.3").b, 4);
+	/* the same run untraced decides the same */
+	assert_int_equal(fx->j.dnat.ncand, 1);
+	free(tr.steps);
+}
+
+/* fw4: the jump to dstnat_wan, the element of a concatenated map that
+ * decided; numgen's two paths, each with its own element. */
+static void test_trace_fw4(void **state)
+{
+	struct fx *fx = *state;
+	struct tuple t = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.10",
+				 8080, "192.168.50.10", 80, "203.0.113.50",
+				 40000).orig;
+	struct ev_trace tr;
+	const struct ev_step *st;
+	const struct nm_elem *el;
+
+	load(fx, "fw4.nlbin");
+	tr = fx_trace(fx, &t);
+	assert_string_equal(step_chain(fx, fx_step(&tr, 1, EVS_CHAIN, 0)),
+			    "dstnat");
+	assert_string_equal(step_chain(fx, fx_step(&tr, 1, EVS_CHAIN, 1)),
+			    "dstnat_wan");
+	st = fx_step(&tr, 1, EVS_ELEM, 0);
+	assert_non_null(st);
+	assert_string_equal(fx->m.sets[st->set].name, "dnat_wan_map");
+	el = &fx->m.sets[st->set].elems[st->elem];
+	assert_memory_equal(el->key.val, A("203.0.113.10").b, 4);
+	assert_int_equal(fx_count(&tr, 1, EVS_NAT), 1);
+	free(tr.steps);
+
+	/* numgen inc mod 2 map { 0 : .5, 1 : .6 } */
+	t = mk_flow(UDP, "203.0.113.50", 40000, "203.0.113.1", 60000,
+		    "192.168.50.6", 60000, "203.0.113.50", 40000).orig;
+	tr = fx_trace(fx, &t);
+	assert_int_equal(fx_count(&tr, 0, EVS_PATH), 2);
+	assert_memory_equal(&fx_step(&tr, 1, EVS_NAT, 0)->nat.addr_min,
+			    A("192.168.50.5").b, 4);
+	assert_memory_equal(&fx_step(&tr, 2, EVS_NAT, 0)->nat.addr_min,
+			    A("192.168.50.6").b, 4);
+	assert_non_null(fx_step(&tr, 1, EVS_ELEM, 0));
+	assert_non_null(fx_step(&tr, 2, EVS_ELEM, 0));
+	free(tr.steps);
+
+	/* a limit on the path: the trace says where */
+	t = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.1", 60002,
+		    "192.168.50.2", 60002, "203.0.113.50", 40000).orig;
+	tr = fx_trace(fx, &t);
+	st = fx_step(&tr, 0, EVS_UNKNOWN, 0);
+	assert_non_null(st);
+	assert_string_equal(st->what, "limit");
+	free(tr.steps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_seed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_fw4, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fw4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iptables_nft, setup,
 						teardown),

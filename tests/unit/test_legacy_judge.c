@@ -198,6 +198,32 @@ static void test_asus_mark_rule_judged(void **state)
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
 }
 
+/* explain on iptables-legacy: PREROUTING jumps to VSERVER, whose DNAT
+ * rule for 53820 decides. */
+static void test_trace_asus(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = seed_on_a();
+	struct ev_trace tr;
+	const struct ev_step *st;
+	int vserver;
+
+	load_asus(fx, 0);
+	vserver = chain_of(&fx->m, NFPROTO_IPV4, "VSERVER");
+	tr = fx_trace(fx, &f.orig);
+	st = fx_step(&tr, 1, EVS_NAT, 0);
+	assert_non_null(st);
+	assert_int_equal(st->chain, vserver);
+	assert_int_equal(st->rule, 0);
+	st = fx_step(&tr, 1, EVS_RULE, 1);
+	assert_non_null(st);
+	assert_int_equal(st->chain, vserver);
+	assert_int_equal(st->rule, 0);
+	assert_string_equal(fx->m.chains[fx_step(&tr, 1, EVS_CHAIN, 1)->chain]
+			    .name, "VSERVER");
+	free(tr.steps);
+}
+
 static void test_asus_seed(void **state)
 {
 	struct fx *fx = *state;
@@ -420,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_asus_mark_rule_judged),
 		T(test_asus_seed),
+		T(test_trace_asus),
 		T(test_asus_other_flows),
 		T(test_docker),
 		T(test_v6),

@@ -548,6 +548,68 @@ static void test_writes_mark(void **state)
 	assert_int_equal(nm_mark_chains(&fx->m, PRE, AF_INET, out, 1), -E2BIG);
 }
 
+/* kube-proxy's service chain: numgen random mod 2 vmap { 0 : goto ep4,
+ * 1 : goto ep5 }; explain shows both paths, each with its element and
+ * endpoint chain, and the mark set for masquerade. */
+static void test_trace_numgen_vmap(void **state)
+{
+	struct fx *fx = *state;
+	struct nm_chain *svc, *ep[2];
+	struct nm_set *map;
+	struct nm_rule *r;
+	struct nm_expr *e;
+	struct ev_trace tr;
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
+				"192.168.50.5", 53, "198.51.100.7", 40000);
+	uint32_t k;
+	unsigned int i;
+
+	mk_chain(&fx->m, NFPROTO_IPV4, "svc", PRE, -100);
+	mk_chain(&fx->m, NFPROTO_IPV4, "ep4", -1, 0);
+	mk_chain(&fx->m, NFPROTO_IPV4, "ep5", -1, 0);
+	svc = &fx->m.chains[0];	/* mk_chain may have moved the array */
+	ep[0] = &fx->m.chains[1];
+	ep[1] = &fx->m.chains[2];
+	map = mk_set(&fx->m, "__map0", NFT_SET_ANONYMOUS | NFT_SET_MAP, 4, 0);
+	map->data_type = NFT_DATA_VERDICT;
+	for (k = 0; k < 2; k++) {
+		struct nm_elem *el = mk_elem(map, &k, NULL, NULL, 0);
+
+		el->verdict = NFT_GOTO;
+		el->chain = 1 + k;
+	}
+	r = mk_rule(svc);
+	mk_dport(r, UDP, 53);
+	mk_mark_op(r, ~0x4000u, 0x4000);
+	r = mk_rule(svc);
+	e = mk_expr(r, NM_OP_NUMGEN);
+	e->dreg = NFT_REG_1;
+	e->gen.mod = 2;
+	mk_lookup(r, NFT_REG_1, 0, NFT_REG_VERDICT, false);
+	for (i = 0; i < 2; i++)
+		mk_dnat_to(mk_rule(ep[i]), i ? "192.168.50.5" : "192.168.50.4",
+			   53);
+	tr = fx_trace(fx, &f.orig);
+	assert_int_equal(fx_count(&tr, 0, EVS_PATH), 2);
+	for (i = 0; i < 2; i++) {
+		const struct ev_step *st = fx_step(&tr, i + 1, EVS_ELEM, 0);
+
+		assert_non_null(st);
+		assert_int_equal(st->set, 0);
+		assert_int_equal(st->elem, (int)i);
+		assert_int_equal(fx_step(&tr, i + 1, EVS_CHAIN, 1)->chain,
+				 (int)i + 1);
+		st = fx_step(&tr, i + 1, EVS_MARK, 0);
+		assert_non_null(st);
+		assert_int_equal(st->mark, 0x4000);
+		assert_int_equal(st->mark_known, ~0u);
+	}
+	free(tr.steps);
+	judge_compare(&f, &fx->j);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_int_equal(fx->j.chain, 2);	/* ep5: the flow's branch */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -565,6 +627,7 @@ int main(void)
 		T(test_xt_either),
 		T(test_forward_mark),
 		T(test_writes_mark),
+		T(test_trace_numgen_vmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
