@@ -541,9 +541,36 @@ static bool busy(const struct scan *s, const struct flow *f)
 	return !full || (uint64_t)f->timeout + 3 >= full;
 }
 
-int scan_delete(struct scan *s)
+/* After @r was deleted: a forward whose backend may still answer is
+ * remembered, so that the entry its late reply makes backwards (a
+ * mirror) is known for what it is. */
+static void remember(struct scan *s, const struct rec *r)
 {
 	struct mirror_cand *c;
+
+	if (r->mirror) {
+		/* the backend may answer once more, as before */
+		c = mirror_find(&s->mirrors, &r->f);
+		if (c && busy(s, &r->f))
+			mirror_wait(&s->mirrors, c);
+		return;
+	}
+	/* An idle flow has no reply on its way: nothing can race the
+	 * delete.  A backend that starts talking later is the outbound
+	 * flow it looks like. */
+	if (!mirror_possible(&r->f) || !busy(s, &r->f))
+		return;
+	/* ENOMEM: no candidate, the mirror would go unnoticed */
+	if (mirror_add(&s->mirrors, &r->f, wall_now()))
+		return;
+	s->mirrors_dirty = true;
+	c = mirror_find_orig(&s->mirrors, &r->f);
+	if (c)
+		mirror_wait(&s->mirrors, c);
+}
+
+int scan_delete(struct scan *s)
+{
 	struct flow *batch;
 	size_t i, n = 0, done = 0;
 	int ret;
@@ -567,28 +594,22 @@ int scan_delete(struct scan *s)
 		if (r->verdict != JV_STALE)
 			continue;
 		r->deleted = true;
-		if (r->mirror) {
-			/* the backend may answer once more, as before */
-			c = mirror_find(&s->mirrors, &r->f);
-			if (c && busy(s, &r->f))
-				mirror_wait(&s->mirrors, c);
-			continue;
-		}
-		/* An idle flow has no reply on its way: nothing can race
-		 * the delete.  A backend that starts talking later is the
-		 * outbound flow it looks like. */
-		if (!mirror_possible(&r->f) || !busy(s, &r->f))
-			continue;
-		/* ENOMEM: no candidate, the mirror would go unnoticed */
-		if (mirror_add(&s->mirrors, &r->f, wall_now()))
-			continue;
-		s->mirrors_dirty = true;
-		c = mirror_find_orig(&s->mirrors, &r->f);
-		if (c)
-			mirror_wait(&s->mirrors, c);
+		remember(s, r);
 	}
 	s->deleted = n;
 	s->failed = NULL;
+	scan_mirrors_save(s);
+	return 0;
+}
+
+int scan_delete_new(struct scan *s, struct rec *r)
+{
+	int ret = scan_delete_flow(s, &r->f);
+
+	if (ret)
+		return ret;
+	r->deleted = true;
+	remember(s, r);
 	scan_mirrors_save(s);
 	return 0;
 }

@@ -89,6 +89,10 @@ int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out);
 /* Delete @f by its tuple and id (a newer entry of the tuple survives).
  * 0 or -errno. */
 int scan_delete_flow(struct scan *s, const struct flow *f);
+/* Delete the stale @r from scan_judge_new, remembering it as a pass's
+ * delete does (a forward the old backend may still answer: mirror.h).
+ * 0 or -errno. */
+int scan_delete_new(struct scan *s, struct rec *r);
 /* Count and keep a rec from scan_new_flow with the pass's results. */
 int scan_add(struct scan *s, const struct rec *r);
 /* Look every candidate's mirror up by tuple and delete the stale ones

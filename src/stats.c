@@ -21,6 +21,7 @@ static const char *const trigger_names[ST__MAX] = {
 	[ST_LOST] = "events-lost",
 	[ST_HUP] = "sighup",
 	[ST_RETRY] = "retry",
+	[ST_NEW] = "new-entries",
 };
 
 const char *stats_trigger_str(enum stats_trigger t)

@@ -12,7 +12,7 @@
 
 enum stats_trigger {
 	ST_START, ST_NFT, ST_ROUTE, ST_LEGACY, ST_RESYNC, ST_LOST, ST_HUP,
-	ST_RETRY, ST__MAX
+	ST_RETRY, ST_NEW, ST__MAX
 };
 
 struct stats {

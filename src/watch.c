@@ -45,6 +45,7 @@
 #define ROUTE_SETTLE_US		3000	/* quiet time after a route message */
 #define ROUTE_MAX_US		20000	/* ... but never wait longer */
 #define PARTIAL_TX_US		20000	/* nft messages without NEWGEN yet */
+#define NEW_QUIET_US		500000	/* judge_new: rules still for this */
 #define REJUDGE_TRIES		4	/* rules moved while judging */
 #define RETRY_MIN_MS		500
 #define RETRY_MAX_MS		30000
@@ -78,6 +79,7 @@ struct watch {
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
 	bool ix_resync;		/* refill the index before the next pass */
 	uint64_t last_refill;	/* mono_us() of the last refill (start) */
+	uint64_t last_pass;	/* mono_us() at the end of the last pass */
 	bool refill_due;	/* start an incremental refill */
 	uint64_t refill_t0;
 	size_t refill_before;
@@ -283,7 +285,7 @@ static void want_full(struct watch *w, enum stats_trigger why, uint64_t now,
 		w->refill_due |= w->o.refill_s &&
 				 now - w->last_refill >=
 				 (uint64_t)w->o.refill_s * 1000000;
-	else if (why != ST_RETRY)
+	else if (why != ST_RETRY && why != ST_NEW)
 		w->ix_resync = true;
 	if (!w->due_full || due < w->due_full)
 		w->due_full = due;
@@ -495,7 +497,8 @@ static void describe(char *buf, size_t len, const struct watch *w,
 			ST_START ? "start" : w->full_why == ST_RESYNC ?
 			"periodic resync" : w->full_why == ST_LOST ?
 			"resync after lost notifications" : w->full_why ==
-			ST_HUP ? "SIGHUP" : "retry");
+			ST_HUP ? "SIGHUP" : w->full_why == ST_NEW ?
+			"new entries the rules disagree with" : "retry");
 	if ((why & P_NFT) && off < len)
 		off += (size_t)snprintf(buf + off, len - off,
 			"%snftables generation %" PRIu32 " (%u rule, %u "
@@ -810,6 +813,7 @@ static void reconcile(struct watch *w)
 	if (w->st.last_us > w->st.max_us)
 		w->st.max_us = w->st.last_us;
 	w->st.last_time = unix_now();
+	w->last_pass = t;
 	if (w->ix) {
 		w->st.indexed = windex_count(w->ix);
 		w->st.index_bytes = windex_bytes(w->ix);
@@ -1036,24 +1040,38 @@ static int judge_new(struct watch *w, const struct flow *f)
 	struct rec r;
 	int ret;
 
+	/*
+	 * Right after a pass, a stale entry is left to a pass of its own a
+	 * little later: entries racing a rule change are the passes'
+	 * business (they judge and delete in order, and remember the
+	 * forwards whose backends may still answer), and deleting them here
+	 * as well while a change is being undone and redone (a UI saving
+	 * rule by rule) lets an old backend's late reply take the forward's
+	 * tuple.  A ctnetlink commit when the rules hold still is deleted at
+	 * once.
+	 */
 	if (w->pending || !scan_judge_new(&w->s, f, &r) ||
 	    r.verdict != JV_STALE)
 		return 0;
+	if (mono_us() - w->last_pass < NEW_QUIET_US) {
+		want_full(w, ST_NEW, mono_us(),
+			  w->last_pass + NEW_QUIET_US);
+		return 0;
+	}
 	if (!rules_current(w)) {
-		want_full(w, ST_NFT, mono_us(), mono_us());
+		want_full(w, ST_NEW, mono_us(), mono_us());
 		return 0;
 	}
 	if (w->o.dry_run) {
 		log_flow(w, &r, LOG_INFO, "stale (dry run)");
 		return 0;
 	}
-	ret = scan_delete_flow(&w->s, f);
+	ret = scan_delete_new(&w->s, &r);
 	if (ret) {
 		log_warn("watch: cannot delete a new stale flow: %s",
 		     strerror(-ret));
 		return 0;
 	}
-	r.deleted = true;
 	w->st.stale++;
 	w->st.new_stale++;
 	w->st.deleted[r.reason]++;

@@ -58,8 +58,10 @@ step "with --dry-run the same insert is only reported"
 watch_stop TERM
 [ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
 watch_start --dry-run
+# Within half a second of a pass, a stale new entry is left to a pass of
+# its own ("new entries the rules disagree with"), which reports it too.
 ct_insert 40003 "$B4" 53820
-watch_expect_log 5 "stale \(dry run\).*$REMOTE4:40003|$REMOTE4:40003.*stale \(dry run\)" \
+watch_expect_log 5 "(stale \(dry run\)|would delete) udp $REMOTE4:40003" \
 	"dry run reports the stale inserted entry"
 ct_port_exists 40003 || fail "--dry-run deleted an entry"
 watch_no_errors "new stale"
