@@ -7,10 +7,12 @@ set -e
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
 libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
 nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind
-nfacct containernetworking-plugins netavark"
+nfacct containernetworking-plugins netavark conntrackd keepalived"
 # (the peers' tools run for real in namespaces: the CNI plugins in
 # tests/netns/43-cni-portmap.sh, Podman's network backend
-# /usr/lib/podman/netavark in 46-netavark.sh.)
+# /usr/lib/podman/netavark in 46-netavark.sh, conntrackd and keepalived
+# for a router pair in 35-router-pair.sh and bench/pair, with their own
+# configurations under the test's temporary directory.)
 
 # "deps.sh ci": also what CI runs beyond make check: the fuzzers (clang's
 # libFuzzer) and the Debian package build.  (valgrind is in the list above:
@@ -37,3 +39,16 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Debian's conntrackd package enables and starts conntrackd.service with
+# its default configuration, a statistics logger (every destroyed flow of
+# the host to /var/log/conntrackd-stats.log) that nothing here needs.  If
+# this script installed it, that service goes again.  (keepalived's needs
+# /etc/keepalived/keepalived.conf, which the package does not ship.)
+case " $missing " in
+*" conntrackd "*)
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+		systemctl disable --now conntrackd.service >/dev/null 2>&1 ||
+			echo "note: could not stop conntrackd.service" >&2
+	fi
+	;;
+esac
