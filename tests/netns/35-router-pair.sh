@@ -25,6 +25,8 @@
 #   c. a forward removed on both routers while the link is down: after
 #      the failover the committed entry is deleted (forward-removed) and
 #      the old backend gets nothing
+#   e. no daemon (CTSWEEP_DAEMON=0): the notify script's "ctsweep sweep"
+#      after the commit deletes the stale committed entry
 #
 # Arrivals are counted with "anyrx" (every packet from the peer), not
 # "rx" (source port 51820): at a failover an answer of the backend to a
@@ -318,4 +320,36 @@ for n in 1 2; do
 		fail "r$n's watch logged errors: $(grep '^<3>' "$(pair_log "$n" watch)" | head -n 3)"
 	w_stop "$n"
 done
+
+# ---------------------------------------------------------------------- e
+step "e. no daemon: the notify script sweeps after the commit (CTSWEEP_DAEMON=0)"
+notify_env 1 0
+notify_env 2 0
+pair_forward_to "$A4:$PEER_PORT"
+expect_rx a:anyrx 10 "the forward is back: the stream reaches A through r2"
+wait_until 10 sh -c "ip netns exec $NS_R2 conntrack -L -p udp --orig-port-src $PEER_PORT --orig-port-dst $FWD_PORT 2>/dev/null | grep -q '$REPLY_A'" ||
+	fail "r2 has no seed flow to A: $(seed_r 2)"
+wait_until 10 replica_seed 1 >/dev/null ||
+	fail "r1's replica did not get the seed flow"
+sync_link down
+pair_forward_to "$B4:$FWD_PORT"
+sleep 1
+seed_r 2 | grep -q "$REPLY_A" ||
+	fail "without a daemon r2's flow should stay on A: $(seed_r 2)"
+log "without a daemon the flow stays on A in r2: the seed report's bug"
+ev1=$(ev_mark 1)
+primaries1=$(notify_count 1 primary)
+ka_start 1 150
+await_master 1 "$primaries1"
+ev_since 1 "$ev1" | grep -Eq "$(seed_event NEW "$A4")" ||
+	fail "r1's commit did not write the seed flow to A: $(ev_since 1 "$ev1" | head -n 5)"
+grep ' primary: ctsweep sweep: exit 0' "$(pair_log 1 notify)" |
+	grep -q 'forward-changed' ||
+	fail "the notify script's sweep did not delete a forward-changed flow: $(grep 'sweep' "$(pair_log 1 notify)")"
+log "r1's notify: $(grep ' primary: ctsweep sweep' "$(pair_log 1 notify)" | tail -n 1 | cut -d' ' -f3- | cut -c1-200)"
+ev_since 1 "$ev1" | grep -Eq "$(seed_event DESTROY "$A4")" ||
+	fail "no DESTROY event of the committed seed flow in r1"
+expect_rx b:anyrx 10 "the stream reaches B through r1"
+sleep 0.3
+expect_no_rx a:anyrx 2 "after the sweep A gets nothing"
 pass
