@@ -107,6 +107,13 @@ bench-switch: deps all
 bench-events: deps all
 	@for n in 0 100k 1M; do bench/eventcost -n $$n || exit; done
 
+# A router pair (conntrackd, ctsweep watch on both): a commit of 100k
+# entries, from conntrackd -c to the deletion of the stale ones, and each
+# daemon's CPU.
+.PHONY: bench-pair
+bench-pair: deps all
+	@bench/pair
+
 # ---- fuzzing (clang's libFuzzer) ----------------------------------------
 # make fuzz: build every fuzz/fuzz_*.c target with ASan+UBSan and run each
 # for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/TARGET); new

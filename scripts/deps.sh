@@ -15,14 +15,16 @@ nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 # The peers' tools run for real, inside namespaces the tests create: the
 # CNI plugins (tests/netns/43), Podman's network backend netavark (46),
 # firewalld with a dbus-daemon of its own (47), nfacct for kube-proxy's
-# iptables counters (41).  (valgrind is in the list above:
+# iptables counters (41), conntrackd and keepalived for a router pair
+# (35, bench/pair), with their configurations under the test's own
+# temporary directory.  (valgrind is in the list above:
 # tests/netns/31-watch-valgrind.sh runs the daemon under it.)
 TEST_PKGS="nfacct containernetworking-plugins netavark firewalld dbus-daemon
-dbus-bin"
+dbus-bin conntrackd keepalived"
 
 # Packages that ship a service: installed for the tests, they must not
 # start on the host (firewalld would take over the host's firewall).
-DAEMONS="firewalld"
+DAEMONS="firewalld conntrackd keepalived"
 
 case "${1:-}" in
 "") ;;
@@ -60,12 +62,15 @@ fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# ... nor at the next boot.
+# ... nor at the next boot.  (keepalived's unit needs
+# /etc/keepalived/keepalived.conf, which the package does not ship;
+# conntrackd's default configuration is a statistics logger of every
+# destroyed flow of the host, which nothing here needs.)
 for d in $DAEMONS; do
 	case " $missing " in
 	*" $d "*)
 		command -v systemctl >/dev/null 2>&1 &&
-			systemctl disable "$d" >/dev/null 2>&1 || true ;;
+			systemctl disable --now "$d" >/dev/null 2>&1 || true ;;
 	esac
 done
 [ -z "$own_policy" ] || rm -f "$policy"
