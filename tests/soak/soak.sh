@@ -25,18 +25,30 @@
 # and mark), B still receives the first, watch logged no error and exits 0
 # on SIGTERM, and VmRSS did not grow by more than SOAK_RSS_SLACK_KB
 # (default 1024) from the first sample after warm-up (SOAK_WARMUP seconds,
-# default a third of the run, at most 60) to the last.
+# default the mirror candidates' TTL and one sample more: 130) to the
+# last; the run must leave at least 30 s after the warm-up.  It also
+# prints what the candidates cost while they only accumulate, per
+# reconcile and per deleted flow.
 . "$(dirname "$0")/../netns/watchlib.sh"
 
 SOAK_SECONDS=${SOAK_SECONDS:-180}
 SOAK_TICK=${SOAK_TICK:-0.2}
 SOAK_BURST=${SOAK_BURST:-5}
 SOAK_RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-1024}
-if [ -z "${SOAK_WARMUP:-}" ]; then
-	SOAK_WARMUP=$((SOAK_SECONDS / 3))
-	[ "$SOAK_WARMUP" -le 60 ] || SOAK_WARMUP=60
-fi
-[ "$SOAK_SECONDS" -ge 30 ] || fail "SOAK_SECONDS must be at least 30"
+# Why the memory window cannot start earlier, whatever SOAK_SECONDS: every
+# forward watch deletes (about a hundred a second here) becomes a mirror
+# candidate (src/mirror.h), kept MIRROR_TTL seconds.  Until the first ones
+# expire the set only grows, and VmRSS with it (the check failed on
+# 8.1 -> 9.2 MB in 60 s): that is the design, not a leak.  From then on,
+# adds and expiries balance and memory must stay flat, so the window
+# starts one sample (10 s) after the TTL.  The old default, a third of the
+# run but at most 60 s, always put it inside the climb.
+MIRROR_TTL=$(sed -n 's/^#define[[:space:]]\{1,\}MIRROR_TTL[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' \
+	"$TOP/src/mirror.h")
+[ -n "$MIRROR_TTL" ] || fail "cannot read MIRROR_TTL from $TOP/src/mirror.h"
+SOAK_WARMUP=${SOAK_WARMUP:-$((MIRROR_TTL + 10))}
+[ "$SOAK_SECONDS" -ge $((SOAK_WARMUP + 30)) ] ||
+	fail "SOAK_SECONDS=$SOAK_SECONDS leaves no memory window: it starts at $SOAK_WARMUP s (mirror candidates live $MIRROR_TTL s), so run at least $((SOAK_WARMUP + 30)) s"
 
 MAP_PORTS="6000 6001 6002 6003 6004 6005 6006 6007 6008 6009"
 
@@ -163,7 +175,7 @@ while :; do
 		fail "after $t s: legit flow 2 lost its entry (now '$(legit_entry 51822 6000)', was '$legit2')"
 	rec=$(awk '/^ctsweep_reconciles_total/ { n += $2 } END { print n + 0 }' "$LAB_TMP/watch.prom" 2>/dev/null)
 	del=$(awk '/^ctsweep_flows_deleted_total/ { n += $2 } END { print n + 0 }' "$LAB_TMP/watch.prom" 2>/dev/null)
-	echo "$t $rss" >>"$LAB_TMP/rss"
+	echo "$t $rss ${rec:-0} ${del:-0}" >>"$LAB_TMP/rss"
 	printf '%6d %9d %8d %10s %10s %s\n' "$t" "$rss" "$(ct_count -p udp)" \
 		"$rec" "$del" "$(cat "$LAB_TMP/churn.count" 2>/dev/null)"
 	[ "$t" -ge "$SOAK_SECONDS" ] && break
@@ -192,11 +204,32 @@ step "the legit flows kept their entries and still deliver"
 expect_rx b:rx2 5 "legit flow 1 after the soak"
 log "legit flows: same ids (${legit1% *}, ${legit2% *}) and marks as before the churn"
 
+step "memory: what the mirror candidates cost while they only accumulate (the first $MIRROR_TTL s)"
+# The climb is charged to the candidates: it is measured from the first
+# sample after one UDP timeout (by then the churn's short flows expire as
+# fast as they come, so the table and watch's flow index have their size)
+# to the last one before any candidate can expire.
+udp_to=$(in_rtr sysctl -n net.netfilter.nf_conntrack_udp_timeout 2>/dev/null)
+read -r c0_t c0_rss c0_rec c0_del < <(awk -v t="${udp_to:-30}" \
+	'$1 >= t { print; exit }' "$LAB_TMP/rss")
+read -r c1_t c1_rss c1_rec c1_del < <(awk -v ttl="$MIRROR_TTL" \
+	'$1 <= ttl { l = $0 } END { print l }' "$LAB_TMP/rss")
+n_rec=$((c1_rec - c0_rec))
+n_del=$((c1_del - c0_del))
+grow=$((c1_rss - c0_rss))
+log "VmRSS ${c0_rss} -> ${c1_rss} kB (+${grow} kB) from t=$c0_t to $c1_t s: $n_rec reconciles, $n_del flows deleted"
+if [ "$n_rec" -gt 0 ] && [ "$n_del" -gt 0 ]; then
+	log "mirror candidates: ~$((grow * 1024 / n_rec)) bytes per reconcile, ~$((grow * 1024 / n_del)) bytes per deleted flow (until they expire after $MIRROR_TTL s)"
+else
+	log "mirror candidates: no reconcile or delete in the first $MIRROR_TTL s to charge them to"
+fi
+
 step "memory: VmRSS after warm-up ($SOAK_WARMUP s)"
-read -r first_t first_rss < <(awk -v w="$SOAK_WARMUP" '$1 >= w { print; exit }' "$LAB_TMP/rss")
-read -r last_t last_rss < <(tail -n 1 "$LAB_TMP/rss")
+read -r first_t first_rss _ < <(awk -v w="$SOAK_WARMUP" '$1 >= w { print; exit }' "$LAB_TMP/rss")
+read -r last_t last_rss _ < <(tail -n 1 "$LAB_TMP/rss")
 max_rss=$(awk '$2 > m { m = $2 } END { print m }' "$LAB_TMP/rss")
 [ -n "$first_rss" ] && [ -n "$last_rss" ] || fail "no RSS samples after warm-up"
+[ "$last_t" -gt "$first_t" ] || fail "one RSS sample after warm-up ($first_t s): no window"
 log "VmRSS: first after warm-up ${first_rss} kB (t=$first_t s), last ${last_rss} kB (t=$last_t s), max ${max_rss} kB"
 [ "$last_rss" -le $((first_rss + SOAK_RSS_SLACK_KB)) ] ||
 	fail "VmRSS grew from $first_rss kB to $last_rss kB (more than $SOAK_RSS_SLACK_KB kB)"

@@ -5,6 +5,12 @@
  * crashed or hung a target; each must now run clean) and the seed corpora
  * fuzz/corpus/TARGET/.  Under make check SANITIZE=1 this is the same check
  * libFuzzer makes, without clang.
+ *
+ * A target must return 0 (libFuzzer's contract; -1 would drop the input
+ * from a corpus): anything else fails the test, naming the input.  A
+ * target's own check (fuzz_mirror's __builtin_trap) raises SIGILL, which
+ * cmocka turns into this test's failure ("Test failed with exception:
+ * Illegal instruction"), after the "replay" line that names the input.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +43,10 @@ int fuzz_ipt_one(const uint8_t *data, size_t size);
 int fuzz_xt_one(const uint8_t *data, size_t size);
 #define LLVMFuzzerTestOneInput fuzz_xt_one
 #include "../../fuzz/fuzz_xt.c"
+#undef LLVMFuzzerTestOneInput
+int fuzz_mirror_one(const uint8_t *data, size_t size);
+#define LLVMFuzzerTestOneInput fuzz_mirror_one
+#include "../../fuzz/fuzz_mirror.c"
 #undef LLVMFuzzerTestOneInput
 
 /* fuzz_opts.c includes main.c and watch.c, which would clash with the
@@ -94,6 +104,7 @@ static unsigned int replay_dir(const char *dir, entry_fn fn)
 		struct stat st;
 		uint8_t *buf = NULL;
 		size_t len = 0;
+		int rc;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (stat(path, &st) || !S_ISREG(st.st_mode))
@@ -103,8 +114,12 @@ static unsigned int replay_dir(const char *dir, entry_fn fn)
 		/* a crash or a sanitizer report ends the test binary here,
 		 * naming the input in the log */
 		print_message("replay %s\n", path);
-		fn(buf, len);
+		rc = fn(buf, len);
 		free(buf);
+		if (rc != 0) {
+			closedir(D);
+			fail_msg("%s: the target returned %d, not 0", path, rc);
+		}
 		n++;
 	}
 	closedir(D);
@@ -130,6 +145,7 @@ static void test_ct(void **state) { (void)state; replay("ct", fuzz_ct_one, true)
 static void test_route(void **state) { (void)state; replay("route", fuzz_route_one, true); }
 static void test_ipt(void **state) { (void)state; replay("ipt", fuzz_ipt_one, true); }
 static void test_xt(void **state) { (void)state; replay("xt", fuzz_xt_one, true); }
+static void test_mirror(void **state) { (void)state; replay("mirror", fuzz_mirror_one, true); }
 
 /* Each opts input as a real command line, with a fake command so that
  * nothing touches the kernel: only option parsing runs, and it must end
@@ -180,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_ipt),
 		cmocka_unit_test(test_xt),
+		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_opts),
 	};
 

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * judgerouter.h - what the test_judge_*.c files share: the router they
+ * judge flows on, the seed forward (a model and a flow it left stale), a
+ * masquerade model, and judging and checking a verdict on the fixture of
+ * judgefx.h.  The models are built by hand (mkmodel.h) as
+ * nft --debug=netlink would show the rules, the flows as conntrack would
+ * list them.  Include after cmocka.h.
+ */
+#ifndef CTSWEEP_JUDGEROUTER_H
+#define CTSWEEP_JUDGEROUTER_H
+
+#include <string.h>
+#include "mkmodel.h"
+#include "judgefx.h"
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include "eval.h"
+#include "judge.h"
+
+/*
+ * The router: wan (2) 203.0.113.1/24, default via 203.0.113.254;
+ * lan (3) 192.168.50.1/24 with the services behind it; dmz (4)
+ * 192.168.60.1/24.  IPv6: wan 2001:db8::1/64, lan fd00:50::1/64.
+ */
+#define LO	1
+#define WAN	2
+#define LAN	3
+#define DMZ	4
+
+#define PRE	NF_INET_PRE_ROUTING
+#define IN	NF_INET_LOCAL_IN
+#define OUT	NF_INET_LOCAL_OUT
+#define POST	NF_INET_POST_ROUTING
+#define UDP	IPPROTO_UDP
+#define TCP	IPPROTO_TCP
+
+static inline void router_env(struct netenv *env)
+{
+	mk_link(env, LO, "lo");
+	mk_link(env, WAN, "wan");
+	mk_link(env, LAN, "lan");
+	mk_link(env, DMZ, "dmz");
+	mk_addr(env, LO, "127.0.0.1", 8);
+	mk_addr(env, WAN, "203.0.113.1", 24);
+	mk_addr(env, LAN, "192.168.50.1", 24);
+	mk_addr(env, DMZ, "192.168.60.1", 24);
+	mk_addr(env, LO, "::1", 128);
+	mk_addr(env, WAN, "2001:db8::1", 64);
+	mk_addr(env, WAN, "fe80::2", 64);
+	mk_addr(env, LAN, "fd00:50::1", 64);
+	mk_addr(env, LAN, "fe80::3", 64);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "203.0.113.0", 24, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.50.0", 24, LAN,
+		 NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "192.168.60.0", 24, DMZ,
+		 NULL, "192.168.60.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
+		 "203.0.113.254", NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, LO, NULL,
+		 "127.0.0.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "203.0.113.1", 32, WAN, NULL,
+		 "203.0.113.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "192.168.50.1", 32, LAN,
+		 NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_BROADCAST, "192.168.50.255", 32,
+		 LAN, NULL, "192.168.50.1", 0);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "2001:db8::", 64, WAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fd00:50::", 64, LAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fe80::", 64, WAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "fe80::", 64, LAN, NULL,
+		 NULL, 256);
+	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, WAN, "2001:db8::fe",
+		 NULL, 1024);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "2001:db8::1", 128, WAN,
+		 NULL, NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "fd00:50::1", 128, LAN, NULL,
+		 NULL, 0);
+	mk_route(env, RT_TABLE_LOCAL, RTN_LOCAL, "::1", 128, LO, NULL, NULL,
+		 0);
+}
+
+static inline int setup(void **state)
+{
+	return fx_setup(state, router_env);
+}
+
+static inline int teardown(void **state)
+{
+	return fx_teardown(state);
+}
+
+/* The seed: a WireGuard forward moved from 192.168.50.2:51820 to
+ * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
+static inline struct flow seed_flow_old(void)
+{
+	return mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53820,
+		       "192.168.50.2", 51820, "198.51.100.7", 40000);
+}
+
+/* table ip nat { chain prerouting { type nat hook prerouting priority
+ * dstnat; udp dport 53820 dnat to 192.168.50.3:53820 } } */
+static inline struct nm_chain *seed_model(struct nm_model *m)
+{
+	struct nm_chain *c = mk_chain(m, NFPROTO_IPV4, "prerouting", PRE,
+				      -100);
+	struct nm_rule *r = mk_rule(c);
+
+	mk_dport(r, UDP, 53820);
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	return c;
+}
+
+static inline void judge(struct fx *fx, const struct flow *f)
+{
+	judge_flow(&fx->m, &fx->env, f, &fx->j);
+}
+
+#define assert_verdict(fx, v, r) do {					\
+	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
+			    judge_verdict_str(v));			\
+	assert_string_equal(judge_reason_str((fx)->j.reason),		\
+			    judge_reason_str(r));			\
+} while (0)
+
+/* oifname "wan" masquerade */
+static inline struct nm_chain *masq_model(struct nm_model *m)
+{
+	struct nm_chain *c = mk_chain(m, NFPROTO_IPV4, "post", POST, 100);
+	struct nm_rule *r = mk_rule(c);
+
+	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
+	mk_masq(r);
+	return c;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+#endif
