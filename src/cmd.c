@@ -17,8 +17,9 @@ static bool allowed(const char *list, const char *name)
 	size_t n = strlen(name);
 	const char *p = list;
 
-	/* "--" alone: strstr() would find "" at the same place forever. */
-	if (!n)
+	/* "--" alone: strstr() would find "" at the same place forever; a
+	 * name with '|' would match several list entries at once. */
+	if (!n || strchr(name, '|'))
 		return false;
 	while ((p = strstr(p, name))) {
 		if ((p == list || p[-1] == '|') && (p[n] == '|' || !p[n]))

@@ -369,7 +369,7 @@ void report_json(FILE *f, const struct scan *s, const struct report_opts *ro)
 /* ---- table ---- */
 
 struct row {
-	char proto[8], orig[136], now[64], rules[128], verdict[96], rule[256];
+	char proto[8], orig[136], now[64], rules[128], verdict[160], rule[256];
 };
 
 static void make_row(const struct scan *s, const struct rec *r,

@@ -51,9 +51,11 @@ watch_start_cmd()
 	setsid "$@" </dev/null >"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
 	LAB_PIDS+=("$WATCH_PID")
-	wait_until "${WATCH_START_TIMEOUT:-30}" watch_logged "watch: start: " ||
+	# "start:", or "start, routes or addresses changed ...:" when changes
+	# came in during the first pass
+	wait_until "${WATCH_START_TIMEOUT:-30}" watch_logged "watch: start[:,] " ||
 		fail "ctsweep watch did not finish its first reconcile within ${WATCH_START_TIMEOUT:-30} s"
-	log "watch running (pid $WATCH_PID): $(grep -m1 'watch: start:' "$WATCH_LOG")"
+	log "watch running (pid $WATCH_PID): $(grep -m1 -E 'watch: start[:,]' "$WATCH_LOG")"
 }
 
 watch_alive()

@@ -192,6 +192,11 @@ static void test_unknown(void **state)
 		       "--settle5", SWEEP_LIST);
 	assert_unknown(parse("sweep", SWEEP_OPTS, "--=5", NULL), "sweep",
 		       "--=5", SWEEP_LIST);
+	/* the list's separator is not part of a name */
+	assert_unknown(parse("sweep", SWEEP_OPTS, "--json|tcp", NULL),
+		       "sweep", "--json|tcp", SWEEP_LIST);
+	assert_unknown(parse("sweep", SWEEP_OPTS, "--tcp|dry-run", NULL),
+		       "sweep", "--tcp|dry-run", SWEEP_LIST);
 	/* the first bad word stops the parse, after the good ones */
 	assert_unknown(parse("sweep", SWEEP_OPTS, "--json", "--bogus",
 			     "--tcp", NULL), "sweep", "--bogus", SWEEP_LIST);

@@ -143,8 +143,8 @@ static void test_format(void **state)
 	}
 	assert_true(cur_samples > 0);
 	assert_int_equal(n, 16);
-	/* 8 triggers, 7 reasons a flow is deleted for, 14 more */
-	assert_int_equal(samples, 8 + 7 + 14);
+	/* 9 triggers, 7 reasons a flow is deleted for, 14 more */
+	assert_int_equal(samples, 9 + 7 + 14);
 	free(text);
 }
 
@@ -176,6 +176,8 @@ static void test_values(void **state)
 			     "ctsweep_reconciles_total{trigger=\"sighup\"} 106"));
 	assert_true(has_line(text,
 			     "ctsweep_reconciles_total{trigger=\"retry\"} 107"));
+	assert_true(has_line(text, "ctsweep_reconciles_total{trigger="
+			     "\"new-entries\"} 108"));
 	assert_true(has_line(text, "ctsweep_reconciles_skipped_total 5"));
 	assert_true(has_line(text, "ctsweep_flows_judged_total 1234"));
 	assert_true(has_line(text, "ctsweep_flows_stale_total 40"));
@@ -271,7 +273,7 @@ static void test_write(void **state)
 	assert_int_equal(stats_write(&st, path), -ENOENT);
 }
 
-#define LINE_ALL "stats: 828 reconciles (5 skipped), 1234 judged, 145 " \
+#define LINE_ALL "stats: 936 reconciles (5 skipped), 1234 judged, 145 " \
 	"deleted forward-changed=11 forward-removed=12 forward-added=13 " \
 	"snat-changed=14 snat-removed=15 snat-added=16 forward-mirrored=17 " \
 	"unmodelled=18 dropped=19, 2 would-delete, 7 unknown, 1 events lost, " \
