@@ -36,8 +36,13 @@ bool ct_filter_match(const struct ct_filter *flt, const struct flow *f);
 /* Called for each flow; return 0 to go on, <0 to stop the dump with it. */
 typedef int (*ct_flow_cb)(const struct flow *f, void *data);
 
+/* A ctnetlink socket of the current namespace, with the kernel's filter
+ * features probed.  0 or -errno. */
 int ct_open(struct ct_handle **h);
 void ct_close(struct ct_handle *h);
+/* Every flow passing @flt (kernel filter, then the same in userspace) to
+ * @cb.  0, -EAGAIN when the table changed under the dump (redo it), the
+ * first <0 from @cb, or another -errno. */
 int ct_dump(struct ct_handle *h, const struct ct_filter *flt, ct_flow_cb cb,
 	    void *data);
 /* A dump read a little at a time, for watch's index refill, so that the
@@ -50,6 +55,7 @@ int ct_dump_start(struct ct_handle *h, const struct ct_filter *flt);
 int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
 		 void *data);
 void ct_dump_abort(struct ct_handle *h);
+/* The socket to poll during a stepped dump. */
 int ct_fd(const struct ct_handle *h);
 
 /* Delete these flows, many per sendmsg.  Each delete names the entry's id,
@@ -105,6 +111,8 @@ struct ct_caps {
 #define CT_EV_DESTROY	4u
 typedef int (*ct_event_cb)(unsigned int event, const struct flow *f,
 			   void *data);
+/* A socket for the @groups events only (a BPF filter drops protocols no
+ * one judges).  0 or -errno. */
 int ct_events_open(struct ct_handle **h, unsigned int groups);
 /* Pollable descriptor; non-blocking. */
 int ct_events_fd(const struct ct_handle *h);

@@ -238,10 +238,13 @@ struct nm_model {
 				 * is valid */
 };
 
+/* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
-/* Append everything of @src to @dst (legacy + nft on one host). */
+/* Append everything of @src to @dst (legacy + nft on one host), leaving
+ * @src empty, and finish @dst.  0 or -ENOMEM (then @src keeps its own). */
 int nm_model_merge(struct nm_model *dst, struct nm_model *src);
-/* Chains at @hook of type nat that apply to @family, in priority order. */
+/* Chains at @hook of type nat that apply to @family, in priority order:
+ * how many were put in @out, or -E2BIG when more than @max. */
 int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 		  const struct nm_chain **out, int max);
 /* Base chains at @hook that apply to @family and are not nat chains but
@@ -254,12 +257,15 @@ bool nm_expr_writes_mark(const struct nm_expr *e);
 /* Work out what is derived from the rules (writes_mark); readers call it
  * once the model is complete.  Pure. */
 void nm_model_finish(struct nm_model *m);
-/* Helpers for readers. -ENOMEM on failure. */
+/* Helpers for readers: a new zeroed element at the end (chains get hook
+ * -1, elements chain -1), or NULL when out of memory.  Pointers to earlier
+ * elements may move. */
 struct nm_chain *nm_add_chain(struct nm_model *m);
 struct nm_rule *nm_add_rule(struct nm_chain *c);
 struct nm_expr *nm_add_expr(struct nm_rule *r);
 struct nm_set *nm_add_set(struct nm_model *m);
 struct nm_elem *nm_add_elem(struct nm_set *s);
+/* The index of the chain or set of that name, or -ENOENT. */
 int nm_find_chain(const struct nm_model *m, const char *table, uint8_t family,
 		  const char *name);
 int nm_find_set(const struct nm_model *m, const char *table, uint8_t family,

@@ -2,10 +2,14 @@
 /*
  * watch.c - the daemon: one full reconcile at start, then one reconcile per
  * change of the rules or routes, each deleting exactly the flows the new
- * rules contradict.  A sweep is a watch that runs once.
+ * rules contradict, and every new conntrack entry judged as its event
+ * arrives (judge_new).  It shares the readers, the judge and scan.c's
+ * passes with sweep; what is its own is about time: notifications, the
+ * flow index fed by events, the early pass, timers and signals.
  *
  * One poll loop over: the nftables notification socket, an rtnetlink
- * socket, a signalfd, and timers (periodic resync, iptables-legacy poll).
+ * socket, the conntrack event socket of the flow index, a signalfd, and
+ * timers (periodic resync, iptables-legacy poll).
  * Reactions are coalesced but never deliberately delayed: nftables
  * notifications are acted on as soon as the socket is drained after a
  * NEWGEN (the end of a transaction); route notifications, which have no
