@@ -241,7 +241,7 @@ struct nm_model {
 /* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
 /* Append everything of @src to @dst (legacy + nft on one host), leaving
- * @src empty, and finish @dst.  0 or -ENOMEM (then @src keeps its own). */
+ * @src empty, and finish @dst.  0, or -ENOMEM (free both still). */
 int nm_model_merge(struct nm_model *dst, struct nm_model *src);
 /* Chains at @hook of type nat that apply to @family, in priority order:
  * how many were put in @out, or -E2BIG when more than @max. */
