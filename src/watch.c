@@ -49,7 +49,7 @@
 #define ROUTE_SETTLE_US		3000	/* quiet time after a route message */
 #define ROUTE_MAX_US		20000	/* ... but never wait longer */
 #define PARTIAL_TX_US		20000	/* nft messages without NEWGEN yet */
-#define NEW_QUIET_US		500000	/* judge_new: rules still for this */
+#define NEW_QUIET_US		500000	/* judge_new: rules still this long */
 #define REJUDGE_TRIES		4	/* rules moved while judging */
 #define RETRY_MIN_MS		500
 #define RETRY_MAX_MS		30000
@@ -83,7 +83,8 @@ struct watch {
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
 	bool ix_resync;		/* refill the index before the next pass */
 	uint64_t last_refill;	/* mono_us() of the last refill (start) */
-	uint64_t last_pass;	/* mono_us() at the end of the last pass */
+	uint64_t last_rules;	/* mono_us() at the end of the last pass
+				 * a rule change set off */
 	bool refill_due;	/* start an incremental refill */
 	uint64_t refill_t0;
 	size_t refill_before;
@@ -817,7 +818,8 @@ static void reconcile(struct watch *w)
 	if (w->st.last_us > w->st.max_us)
 		w->st.max_us = w->st.last_us;
 	w->st.last_time = unix_now();
-	w->last_pass = t;
+	if (why & (P_NFT | P_LEGACY))
+		w->last_rules = t;
 	if (w->ix) {
 		w->st.indexed = windex_count(w->ix);
 		w->st.index_bytes = windex_bytes(w->ix);
@@ -1045,21 +1047,21 @@ static int judge_new(struct watch *w, const struct flow *f)
 	int ret;
 
 	/*
-	 * Right after a pass, a stale entry is left to a pass of its own a
-	 * little later: entries racing a rule change are the passes'
+	 * Right after a rule change, a stale entry is left to a pass of its
+	 * own a little later: entries racing the change are the passes'
 	 * business (they judge and delete in order, and remember the
 	 * forwards whose backends may still answer), and deleting them here
 	 * as well while a change is being undone and redone (a UI saving
 	 * rule by rule) lets an old backend's late reply take the forward's
-	 * tuple.  A ctnetlink commit when the rules hold still is deleted at
-	 * once.
+	 * tuple.  A ctnetlink commit when the rules hold still (a failover
+	 * moves addresses, not rules) is deleted at once.
 	 */
 	if (w->pending || !scan_judge_new(&w->s, f, &r) ||
 	    r.verdict != JV_STALE)
 		return 0;
-	if (mono_us() - w->last_pass < NEW_QUIET_US) {
+	if (mono_us() - w->last_rules < NEW_QUIET_US) {
 		want_full(w, ST_NEW, mono_us(),
-			  w->last_pass + NEW_QUIET_US);
+			  w->last_rules + NEW_QUIET_US);
 		return 0;
 	}
 	if (!rules_current(w)) {
