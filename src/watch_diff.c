@@ -354,7 +354,8 @@ static int set_ent(struct mdigest_ent *e, const struct nm_model *m,
 		elem_ports(&e->items[i].ports, s, &s->elems[i]);
 		ports_merge(&e->ports, &e->items[i].ports);
 	}
-	qsort(e->items, e->nitems, sizeof(*e->items), item_cmp);
+	if (e->nitems)	/* qsort's base may not be NULL, even for none */
+		qsort(e->items, e->nitems, sizeof(*e->items), item_cmp);
 	for (i = 0; i < e->nitems; i++)
 		H(e->hash, e->items[i].hash);
 	return 0;

@@ -430,6 +430,13 @@ static void test_digest_empty(void **state)
 	assert_string_equal(buf, "");
 	mdigest_free(&d);
 	mdigest_free(&e);
+	/* an empty set and an empty chain (kube-proxy has both) */
+	mk_set(&m, "empty", 0, 2, 0);
+	mk_chain(&m, NFPROTO_IPV4, "none", -1, 0);
+	assert_int_equal(mdigest_build(&m, &d), 0);
+	assert_int_equal(d.n, 2);
+	mdigest_free(&d);
+	nm_model_free(&m);
 }
 
 /* More changes than fit: the text is cut into "and N more", never past
