@@ -24,12 +24,6 @@
 
 const char *const ev_base_names[5] = { "ll", "nh", "th", "ih", "tun" };
 
-const char *const ev_hook_names[6] = {
-	"prerouting", "input", "forward", "output", "postrouting", "ingress",
-};
-
-
-
 void ev_unknown(struct ev_run *r, const char *fmt, ...)
 {
 	struct ev_step st = { .chain = r->chain, .rule = r->rule };
@@ -253,7 +247,7 @@ const struct ne_route *ev_out_route(struct ev_run *r)
 	union addr dst;
 
 	if (r->hook == NF_INET_PRE_ROUTING || r->hook == NF_INET_LOCAL_IN) {
-		ev_unknown(r, "output interface at %s", ev_hook_names[r->hook]);
+		ev_unknown(r, "output interface at %s", nm_hook_name(r->hook));
 		return NULL;
 	}
 	if (!ev_pkt_addr(&r->pkt, 1, &dst)) {
@@ -461,8 +455,6 @@ void ev_reg_store_mark(struct ev_run *r, struct ev_regs *regs,
 	regs->origin[off / 4] = origin;
 }
 
-
-
 /* The mark's unknown bits came from the word at @off, say where. */
 void ev_mark_from_reg(struct ev_run *r, const struct ev_regs *regs,
 			  uint32_t reg, struct ev_mark *mk)
@@ -488,21 +480,6 @@ void ev_mark_from_reg(struct ev_run *r, const struct ev_regs *regs,
 	mk->known = k;
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 /* A value any of 0..@mod-1: the current path's choice. */
 int ev_choose(struct ev_run *r, uint32_t mod, const char *what,
 		  uint32_t *v)
@@ -525,12 +502,7 @@ int ev_choose(struct ev_run *r, uint32_t mod, const char *what,
 	return 1;
 }
 
-
-
 /* ---- nat ---- */
-
-
-
 
 int ev_prefix_has(const union addr *net, unsigned int bits,
 		      const union addr *a)
@@ -545,32 +517,9 @@ int ev_prefix_has(const union addr *net, unsigned int bits,
 	return 1;
 }
 
-
-
-
-
-
-
-
-
-
-
-
 /* ---- iptables matches ---- */
 
-
-
-
-
-
-
-
-
 /* ---- marks (xt MARK, CONNMARK, mark, connmark) ---- */
-
-
-
-
 
 void ev_match(struct ev_regs *regs, int m)
 {
@@ -700,7 +649,7 @@ static int run_one(struct ev_run *r, int hook, const struct nm_chain *c)
 		return EV_STOP;
 	}
 	if (v != NF_ACCEPT) {
-		ev_unknown(r, "verdict %d at %s", v, ev_hook_names[hook]);
+		ev_unknown(r, "verdict %d at %s", v, nm_hook_name(hook));
 		return EV_STOP;
 	}
 	return 0;
@@ -766,7 +715,7 @@ static int run_nat(struct ev_run *r, int hook)
 
 	n = nm_nat_chains(m, hook, r->pkt.family, ch, EV_MAX_CHAINS);
 	if (n < 0) {
-		ev_unknown(r, "too many nat chains at %s", ev_hook_names[hook]);
+		ev_unknown(r, "too many nat chains at %s", nm_hook_name(hook));
 		return EV_STOP;
 	}
 	for (i = 0; i < n && !r->bound; i = j) {
@@ -857,7 +806,7 @@ static int run_hook(struct ev_run *r, int hook)
 	ev_trace_step(r, EVS_HOOK, NULL);
 	n = nm_mark_chains(r->cx->m, hook, r->pkt.family, mc, EV_MAX_CHAINS);
 	if (n < 0) {
-		ev_unknown(r, "too many chains at %s", ev_hook_names[hook]);
+		ev_unknown(r, "too many chains at %s", nm_hook_name(hook));
 		return EV_STOP;
 	}
 	if (hook == NF_INET_FORWARD) {

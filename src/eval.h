@@ -107,5 +107,4 @@ void eval_first_packet_traced(const struct nm_model *m,
 			      const struct tuple *orig, struct ev_result *res,
 			      struct ev_trace *trace);
 
-
 #endif

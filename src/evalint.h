@@ -101,7 +101,6 @@ struct ev_run {
 #define EV_STOP			(-1)
 
 extern const char *const ev_base_names[5];	/* payload bases */
-extern const char *const ev_hook_names[6];	/* NF_INET_*, ingress */
 
 static inline const char *name_of(const char *const *tab, size_t n,
 				  unsigned int i)

@@ -31,10 +31,6 @@
 #include "report.h"
 #include "scan.h"
 
-static const char *const hook_name[] = {
-	"prerouting", "input", "forward", "output", "postrouting", "ingress",
-};
-
 /* ---- one output path for text and JSON ---- */
 
 struct pr {
@@ -162,17 +158,6 @@ struct rule_cache {
 	char *text;
 };
 
-static const char *family_name(uint8_t f)
-{
-	switch (f) {
-	case NFPROTO_INET: return "inet";
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_NETDEV: return "netdev";
-	}
-	return "?";
-}
-
 /* The listing of @ci's chain, cached: nft -a list chain, or the legacy
  * iptables -S of it. */
 static const char *chain_listing(const struct nm_model *m, int ci,
@@ -199,7 +184,7 @@ static const char *chain_listing(const struct nm_model *m, int ci,
 		argv[1] = "-a";
 		argv[2] = "list";
 		argv[3] = "chain";
-		argv[4] = (char *)family_name(c->family);
+		argv[4] = (char *)nm_family_name(c->family);
 		argv[5] = c->table;
 		argv[6] = c->name;
 		argv[7] = NULL;
@@ -274,7 +259,7 @@ static void chain_label(const struct nm_model *m, int ci, char *buf,
 			 "ip6tables-legacy" : "iptables-legacy", c->table,
 			 c->name);
 	else
-		snprintf(buf, len, "%s %s %s", family_name(c->family),
+		snprintf(buf, len, "%s %s %s", nm_family_name(c->family),
 			 c->table, c->name);
 }
 
@@ -351,7 +336,7 @@ static void put_step(struct pr *p, const struct nm_model *m,
 	switch (st->kind) {
 	case EVS_HOOK:
 		put_open(p, 1);
-		put(p, "hook", "hook ", hook_name[st->hook % 6], false);
+		put(p, "hook", "hook ", nm_hook_name(st->hook), false);
 		break;
 	case EVS_CHAIN:
 		put_open(p, 2);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include "model.h"
 
@@ -146,6 +148,28 @@ int nm_model_merge(struct nm_model *dst, struct nm_model *src)
 	memset(src, 0, sizeof(*src));
 	nm_model_finish(dst);
 	return 0;
+}
+
+const char *nm_family_name(uint8_t family)
+{
+	switch (family) {
+	case NFPROTO_INET: return "inet";
+	case NFPROTO_IPV4: return "ip";
+	case NFPROTO_IPV6: return "ip6";
+	case NFPROTO_NM_NETDEV: return "netdev";
+	}
+	return "?";
+}
+
+const char *nm_hook_name(int hook)
+{
+	static const char *const names[] = {
+		"prerouting", "input", "forward", "output", "postrouting",
+		"ingress",
+	};
+
+	return hook >= 0 && hook < (int)(sizeof(names) / sizeof(names[0])) ?
+	       names[hook] : "?";
 }
 
 static bool family_applies(uint8_t chain_family, uint8_t family)

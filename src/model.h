@@ -238,6 +238,11 @@ struct nm_model {
 				 * is valid */
 };
 
+/* "inet", "ip", "ip6", "netdev" (nft's words), or "?". */
+const char *nm_family_name(uint8_t family);
+/* "prerouting" ... "postrouting", "ingress" (NM_HOOK_INGRESS), or "?". */
+const char *nm_hook_name(int hook);
+
 /* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
 /* Append everything of @src to @dst (legacy + nft on one host), leaving

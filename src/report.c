@@ -93,8 +93,6 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 	const struct nm_chain *c;
 	const struct nm_rule *r;
 	char t[64], n[64], cm[96] = "";
-	static const char *const fam[] = { [1] = "inet", [2] = "ip",
-					   [10] = "ip6" };
 
 	if (chain < 0 || (unsigned int)chain >= m->nchains) {
 		snprintf(buf, len, "-");
@@ -121,8 +119,8 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 			 "iptables-legacy", t, n, rule + 1, cm);
 	else
 		snprintf(buf, len, "table %s %s chain %s handle %llu%s",
-			 c->family < 11 && fam[c->family] ? fam[c->family] :
-			 "?", t, n, (unsigned long long)r->handle, cm);
+			 nm_family_name(c->family), t, n,
+			 (unsigned long long)r->handle, cm);
 }
 
 static const char *proto_name(uint8_t p)

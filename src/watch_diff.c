@@ -361,17 +361,6 @@ static int set_ent(struct mdigest_ent *e, const struct nm_model *m,
 	return 0;
 }
 
-static const char *family_str(uint8_t f)
-{
-	switch (f) {
-	case NFPROTO_INET: return "inet";
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_NETDEV: return "netdev";
-	default: return "?";
-	}
-}
-
 static void chain_name(char *buf, size_t len, const struct nm_chain *c)
 {
 	if (c->source == NM_SRC_LEGACY)
@@ -380,7 +369,7 @@ static void chain_name(char *buf, size_t len, const struct nm_chain *c)
 			 "iptables-legacy", c->table ? c->table : "nat",
 			 c->name);
 	else
-		snprintf(buf, len, "chain %s %s %s", family_str(c->family),
+		snprintf(buf, len, "chain %s %s %s", nm_family_name(c->family),
 			 c->table, c->name);
 }
 
@@ -424,7 +413,7 @@ int mdigest_build(const struct nm_model *m, struct mdigest *d)
 
 		snprintf(e->name, sizeof(e->name), "%s %s %s %s",
 			 (s->flags & NFT_SET_MAP) ? "map" : "set",
-			 family_str(s->family), s->table, s->name);
+			 nm_family_name(s->family), s->table, s->name);
 		ret = set_ent(e, m, s);
 	}
 	if (ret)

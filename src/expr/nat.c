@@ -196,7 +196,7 @@ static void nat_bind(struct ev_run *r, struct ev_regs *regs,
 	union addr cur;
 
 	if (!hook_allows(r->hook, s->type)) {
-		ev_unknown(r, "%s at %s", nat_name(s->type), ev_hook_names[r->hook]);
+		ev_unknown(r, "%s at %s", nat_name(s->type), nm_hook_name(r->hook));
 		return;
 	}
 	if (s->flags & NF_NAT_RANGE_PROTO_OFFSET) {
