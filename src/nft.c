@@ -43,6 +43,7 @@
 #include "nft.h"
 #include "xt.h"
 #include "hash.h"
+#include "nlattr.h"
 
 #define MSG(t)		((NFNL_SUBSYS_NFTABLES << 8) | (t))
 #define CAPTURE_TRIES	10
@@ -50,81 +51,21 @@
 
 /* ---- attribute policies ------------------------------------------------ */
 
-enum ptype { P_ANY, P_U8, P_U32, P_U64, P_STR, P_NEST, P_BIN };
-
-struct pol {
-	uint8_t type;
-	uint8_t max;		/* P_BIN: most bytes allowed, 0 = any */
-};
-
-#define POL(t)	{ t, 0 }
-
-struct parse_cb {
-	const struct pol *pol;
-	unsigned int max;
-	const struct nlattr **tb;
-};
-
-static bool attr_ok(const struct nlattr *a, const struct pol *p)
-{
-	uint16_t len = mnl_attr_get_payload_len(a);
-	const char *s = mnl_attr_get_payload(a);
-
-	switch (p->type) {
-	case P_U8:
-		return len == 1;
-	case P_U32:
-		return len == 4;
-	case P_U64:
-		return len == 8;
-	case P_STR:
-		return len > 0 && s[len - 1] == '\0';
-	case P_NEST:
-		return len == 0 || len >= MNL_ATTR_HDRLEN;
-	case P_BIN:
-		return !p->max || len <= p->max;
-	}
-	return true;
-}
-
-static int parse_cb(const struct nlattr *a, void *data)
-{
-	struct parse_cb *d = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	/* Attributes newer than our headers are not ours to judge. */
-	if (type > d->max)
-		return MNL_CB_OK;
-	if (!attr_ok(a, &d->pol[type]))
-		return MNL_CB_ERROR;
-	d->tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static int parse_nest(const struct nlattr *nest, const struct pol *pol,
-		      unsigned int max, const struct nlattr **tb)
-{
-	struct parse_cb d = { pol, max, tb };
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (!nest)
-		return 0;
-	return mnl_attr_parse_nested(nest, parse_cb, &d) < 0 ? -EBADMSG : 0;
-}
-
-/* The caller has checked that the message holds a struct nfgenmsg. */
-static int parse_msg(const struct nlmsghdr *nlh, const struct pol *pol,
-		     unsigned int max, const struct nlattr **tb)
-{
-	struct parse_cb d = { pol, max, tb };
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), parse_cb, &d) < 0 ?
-	       -EBADMSG : 0;
-}
+#define POL(k)	{ NLA_K_##k, 0 }
 
 #define PARSE_NEST(a, pol, tb) \
-	parse_nest(a, pol, sizeof(pol) / sizeof(pol[0]) - 1, tb)
+	nla_parse_nested(a, tb, sizeof(pol) / sizeof(pol[0]) - 1, pol)
+
+/* The caller has checked that the message holds a struct nfgenmsg. */
+static int parse_msg(const struct nlmsghdr *nlh, const struct nla_pol *pol,
+		     unsigned int max, const struct nlattr **tb)
+{
+	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
+
+	return nla_parse_pol((const char *)nlh + hdr, nlh->nlmsg_len - hdr,
+			     tb, max, pol);
+}
+
 #define PARSE_MSG(nlh, pol, tb) \
 	parse_msg(nlh, pol, sizeof(pol) / sizeof(pol[0]) - 1, tb)
 
@@ -148,12 +89,18 @@ static const char *str(const struct nlattr *a)
 	return mnl_attr_get_str(a);
 }
 
-/* Nested lists: every member must be a well-formed NFTA_LIST_ELEM nest. */
-static bool list_elem_ok(const struct nlattr *a)
+/* The next member of a list (expressions, set elements, concatenated
+ * fields): an NFTA_LIST_ELEM nest.  1, 0 at the end, or -EBADMSG: a member
+ * cut short is an error, not the end of the list. */
+static int next_elem(struct nla_iter *it, const struct nlattr **a)
 {
-	static const struct pol nest = { P_NEST, 0 };
+	static const struct nla_pol nest = POL(NEST);
+	int n = nla_next(it, a);
 
-	return mnl_attr_get_type(a) == NFTA_LIST_ELEM && attr_ok(a, &nest);
+	if (n > 0 && (mnl_attr_get_type(*a) != NFTA_LIST_ELEM ||
+		      !nla_ok(*a, &nest)))
+		return -EBADMSG;
+	return n;
 }
 
 /* Registers as the kernel dumps them: NFT_REG_VERDICT..NFT_REG_4 or
@@ -191,15 +138,15 @@ struct dreg {
 	const char *chain;	/* points into the message */
 };
 
-static const struct pol data_pol[NFTA_DATA_MAX + 1] = {
-	[NFTA_DATA_VALUE]	= { P_BIN, NM_DATA_MAX },
-	[NFTA_DATA_VERDICT]	= POL(P_NEST),
+static const struct nla_pol data_pol[NFTA_DATA_MAX + 1] = {
+	[NFTA_DATA_VALUE]	= { NLA_K_BIN, NM_DATA_MAX },
+	[NFTA_DATA_VERDICT]	= POL(NEST),
 };
 
-static const struct pol verdict_pol[NFTA_VERDICT_MAX + 1] = {
-	[NFTA_VERDICT_CODE]	= POL(P_U32),
-	[NFTA_VERDICT_CHAIN]	= POL(P_STR),
-	[NFTA_VERDICT_CHAIN_ID]	= POL(P_U32),
+static const struct nla_pol verdict_pol[NFTA_VERDICT_MAX + 1] = {
+	[NFTA_VERDICT_CODE]	= POL(U32),
+	[NFTA_VERDICT_CHAIN]	= POL(STR),
+	[NFTA_VERDICT_CHAIN_ID]	= POL(U32),
 };
 
 static int parse_data(const struct nlattr *a, struct dreg *d)
@@ -516,10 +463,10 @@ static bool table_known(const struct pstate *ps, uint8_t family,
 
 /* ---- gen, tables, chains ----------------------------------------------- */
 
-static const struct pol gen_pol[NFTA_GEN_MAX + 1] = {
-	[NFTA_GEN_ID]		= POL(P_U32),
-	[NFTA_GEN_PROC_PID]	= POL(P_U32),
-	[NFTA_GEN_PROC_NAME]	= POL(P_STR),
+static const struct nla_pol gen_pol[NFTA_GEN_MAX + 1] = {
+	[NFTA_GEN_ID]		= POL(U32),
+	[NFTA_GEN_PROC_PID]	= POL(U32),
+	[NFTA_GEN_PROC_NAME]	= POL(STR),
 };
 
 static int gen_id(const struct nlmsghdr *nlh, uint32_t *genid)
@@ -535,13 +482,13 @@ static int gen_id(const struct nlmsghdr *nlh, uint32_t *genid)
 	return 0;
 }
 
-static const struct pol table_pol[NFTA_TABLE_MAX + 1] = {
-	[NFTA_TABLE_NAME]	= POL(P_STR),
-	[NFTA_TABLE_FLAGS]	= POL(P_U32),
-	[NFTA_TABLE_USE]	= POL(P_U32),
-	[NFTA_TABLE_HANDLE]	= POL(P_U64),
-	[NFTA_TABLE_USERDATA]	= POL(P_BIN),
-	[NFTA_TABLE_OWNER]	= POL(P_U32),
+static const struct nla_pol table_pol[NFTA_TABLE_MAX + 1] = {
+	[NFTA_TABLE_NAME]	= POL(STR),
+	[NFTA_TABLE_FLAGS]	= POL(U32),
+	[NFTA_TABLE_USE]	= POL(U32),
+	[NFTA_TABLE_HANDLE]	= POL(U64),
+	[NFTA_TABLE_USERDATA]	= POL(BIN),
+	[NFTA_TABLE_OWNER]	= POL(U32),
 };
 
 static int parse_table(struct pstate *ps, const struct nlmsghdr *nlh,
@@ -572,25 +519,25 @@ static int parse_table(struct pstate *ps, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-static const struct pol chain_pol[NFTA_CHAIN_MAX + 1] = {
-	[NFTA_CHAIN_TABLE]	= POL(P_STR),
-	[NFTA_CHAIN_HANDLE]	= POL(P_U64),
-	[NFTA_CHAIN_NAME]	= POL(P_STR),
-	[NFTA_CHAIN_HOOK]	= POL(P_NEST),
-	[NFTA_CHAIN_POLICY]	= POL(P_U32),
-	[NFTA_CHAIN_USE]	= POL(P_U32),
-	[NFTA_CHAIN_TYPE]	= POL(P_STR),
-	[NFTA_CHAIN_COUNTERS]	= POL(P_NEST),
-	[NFTA_CHAIN_FLAGS]	= POL(P_U32),
-	[NFTA_CHAIN_ID]		= POL(P_U32),
-	[NFTA_CHAIN_USERDATA]	= POL(P_BIN),
+static const struct nla_pol chain_pol[NFTA_CHAIN_MAX + 1] = {
+	[NFTA_CHAIN_TABLE]	= POL(STR),
+	[NFTA_CHAIN_HANDLE]	= POL(U64),
+	[NFTA_CHAIN_NAME]	= POL(STR),
+	[NFTA_CHAIN_HOOK]	= POL(NEST),
+	[NFTA_CHAIN_POLICY]	= POL(U32),
+	[NFTA_CHAIN_USE]	= POL(U32),
+	[NFTA_CHAIN_TYPE]	= POL(STR),
+	[NFTA_CHAIN_COUNTERS]	= POL(NEST),
+	[NFTA_CHAIN_FLAGS]	= POL(U32),
+	[NFTA_CHAIN_ID]		= POL(U32),
+	[NFTA_CHAIN_USERDATA]	= POL(BIN),
 };
 
-static const struct pol hook_pol[NFTA_HOOK_MAX + 1] = {
-	[NFTA_HOOK_HOOKNUM]	= POL(P_U32),
-	[NFTA_HOOK_PRIORITY]	= POL(P_U32),
-	[NFTA_HOOK_DEV]		= POL(P_STR),
-	[NFTA_HOOK_DEVS]	= POL(P_NEST),
+static const struct nla_pol hook_pol[NFTA_HOOK_MAX + 1] = {
+	[NFTA_HOOK_HOOKNUM]	= POL(U32),
+	[NFTA_HOOK_PRIORITY]	= POL(U32),
+	[NFTA_HOOK_DEV]		= POL(STR),
+	[NFTA_HOOK_DEVS]	= POL(NEST),
 };
 
 static void add_dev(struct nm_chain *c, const char *name)
@@ -606,20 +553,21 @@ static void add_dev(struct nm_chain *c, const char *name)
  * (NFTA_HOOK_DEVS of NFTA_DEVICE_NAME). */
 static int chain_devs(struct nm_chain *c, const struct nlattr **hk)
 {
+	static const struct nla_pol name = POL(STR);
 	const struct nlattr *a;
+	struct nla_iter it;
+	int n;
 
 	if (hk[NFTA_HOOK_DEV])
 		add_dev(c, str(hk[NFTA_HOOK_DEV]));
-	if (!hk[NFTA_HOOK_DEVS])
-		return 0;
-	mnl_attr_for_each_nested(a, hk[NFTA_HOOK_DEVS]) {
-		if (!list_elem_ok(a) ||
-		    mnl_attr_get_type(a) != NFTA_DEVICE_NAME ||
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+	nla_iter_nested(&it, hk[NFTA_HOOK_DEVS]);
+	while ((n = nla_next(&it, &a)) > 0) {
+		if (mnl_attr_get_type(a) != NFTA_DEVICE_NAME ||
+		    !nla_ok(a, &name))
 			return -EBADMSG;
-		add_dev(c, mnl_attr_get_str(a));
+		add_dev(c, str(a));
 	}
-	return 0;
+	return n;
 }
 
 static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
@@ -702,44 +650,44 @@ static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 
 /* ---- sets -------------------------------------------------------------- */
 
-static const struct pol set_pol[NFTA_SET_MAX + 1] = {
-	[NFTA_SET_TABLE]	= POL(P_STR),
-	[NFTA_SET_NAME]		= POL(P_STR),
-	[NFTA_SET_FLAGS]	= POL(P_U32),
-	[NFTA_SET_KEY_TYPE]	= POL(P_U32),
-	[NFTA_SET_KEY_LEN]	= POL(P_U32),
-	[NFTA_SET_DATA_TYPE]	= POL(P_U32),
-	[NFTA_SET_DATA_LEN]	= POL(P_U32),
-	[NFTA_SET_POLICY]	= POL(P_U32),
-	[NFTA_SET_DESC]		= POL(P_NEST),
-	[NFTA_SET_ID]		= POL(P_U32),
-	[NFTA_SET_TIMEOUT]	= POL(P_U64),
-	[NFTA_SET_GC_INTERVAL]	= POL(P_U32),
-	[NFTA_SET_USERDATA]	= POL(P_BIN),
-	[NFTA_SET_OBJ_TYPE]	= POL(P_U32),
-	[NFTA_SET_HANDLE]	= POL(P_U64),
-	[NFTA_SET_EXPR]		= POL(P_NEST),
-	[NFTA_SET_EXPRESSIONS]	= POL(P_NEST),
+static const struct nla_pol set_pol[NFTA_SET_MAX + 1] = {
+	[NFTA_SET_TABLE]	= POL(STR),
+	[NFTA_SET_NAME]		= POL(STR),
+	[NFTA_SET_FLAGS]	= POL(U32),
+	[NFTA_SET_KEY_TYPE]	= POL(U32),
+	[NFTA_SET_KEY_LEN]	= POL(U32),
+	[NFTA_SET_DATA_TYPE]	= POL(U32),
+	[NFTA_SET_DATA_LEN]	= POL(U32),
+	[NFTA_SET_POLICY]	= POL(U32),
+	[NFTA_SET_DESC]		= POL(NEST),
+	[NFTA_SET_ID]		= POL(U32),
+	[NFTA_SET_TIMEOUT]	= POL(U64),
+	[NFTA_SET_GC_INTERVAL]	= POL(U32),
+	[NFTA_SET_USERDATA]	= POL(BIN),
+	[NFTA_SET_OBJ_TYPE]	= POL(U32),
+	[NFTA_SET_HANDLE]	= POL(U64),
+	[NFTA_SET_EXPR]		= POL(NEST),
+	[NFTA_SET_EXPRESSIONS]	= POL(NEST),
 };
 
-static const struct pol set_desc_pol[NFTA_SET_DESC_MAX + 1] = {
-	[NFTA_SET_DESC_SIZE]	= POL(P_U32),
-	[NFTA_SET_DESC_CONCAT]	= POL(P_NEST),
+static const struct nla_pol set_desc_pol[NFTA_SET_DESC_MAX + 1] = {
+	[NFTA_SET_DESC_SIZE]	= POL(U32),
+	[NFTA_SET_DESC_CONCAT]	= POL(NEST),
 };
 
-static const struct pol set_field_pol[NFTA_SET_FIELD_MAX + 1] = {
-	[NFTA_SET_FIELD_LEN]	= POL(P_U32),
+static const struct nla_pol set_field_pol[NFTA_SET_FIELD_MAX + 1] = {
+	[NFTA_SET_FIELD_LEN]	= POL(U32),
 };
 
 static int parse_concat(const struct nlattr *nest, struct nm_set *s)
 {
 	const struct nlattr *a, *fl[NFTA_SET_FIELD_MAX + 1];
+	struct nla_iter it;
 	uint32_t len;
-	int err;
+	int n, err;
 
-	mnl_attr_for_each_nested(a, nest) {
-		if (!list_elem_ok(a))
-			return -EBADMSG;
+	nla_iter_nested(&it, nest);
+	while ((n = next_elem(&it, &a)) > 0) {
 		err = PARSE_NEST(a, set_field_pol, fl);
 		if (err)
 			return err;
@@ -751,7 +699,7 @@ static int parse_concat(const struct nlattr *nest, struct nm_set *s)
 			return -EBADMSG;
 		s->field_len[s->nfields++] = len;
 	}
-	return 0;
+	return n;
 }
 
 static int esets_push(struct pstate *ps, int idx)
@@ -832,24 +780,24 @@ static int parse_set(struct pstate *ps, const struct nlmsghdr *nlh,
 
 /* ---- set elements ------------------------------------------------------ */
 
-static const struct pol elem_list_pol[NFTA_SET_ELEM_LIST_MAX + 1] = {
-	[NFTA_SET_ELEM_LIST_TABLE]	= POL(P_STR),
-	[NFTA_SET_ELEM_LIST_SET]	= POL(P_STR),
-	[NFTA_SET_ELEM_LIST_ELEMENTS]	= POL(P_NEST),
-	[NFTA_SET_ELEM_LIST_SET_ID]	= POL(P_U32),
+static const struct nla_pol elem_list_pol[NFTA_SET_ELEM_LIST_MAX + 1] = {
+	[NFTA_SET_ELEM_LIST_TABLE]	= POL(STR),
+	[NFTA_SET_ELEM_LIST_SET]	= POL(STR),
+	[NFTA_SET_ELEM_LIST_ELEMENTS]	= POL(NEST),
+	[NFTA_SET_ELEM_LIST_SET_ID]	= POL(U32),
 };
 
-static const struct pol elem_pol[NFTA_SET_ELEM_MAX + 1] = {
-	[NFTA_SET_ELEM_KEY]		= POL(P_NEST),
-	[NFTA_SET_ELEM_DATA]		= POL(P_NEST),
-	[NFTA_SET_ELEM_FLAGS]		= POL(P_U32),
-	[NFTA_SET_ELEM_TIMEOUT]		= POL(P_U64),
-	[NFTA_SET_ELEM_EXPIRATION]	= POL(P_U64),
-	[NFTA_SET_ELEM_USERDATA]	= POL(P_BIN),
-	[NFTA_SET_ELEM_EXPR]		= POL(P_NEST),
-	[NFTA_SET_ELEM_OBJREF]		= POL(P_STR),
-	[NFTA_SET_ELEM_KEY_END]		= POL(P_NEST),
-	[NFTA_SET_ELEM_EXPRESSIONS]	= POL(P_NEST),
+static const struct nla_pol elem_pol[NFTA_SET_ELEM_MAX + 1] = {
+	[NFTA_SET_ELEM_KEY]		= POL(NEST),
+	[NFTA_SET_ELEM_DATA]		= POL(NEST),
+	[NFTA_SET_ELEM_FLAGS]		= POL(U32),
+	[NFTA_SET_ELEM_TIMEOUT]		= POL(U64),
+	[NFTA_SET_ELEM_EXPIRATION]	= POL(U64),
+	[NFTA_SET_ELEM_USERDATA]	= POL(BIN),
+	[NFTA_SET_ELEM_EXPR]		= POL(NEST),
+	[NFTA_SET_ELEM_OBJREF]		= POL(STR),
+	[NFTA_SET_ELEM_KEY_END]		= POL(NEST),
+	[NFTA_SET_ELEM_EXPRESSIONS]	= POL(NEST),
 };
 
 static struct relem *relem_add(struct pstate *ps)
@@ -948,7 +896,8 @@ static int parse_elems(struct pstate *ps, const struct nlmsghdr *nlh,
 {
 	const struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1], *a;
 	const struct nm_set *s;
-	int idx = ps->esets[ps->cur];
+	struct nla_iter it;
+	int idx = ps->esets[ps->cur], n;
 	int err = PARSE_MSG(nlh, elem_list_pol, tb);
 
 	if (err)
@@ -962,16 +911,13 @@ static int parse_elems(struct pstate *ps, const struct nlmsghdr *nlh,
 	    strcmp(str(tb[NFTA_SET_ELEM_LIST_TABLE]), s->table) ||
 	    strcmp(str(tb[NFTA_SET_ELEM_LIST_SET]), s->name))
 		return -EBADMSG;
-	if (!tb[NFTA_SET_ELEM_LIST_ELEMENTS])
-		return 0;
-	mnl_attr_for_each_nested(a, tb[NFTA_SET_ELEM_LIST_ELEMENTS]) {
-		if (!list_elem_ok(a))
-			return -EBADMSG;
+	nla_iter_nested(&it, tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
+	while ((n = next_elem(&it, &a)) > 0) {
 		err = parse_elem(ps, s, a);
 		if (err)
 			return err;
 	}
-	return 0;
+	return n;
 }
 
 /* Big-endian @d minus one; @d is not zero. */
@@ -1119,10 +1065,10 @@ static void set_unknown(struct nm_expr *e, const char *what)
 	snprintf(e->unknown, sizeof(e->unknown), "%s", what);
 }
 
-static const struct pol meta_pol[NFTA_META_MAX + 1] = {
-	[NFTA_META_DREG]	= POL(P_U32),
-	[NFTA_META_KEY]		= POL(P_U32),
-	[NFTA_META_SREG]	= POL(P_U32),
+static const struct nla_pol meta_pol[NFTA_META_MAX + 1] = {
+	[NFTA_META_DREG]	= POL(U32),
+	[NFTA_META_KEY]		= POL(U32),
+	[NFTA_META_SREG]	= POL(U32),
 };
 
 static int x_meta(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1148,15 +1094,15 @@ static int x_meta(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_META_DREG], &e->dreg);
 }
 
-static const struct pol payload_pol[NFTA_PAYLOAD_MAX + 1] = {
-	[NFTA_PAYLOAD_DREG]		= POL(P_U32),
-	[NFTA_PAYLOAD_BASE]		= POL(P_U32),
-	[NFTA_PAYLOAD_OFFSET]		= POL(P_U32),
-	[NFTA_PAYLOAD_LEN]		= POL(P_U32),
-	[NFTA_PAYLOAD_SREG]		= POL(P_U32),
-	[NFTA_PAYLOAD_CSUM_TYPE]	= POL(P_U32),
-	[NFTA_PAYLOAD_CSUM_OFFSET]	= POL(P_U32),
-	[NFTA_PAYLOAD_CSUM_FLAGS]	= POL(P_U32),
+static const struct nla_pol payload_pol[NFTA_PAYLOAD_MAX + 1] = {
+	[NFTA_PAYLOAD_DREG]		= POL(U32),
+	[NFTA_PAYLOAD_BASE]		= POL(U32),
+	[NFTA_PAYLOAD_OFFSET]		= POL(U32),
+	[NFTA_PAYLOAD_LEN]		= POL(U32),
+	[NFTA_PAYLOAD_SREG]		= POL(U32),
+	[NFTA_PAYLOAD_CSUM_TYPE]	= POL(U32),
+	[NFTA_PAYLOAD_CSUM_OFFSET]	= POL(U32),
+	[NFTA_PAYLOAD_CSUM_FLAGS]	= POL(U32),
 };
 
 static int x_payload(struct xctx *x, const struct nlattr *data,
@@ -1186,10 +1132,10 @@ static int x_payload(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_PAYLOAD_DREG], &e->dreg);
 }
 
-static const struct pol cmp_pol[NFTA_CMP_MAX + 1] = {
-	[NFTA_CMP_SREG]		= POL(P_U32),
-	[NFTA_CMP_OP]		= POL(P_U32),
-	[NFTA_CMP_DATA]		= POL(P_NEST),
+static const struct nla_pol cmp_pol[NFTA_CMP_MAX + 1] = {
+	[NFTA_CMP_SREG]		= POL(U32),
+	[NFTA_CMP_OP]		= POL(U32),
+	[NFTA_CMP_DATA]		= POL(NEST),
 };
 
 static int x_cmp(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1212,14 +1158,14 @@ static int x_cmp(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_CMP_SREG], &e->sreg);
 }
 
-static const struct pol bitwise_pol[NFTA_BITWISE_MAX + 1] = {
-	[NFTA_BITWISE_SREG]	= POL(P_U32),
-	[NFTA_BITWISE_DREG]	= POL(P_U32),
-	[NFTA_BITWISE_LEN]	= POL(P_U32),
-	[NFTA_BITWISE_MASK]	= POL(P_NEST),
-	[NFTA_BITWISE_XOR]	= POL(P_NEST),
-	[NFTA_BITWISE_OP]	= POL(P_U32),
-	[NFTA_BITWISE_DATA]	= POL(P_NEST),
+static const struct nla_pol bitwise_pol[NFTA_BITWISE_MAX + 1] = {
+	[NFTA_BITWISE_SREG]	= POL(U32),
+	[NFTA_BITWISE_DREG]	= POL(U32),
+	[NFTA_BITWISE_LEN]	= POL(U32),
+	[NFTA_BITWISE_MASK]	= POL(NEST),
+	[NFTA_BITWISE_XOR]	= POL(NEST),
+	[NFTA_BITWISE_OP]	= POL(U32),
+	[NFTA_BITWISE_DATA]	= POL(NEST),
 };
 
 static int x_bitwise(struct xctx *x, const struct nlattr *data,
@@ -1268,11 +1214,11 @@ static int x_bitwise(struct xctx *x, const struct nlattr *data,
 	return err ? err : reg(tb[NFTA_BITWISE_DREG], &e->dreg);
 }
 
-static const struct pol range_pol[NFTA_RANGE_MAX + 1] = {
-	[NFTA_RANGE_SREG]	= POL(P_U32),
-	[NFTA_RANGE_OP]		= POL(P_U32),
-	[NFTA_RANGE_FROM_DATA]	= POL(P_NEST),
-	[NFTA_RANGE_TO_DATA]	= POL(P_NEST),
+static const struct nla_pol range_pol[NFTA_RANGE_MAX + 1] = {
+	[NFTA_RANGE_SREG]	= POL(U32),
+	[NFTA_RANGE_OP]		= POL(U32),
+	[NFTA_RANGE_FROM_DATA]	= POL(NEST),
+	[NFTA_RANGE_TO_DATA]	= POL(NEST),
 };
 
 static int x_range(struct xctx *x, const struct nlattr *data,
@@ -1300,12 +1246,12 @@ static int x_range(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_RANGE_SREG], &e->sreg);
 }
 
-static const struct pol lookup_pol[NFTA_LOOKUP_MAX + 1] = {
-	[NFTA_LOOKUP_SET]	= POL(P_STR),
-	[NFTA_LOOKUP_SREG]	= POL(P_U32),
-	[NFTA_LOOKUP_DREG]	= POL(P_U32),
-	[NFTA_LOOKUP_SET_ID]	= POL(P_U32),
-	[NFTA_LOOKUP_FLAGS]	= POL(P_U32),
+static const struct nla_pol lookup_pol[NFTA_LOOKUP_MAX + 1] = {
+	[NFTA_LOOKUP_SET]	= POL(STR),
+	[NFTA_LOOKUP_SREG]	= POL(U32),
+	[NFTA_LOOKUP_DREG]	= POL(U32),
+	[NFTA_LOOKUP_SET_ID]	= POL(U32),
+	[NFTA_LOOKUP_FLAGS]	= POL(U32),
 };
 
 static int x_lookup(struct xctx *x, const struct nlattr *data,
@@ -1339,9 +1285,9 @@ static int x_lookup(struct xctx *x, const struct nlattr *data,
 	return err ? err : reg_or0(tb[NFTA_LOOKUP_DREG], &e->dreg);
 }
 
-static const struct pol imm_pol[NFTA_IMMEDIATE_MAX + 1] = {
-	[NFTA_IMMEDIATE_DREG]	= POL(P_U32),
-	[NFTA_IMMEDIATE_DATA]	= POL(P_NEST),
+static const struct nla_pol imm_pol[NFTA_IMMEDIATE_MAX + 1] = {
+	[NFTA_IMMEDIATE_DREG]	= POL(U32),
+	[NFTA_IMMEDIATE_DATA]	= POL(NEST),
 };
 
 static int x_immediate(struct xctx *x, const struct nlattr *data,
@@ -1378,10 +1324,10 @@ static int x_immediate(struct xctx *x, const struct nlattr *data,
 	return 0;
 }
 
-static const struct pol fib_pol[NFTA_FIB_MAX + 1] = {
-	[NFTA_FIB_DREG]		= POL(P_U32),
-	[NFTA_FIB_RESULT]	= POL(P_U32),
-	[NFTA_FIB_FLAGS]	= POL(P_U32),
+static const struct nla_pol fib_pol[NFTA_FIB_MAX + 1] = {
+	[NFTA_FIB_DREG]		= POL(U32),
+	[NFTA_FIB_RESULT]	= POL(U32),
+	[NFTA_FIB_FLAGS]	= POL(U32),
 };
 
 static int x_fib(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1399,11 +1345,11 @@ static int x_fib(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_FIB_DREG], &e->dreg);
 }
 
-static const struct pol ct_pol[NFTA_CT_MAX + 1] = {
-	[NFTA_CT_DREG]		= POL(P_U32),
-	[NFTA_CT_KEY]		= POL(P_U32),
-	[NFTA_CT_DIRECTION]	= POL(P_U8),
-	[NFTA_CT_SREG]		= POL(P_U32),
+static const struct nla_pol ct_pol[NFTA_CT_MAX + 1] = {
+	[NFTA_CT_DREG]		= POL(U32),
+	[NFTA_CT_KEY]		= POL(U32),
+	[NFTA_CT_DIRECTION]	= POL(U8),
+	[NFTA_CT_SREG]		= POL(U32),
 };
 
 static int x_ct(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1433,14 +1379,14 @@ static int x_ct(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_CT_DREG], &e->dreg);
 }
 
-static const struct pol nat_pol[NFTA_NAT_MAX + 1] = {
-	[NFTA_NAT_TYPE]		 = POL(P_U32),
-	[NFTA_NAT_FAMILY]	 = POL(P_U32),
-	[NFTA_NAT_REG_ADDR_MIN]	 = POL(P_U32),
-	[NFTA_NAT_REG_ADDR_MAX]	 = POL(P_U32),
-	[NFTA_NAT_REG_PROTO_MIN] = POL(P_U32),
-	[NFTA_NAT_REG_PROTO_MAX] = POL(P_U32),
-	[NFTA_NAT_FLAGS]	 = POL(P_U32),
+static const struct nla_pol nat_pol[NFTA_NAT_MAX + 1] = {
+	[NFTA_NAT_TYPE]		 = POL(U32),
+	[NFTA_NAT_FAMILY]	 = POL(U32),
+	[NFTA_NAT_REG_ADDR_MIN]	 = POL(U32),
+	[NFTA_NAT_REG_ADDR_MAX]	 = POL(U32),
+	[NFTA_NAT_REG_PROTO_MIN] = POL(U32),
+	[NFTA_NAT_REG_PROTO_MAX] = POL(U32),
+	[NFTA_NAT_FLAGS]	 = POL(U32),
 };
 
 static int x_nat(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1471,16 +1417,16 @@ static int x_nat(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 }
 
 /* masq and redir share their layout and our model. */
-static const struct pol masq_pol[NFTA_MASQ_MAX + 1] = {
-	[NFTA_MASQ_FLAGS]	  = POL(P_U32),
-	[NFTA_MASQ_REG_PROTO_MIN] = POL(P_U32),
-	[NFTA_MASQ_REG_PROTO_MAX] = POL(P_U32),
+static const struct nla_pol masq_pol[NFTA_MASQ_MAX + 1] = {
+	[NFTA_MASQ_FLAGS]	  = POL(U32),
+	[NFTA_MASQ_REG_PROTO_MIN] = POL(U32),
+	[NFTA_MASQ_REG_PROTO_MAX] = POL(U32),
 };
 
-static const struct pol redir_pol[NFTA_REDIR_MAX + 1] = {
-	[NFTA_REDIR_REG_PROTO_MIN] = POL(P_U32),
-	[NFTA_REDIR_REG_PROTO_MAX] = POL(P_U32),
-	[NFTA_REDIR_FLAGS]	   = POL(P_U32),
+static const struct nla_pol redir_pol[NFTA_REDIR_MAX + 1] = {
+	[NFTA_REDIR_REG_PROTO_MIN] = POL(U32),
+	[NFTA_REDIR_REG_PROTO_MAX] = POL(U32),
+	[NFTA_REDIR_FLAGS]	   = POL(U32),
 };
 
 static int x_masq(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1512,13 +1458,13 @@ static int x_redir(struct xctx *x, const struct nlattr *data,
 	       reg_or0(tb[NFTA_REDIR_REG_PROTO_MAX], &e->redir.reg_proto_max);
 }
 
-static const struct pol ng_pol[NFTA_NG_MAX + 1] = {
-	[NFTA_NG_DREG]		= POL(P_U32),
-	[NFTA_NG_MODULUS]	= POL(P_U32),
-	[NFTA_NG_TYPE]		= POL(P_U32),
-	[NFTA_NG_OFFSET]	= POL(P_U32),
-	[NFTA_NG_SET_NAME]	= POL(P_STR),
-	[NFTA_NG_SET_ID]	= POL(P_U32),
+static const struct nla_pol ng_pol[NFTA_NG_MAX + 1] = {
+	[NFTA_NG_DREG]		= POL(U32),
+	[NFTA_NG_MODULUS]	= POL(U32),
+	[NFTA_NG_TYPE]		= POL(U32),
+	[NFTA_NG_OFFSET]	= POL(U32),
+	[NFTA_NG_SET_NAME]	= POL(STR),
+	[NFTA_NG_SET_ID]	= POL(U32),
 };
 
 static int x_numgen(struct xctx *x, const struct nlattr *data,
@@ -1537,16 +1483,16 @@ static int x_numgen(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_NG_DREG], &e->dreg);
 }
 
-static const struct pol hash_pol[NFTA_HASH_MAX + 1] = {
-	[NFTA_HASH_SREG]	= POL(P_U32),
-	[NFTA_HASH_DREG]	= POL(P_U32),
-	[NFTA_HASH_LEN]		= POL(P_U32),
-	[NFTA_HASH_MODULUS]	= POL(P_U32),
-	[NFTA_HASH_SEED]	= POL(P_U32),
-	[NFTA_HASH_OFFSET]	= POL(P_U32),
-	[NFTA_HASH_TYPE]	= POL(P_U32),
-	[NFTA_HASH_SET_NAME]	= POL(P_STR),
-	[NFTA_HASH_SET_ID]	= POL(P_U32),
+static const struct nla_pol hash_pol[NFTA_HASH_MAX + 1] = {
+	[NFTA_HASH_SREG]	= POL(U32),
+	[NFTA_HASH_DREG]	= POL(U32),
+	[NFTA_HASH_LEN]		= POL(U32),
+	[NFTA_HASH_MODULUS]	= POL(U32),
+	[NFTA_HASH_SEED]	= POL(U32),
+	[NFTA_HASH_OFFSET]	= POL(U32),
+	[NFTA_HASH_TYPE]	= POL(U32),
+	[NFTA_HASH_SET_NAME]	= POL(STR),
+	[NFTA_HASH_SET_ID]	= POL(U32),
 };
 
 static int x_hash(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
@@ -1571,16 +1517,16 @@ static int x_hash(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return err ? err : reg(tb[NFTA_HASH_DREG], &e->dreg);
 }
 
-static const struct pol dynset_pol[NFTA_DYNSET_MAX + 1] = {
-	[NFTA_DYNSET_SET_NAME]		= POL(P_STR),
-	[NFTA_DYNSET_SET_ID]		= POL(P_U32),
-	[NFTA_DYNSET_OP]		= POL(P_U32),
-	[NFTA_DYNSET_SREG_KEY]		= POL(P_U32),
-	[NFTA_DYNSET_SREG_DATA]		= POL(P_U32),
-	[NFTA_DYNSET_TIMEOUT]		= POL(P_U64),
-	[NFTA_DYNSET_EXPR]		= POL(P_NEST),
-	[NFTA_DYNSET_FLAGS]		= POL(P_U32),
-	[NFTA_DYNSET_EXPRESSIONS]	= POL(P_NEST),
+static const struct nla_pol dynset_pol[NFTA_DYNSET_MAX + 1] = {
+	[NFTA_DYNSET_SET_NAME]		= POL(STR),
+	[NFTA_DYNSET_SET_ID]		= POL(U32),
+	[NFTA_DYNSET_OP]		= POL(U32),
+	[NFTA_DYNSET_SREG_KEY]		= POL(U32),
+	[NFTA_DYNSET_SREG_DATA]		= POL(U32),
+	[NFTA_DYNSET_TIMEOUT]		= POL(U64),
+	[NFTA_DYNSET_EXPR]		= POL(NEST),
+	[NFTA_DYNSET_FLAGS]		= POL(U32),
+	[NFTA_DYNSET_EXPRESSIONS]	= POL(NEST),
 };
 
 /*
@@ -1605,17 +1551,26 @@ static int x_dynset(struct xctx *x, const struct nlattr *data,
 	return 0;
 }
 
+/* Data we do not read (counter, log, expressions we do not know) is
+ * still walked: an attribute cut short there is a message cut short. */
+static int skip_data(const struct nlattr *data)
+{
+	const struct nlattr *tb[1];
+
+	return nla_parse_nested(data, tb, 0, NULL);
+}
+
 static int x_nop(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 {
 	e->op = NM_OP_NOP;
-	return 0;
+	return skip_data(data);
 }
 
 /* match and target: the same layout under different attribute names. */
-static const struct pol xt_pol[NFTA_MATCH_MAX + 1] = {
-	[NFTA_MATCH_NAME]	= POL(P_STR),
-	[NFTA_MATCH_REV]	= POL(P_U32),
-	[NFTA_MATCH_INFO]	= POL(P_BIN),
+static const struct nla_pol xt_pol[NFTA_MATCH_MAX + 1] = {
+	[NFTA_MATCH_NAME]	= POL(STR),
+	[NFTA_MATCH_REV]	= POL(U32),
+	[NFTA_MATCH_INFO]	= POL(BIN),
 };
 
 _Static_assert((int)NFTA_MATCH_NAME == (int)NFTA_TARGET_NAME &&
@@ -1748,9 +1703,9 @@ static void track_proto(struct xctx *x, const struct nm_expr *e)
 	x->l4reg[e->dreg] = l4;
 }
 
-static const struct pol expr_pol[NFTA_EXPR_MAX + 1] = {
-	[NFTA_EXPR_NAME]	= POL(P_STR),
-	[NFTA_EXPR_DATA]	= POL(P_NEST),
+static const struct nla_pol expr_pol[NFTA_EXPR_MAX + 1] = {
+	[NFTA_EXPR_NAME]	= POL(STR),
+	[NFTA_EXPR_DATA]	= POL(NEST),
 };
 
 static int parse_expr(struct xctx *x, const struct nlattr *a,
@@ -1778,27 +1733,27 @@ static int parse_expr(struct xctx *x, const struct nlattr *a,
 	/* limit, quota, dynset, objref, reject, exthdr, ...: a rule using
 	 * them cannot be judged. */
 	set_unknown(e, name);
-	return 0;
+	return skip_data(tb[NFTA_EXPR_DATA]);
 }
 
 /* ---- rules ------------------------------------------------------------- */
 
-static const struct pol rule_pol[NFTA_RULE_MAX + 1] = {
-	[NFTA_RULE_TABLE]	= POL(P_STR),
-	[NFTA_RULE_CHAIN]	= POL(P_STR),
-	[NFTA_RULE_HANDLE]	= POL(P_U64),
-	[NFTA_RULE_EXPRESSIONS]	= POL(P_NEST),
-	[NFTA_RULE_COMPAT]	= POL(P_NEST),
-	[NFTA_RULE_POSITION]	= POL(P_U64),
-	[NFTA_RULE_USERDATA]	= POL(P_BIN),
-	[NFTA_RULE_ID]		= POL(P_U32),
-	[NFTA_RULE_POSITION_ID]	= POL(P_U32),
-	[NFTA_RULE_CHAIN_ID]	= POL(P_U32),
+static const struct nla_pol rule_pol[NFTA_RULE_MAX + 1] = {
+	[NFTA_RULE_TABLE]	= POL(STR),
+	[NFTA_RULE_CHAIN]	= POL(STR),
+	[NFTA_RULE_HANDLE]	= POL(U64),
+	[NFTA_RULE_EXPRESSIONS]	= POL(NEST),
+	[NFTA_RULE_COMPAT]	= POL(NEST),
+	[NFTA_RULE_POSITION]	= POL(U64),
+	[NFTA_RULE_USERDATA]	= POL(BIN),
+	[NFTA_RULE_ID]		= POL(U32),
+	[NFTA_RULE_POSITION_ID]	= POL(U32),
+	[NFTA_RULE_CHAIN_ID]	= POL(U32),
 };
 
-static const struct pol compat_pol[NFTA_RULE_COMPAT_MAX + 1] = {
-	[NFTA_RULE_COMPAT_PROTO] = POL(P_U32),
-	[NFTA_RULE_COMPAT_FLAGS] = POL(P_U32),
+static const struct nla_pol compat_pol[NFTA_RULE_COMPAT_MAX + 1] = {
+	[NFTA_RULE_COMPAT_PROTO] = POL(U32),
+	[NFTA_RULE_COMPAT_FLAGS] = POL(U32),
 };
 
 /* NFTNL_UDATA_RULE_COMMENT in libnftnl's TLV user data: type, len, value. */
@@ -1836,7 +1791,8 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 	struct nm_chain *c;
 	struct nm_rule *r;
 	struct nm_expr *e;
-	int idx, err = PARSE_MSG(nlh, rule_pol, tb);
+	struct nla_iter it;
+	int idx, n, err = PARSE_MSG(nlh, rule_pol, tb);
 
 	if (err)
 		return err;
@@ -1864,11 +1820,8 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 	x.chain = c;
 	x.rule = r;
 	x.proto = be32_or(ct[NFTA_RULE_COMPAT_PROTO], 0);
-	if (!tb[NFTA_RULE_EXPRESSIONS])
-		return 0;
-	mnl_attr_for_each_nested(a, tb[NFTA_RULE_EXPRESSIONS]) {
-		if (!list_elem_ok(a))
-			return -EBADMSG;
+	nla_iter_nested(&it, tb[NFTA_RULE_EXPRESSIONS]);
+	while ((n = next_elem(&it, &a)) > 0) {
 		e = nm_add_expr(r);
 		if (!e)
 			return -ENOMEM;
@@ -1876,7 +1829,7 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 		if (err)
 			return err;
 	}
-	return 0;
+	return n;
 }
 
 /* ---- the capture walk -------------------------------------------------- */
@@ -1985,14 +1938,10 @@ int nft_parse(const void *buf, size_t len, struct nm_model *m)
 	char *copy;
 	int err;
 
-	if (!m || (!buf && len) || len > SIZE_MAX - 8)
+	if (!m || (!buf && len))
 		return -EINVAL;
-	/*
-	 * Work on an aligned copy with zeroed slack: libmnl reads u32s in
-	 * place and bounds a message's attributes by its aligned length,
-	 * which may reach three bytes past an unpadded last message.
-	 */
-	copy = calloc(1, len + 8);
+	/* Work on an aligned copy: libmnl reads u32s and u64s in place. */
+	copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
 	if (len)

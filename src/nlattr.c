@@ -6,26 +6,83 @@
 #include <string.h>
 #include "nlattr.h"
 
-int nla_parse_strict(const void *start, size_t len, const struct nlattr **tb,
-		     unsigned int max)
+void nla_iter_nested(struct nla_iter *it, const struct nlattr *nest)
 {
-	const char *p = start;
+	if (nest)
+		nla_iter_init(it, mnl_attr_get_payload(nest),
+			      mnl_attr_get_payload_len(nest));
+	else
+		nla_iter_init(it, NULL, 0);
+}
+
+int nla_next(struct nla_iter *it, const struct nlattr **a)
+{
+	size_t alen, step;
+
+	if (!it->len)
+		return 0;
+	if (it->len < sizeof(struct nlattr))
+		return -EBADMSG;
+	*a = (const struct nlattr *)it->p;
+	alen = (*a)->nla_len;
+	if (alen < sizeof(struct nlattr) || alen > it->len)
+		return -EBADMSG;
+	step = MNL_ALIGN(alen);
+	if (step > it->len)
+		step = it->len;
+	it->p += step;
+	it->len -= step;
+	return 1;
+}
+
+bool nla_ok(const struct nlattr *a, const struct nla_pol *pol)
+{
+	uint16_t len = mnl_attr_get_payload_len(a);
+	const char *s = mnl_attr_get_payload(a);
+
+	switch (pol->kind) {
+	case NLA_K_U8:
+		return len == 1;
+	case NLA_K_U32:
+		return len == 4;
+	case NLA_K_U64:
+		return len == 8;
+	case NLA_K_STR:
+		return len > 0 && s[len - 1] == '\0';
+	case NLA_K_NEST:
+		return len == 0 || len >= MNL_ATTR_HDRLEN;
+	case NLA_K_BIN:
+		return !pol->max || len <= pol->max;
+	}
+	return true;
+}
+
+int nla_parse_pol(const void *start, size_t len, const struct nlattr **tb,
+		  unsigned int max, const struct nla_pol *pol)
+{
+	struct nla_iter it;
+	const struct nlattr *a;
+	uint16_t type;
+	int n;
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
-	while (len >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step;
-		uint16_t type = mnl_attr_get_type(a);
-
-		if (alen < sizeof(struct nlattr) || alen > len)
+	nla_iter_init(&it, start, len);
+	while ((n = nla_next(&it, &a)) > 0) {
+		type = mnl_attr_get_type(a);
+		if (type > max)
+			continue;
+		if (pol && !nla_ok(a, &pol[type]))
 			return -EBADMSG;
-		if (type <= max)
-			tb[type] = a;
-		step = MNL_ALIGN(alen);
-		if (step > len)
-			step = len;
-		p += step;
-		len -= step;
+		tb[type] = a;
 	}
-	return len ? -EBADMSG : 0;
+	return n;
+}
+
+int nla_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+		     unsigned int max, const struct nla_pol *pol)
+{
+	struct nla_iter it;
+
+	nla_iter_nested(&it, nest);
+	return nla_parse_pol(it.p, it.len, tb, max, pol);
 }

@@ -1,20 +1,75 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nlattr.h - a strict netlink attribute walker, shared by the parsers of
- * kernel replies (ct.c, route.c).
+ * kernel replies (ct.c, route.c, nft.c).
+ *
+ * libmnl's walkers (mnl_attr_parse(), mnl_attr_for_each_nested()) stop at
+ * the first attribute that does not fit without saying so, which would
+ * read a cut message as a shorter one: a rule with an expression missing.
+ * Here any attribute that does not fit, or bytes left over after the last
+ * one, make the message malformed (-EBADMSG).  The last attribute may
+ * lack its padding (NLA_ALIGN); every other one steps over it.
  */
 #ifndef CTSWEEP_NLATTR_H
 #define CTSWEEP_NLATTR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <libmnl/libmnl.h>
 
-/* Walk the attributes in [@start, @start + @len) into tb[0..max]; any
- * attribute that does not fit, or bytes left over, make the message
- * malformed (-EBADMSG).  Unknown types are skipped, as the kernel adds
- * new ones.  libmnl's mnl_attr_parse() stops at the first short attribute
- * without saying so, which would read a cut message as a shorter one. */
-int nla_parse_strict(const void *start, size_t len, const struct nlattr **tb,
-		     unsigned int max);
+/* A cursor over the attributes in a buffer: a list walk (expressions,
+ * set elements) that must see every member or fail. */
+struct nla_iter {
+	const char *p;
+	size_t len;
+};
+
+static inline void nla_iter_init(struct nla_iter *it, const void *start,
+				 size_t len)
+{
+	it->p = start;
+	it->len = len;
+}
+
+/* The payload of @nest; a NULL @nest is an empty list. */
+void nla_iter_nested(struct nla_iter *it, const struct nlattr *nest);
+
+/* The next attribute in *@a: 1, or 0 at the end, or -EBADMSG. */
+int nla_next(struct nla_iter *it, const struct nlattr **a);
+
+/* What an attribute's payload must look like: a policy, per type. */
+enum nla_kind {
+	NLA_K_ANY,		/* not checked */
+	NLA_K_U8,
+	NLA_K_U32,
+	NLA_K_U64,
+	NLA_K_STR,		/* NUL-terminated */
+	NLA_K_NEST,		/* empty, or room for one attribute */
+	NLA_K_BIN,		/* at most .max bytes, 0 = any */
+};
+
+struct nla_pol {
+	uint8_t kind;
+	uint8_t max;
+};
+
+bool nla_ok(const struct nlattr *a, const struct nla_pol *pol);
+
+/* Walk the attributes in [@start, @start + @len) into tb[0..max].
+ * Unknown types (above @max) are skipped, as the kernel adds new ones;
+ * with a @pol (max + 1 entries) every known one must also pass it. */
+int nla_parse_pol(const void *start, size_t len, const struct nlattr **tb,
+		  unsigned int max, const struct nla_pol *pol);
+
+static inline int nla_parse_strict(const void *start, size_t len,
+				   const struct nlattr **tb, unsigned int max)
+{
+	return nla_parse_pol(start, len, tb, max, NULL);
+}
+
+/* The same over the payload of @nest; a NULL @nest is empty. */
+int nla_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+		     unsigned int max, const struct nla_pol *pol);
 
 #endif
