@@ -103,6 +103,38 @@ static int next_elem(struct nla_iter *it, const struct nlattr **a)
 	return n;
 }
 
+/* Data we do not read (counter, log, expressions we do not know) is
+ * still walked: an attribute cut short there is a message cut short. */
+static int skip_data(const struct nlattr *data)
+{
+	const struct nlattr *tb[1];
+
+	return nla_parse_nested(data, tb, 0, NULL);
+}
+
+/* The same for the lists of a table we skip (another family, dormant):
+ * each member's attributes up to @inner by @pol, and @inner by
+ * skip_data().  @inner: NFTA_EXPR_DATA or NFTA_SET_ELEM_KEY. */
+static int skip_list(const struct nlattr *list, const struct nla_pol *pol,
+		     unsigned int inner)
+{
+	const struct nlattr *a, *tb[NFTA_EXPR_DATA + 1];
+	struct nla_iter it;
+	int n, err;
+
+	if (inner > NFTA_EXPR_DATA)
+		return -EINVAL;
+	nla_iter_nested(&it, list);
+	while ((n = next_elem(&it, &a)) > 0) {
+		err = nla_parse_nested(a, tb, inner, pol);
+		if (!err)
+			err = skip_data(tb[inner]);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
 /* Registers as the kernel dumps them: NFT_REG_VERDICT..NFT_REG_4 or
  * NFT_REG32_00..NFT_REG32_15. */
 static bool reg_ok(uint32_t r)
@@ -905,7 +937,8 @@ static int parse_elems(struct pstate *ps, const struct nlmsghdr *nlh,
 	if (!tb[NFTA_SET_ELEM_LIST_TABLE] || !tb[NFTA_SET_ELEM_LIST_SET])
 		return -EBADMSG;
 	if (idx < 0)
-		return 0;
+		return skip_list(tb[NFTA_SET_ELEM_LIST_ELEMENTS], elem_pol,
+				 NFTA_SET_ELEM_KEY);
 	s = &ps->m->sets[idx];
 	if (family != s->family ||
 	    strcmp(str(tb[NFTA_SET_ELEM_LIST_TABLE]), s->table) ||
@@ -1551,15 +1584,6 @@ static int x_dynset(struct xctx *x, const struct nlattr *data,
 	return 0;
 }
 
-/* Data we do not read (counter, log, expressions we do not know) is
- * still walked: an attribute cut short there is a message cut short. */
-static int skip_data(const struct nlattr *data)
-{
-	const struct nlattr *tb[1];
-
-	return nla_parse_nested(data, tb, 0, NULL);
-}
-
 static int x_nop(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 {
 	e->op = NM_OP_NOP;
@@ -1803,7 +1827,8 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 		return err;
 	table = str(tb[NFTA_RULE_TABLE]);
 	if (!family_ok(family) || table_dormant(ps, family, table))
-		return 0;
+		return skip_list(tb[NFTA_RULE_EXPRESSIONS], expr_pol,
+				 NFTA_EXPR_DATA);
 	idx = find_chain(ps, family, table, str(tb[NFTA_RULE_CHAIN]));
 	if (idx < 0)
 		return -EBADMSG;
