@@ -1065,6 +1065,70 @@ static void test_built_bad(void **state)
 	free(c);
 }
 
+/* A netdev ingress chain on two devices, one with a 2-letter name (a
+ * 3-byte attribute, shorter than an attribute header); with @cut, the
+ * list's last name cut short inside it. */
+static void build_ingress(struct cap *c, bool cut)
+{
+	struct nlattr *hook, *devs;
+	struct nlmsghdr *nlh;
+
+	memset(c, 0, sizeof(*c));
+	nlh = put(c, NFT_MSG_NEWGEN, AF_UNSPEC);
+	put_u32(nlh, NFTA_GEN_ID, 1);
+	done(c, nlh);
+	nlh = put(c, NFT_MSG_NEWTABLE, NFPROTO_NETDEV);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, "n");
+	done(c, nlh);
+	put_done(c);
+	nlh = put(c, NFT_MSG_NEWCHAIN, NFPROTO_NETDEV);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, "n");
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, "in");
+	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	put_u32(nlh, NFTA_HOOK_HOOKNUM, NF_NETDEV_INGRESS);
+	put_u32(nlh, NFTA_HOOK_PRIORITY, 0);
+	devs = mnl_attr_nest_start(nlh, NFTA_HOOK_DEVS);
+	mnl_attr_put_strz(nlh, NFTA_DEVICE_NAME, "br");
+	mnl_attr_put_strz(nlh, NFTA_DEVICE_NAME, "wan0");
+	mnl_attr_nest_end(nlh, devs);
+	mnl_attr_nest_end(nlh, hook);
+	if (cut) {
+		/* "wan0\0" pads to 8 bytes; its nest, the hook and the
+		 * message end 4 bytes sooner, the name does not */
+		devs->nla_len -= 4;
+		hook->nla_len -= 4;
+		nlh->nlmsg_len -= 4;
+	}
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "filter");
+	done(c, nlh);
+	put_done(c);
+	put_done(c);
+	put_done(c);
+}
+
+static void test_ingress_devs(void **state)
+{
+	struct nm_model m = { 0 };
+	struct cap *c = malloc(sizeof(*c));
+	const struct nm_chain *in;
+
+	(void)state;
+	assert_non_null(c);
+	build_ingress(c, false);
+	assert_int_equal(nft_parse(c->buf, c->len, &m), 0);
+	in = chain(&m, "n", NFPROTO_NETDEV, "in");
+	assert_int_equal(in->hook, NM_HOOK_INGRESS);
+	assert_int_equal(in->ndevs, 2);
+	assert_string_equal(in->devs[0], "br");
+	assert_string_equal(in->devs[1], "wan0");
+	nm_model_free(&m);
+
+	build_ingress(c, true);
+	assert_int_equal(nft_parse(c->buf, c->len, &m), -EBADMSG);
+	assert_null(m.chains);
+	free(c);
+}
+
 static void test_bad_args(void **state)
 {
 	struct nm_model m = { 0 };
@@ -1180,6 +1244,145 @@ static void test_rules_dropped(void **state)
 	}
 }
 
+/* ---- nests cut short or with bytes left over -------------------------- */
+
+#define MSG(t)	((NFNL_SUBSYS_NFTABLES << 8) | (t))
+
+/*
+ * A copy of @buf with @delta zero bytes put in at @at (or -@delta bytes
+ * taken out there), and the lengths of the message at @msg and of the
+ * attributes at @outer[0..n) moved by as much: only what lies inside the
+ * innermost of them is out of shape.
+ */
+static char *splice(const char *buf, size_t len, size_t at, int delta,
+		    size_t msg, const size_t *outer, unsigned int n,
+		    size_t *out_len)
+{
+	char *c = calloc(1, len + (delta > 0 ? delta : 0));
+	unsigned int i;
+
+	assert_non_null(c);
+	memcpy(c, buf, at);
+	if (delta > 0)
+		memcpy(c + at + delta, buf + at, len - at);
+	else
+		memcpy(c + at, buf + at - delta, len - at + delta);
+	((struct nlmsghdr *)(c + msg))->nlmsg_len += delta;
+	for (i = 0; i < n; i++)
+		((struct nlattr *)(c + outer[i]))->nla_len += delta;
+	*out_len = len + delta;
+	return c;
+}
+
+struct nest_walk {
+	const char *name, *buf;
+	size_t len, msg;
+	const uint16_t *path;	/* nest types, outermost first */
+	unsigned int depth;
+	size_t outer[4];
+	unsigned int cases;
+};
+
+static void expect_bad(struct nest_walk *w, unsigned int n, size_t at,
+		       int delta, const char *what)
+{
+	struct nm_model m = { 0 };
+	size_t len;
+	char *c = splice(w->buf, w->len, at, delta, w->msg, w->outer, n, &len);
+	int err = nft_parse(c, len, &m);
+
+	if (err != -EBADMSG)
+		fail_msg("%s: message at %zu, nest %u deep at %zu: %s: %d",
+			 w->name, w->msg, n, n ? w->outer[n - 1] : w->msg,
+			 what, err);
+	assert_null(m.chains);
+	free(c);
+	w->cases++;
+}
+
+/* The attributes in [@p, @end) at nest depth @d of @w->path: in each nest
+ * of the path's type, zeros after its last attribute, and its last
+ * attribute cut short (the nest ends 4 bytes before it does). */
+static void cut_nests(struct nest_walk *w, size_t p, size_t end,
+		      unsigned int d)
+{
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const void *)(w->buf + p);
+		size_t in = p + MNL_ATTR_HDRLEN, stop = p + a->nla_len;
+		const struct nlattr *last = NULL;
+
+		if ((a->nla_type & NLA_TYPE_MASK) == w->path[d]) {
+			w->outer[d] = p;
+			expect_bad(w, d + 1, stop, 4, "zeros at the end");
+			for (size_t q = in; q + MNL_ATTR_HDRLEN <= stop;
+			     q += MNL_ALIGN(((struct nlattr *)(w->buf + q))->nla_len))
+				last = (const void *)(w->buf + q);
+			if (last && last->nla_len > MNL_ATTR_HDRLEN)
+				expect_bad(w, d + 1, stop - 4, -4,
+					   "last attribute cut short");
+			if (d + 1 < w->depth)
+				cut_nests(w, in, stop, d + 1);
+		}
+		p += MNL_ALIGN(a->nla_len);
+	}
+}
+
+/*
+ * libmnl's walkers stop at an attribute that does not fit, and at bytes
+ * that are not one, without a word: a rule whose last expression is cut
+ * would read as a rule without it.  In every message of every fixture,
+ * each nest the parser reads, at every depth down to an expression's data
+ * or a set element, cut or padded with junk: -EBADMSG every time.  And
+ * the same at the message's own top level.
+ */
+static void test_nests_cut(void **state)
+{
+	static const uint16_t rule[] = {
+		NFTA_RULE_EXPRESSIONS, NFTA_LIST_ELEM, NFTA_EXPR_DATA,
+	};
+	static const uint16_t elem[] = {
+		NFTA_SET_ELEM_LIST_ELEMENTS, NFTA_LIST_ELEM, NFTA_SET_ELEM_KEY,
+	};
+	static const uint16_t hook[] = { NFTA_CHAIN_HOOK };
+	static const uint16_t desc[] = { NFTA_SET_DESC };
+	unsigned int f, total = 0;
+
+	(void)state;
+	for (f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		struct nest_walk w = { .name = fixtures[f] };
+		size_t off = 0, hdr = NLMSG_HDRLEN + sizeof(struct nfgenmsg);
+		char *buf = load(fixtures[f], &w.len);
+
+		w.buf = buf;
+		while (off + sizeof(struct nlmsghdr) <= w.len) {
+			const struct nlmsghdr *nlh = (void *)(buf + off);
+			uint16_t type = nlh->nlmsg_type;
+
+			w.msg = off;
+			w.path = NULL;
+			if (type == MSG(NFT_MSG_NEWRULE))
+				w.path = rule, w.depth = 3;
+			else if (type == MSG(NFT_MSG_NEWSETELEM))
+				w.path = elem, w.depth = 3;
+			else if (type == MSG(NFT_MSG_NEWCHAIN))
+				w.path = hook, w.depth = 1;
+			else if (type == MSG(NFT_MSG_NEWSET))
+				w.path = desc, w.depth = 1;
+			if (w.path) {
+				expect_bad(&w, 0, off + nlh->nlmsg_len, 4,
+					   "zeros after the last attribute");
+				cut_nests(&w, off + hdr,
+					  off + nlh->nlmsg_len, 0);
+			}
+			off += NLMSG_ALIGN(nlh->nlmsg_len);
+		}
+		total += w.cases;
+		free(buf);
+	}
+	/* the fixtures do hold nests down to every depth */
+	assert_true(total > 200);
+}
+
 static uint32_t rnd_state = 12345;
 
 static uint32_t rnd(void)
@@ -1250,9 +1453,11 @@ int main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_built),
 		cmocka_unit_test(test_built_bad),
+		cmocka_unit_test(test_ingress_devs),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_rules_dropped),
+		cmocka_unit_test(test_nests_cut),
 		cmocka_unit_test(test_mutated),
 	};
 
