@@ -7,7 +7,9 @@
  * libFuzzer makes, without clang.
  *
  * A target must return 0 (libFuzzer's contract; -1 would drop the input
- * from a corpus): anything else fails the test, naming the input.  A
+ * from a corpus): anything else fails the test, naming the input.
+ * fuzz/regressions/nft/bad-* (fuzz/seeds.py) are captures with a nest cut
+ * short: beyond running clean, nft_parse() must refuse each.  A
  * target's own check (fuzz_mirror's __builtin_trap) raises SIGILL, which
  * cmocka turns into this test's failure ("Test failed with exception:
  * Illegal instruction"), after the "replay" line that names the input.
@@ -90,8 +92,10 @@ static int read_all(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Feed every file of @dir to @fn; returns how many. */
-static unsigned int replay_dir(const char *dir, entry_fn fn)
+/* Feed every file of @dir (whose name starts with @prefix) to @fn;
+ * returns how many. */
+static unsigned int replay_dir(const char *dir, const char *prefix,
+			       entry_fn fn)
 {
 	struct dirent *d;
 	unsigned int n = 0;
@@ -107,7 +111,8 @@ static unsigned int replay_dir(const char *dir, entry_fn fn)
 		int rc;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
+		if (stat(path, &st) || !S_ISREG(st.st_mode) ||
+		    strncmp(d->d_name, prefix, strlen(prefix)))
 			continue;
 		if (read_all(path, &buf, &len))
 			fail_msg("cannot read %s", path);
@@ -132,15 +137,36 @@ static void replay(const char *target, entry_fn fn, bool need_seeds)
 	unsigned int n;
 
 	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/%s", top(), target);
-	n = replay_dir(dir, fn);
+	n = replay_dir(dir, "", fn);
 	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/%s", top(), target);
-	n += replay_dir(dir, fn);
+	n += replay_dir(dir, "", fn);
 	if (need_seeds && !n)
 		fail_msg("no inputs for fuzz target %s under %s/fuzz", target,
 			 top());
 }
 
 static void test_nft(void **state) { (void)state; replay("nft", fuzz_nft_one, true); }
+/* 0 when nft_parse() refuses the capture as malformed. */
+static int nft_refuses(const uint8_t *data, size_t size)
+{
+	struct nm_model m = { 0 };
+	int err = nft_parse(data, size, &m);
+
+	if (!err)
+		nm_model_free(&m);
+	return err == -EBADMSG ? 0 : 1;
+}
+
+static void test_nft_bad(void **state)
+{
+	char dir[4096];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/nft", top());
+	if (!replay_dir(dir, "bad-", nft_refuses))
+		fail_msg("no bad-* inputs under %s", dir);
+}
+
 static void test_ct(void **state) { (void)state; replay("ct", fuzz_ct_one, true); }
 static void test_route(void **state) { (void)state; replay("route", fuzz_route_one, true); }
 static void test_ipt(void **state) { (void)state; replay("ipt", fuzz_ipt_one, true); }
@@ -192,6 +218,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nft),
+		cmocka_unit_test(test_nft_bad),
 		cmocka_unit_test(test_ct),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_ipt),
