@@ -22,10 +22,10 @@
  * comes back (a new entry with its original tuple: the port is taken
  * then, masquerade picks another and no mirror can form) or after a TTL.
  *
- * Pure, except mirror_load(), mirror_save() and mirror_file_changed(),
- * which keep the set in a small file so a mirror that forms after sweep
- * ended, or while watch was down, is found by the next run.  Returns 0 or
- * -errno; never logs.
+ * mirror.c is pure: the set, its index and the file's layout.  mirror_file.c
+ * keeps the set in a small file, so a mirror that forms after sweep ended,
+ * or while watch was down, is found by the next run.  Both return 0 or
+ * -errno and never log.
  */
 #ifndef CTSWEEP_MIRROR_H
 #define CTSWEEP_MIRROR_H
@@ -53,8 +53,8 @@ struct mirror_set {
 	uint32_t *head_r;	/* by the mirror's original tuple */
 	uint32_t *head_o;	/* by the candidate's original tuple */
 	uint32_t nb;		/* buckets, a power of two */
-	uint64_t file_ino;	/* the file as we last read or wrote it */
-	int64_t file_mtime;	/* (ns); 0, 0: not seen */
+	uint64_t file_ino;	/* mirror_file.c's: the file as we last */
+	int64_t file_mtime;	/* read or wrote it (ns); 0, 0: not seen */
 };
 
 /* Could deleting @f leave a mirror?  A forwarded flow (DNAT) whose
@@ -77,6 +77,19 @@ static inline uint32_t mirror_count(const struct mirror_set *ms)
 }
 void mirror_free(struct mirror_set *ms);
 
+/* Add @from's live candidates; a candidate @ms has keeps the newer time. */
+int mirror_merge(struct mirror_set *ms, const struct mirror_set *from);
+/* The file's contents: @ms's live candidates, in a buffer to free(). */
+int mirror_format(const struct mirror_set *ms, uint8_t **buf, size_t *len);
+/* Add the live candidates of the file's contents @buf; -EBADMSG if
+ * malformed. */
+int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
+		 uint64_t now);
+/* The largest file mirror_parse takes (MIRROR_MAX candidates). */
+size_t mirror_file_max(void);
+
+/* ---- mirror_file.c: the file ---------------------------------------- */
+
 /* The file: "<dir>/mirrors-<netns cookie>"; @dir from $RUNTIME_DIRECTORY
  * (systemd's RuntimeDirectory=), else /run/ctsweep.  Call inside the
  * namespace. */
@@ -95,8 +108,5 @@ bool mirror_file_changed(const struct mirror_set *ms, const char *path);
  * candidate whose forward is back can have no mirror.
  */
 int mirror_save(struct mirror_set *ms, const char *path, uint64_t now);
-/* The pure half of mirror_load, for the fuzzer. -EBADMSG if malformed. */
-int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
-		 uint64_t now);
 
 #endif
