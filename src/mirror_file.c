@@ -81,7 +81,7 @@ bool mirror_file_changed(const struct mirror_set *ms, const char *path)
 	return st.st_ino != ms->file_ino || mtime_ns(&st) != ms->file_mtime;
 }
 
-static int read_file(struct mirror_set *ms, const char *path, uint64_t now)
+int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -121,21 +121,6 @@ static int read_file(struct mirror_set *ms, const char *path, uint64_t now)
 	free(buf);
 out:
 	close(fd);
-	return err;
-}
-
-int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
-{
-	struct mirror_set file = { 0 };
-	int err;
-
-	/* all or nothing: a malformed file adds no candidate */
-	err = read_file(&file, path, now);
-	ms->file_ino = file.file_ino;
-	ms->file_mtime = file.file_mtime;
-	if (!err)
-		err = mirror_merge(ms, &file);
-	mirror_free(&file);
 	return err;
 }
 
