@@ -116,12 +116,13 @@ int mirror_load(struct mirror_set *ms, const char *path, uint64_t now);
 /* Has the file been replaced since we last read or wrote it? */
 bool mirror_file_changed(const struct mirror_set *ms, const char *path);
 /*
- * Merge the file into @ms, then replace it (atomically) with the union;
- * an empty union removes it.  A daemon and a sweep in one namespace share
- * the file: under a lock on its directory, neither drops the candidates
- * the other added meanwhile.  A candidate one of them dropped may come
- * back from the other's copy; that only keeps it until its TTL, and a
- * candidate whose forward is back can have no mirror.
+ * Merge the file into @ms if another replaced it since we last read or
+ * wrote it, then replace it (atomically) with the union; an empty union
+ * removes it.  A daemon and a sweep in one namespace share the file:
+ * under a lock on its directory, neither drops the candidates the other
+ * added meanwhile.  A candidate one of them dropped may come back from
+ * the other's copy; that only keeps it until its TTL, and a candidate
+ * whose forward is back can have no mirror.
  */
 int mirror_save(struct mirror_set *ms, const char *path, uint64_t now);
 

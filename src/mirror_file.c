@@ -218,9 +218,12 @@ int mirror_save(struct mirror_set *ms, const char *path, uint64_t now)
 	lock = lock_dir(path);
 	if (lock < 0)
 		return lock;
-	/* A file we may not read (not ours, malformed) is replaced: its
-	 * error was the reader's to report, when it was loaded. */
-	err = mirror_load(ms, path, now);
+	/* Unchanged since we read or wrote it, the file holds nothing we
+	 * lack, only what we dropped since: not read again, so that stays
+	 * dropped.  A file we may not read (not ours, malformed) is
+	 * replaced: its error was the reader's to report, when it was
+	 * loaded. */
+	err = mirror_file_changed(ms, path) ? mirror_load(ms, path, now) : 0;
 	if (err == -ENOMEM)
 		goto out;
 	prune_old(path);

@@ -377,6 +377,15 @@ static void test_merge(void **state)
 	assert_int_equal(mirror_count(&daemon), 3);
 	assert_int_equal(mirror_find_orig(&daemon, &f1)->when, 5003);
 
+	/* one we dropped stays dropped: our own copy is not read back */
+	mirror_drop(&daemon, mirror_find_orig(&daemon, &f2));
+	assert_int_equal(mirror_save(&daemon, path, 5003), 0);
+	assert_int_equal(mirror_count(&daemon), 2);
+	mirror_free(&sweep);
+	assert_int_equal(mirror_load(&sweep, path, 5003), 0);
+	assert_int_equal(mirror_count(&sweep), 2);
+	assert_null(mirror_find_orig(&sweep, &f2));
+
 	/* once all have expired the file goes */
 	mirror_expire(&daemon, 5003 + MIRROR_TTL, MIRROR_TTL);
 	assert_int_equal(mirror_save(&daemon, path, 5003 + MIRROR_TTL), 0);
