@@ -392,24 +392,26 @@ int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 	return 0;
 }
 
-int mirror_format(const struct mirror_set *ms, uint8_t **buf, size_t *len)
+ssize_t mirror_format(const struct mirror_set *ms, uint32_t *pos,
+		      uint8_t *buf, size_t len)
 {
-	uint8_t *p;
-	uint32_t i;
+	size_t done = 0;
 
-	*len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
-	*buf = malloc(*len);
-	if (!*buf)
-		return -ENOMEM;
-	memcpy(*buf, MAGIC, 8);
-	p = *buf + 8;
-	for (i = 0; i < ms->n; i++) {
-		if (ms->c[i].dead)
-			continue;
-		put_rec(p, &ms->c[i]);
-		p += REC_SIZE;
+	if (len < REC_SIZE)
+		return -EINVAL;
+	if (!*pos) {
+		memcpy(buf, MAGIC, 8);
+		done = 8;
+		*pos = 1;
 	}
-	return 0;
+	/* *pos - 1: the next candidate to look at */
+	for (; *pos - 1 < ms->n && done + REC_SIZE <= len; ++*pos) {
+		if (ms->c[*pos - 1].dead)
+			continue;
+		put_rec(buf + done, &ms->c[*pos - 1]);
+		done += REC_SIZE;
+	}
+	return done;
 }
 
 size_t mirror_file_max(void)

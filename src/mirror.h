@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "flow.h"
 
 #define MIRROR_TTL	120		/* seconds a candidate is kept */
@@ -95,8 +96,11 @@ static inline uint32_t mirror_count(const struct mirror_set *ms)
 size_t mirror_mem(const struct mirror_set *ms);
 void mirror_free(struct mirror_set *ms);
 
-/* The file's contents: @ms's live candidates, in a buffer to free(). */
-int mirror_format(const struct mirror_set *ms, uint8_t **buf, size_t *len);
+/* The file's contents (@ms's live candidates), a piece at a time: as many
+ * as fit in @buf from *@pos on (0: the start); the bytes written, 0 at the
+ * end, -EINVAL if @len cannot hold one record (88 bytes). */
+ssize_t mirror_format(const struct mirror_set *ms, uint32_t *pos,
+		      uint8_t *buf, size_t len);
 /* Add the live candidates of the file's contents @buf (one @ms has keeps
  * the newer time); -EBADMSG, and none added, if malformed. */
 int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,

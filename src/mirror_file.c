@@ -189,20 +189,29 @@ static void prune_old(const char *path)
 	closedir(dh);
 }
 
+struct writer {
+	const struct mirror_set *ms;
+	uint32_t pos;
+};
+
+static ssize_t fill(void *arg, void *buf, size_t len)
+{
+	struct writer *w = arg;
+
+	return mirror_format(w->ms, &w->pos, buf, len);
+}
+
+/* Piece by piece: a buffer the file's size, allocated on every save and
+ * growing with the set, cost as much memory as the set itself. */
 static int write_file(struct mirror_set *ms, const char *path)
 {
+	struct writer w = { ms, 0 };
 	struct stat st;
-	uint8_t *buf;
-	size_t len;
 	int err;
 
-	err = mirror_format(ms, &buf, &len);
-	if (err)
-		return err;
-	err = file_replace(path, buf, len, 0600, &st);
+	err = file_replace_fill(path, fill, &w, 0600, &st);
 	if (!err)
 		note_file(ms, &st);
-	free(buf);
 	return err;
 }
 
