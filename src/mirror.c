@@ -53,13 +53,18 @@ static uint8_t cand_family(const struct mirror_cand *c)
 	return c->v6 ? AF_INET6 : AF_INET;
 }
 
+static uint8_t cand_proto(const struct mirror_cand *c)
+{
+	return c->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
 static void cand_tuple(const struct mirror_cand *c, const union addr *src,
 		       uint16_t sport, const union addr *dst, uint16_t dport,
 		       struct tuple *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->family = cand_family(c);
-	t->l4proto = c->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	t->l4proto = cand_proto(c);
 	t->src = *src;
 	t->dst = *dst;
 	t->sport = sport;
@@ -122,8 +127,8 @@ static uint32_t khash(uint8_t family, uint8_t proto, uint16_t zone,
 
 static uint32_t cand_hash(const struct mirror_cand *c)
 {
-	return khash(cand_family(c), c->tcp ? IPPROTO_TCP : IPPROTO_UDP,
-		     c->zone, &c->peer, c->pport, c->fport);
+	return khash(cand_family(c), cand_proto(c), c->zone, &c->peer,
+		     c->pport, c->fport);
 }
 
 static void link_one(struct mirror_set *ms, uint32_t i)
