@@ -13,12 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)mirror_parse(&ms, data, size, 1000000);
 	for (i = 0; i < ms.n; i++) {
-		struct flow m;
+		struct flow f, m;
 
-		flow_reversed(&ms.c[i].f, &m);
-		if (!ms.c[i].dead && !mirror_find(&ms, &m))
+		mirror_cand_flow(&ms.c[i], &f);
+		flow_reversed(&f, &m);
+		if (!ms.c[i].dead && (mirror_find(&ms, &m) != &ms.c[i] ||
+				      !mirror_find_orig(&ms, &f)))
 			__builtin_trap();
-		(void)mirror_find_orig(&ms, &ms.c[i].f);
 	}
 	mirror_expire(&ms, 1000000 + MIRROR_TTL / 2, MIRROR_TTL);
 	mirror_free(&ms);

@@ -27,8 +27,22 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
-		 struct stat *st)
+static int write_fill(int fd, file_fill_fn *fill, void *arg)
+{
+	char buf[FILE_FILL_LEN];
+	ssize_t n;
+	int err;
+
+	while ((n = fill(arg, buf, sizeof(buf))) > 0) {
+		err = write_all(fd, buf, n);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+int file_replace_fill(const char *path, file_fill_fn *fill, void *arg,
+		      mode_t mode, struct stat *st)
 {
 	size_t n = strlen(path) + 8;
 	char *tmp = malloc(n);
@@ -46,7 +60,7 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
 	}
 	err = fchmod(fd, mode) ? -errno : 0;
 	if (!err)
-		err = write_all(fd, buf, len);
+		err = write_fill(fd, fill, arg);
 	if (!err && st && fstat(fd, st))
 		err = -errno;
 	if (close(fd) && !err)
@@ -58,4 +72,29 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
 out:
 	free(tmp);
 	return err;
+}
+
+struct whole {
+	const char *p;
+	size_t left;
+};
+
+static ssize_t fill_whole(void *arg, void *buf, size_t len)
+{
+	struct whole *w = arg;
+
+	if (len > w->left)
+		len = w->left;
+	memcpy(buf, w->p, len);
+	w->p += len;
+	w->left -= len;
+	return len;
+}
+
+int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
+		 struct stat *st)
+{
+	struct whole w = { buf, len };
+
+	return file_replace_fill(path, fill_whole, &w, mode, st);
 }

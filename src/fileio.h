@@ -21,4 +21,14 @@
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode,
 		 struct stat *st);
 
+/* The next bytes of a file being written: at most @len (never less than
+ * FILE_FILL_LEN) into @buf; 0 at the end, or -errno. */
+typedef ssize_t file_fill_fn(void *arg, void *buf, size_t len);
+#define FILE_FILL_LEN	4096
+
+/* file_replace(), the contents made piece by piece by @fill: a large file
+ * needs no buffer of its size. */
+int file_replace_fill(const char *path, file_fill_fn *fill, void *arg,
+		      mode_t mode, struct stat *st);
+
 #endif

@@ -1,27 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * mirror.c - forwarded flows we deleted, and the entries that mirror them.
+ * mirror.c - forwarded flows we deleted, and the entries that mirror them:
+ * the set, its index and its file format.  Pure (no syscall, no
+ * environment), so all of it runs in unit tests and the fuzzer without
+ * root; mirror_file.c keeps the set in its file.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <time.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 
 #include "mirror.h"
 #include "hash.h"
-#include "fileio.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 static bool addr_eq(uint8_t family, const union addr *a, const union addr *b)
 {
@@ -36,25 +25,13 @@ static bool tuple_eq(const struct tuple *a, const struct tuple *b)
 	       addr_eq(a->family, &a->dst, &b->dst);
 }
 
-static uint32_t thash(const struct tuple *t, uint16_t zone)
-{
-	uint32_t h = FNV32_INIT;
-	size_t al = addr_len(t->family);
-
-	h = fnv32(h, &t->family, 1);
-	h = fnv32(h, &t->l4proto, 1);
-	h = fnv32(h, t->src.b, al);
-	h = fnv32(h, t->dst.b, al);
-	h = fnv32(h, &t->sport, 2);
-	h = fnv32(h, &t->dport, 2);
-	return fnv32(h, &zone, 2);
-}
-
 bool mirror_possible(const struct flow *f)
 {
 	const struct tuple *o = &f->orig, *r = &f->reply;
 
 	if (o->l4proto != IPPROTO_UDP && o->l4proto != IPPROTO_TCP)
+		return false;
+	if (o->family != AF_INET && o->family != AF_INET6)
 		return false;
 	if (addr_eq(o->family, &r->src, &o->dst) && r->sport == o->dport)
 		return false;	/* not forwarded */
@@ -69,38 +46,115 @@ bool mirror_possible(const struct flow *f)
 	return addr_eq(o->family, &r->dst, &o->src) && r->dport == o->sport;
 }
 
-/* ---- the index: two chained hashes over the candidates --------------- */
+/* ---- a candidate: the deleted flow's key fields ----------------------- */
+
+static uint8_t cand_family(const struct mirror_cand *c)
+{
+	return c->v6 ? AF_INET6 : AF_INET;
+}
+
+static uint8_t cand_proto(const struct mirror_cand *c)
+{
+	return c->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static void cand_tuple(const struct mirror_cand *c, const union addr *src,
+		       uint16_t sport, const union addr *dst, uint16_t dport,
+		       struct tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = cand_family(c);
+	t->l4proto = cand_proto(c);
+	t->src = *src;
+	t->dst = *dst;
+	t->sport = sport;
+	t->dport = dport;
+}
+
+void mirror_cand_flow(const struct mirror_cand *c, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	cand_tuple(c, &c->peer, c->pport, &c->router, c->fport, &f->orig);
+	cand_tuple(c, &c->backend, c->fport, &c->peer, c->pport, &f->reply);
+	f->zone = c->zone;
+}
+
+/* @f is mirror_possible(): everything but @when and the index. */
+static void cand_set(struct mirror_cand *c, const struct flow *f)
+{
+	memset(c, 0, sizeof(*c));
+	c->peer = f->orig.src;
+	c->router = f->orig.dst;
+	c->backend = f->reply.src;
+	c->pport = f->orig.sport;
+	c->fport = f->orig.dport;
+	c->zone = f->zone;
+	c->v6 = f->orig.family == AF_INET6;
+	c->tcp = f->orig.l4proto == IPPROTO_TCP;
+}
+
+/* Is @c the forward whose original tuple is @o (zone @zone)? */
+static bool cand_is_orig(const struct mirror_cand *c, const struct tuple *o,
+			 uint16_t zone)
+{
+	struct tuple t;
+
+	if (c->dead || c->zone != zone)
+		return false;
+	cand_tuple(c, &c->peer, c->pport, &c->router, c->fport, &t);
+	return tuple_eq(&t, o);
+}
+
+/* ---- the index: one chained hash over the candidates ------------------ */
+
+/*
+ * A candidate (P:pp -> R:fp, replies from B:fp) and its mirror (B:fp ->
+ * P:pp) share the peer's end and the forwarded port, so one key finds a
+ * candidate both by its mirror and by its forward direction.
+ */
+static uint32_t khash(uint8_t family, uint8_t proto, uint16_t zone,
+		      const union addr *peer, uint16_t pport, uint16_t fport)
+{
+	uint32_t h = FNV32_INIT;
+
+	h = fnv32(h, &family, 1);
+	h = fnv32(h, &proto, 1);
+	h = fnv32(h, peer->b, addr_len(family));
+	h = fnv32(h, &pport, 2);
+	h = fnv32(h, &fport, 2);
+	return fnv32(h, &zone, 2);
+}
+
+static uint32_t cand_hash(const struct mirror_cand *c)
+{
+	return khash(cand_family(c), cand_proto(c), c->zone, &c->peer,
+		     c->pport, c->fport);
+}
 
 static void link_one(struct mirror_set *ms, uint32_t i)
 {
 	struct mirror_cand *c = &ms->c[i];
-	uint32_t m = ms->nb - 1;
-	uint32_t br = thash(&c->f.reply, c->f.zone) & m;
-	uint32_t bo = thash(&c->f.orig, c->f.zone) & m;
+	uint32_t b = cand_hash(c) & (ms->nb - 1);
 
-	c->next_r = ms->head_r[br];
-	ms->head_r[br] = i + 1;
-	c->next_o = ms->head_o[bo];
-	ms->head_o[bo] = i + 1;
+	c->next = ms->head[b];
+	ms->head[b] = i + 1;
 }
 
-/* Drop dead candidates and the oldest beyond MIRROR_MAX, then relink. */
-static int rebuild(struct mirror_set *ms, uint32_t want)
+/* Drop dead candidates and the oldest beyond MIRROR_MAX - @room, then
+ * relink into as many buckets as candidates and @room at least (chains
+ * of one at most on average). */
+static int rebuild(struct mirror_set *ms, uint32_t room)
 {
-	uint32_t nb = 16, i, j = 0, skip = 0;
-	uint32_t *hr, *ho;
+	uint32_t nb = 16, i, j = 0, skip = 0, live = ms->n - ms->ndead;
+	uint32_t *head;
 
-	while (nb < 2 * want)
+	if (live + room > MIRROR_MAX)
+		skip = live + room - MIRROR_MAX;
+	while (nb < live - skip + room)
 		nb <<= 1;
-	hr = calloc(nb, sizeof(*hr));
-	ho = calloc(nb, sizeof(*ho));
-	if (!hr || !ho) {
-		free(hr);
-		free(ho);
+	head = calloc(nb, sizeof(*head));
+	if (!head)
 		return -ENOMEM;
-	}
-	if (ms->n - ms->ndead > MIRROR_MAX)
-		skip = ms->n - ms->ndead - MIRROR_MAX;
 	/* candidates are appended, so the oldest come first */
 	for (i = 0; i < ms->n; i++) {
 		if (ms->c[i].dead)
@@ -113,14 +167,80 @@ static int rebuild(struct mirror_set *ms, uint32_t want)
 	}
 	ms->n = j;
 	ms->ndead = 0;
-	free(ms->head_r);
-	free(ms->head_o);
-	ms->head_r = hr;
-	ms->head_o = ho;
+	free(ms->head);
+	ms->head = head;
 	ms->nb = nb;
 	for (i = 0; i < ms->n; i++)
 		link_one(ms, i);
 	return 0;
+}
+
+/* Room for one more: compact if that frees some, else grow by half (a
+ * set that only doubles is a quarter empty on average), up to MIRROR_MAX. */
+static int make_room(struct mirror_set *ms)
+{
+	struct mirror_cand *c;
+	uint32_t cap;
+	int err;
+
+	if (ms->n < ms->cap)
+		return 0;
+	if (ms->ndead || ms->n >= MIRROR_MAX) {
+		err = rebuild(ms, 1);
+		if (err || ms->n < ms->cap)
+			return err;
+	}
+	cap = ms->cap < 16 ? 16 : ms->cap + ms->cap / 2;
+	if (cap > MIRROR_MAX)
+		cap = MIRROR_MAX;
+	c = realloc(ms->c, (size_t)cap * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	ms->c = c;
+	ms->cap = cap;
+	return 0;
+}
+
+/* The live candidate whose original tuple is @o, and backend @backend
+ * unless NULL. */
+static struct mirror_cand *lookup(const struct mirror_set *ms,
+				  const struct tuple *o, uint16_t zone,
+				  const union addr *backend)
+{
+	uint32_t i;
+
+	if (!ms->nb || ms->n == ms->ndead)
+		return NULL;
+	i = ms->head[khash(o->family, o->l4proto, zone, &o->src, o->sport,
+			   o->dport) & (ms->nb - 1)];
+	for (; i; i = ms->c[i - 1].next) {
+		struct mirror_cand *c = &ms->c[i - 1];
+
+		if (cand_is_orig(c, o, zone) &&
+		    (!backend || addr_eq(o->family, &c->backend, backend)))
+			return c;
+	}
+	return NULL;
+}
+
+struct mirror_cand *mirror_find(const struct mirror_set *ms,
+				const struct flow *f)
+{
+	struct mirror_cand *c;
+	struct tuple t;
+
+	/* a mirror's reply tuple is its candidate's original one */
+	c = lookup(ms, &f->reply, f->zone, &f->orig.src);
+	if (!c)
+		return NULL;
+	cand_tuple(c, &c->backend, c->fport, &c->peer, c->pport, &t);
+	return tuple_eq(&t, &f->orig) ? c : NULL;
+}
+
+struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
+				     const struct flow *f)
+{
+	return lookup(ms, &f->orig, f->zone, NULL);
 }
 
 int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now)
@@ -128,80 +248,29 @@ int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now)
 	struct mirror_cand *c;
 	int err;
 
-	c = mirror_find_orig(ms, f);
-	if (c && tuple_eq(&c->f.reply, &f->reply)) {
+	if (!mirror_possible(f))
+		return -EINVAL;
+	c = lookup(ms, &f->orig, f->zone, &f->reply.src);
+	if (c) {
 		/* deleted again: keep it longer (an older copy, from the
 		 * file, changes nothing) */
-		if (now >= c->when) {
+		if (now >= c->when)
 			c->when = now;
-			c->f = *f;
-		}
 		return 0;
 	}
-	if (ms->n == ms->cap) {
-		uint32_t cap = ms->cap ? ms->cap * 2 : 16;
-
-		if (ms->ndead || ms->n >= MIRROR_MAX) {
-			err = rebuild(ms, ms->n - ms->ndead + 1);
-			if (err)
-				return err;
-		}
-		if (ms->n == ms->cap) {
-			c = realloc(ms->c, (size_t)cap * sizeof(*c));
-			if (!c)
-				return -ENOMEM;
-			ms->c = c;
-			ms->cap = cap;
-		}
-	}
-	if (!ms->nb || ms->n + 1 > ms->nb / 2) {
-		err = rebuild(ms, ms->n + 1);
+	err = make_room(ms);
+	if (err)
+		return err;
+	if (ms->n + 1 > ms->nb) {
+		err = rebuild(ms, 1);
 		if (err)
 			return err;
 	}
 	c = &ms->c[ms->n];
-	memset(c, 0, sizeof(*c));
-	c->f = *f;
+	cand_set(c, f);
 	c->when = now;
 	link_one(ms, ms->n++);
 	return 0;
-}
-
-struct mirror_cand *mirror_find(const struct mirror_set *ms,
-				const struct flow *f)
-{
-	uint32_t i;
-
-	if (!ms->nb || ms->n == ms->ndead)
-		return NULL;
-	i = ms->head_r[thash(&f->orig, f->zone) & (ms->nb - 1)];
-	for (; i; i = ms->c[i - 1].next_r) {
-		struct mirror_cand *c = &ms->c[i - 1];
-
-		if (!c->dead && c->f.zone == f->zone &&
-		    tuple_eq(&c->f.reply, &f->orig) &&
-		    tuple_eq(&c->f.orig, &f->reply))
-			return c;
-	}
-	return NULL;
-}
-
-struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
-				     const struct flow *f)
-{
-	uint32_t i;
-
-	if (!ms->nb || ms->n == ms->ndead)
-		return NULL;
-	i = ms->head_o[thash(&f->orig, f->zone) & (ms->nb - 1)];
-	for (; i; i = ms->c[i - 1].next_o) {
-		struct mirror_cand *c = &ms->c[i - 1];
-
-		if (!c->dead && c->f.zone == f->zone &&
-		    tuple_eq(&c->f.orig, &f->orig))
-			return c;
-	}
-	return NULL;
 }
 
 void mirror_drop(struct mirror_set *ms, struct mirror_cand *c)
@@ -232,14 +301,19 @@ void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl)
 		if (!ms->c[i].dead && ms->c[i].when + ttl <= now)
 			mirror_drop(ms, &ms->c[i]);
 	if (ms->ndead && ms->ndead * 2 >= ms->n)
-		rebuild(ms, ms->n - ms->ndead);	/* on ENOMEM: later */
+		rebuild(ms, 0);	/* on ENOMEM: later */
+}
+
+size_t mirror_mem(const struct mirror_set *ms)
+{
+	return (size_t)ms->cap * sizeof(*ms->c) +
+	       (size_t)ms->nb * sizeof(*ms->head);
 }
 
 void mirror_free(struct mirror_set *ms)
 {
 	free(ms->c);
-	free(ms->head_r);
-	free(ms->head_o);
+	free(ms->head);
 	memset(ms, 0, sizeof(*ms));
 }
 
@@ -247,7 +321,8 @@ void mirror_free(struct mirror_set *ms)
 
 /* Fixed layout, host byte order for the small integers (the file never
  * leaves this machine), network order for addresses and ports as in
- * struct flow.  Versioned by the magic. */
+ * struct flow.  Versioned by the magic.  Bytes 4-7 held the flow's status
+ * bits, which nothing used: written 0, ignored. */
 #define MAGIC		"CTSMIR1\n"
 #define REC_SIZE	88
 
@@ -273,43 +348,48 @@ static void get_tuple(const uint8_t *p, uint8_t family, uint8_t proto,
 
 static void put_rec(uint8_t *p, const struct mirror_cand *c)
 {
+	struct flow f;
+
+	mirror_cand_flow(c, &f);
 	memset(p, 0, REC_SIZE);
-	p[0] = c->f.orig.family;
-	p[1] = c->f.orig.l4proto;
-	memcpy(p + 2, &c->f.zone, 2);
-	memcpy(p + 4, &c->f.status, 4);
-	put_tuple(p + 8, &c->f.orig);
-	put_tuple(p + 44, &c->f.reply);
+	p[0] = f.orig.family;
+	p[1] = f.orig.l4proto;
+	memcpy(p + 2, &f.zone, 2);
+	put_tuple(p + 8, &f.orig);
+	put_tuple(p + 44, &f.reply);
 	memcpy(p + 80, &c->when, 8);
+}
+
+static int get_rec(const uint8_t *r, struct flow *f, uint64_t *when)
+{
+	memset(f, 0, sizeof(*f));
+	memcpy(&f->zone, r + 2, 2);
+	get_tuple(r + 8, r[0], r[1], &f->orig);
+	get_tuple(r + 44, r[0], r[1], &f->reply);
+	memcpy(when, r + 80, 8);
+	return mirror_possible(f) ? 0 : -EBADMSG;
 }
 
 int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 		 uint64_t now)
 {
 	const uint8_t *p = buf;
+	uint64_t when;
+	struct flow f;
 	size_t i, n;
 	int err;
 
 	if (len < 8 || memcmp(p, MAGIC, 8) || (len - 8) % REC_SIZE)
 		return -EBADMSG;
 	n = (len - 8) / REC_SIZE;
-	for (i = 0; i < n; i++) {
-		const uint8_t *r = p + 8 + i * REC_SIZE;
-		struct flow f = { 0 };
-		uint64_t when;
-
-		if ((r[0] != AF_INET && r[0] != AF_INET6) ||
-		    (r[1] != IPPROTO_UDP && r[1] != IPPROTO_TCP))
+	/* all or nothing: check every record before adding one */
+	for (i = 0; i < n; i++)
+		if (get_rec(p + 8 + i * REC_SIZE, &f, &when))
 			return -EBADMSG;
-		memcpy(&when, r + 80, 8);
+	for (i = 0; i < n; i++) {
+		get_rec(p + 8 + i * REC_SIZE, &f, &when);
 		if (when + MIRROR_TTL <= now || when > now + MIRROR_TTL)
 			continue;	/* expired, or from a clock gone back */
-		memcpy(&f.zone, r + 2, 2);
-		memcpy(&f.status, r + 4, 4);
-		get_tuple(r + 8, r[0], r[1], &f.orig);
-		get_tuple(r + 44, r[0], r[1], &f.reply);
-		if (!mirror_possible(&f))
-			return -EBADMSG;
 		err = mirror_add(ms, &f, when);
 		if (err)
 			return err;
@@ -317,255 +397,29 @@ int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 	return 0;
 }
 
-static int netns_id(uint64_t *id)
+ssize_t mirror_format(const struct mirror_set *ms, uint32_t *pos,
+		      uint8_t *buf, size_t len)
 {
-	socklen_t len = sizeof(*id);
-	struct stat st;
-	int fd, err = 0;
+	size_t done = 0;
 
-	/* The cookie is never reused within a boot (5.14); an inode
-	 * number may be, once the namespace is gone. */
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0) {
-		err = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, id, &len);
-		close(fd);
-		if (!err)
-			return 0;
-	}
-	if (stat("/proc/self/ns/net", &st))
-		return -errno;
-	*id = (uint64_t)st.st_ino | 1ull << 63;
-	return 0;
-}
-
-int mirror_path(char *buf, size_t len)
-{
-	const char *dir = getenv("RUNTIME_DIRECTORY");
-	uint64_t id;
-	int err, n;
-
-	/* systemd may pass several, colon-separated: take the first */
-	if (!dir || dir[0] != '/')
-		dir = "/run/ctsweep";
-	err = netns_id(&id);
-	if (err)
-		return err;
-	n = snprintf(buf, len, "%.*s/mirrors-%llx", (int)strcspn(dir, ":"),
-		     dir, (unsigned long long)id);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int64_t mtime_ns(const struct stat *st)
-{
-	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
-static void note_file(struct mirror_set *ms, const struct stat *st)
-{
-	ms->file_ino = st ? st->st_ino : 0;
-	ms->file_mtime = st ? mtime_ns(st) : 0;
-}
-
-bool mirror_file_changed(const struct mirror_set *ms, const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st))
-		return ms->file_ino || ms->file_mtime;
-	return st.st_ino != ms->file_ino || mtime_ns(&st) != ms->file_mtime;
-}
-
-/* Add @from's live candidates; one @ms has already keeps its newer time. */
-static int merge(struct mirror_set *ms, const struct mirror_set *from)
-{
-	uint32_t i;
-	int err;
-
-	for (i = 0; i < from->n; i++) {
-		if (from->c[i].dead)
-			continue;
-		err = mirror_add(ms, &from->c[i].f, from->c[i].when);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int read_file(struct mirror_set *ms, const char *path, uint64_t now)
-{
-	struct stat st;
-	uint8_t *buf;
-	ssize_t got;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			return -errno;
-		note_file(ms, NULL);
-		return 0;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	note_file(ms, &st);
-	/* ours only: a file someone else could write must not make us
-	 * delete flows */
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) ||
-	    st.st_size > 8 + (off_t)MIRROR_MAX * REC_SIZE) {
-		err = -EPERM;
-		goto out;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	got = read(fd, buf, st.st_size);
-	if (got != st.st_size)
-		err = got < 0 ? -errno : -EIO;
-	else
-		err = mirror_parse(ms, buf, got, now);
-	free(buf);
-out:
-	close(fd);
-	return err;
-}
-
-int mirror_load(struct mirror_set *ms, const char *path, uint64_t now)
-{
-	struct mirror_set file = { 0 };
-	int err;
-
-	/* all or nothing: a malformed file adds no candidate */
-	err = read_file(&file, path, now);
-	ms->file_ino = file.file_ino;
-	ms->file_mtime = file.file_mtime;
-	if (!err)
-		err = merge(ms, &file);
-	mirror_free(&file);
-	return err;
-}
-
-static int dir_of(const char *path, char *dir, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash || (size_t)(slash - path) >= len)
+	if (len < REC_SIZE)
 		return -EINVAL;
-	memcpy(dir, path, slash - path);
-	dir[slash - path] = 0;
-	return 0;
-}
-
-/* Create the directory if need be and lock it (released by close). */
-static int lock_dir(const char *path)
-{
-	char dir[256];
-	int fd, err;
-
-	err = dir_of(path, dir, sizeof(dir));
-	if (err)
-		return err;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		err = -errno;
-		close(fd);
-		return err;
+	if (!*pos) {
+		memcpy(buf, MAGIC, 8);
+		done = 8;
+		*pos = 1;
 	}
-	return fd;
-}
-
-/*
- * Files of namespaces that are gone stay behind (a cookie never comes
- * back).  Once a file is older than the TTL every candidate in it has
- * expired and any reader would drop them all, so removing it changes
- * nothing but the clutter.  Best effort: errors are ignored.
- */
-static void prune_old(const char *path)
-{
-	char dir[256], f[sizeof(dir) + 257];	/* + d_name */
-	time_t now = time(NULL);
-	struct dirent *d;
-	struct stat st;
-	DIR *dh;
-
-	if (dir_of(path, dir, sizeof(dir)))
-		return;
-	dh = opendir(dir);
-	if (!dh)
-		return;
-	while ((d = readdir(dh))) {
-		if (strncmp(d->d_name, "mirrors-", 8) ||
-		    strchr(d->d_name, '.'))	/* another's temporary file */
+	/* *pos - 1: the next candidate to look at */
+	for (; *pos - 1 < ms->n && done + REC_SIZE <= len; ++*pos) {
+		if (ms->c[*pos - 1].dead)
 			continue;
-		snprintf(f, sizeof(f), "%s/%s", dir, d->d_name);
-		if (!lstat(f, &st) && S_ISREG(st.st_mode) &&
-		    st.st_uid == geteuid() &&
-		    st.st_mtime + 2 * MIRROR_TTL < now)
-			unlink(f);
+		put_rec(buf + done, &ms->c[*pos - 1]);
+		done += REC_SIZE;
 	}
-	closedir(dh);
+	return done;
 }
 
-static int write_file(struct mirror_set *ms, const char *path)
+size_t mirror_file_max(void)
 {
-	struct stat st;
-	uint8_t *buf, *p;
-	size_t len;
-	uint32_t i;
-	int err;
-
-	len = 8 + (size_t)mirror_count(ms) * REC_SIZE;
-	buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, MAGIC, 8);
-	p = buf + 8;
-	for (i = 0; i < ms->n; i++) {
-		if (ms->c[i].dead)
-			continue;
-		put_rec(p, &ms->c[i]);
-		p += REC_SIZE;
-	}
-	err = file_replace(path, buf, len, 0600, &st);
-	if (!err)
-		note_file(ms, &st);
-	free(buf);
-	return err;
-}
-
-int mirror_save(struct mirror_set *ms, const char *path, uint64_t now)
-{
-	int lock, err;
-
-	/* nothing of ours to keep, and nobody else's to merge */
-	if (!mirror_count(ms) && access(path, F_OK) && errno == ENOENT) {
-		note_file(ms, NULL);
-		return 0;
-	}
-	lock = lock_dir(path);
-	if (lock < 0)
-		return lock;
-	/* A file we may not read (not ours, malformed) is replaced: its
-	 * error was the reader's to report, when it was loaded. */
-	err = mirror_load(ms, path, now);
-	if (err == -ENOMEM)
-		goto out;
-	prune_old(path);
-	if (mirror_count(ms)) {
-		err = write_file(ms, path);
-	} else {
-		err = unlink(path) && errno != ENOENT ? -errno : 0;
-		note_file(ms, NULL);
-	}
-out:
-	close(lock);
-	return err;
+	return 8 + (size_t)MIRROR_MAX * REC_SIZE;
 }

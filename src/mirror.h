@@ -22,45 +22,62 @@
  * comes back (a new entry with its original tuple: the port is taken
  * then, masquerade picks another and no mirror can form) or after a TTL.
  *
- * Pure, except mirror_load(), mirror_save() and mirror_file_changed(),
- * which keep the set in a small file so a mirror that forms after sweep
- * ended, or while watch was down, is found by the next run.  Returns 0 or
- * -errno; never logs.
+ * mirror.c is pure: the set, its index and the file's layout.  mirror_file.c
+ * keeps the set in a small file, so a mirror that forms after sweep ended,
+ * or while watch was down, is found by the next run.  Both return 0 or
+ * -errno and never log.
  */
 #ifndef CTSWEEP_MIRROR_H
 #define CTSWEEP_MIRROR_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "flow.h"
 
 #define MIRROR_TTL	120		/* seconds a candidate is kept */
 #define MIRROR_MAX	16384		/* candidates kept (newest first) */
 
+/*
+ * A candidate keeps the deleted flow's key fields only: its original tuple
+ * P:pp -> R:fp and the backend B; the reply tuple B:fp -> P:pp follows,
+ * since only such flows can be mirrored (mirror_possible).  72 bytes; with
+ * the array's slack (it grows by half) and the index, at most 116 a
+ * candidate (mirror_mem; test_cost in tests/unit/test_mirror.c).
+ */
 struct mirror_cand {
-	struct flow f;		/* the deleted flow, as it was */
+	union addr peer;	/* P: the forward's source */
+	union addr router;	/* R: where it was sent, the forwarded address */
+	union addr backend;	/* B: where DNAT took it */
 	uint64_t when;		/* wall-clock seconds of the delete */
-	uint32_t next_r, next_o;	/* hash chains (index + 1, 0 = end) */
+	uint16_t pport;		/* pp, network byte order */
+	uint16_t fport;		/* fp, the forwarded and the backend's port */
+	uint16_t zone;
+	uint8_t v6:1;		/* else IPv4 */
+	uint8_t tcp:1;		/* else UDP */
+	uint8_t dead:1;
+	uint8_t waiting:1;	/* sweep waits for it to settle */
+	uint32_t next;		/* hash chain (index + 1, 0 = end) */
 	uint32_t mark;		/* the caller's: scan marks it per pass */
-	uint8_t dead;
-	uint8_t waiting;	/* sweep waits for it to settle */
 };
 
 struct mirror_set {
 	struct mirror_cand *c;
 	uint32_t n, cap, ndead;
 	uint32_t nwaiting;	/* live candidates with .waiting */
-	uint32_t *head_r;	/* by the mirror's original tuple */
-	uint32_t *head_o;	/* by the candidate's original tuple */
+	uint32_t *head;		/* by peer end and forwarded port */
 	uint32_t nb;		/* buckets, a power of two */
-	uint64_t file_ino;	/* the file as we last read or wrote it */
-	int64_t file_mtime;	/* (ns); 0, 0: not seen */
+	uint64_t file_ino;	/* mirror_file.c's: the file as we last */
+	int64_t file_mtime;	/* read or wrote it (ns); 0, 0: not seen */
 };
 
 /* Could deleting @f leave a mirror?  A forwarded flow (DNAT) whose
  * backend port is the forwarded port and whose source is not rewritten. */
 bool mirror_possible(const struct flow *f);
+/* Remember deleting @f at @now; -EINVAL unless mirror_possible(@f). */
 int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now);
+/* The deleted flow @c stands for: its tuples and zone, nothing else. */
+void mirror_cand_flow(const struct mirror_cand *c, struct flow *f);
 /* The candidate @f mirrors, or NULL. */
 struct mirror_cand *mirror_find(const struct mirror_set *ms,
 				const struct flow *f);
@@ -75,7 +92,23 @@ static inline uint32_t mirror_count(const struct mirror_set *ms)
 {
 	return ms->n - ms->ndead;
 }
+/* Bytes @ms holds allocated. */
+size_t mirror_mem(const struct mirror_set *ms);
 void mirror_free(struct mirror_set *ms);
+
+/* The file's contents (@ms's live candidates), a piece at a time: as many
+ * as fit in @buf from *@pos on (0: the start); the bytes written, 0 at the
+ * end, -EINVAL if @len cannot hold one record (88 bytes). */
+ssize_t mirror_format(const struct mirror_set *ms, uint32_t *pos,
+		      uint8_t *buf, size_t len);
+/* Add the live candidates of the file's contents @buf (one @ms has keeps
+ * the newer time); -EBADMSG, and none added, if malformed. */
+int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
+		 uint64_t now);
+/* The largest file mirror_parse takes (MIRROR_MAX candidates). */
+size_t mirror_file_max(void);
+
+/* ---- mirror_file.c: the file ---------------------------------------- */
 
 /* The file: "<dir>/mirrors-<netns cookie>"; @dir from $RUNTIME_DIRECTORY
  * (systemd's RuntimeDirectory=), else /run/ctsweep.  Call inside the
@@ -87,16 +120,14 @@ int mirror_load(struct mirror_set *ms, const char *path, uint64_t now);
 /* Has the file been replaced since we last read or wrote it? */
 bool mirror_file_changed(const struct mirror_set *ms, const char *path);
 /*
- * Merge the file into @ms, then replace it (atomically) with the union;
- * an empty union removes it.  A daemon and a sweep in one namespace share
- * the file: under a lock on its directory, neither drops the candidates
- * the other added meanwhile.  A candidate one of them dropped may come
- * back from the other's copy; that only keeps it until its TTL, and a
- * candidate whose forward is back can have no mirror.
+ * Merge the file into @ms if another replaced it since we last read or
+ * wrote it, then replace it (atomically) with the union; an empty union
+ * removes it.  A daemon and a sweep in one namespace share the file:
+ * under a lock on its directory, neither drops the candidates the other
+ * added meanwhile.  A candidate one of them dropped may come back from
+ * the other's copy; that only keeps it until its TTL, and a candidate
+ * whose forward is back can have no mirror.
  */
 int mirror_save(struct mirror_set *ms, const char *path, uint64_t now);
-/* The pure half of mirror_load, for the fuzzer. -EBADMSG if malformed. */
-int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
-		 uint64_t now);
 
 #endif

@@ -300,12 +300,14 @@ static int check_mirrors(struct scan *s)
 		goto out;
 	for (i = 0; i < s->mirrors.n; i++) {
 		struct mirror_cand *c = &s->mirrors.c[i];
+		struct flow cf;
 
+		mirror_cand_flow(c, &cf);
 		if (c->dead || c->mark == s->pass ||
-		    !wanted_proto(s, c->f.orig.l4proto))
+		    !wanted_proto(s, cf.orig.l4proto))
 			continue;
-		q[n].orig = c->f.orig;
-		q[n].zone = c->f.zone;
+		q[n].orig = cf.orig;
+		q[n].zone = cf.zone;
 		idx[n++] = i;
 	}
 	ret = ct_get_many(s->ct, q, n);
@@ -313,14 +315,16 @@ static int check_mirrors(struct scan *s)
 		goto out;
 	for (k = 0; k < n; k++) {
 		struct mirror_cand *c = &s->mirrors.c[idx[k]];
+		struct flow cf;
 
 		if (!q[k].err) {
 			mirror_drop(&s->mirrors, c);
 			s->mirrors_dirty = true;
 			continue;
 		}
-		q[m].orig = c->f.reply;
-		q[m].zone = c->f.zone;
+		mirror_cand_flow(c, &cf);
+		q[m].orig = cf.reply;
+		q[m].zone = cf.zone;
 		idx[m++] = idx[k];
 	}
 	ret = ct_get_many(s->ct, q, m);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_fileio.c - file_replace(): whole, with its mode, and never through
- * a symlink.
+ * a symlink; file_replace_fill(): the same, piece by piece.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -97,12 +97,53 @@ static void test_error(void **state)
 	assert_int_equal(file_replace(path, "x", 1, 0644, NULL), -ENOENT);
 }
 
+/* 10,000 bytes, 1000 a piece, then @fail_at's error if not 0 */
+struct pieces {
+	int n, fail_at;
+};
+
+static ssize_t fill_pieces(void *arg, void *buf, size_t len)
+{
+	struct pieces *p = arg;
+
+	assert_true(len >= FILE_FILL_LEN);
+	if (p->n == 10)
+		return p->fail_at ? -EIO : 0;
+	memset(buf, 'a' + p->n++, 1000);
+	return 1000;
+}
+
+static void test_fill(void **state)
+{
+	char path[128], buf[12000];
+	struct pieces p = { 0, 0 };
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pieces", dir);
+	assert_int_equal(file_replace_fill(path, fill_pieces, &p, 0600, &st),
+			 0);
+	assert_int_equal(st.st_size, 10000);
+	slurp(path, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), 10000);
+	assert_int_equal(buf[0], 'a');
+	assert_int_equal(buf[9999], 'j');
+	/* a piece that fails leaves the old file */
+	p.n = 0;
+	p.fail_at = 1;
+	assert_int_equal(file_replace_fill(path, fill_pieces, &p, 0600, NULL),
+			 -EIO);
+	slurp(path, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_no_symlink_follow),
 		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_fill),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

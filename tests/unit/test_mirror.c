@@ -77,7 +77,7 @@ static void test_possible(void **state)
 static void test_find(void **state)
 {
 	struct mirror_set ms = { 0 };
-	struct flow f, m, img;
+	struct flow f, m, cand, img;
 
 	(void)state;
 	fwd(&f, "192.168.50.3", 53820);
@@ -85,7 +85,8 @@ static void test_find(void **state)
 	assert_int_equal(mirror_count(&ms), 1);
 	mirror_of(&m, "192.168.50.3");
 	assert_non_null(mirror_find(&ms, &m));
-	flow_reversed(&ms.c[0].f, &img);
+	mirror_cand_flow(&ms.c[0], &cand);
+	flow_reversed(&cand, &img);
 	assert_memory_equal(&img.orig, &m.orig, sizeof(m.orig));
 	assert_memory_equal(&img.reply, &m.reply, sizeof(m.reply));
 	/* another backend's outbound flow is not a mirror */
@@ -102,6 +103,23 @@ static void test_find(void **state)
 	/* the forward itself is found by its original tuple, not as mirror */
 	assert_null(mirror_find(&ms, &f));
 	assert_non_null(mirror_find_orig(&ms, &f));
+	/* the same forward deleted from two backends: two candidates, and
+	 * deleting either again adds none */
+	fwd(&f, "192.168.50.4", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 1001), 0);
+	fwd(&f, "192.168.50.3", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 1002), 0);
+	fwd(&f, "192.168.50.4", 53820);
+	assert_int_equal(mirror_add(&ms, &f, 1003), 0);
+	assert_int_equal(mirror_count(&ms), 2);
+	mirror_of(&m, "192.168.50.4");
+	assert_int_equal(mirror_find(&ms, &m)->when, 1003);
+	mirror_of(&m, "192.168.50.3");
+	assert_int_equal(mirror_find(&ms, &m)->when, 1002);
+	/* only what can be mirrored is a candidate */
+	fwd(&f, "192.168.50.3", 51820);
+	assert_int_equal(mirror_add(&ms, &f, 1004), -EINVAL);
+	assert_int_equal(mirror_count(&ms), 2);
 	mirror_free(&ms);
 }
 
@@ -164,6 +182,47 @@ static void test_many(void **state)
 	mirror_free(&ms);
 }
 
+/*
+ * What candidates cost: the key fields of a deleted forward (72 bytes, the
+ * budget: a field added to struct mirror_cand is a choice to make here),
+ * the array's slack (it grows by half) and a word or two of index each;
+ * never more than MIRROR_MAX of them, whatever is added.
+ */
+static void test_cost(void **state)
+{
+	const size_t per = sizeof(struct mirror_cand) * 3 / 2 +
+			   2 * sizeof(uint32_t);
+	struct mirror_set ms = { 0 };
+	uint32_t i, n = MIRROR_MAX + 5000;
+	size_t worst = 0;
+	struct flow f;
+
+	(void)state;
+	assert_true(sizeof(struct mirror_cand) <= 72);
+	for (i = 0; i < n; i++) {
+		fwd(&f, "192.168.50.3", 53820);
+		f.orig.sport = f.reply.dport = htons(i);
+		f.orig.src.ip = f.reply.dst.ip = htonl(0xcb007100 + (i >> 16));
+		assert_int_equal(mirror_add(&ms, &f, 1000 + i), 0);
+		assert_true(mirror_count(&ms) <= MIRROR_MAX);
+		assert_true(ms.cap <= MIRROR_MAX);
+		/* 16 slots and buckets are the least a set allocates */
+		assert_true(mirror_mem(&ms) <=
+			    per * mirror_count(&ms) + 16 * per);
+		if (mirror_count(&ms) >= 1000 &&
+		    mirror_mem(&ms) / mirror_count(&ms) > worst)
+			worst = mirror_mem(&ms) / mirror_count(&ms);
+	}
+	assert_int_equal(mirror_count(&ms), MIRROR_MAX);
+	print_message("candidate: %zu bytes, at most %zu bytes each with "
+		      "slack and index (1000 or more); %zu for %u\n",
+		      sizeof(struct mirror_cand), worst, mirror_mem(&ms),
+		      mirror_count(&ms));
+	/* the newest stay */
+	assert_non_null(mirror_find_orig(&ms, &f));
+	mirror_free(&ms);
+}
+
 static void test_file(void **state)
 {
 	char dir[] = "/tmp/ctsweep-mirror-XXXXXX", path[300], bad[64];
@@ -201,6 +260,28 @@ static void test_file(void **state)
 	fputc(99, fp);		/* family */
 	fclose(fp);
 	assert_int_equal(mirror_load(&back, path, 5001), -EBADMSG);
+	/* a good record, then a bad one: none taken */
+	{
+		uint8_t buf[300], two[8 + 2 * 88];
+		uint32_t pos = 0;
+
+		/* in pieces of whole records, the header first */
+		assert_int_equal(mirror_format(&ms, &pos, buf, 87), -EINVAL);
+		assert_int_equal(mirror_format(&ms, &pos, buf, 100), 8 + 88);
+		assert_int_equal(mirror_format(&ms, &pos, buf + 96, 100), 88);
+		assert_int_equal(mirror_format(&ms, &pos, buf, 100), 0);
+		memcpy(two, buf, 8 + 88);	/* the one at 5000 */
+		memcpy(two + 8 + 88, buf + 8, 88);
+		two[8 + 88 + 1] = 1;	/* ICMP */
+		assert_int_equal(mirror_parse(&back, two, sizeof(two), 5001),
+				 -EBADMSG);
+		assert_int_equal(mirror_count(&back), 0);
+		two[8 + 88 + 1] = IPPROTO_UDP;	/* the same one twice */
+		assert_int_equal(mirror_parse(&back, two, sizeof(two), 5001),
+				 0);
+		assert_int_equal(mirror_count(&back), 1);
+		mirror_free(&back);
+	}
 
 	/* files left by gone namespaces: pruned once older than the TTL */
 	{
@@ -298,6 +379,15 @@ static void test_merge(void **state)
 	assert_int_equal(mirror_count(&daemon), 3);
 	assert_int_equal(mirror_find_orig(&daemon, &f1)->when, 5003);
 
+	/* one we dropped stays dropped: our own copy is not read back */
+	mirror_drop(&daemon, mirror_find_orig(&daemon, &f2));
+	assert_int_equal(mirror_save(&daemon, path, 5003), 0);
+	assert_int_equal(mirror_count(&daemon), 2);
+	mirror_free(&sweep);
+	assert_int_equal(mirror_load(&sweep, path, 5003), 0);
+	assert_int_equal(mirror_count(&sweep), 2);
+	assert_null(mirror_find_orig(&sweep, &f2));
+
 	/* once all have expired the file goes */
 	mirror_expire(&daemon, 5003 + MIRROR_TTL, MIRROR_TTL);
 	assert_int_equal(mirror_save(&daemon, path, 5003 + MIRROR_TTL), 0);
@@ -332,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_drop_wait_expire),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_cost),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_path),
