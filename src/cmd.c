@@ -242,6 +242,14 @@ void cmd_report_unknown(const struct cmd *c, const char *word)
 	    c ? "" : " before the command", names, m.see);
 }
 
+void cmd_report_operands(const struct cmd *c, const char *what)
+{
+	struct msg m;
+
+	msg_init(&m, c);
+	log_err("%s%s (%s)", m.pre, what, m.see);
+}
+
 /* ---- parsing ---- */
 
 static int take_value(const struct cmd *c, const struct cmd_opt *d,

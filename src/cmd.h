@@ -116,6 +116,9 @@ int cmd_parse_opts(const struct cmd *c, int argc, char **argv,
  * global option, or (not starting with '-') an unknown command. */
 void cmd_report_unknown(const struct cmd *c, const char *word);
 
+/* Report that @c's operands are wrong; @what says what it takes. */
+void cmd_report_operands(const struct cmd *c, const char *what);
+
 /* The usage text of @c, or of ctsweep as a whole when @c is NULL. */
 void cmd_usage(FILE *f, const struct cmd *c);
 

@@ -531,8 +531,9 @@ static int parse_args(int argc, char **argv, struct args *a,
 	a->by_id = o->id >= 0;
 	a->id = (uint32_t)o->id;
 	if (a->by_id ? argc > 1 || a->flow : argc != 4) {
-		log_err("explain: give PROTO SRC[:PORT] DST[:PORT], or a "
-			"conntrack id (see 'ctsweep explain --help')");
+		cmd_report_operands(cmd_find("explain"), "give PROTO "
+				    "SRC[:PORT] DST[:PORT], or a conntrack id "
+				    "alone");
 		return -EINVAL;
 	}
 	if (!a->by_id && parse_tuple(argv + 1, &a->t))

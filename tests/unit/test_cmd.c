@@ -342,7 +342,8 @@ static void test_unknown_partial(void **state)
 	free(p.err);
 }
 
-/* Before the command: an unknown global option, an unknown command. */
+/* Before the command: an unknown global option, an unknown command; and
+ * a command's wrong operands. */
 static void test_unknown_global(void **state)
 {
 	char *e;
@@ -356,6 +357,7 @@ static void test_unknown_global(void **state)
 		cmd_report_unknown(NULL, "--json");
 		cmd_report_unknown(NULL, "frobnicate");
 		cmd_report_unknown(NULL, "-x\n");
+		cmd_report_operands(cmd_find("explain"), "give more");
 		e = cap_end(&c);
 	}
 	assert_string_equal(e,
@@ -364,7 +366,8 @@ static void test_unknown_global(void **state)
 		"ctsweep: unknown command 'frobnicate' (commands: status, "
 		"sweep, watch, explain; see 'ctsweep --help')\n"
 		"ctsweep: unknown option '-x?' (options before the command: "
-		GLOBAL_LIST "; see 'ctsweep --help')\n");
+		GLOBAL_LIST "; see 'ctsweep --help')\n"
+		"ctsweep: explain: give more (see 'ctsweep explain --help')\n");
 	free(e);
 }
 
@@ -731,6 +734,25 @@ static char *slurp(const char *rel)
 	return slurp_abs(path);
 }
 
+/* The man page's paragraph on option @w (".BI \-\-name") gives the
+ * table's default. */
+static void assert_man_default(const char *man, const char *w, int64_t def)
+{
+	char tp[96], dflt[32];
+	const char *p, *end;
+
+	snprintf(tp, sizeof(tp), "\n.BI %s ", w);
+	p = strstr(man, tp);
+	if (!p)
+		fail_msg("man/ctsweep.8: no paragraph on %s", w);
+	end = strstr(p + 1, "\n.TP");
+	snprintf(dflt, sizeof(dflt), "(default %lld", (long long)def);
+	p = strstr(p, dflt);
+	if (!p || (end && p > end))
+		fail_msg("man/ctsweep.8: %s's default is not %lld", w,
+			 (long long)def);
+}
+
 /* The man page describes every option ("\-\-name" in roff, a hyphen in
  * the name "\-" too); README.md's usage shows every one (a global one
  * by its letter will do). */
@@ -753,6 +775,8 @@ static void test_docs(void **state)
 					 sprintf(p, "%c", *s);
 		if (!strstr(man, w))
 			fail_msg("man/ctsweep.8 does not name %s", w);
+		if (d->type == CO_LONG && d->def >= d->min)
+			assert_man_default(man, w, d->def);
 		snprintf(w, sizeof(w), "--%s", d->name);
 		snprintf(l, sizeof(l), "-%c", d->letter);
 		if (!has_word(readme, w) && !(d->letter && has_word(readme, l)))
