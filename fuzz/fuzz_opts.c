@@ -1,30 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz_opts - command line parsing: main.c's global options
- * (take_globals, find_subcommand), cmd_parse_opts() with each command's
- * list, and watch's own options.  The input is argv after argv[0], words
- * separated by NUL bytes.  Nothing is run: the parsers only.
+ * fuzz_opts - command line parsing as main.c does it: cmd_take_globals(),
+ * cmd_find() and cmd_parse_opts() with each command's options (cmd.c's
+ * table).  The input is argv after argv[0], words separated by NUL bytes.
+ * Nothing is run: the parsers only.
  */
 #include <stdio.h>
 #include "fuzz.h"
-
-/* Bring in the static parsers of main.c and watch.c under their own
- * names; main itself becomes an unused function. */
-#define main ctsweep_main
-#include "../src/main.c"
-#undef main
-#define parse_opts watch_parse_opts
-#include "../src/watch.c"
-#undef parse_opts
+#include "cmd.h"
 
 #define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *words[MAX_ARGS + 2], *buf;
-	struct opts o = { .settle_ms = -1 };
-	struct wopts w = { 0 };
-	int argc = 1, help = 0, version = 0;
+	const struct cmd *c;
+	struct opts o;
+	int argc = 1;
 	size_t i, start = 0;
 
 	buf = malloc(size + 1);
@@ -41,18 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	words[argc] = NULL;
 
-	if (take_globals(&argc, words, &o, &help, &version) == 0 &&
-	    argc >= 2) {
-		const struct subcommand *sc = find_subcommand(words[1]);
-
-		if (sc && sc->fn == cmd_status)
-			cmd_parse_opts("status", argc - 1, words + 1,
-				       "json|tcp", &o);
-		else if (sc && sc->fn == cmd_sweep)
-			cmd_parse_opts("sweep", argc - 1, words + 1,
-				       "json|tcp|dry-run|settle=", &o);
-		else if (sc)
-			watch_parse_opts(argc - 1, words + 1, &w);
+	cmd_defaults(&o);
+	if (cmd_take_globals(&argc, words, &o) == 0 && argc >= 2) {
+		c = cmd_find(words[1]);
+		if (c)
+			cmd_parse_opts(c, argc - 1, words + 1, &o);
 	}
 	free(buf);
 	return 0;

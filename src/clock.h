@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Microseconds since an arbitrary start (boot), for differences only. */
 static inline uint64_t mono_us(void)
 {
 	struct timespec ts;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd.c - what the subcommands share: option parsing, turning a failed
- * scan into one message that says what failed and what to do.
+ * cmd.c - what the subcommands share: the commands and their options as
+ * tables (parsing, the usage text and every message about a bad option
+ * are made from them), and turning a failed scan into one message that
+ * says what failed and what to do.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,102 +15,507 @@
 #include "scan.h"
 #include "report.h"
 
-static bool allowed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
+#define F(field)	offsetof(struct opts, field)
 
-	/* "--" alone: strstr() would find "" at the same place forever; a
-	 * name with '|' would match several list entries at once. */
-	if (!n || strchr(name, '|'))
-		return false;
-	while ((p = strstr(p, name))) {
-		if ((p == list || p[-1] == '|') && (p[n] == '|' || !p[n]))
-			return true;
-		p += n;
-	}
-	return false;
+const struct cmd cmds[] = {
+	{ "status", CMD_STATUS, cmd_status, NULL, 0,
+	  "List flows the current rules would NAT differently" },
+	{ "sweep", CMD_SWEEP, cmd_sweep, NULL, 0,
+	  "Delete exactly those flows" },
+	{ "watch", CMD_WATCH, cmd_watch, NULL, 0,
+	  "Stay in the foreground and sweep on every rule change" },
+	{ "explain", CMD_EXPLAIN, cmd_explain, "[PROTO SRC[:PORT] DST[:PORT]]",
+	  3, "Show where a new flow of that tuple goes, rule by rule, or an "
+	  "existing entry and its verdict" },
+};
+const size_t cmd_ncmds = sizeof(cmds) / sizeof(cmds[0]);
+
+const struct cmd_opt cmd_opts[] = {
+	{ "netns", 0, CO_STR, CMD_GLOBAL, F(netns), "NAME",
+	  "a namespace name", 0, 0, 0,
+	  "work in network namespace NAME (/run/netns/NAME, as 'ip netns "
+	  "list' shows)" },
+	{ "verbose", 'v', CO_COUNT, CMD_GLOBAL, F(verbose), NULL, NULL,
+	  0, 0, 0, "show every flow and the rule behind each verdict" },
+	{ "help", 'h', CO_FLAG, CMD_GLOBAL, F(help), NULL, NULL, 0, 0, 0,
+	  "this help; after a command, that command's" },
+	{ "version", 0, CO_FLAG, CMD_GLOBAL, F(version), NULL, NULL,
+	  0, 0, 0, "print the version" },
+	{ "json", 0, CO_FLAG, CMD_STATUS | CMD_SWEEP | CMD_EXPLAIN, F(json),
+	  NULL, NULL, 0, 0, 0, "one JSON document on stdout" },
+	{ "dry-run", 0, CO_FLAG, CMD_SWEEP | CMD_WATCH, F(dry_run), NULL,
+	  NULL, 0, 0, 0, "report what would be deleted, delete nothing" },
+	{ "tcp", 0, CO_FLAG, CMD_STATUS | CMD_SWEEP | CMD_WATCH, F(tcp),
+	  NULL, NULL, 0, 0, 0, "also judge TCP flows (UDP only otherwise)" },
+	/* The default: long enough for a backend's reply that was on its
+	 * way when its flow was deleted (a LAN round trip plus a busy
+	 * host's scheduling), short enough not to be noticed.  The wait
+	 * ends early once every swept forward is back the right way. */
+	{ "settle", 0, CO_LONG, CMD_SWEEP, F(settle_ms), "MS",
+	  "a number of milliseconds", 0, 60000, 100,
+	  "after deleting, wait up to MS ms for old backends' late replies "
+	  "that re-create a forward backwards, and delete those; ends early "
+	  "once the forwards are back" },
+	{ "resync", 0, CO_LONG, CMD_WATCH, F(resync_s), "SECONDS",
+	  "a number of seconds", 0, 86400 * 7, 60,
+	  "a full reconcile every SECONDS; 0: off" },
+	{ "refill", 0, CO_LONG, CMD_WATCH, F(refill_s), "SECONDS",
+	  "a number of seconds", 0, 86400 * 7, 600,
+	  "on a periodic resync, refill the flow index from a conntrack dump "
+	  "at most every SECONDS; 0: only at start, on SIGHUP and after lost "
+	  "events" },
+	{ "legacy-poll", 0, CO_LONG, CMD_WATCH, F(legacy_poll_ms), "MS",
+	  "a number of milliseconds", 0, 3600000, 1000,
+	  "look for iptables-legacy changes every MS ms; 0: off" },
+	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
+	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
+	  "write counters to FILE as a Prometheus text file" },
+	{ "no-index", 0, CO_FLAG, CMD_WATCH, F(no_index), NULL, NULL,
+	  0, 0, 0, "walk the conntrack table on each change instead of "
+	  "keeping a flow index from conntrack events" },
+	/* The tests' own: a tiny socket buffer forces lost events. */
+	{ "rcvbuf", 0, CO_LONG, CMD_WATCH, F(rcvbuf), "BYTES",
+	  "a number of bytes", 0, INT_MAX, 0, NULL },
+	{ "iif", 0, CO_STR, CMD_EXPLAIN, F(iif), "NAME", "an interface name",
+	  0, 0, 0, "the packet arrives on interface NAME (otherwise the one "
+	  "the route back to the source leaves by)" },
+	{ "flow", 0, CO_FLAG, CMD_EXPLAIN, F(flow), NULL, NULL, 0, 0, 0,
+	  "the existing conntrack entry of that tuple, with its verdict" },
+	{ "id", 0, CO_I64, CMD_EXPLAIN, F(id), "ID", "a conntrack id",
+	  0, UINT32_MAX, -1, "the existing conntrack entry with this id (as "
+	  "'conntrack -L -o id' prints it), instead of a tuple" },
+};
+const size_t cmd_nopts = sizeof(cmd_opts) / sizeof(cmd_opts[0]);
+
+#undef F
+
+const struct cmd *cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cmd_ncmds; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
 }
 
-/* "json|tcp" -> "--json, --tcp" */
-static void list_options(char *buf, size_t len, const char *list)
+/* ---- the options' fields ---- */
+
+static void *field(struct opts *o, const struct cmd_opt *d)
 {
-	const char *p = list;
-	size_t n = 0;
+	return (char *)o + d->off;
+}
+
+static bool is_num(const struct cmd_opt *d)
+{
+	return d->type == CO_LONG || d->type == CO_I64;
+}
+
+static bool takes_value(const struct cmd_opt *d)
+{
+	return is_num(d) || d->type == CO_STR;
+}
+
+static void set_num(struct opts *o, const struct cmd_opt *d, int64_t v)
+{
+	if (d->type == CO_LONG)
+		*(long *)field(o, d) = (long)v;
+	else
+		*(int64_t *)field(o, d) = v;
+}
+
+static void set_flag(struct opts *o, const struct cmd_opt *d)
+{
+	if (d->type == CO_COUNT)
+		(*(int *)field(o, d))++;
+	else
+		*(bool *)field(o, d) = true;
+}
+
+void cmd_defaults(struct opts *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < cmd_nopts; i++)
+		if (is_num(&cmd_opts[i]))
+			set_num(o, &cmd_opts[i], cmd_opts[i].def);
+}
+
+/* The option of @bit named @name (its first @n bytes), or NULL. */
+static const struct cmd_opt *find_long(unsigned int bit, const char *name,
+				       size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < cmd_nopts; i++)
+		if ((cmd_opts[i].cmds & bit) && strlen(cmd_opts[i].name) == n &&
+		    !strncmp(cmd_opts[i].name, name, n))
+			return &cmd_opts[i];
+	return NULL;
+}
+
+static const struct cmd_opt *find_letter(unsigned int bit, char l)
+{
+	size_t i;
+
+	for (i = 0; i < cmd_nopts; i++)
+		if ((cmd_opts[i].cmds & bit) && cmd_opts[i].letter == l)
+			return &cmd_opts[i];
+	return NULL;
+}
+
+/* ---- messages ---- */
+
+/* "--settle MS", "-v, --verbose" */
+static void opt_name(char *buf, size_t len, const struct cmd_opt *d)
+{
+	char l[8] = "";
+
+	if (d->letter)
+		snprintf(l, sizeof(l), "-%c, ", d->letter);
+	snprintf(buf, len, "%s--%s%s%s", l, d->name, d->arg ? " " : "",
+		 d->arg ? d->arg : "");
+}
+
+/* Hidden options are taken but not offered. */
+static bool listed(const struct cmd_opt *d, unsigned int bits)
+{
+	return (d->cmds & bits) && d->help;
+}
+
+/* "--json, --tcp, --settle MS" */
+static void list_opts(char *buf, size_t len, unsigned int bit)
+{
+	char name[48];
+	size_t i, n = 0;
 
 	buf[0] = '\0';
-	while (*p && n < len) {
-		size_t w = strcspn(p, "|");
-		bool v = w && p[w - 1] == '=';
-
-		n += snprintf(buf + n, len - n, "%s--%.*s%s", n ? ", " : "",
-			      (int)(w - v), p, v ? " MS" : "");
-		p += w + (p[w] == '|');
+	for (i = 0; i < cmd_nopts && n < len; i++) {
+		if (!listed(&cmd_opts[i], bit))
+			continue;
+		opt_name(name, sizeof(name), &cmd_opts[i]);
+		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", name);
 	}
 }
 
-/* A whole number of milliseconds for a --name=value option. */
-static int ms_arg(const char *cmd, const char *name, const char *val,
-		  long *out)
-{
-	char *end;
-	long v;
+/* Every message about the command line starts with the command (none
+ * before it) and ends by pointing at the usage text that applies. */
+struct msg {
+	char pre[16], see[48];
+};
 
+static void msg_init(struct msg *m, const struct cmd *c)
+{
+	snprintf(m->pre, sizeof(m->pre), "%s%s", c ? c->name : "",
+		 c ? ": " : "");
+	snprintf(m->see, sizeof(m->see), "see 'ctsweep%s%s --help'",
+		 c ? " " : "", c ? c->name : "");
+}
+
+/* "status, sweep, watch, explain" */
+static void list_cmds(char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < cmd_ncmds && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+			      cmds[i].name);
+}
+
+void cmd_report_unknown(const struct cmd *c, const char *word)
+{
+	char names[256];
+	struct msg m;
+
+	msg_init(&m, c);
+	if (!c && word[0] != '-') {
+		list_cmds(names, sizeof(names));
+		log_err("unknown command '%s' (commands: %s; %s)", word, names,
+		    m.see);
+		return;
+	}
+	list_opts(names, sizeof(names), c ? c->bit : CMD_GLOBAL);
+	log_err("%s%s '%s' (options%s: %s; %s)", m.pre, word[0] == '-' ?
+	    "unknown option" : "unexpected argument", word,
+	    c ? "" : " before the command", names, m.see);
+}
+
+void cmd_report_operands(const struct cmd *c, const char *what)
+{
+	struct msg m;
+
+	msg_init(&m, c);
+	log_err("%s%s (%s)", m.pre, what, m.see);
+}
+
+/* ---- parsing ---- */
+
+static int take_value(const struct cmd *c, const struct cmd_opt *d,
+		      const char *val, struct opts *o)
+{
+	struct msg m;
+	long long v;
+	char *end;
+
+	msg_init(&m, c);
 	if (!val || !*val) {
-		log_err("%s: option '--%s' needs a number of milliseconds (see "
-		    "'ctsweep --help')", cmd, name);
+		log_err("%soption '--%s' needs %s (%s)", m.pre, d->name,
+		    d->what, m.see);
 		return -EINVAL;
+	}
+	if (d->type == CO_STR) {
+		*(const char **)field(o, d) = val;
+		return 0;
 	}
 	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno || *end || v < 0 || v > 60000) {
-		log_err("%s: '--%s %s': expected milliseconds from 0 to 60000",
-		    cmd, name, val);
+	v = strtoll(val, &end, 10);
+	if (errno || *end || v < d->min || v > d->max) {
+		log_err("%s'--%s %s': expected %s from %lld to %lld (%s)",
+		    m.pre, d->name, val, d->what, (long long)d->min,
+		    (long long)d->max, m.see);
 		return -EINVAL;
 	}
-	*out = v;
+	set_num(o, d, v);
 	return 0;
 }
 
-int cmd_parse_opts(const char *cmd, int argc, char **argv,
-		   const char *list, struct opts *o)
+/* argv[*i] is "--name" or "--name=value"; a value may be the next word.
+ * 1: taken, 0: no option of @bit, -EINVAL: reported. */
+static int take_long(const struct cmd *c, unsigned int bit, int argc,
+		     char **argv, int *i, struct opts *o)
 {
-	int i;
+	const char *a = argv[*i] + 2, *eq = strchr(a, '=');
+	const struct cmd_opt *d = find_long(bit, a, eq ? (size_t)(eq - a) :
+					    strlen(a));
+	struct msg m;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		char name[32], valued[34];
-
-		snprintf(name, sizeof(name), "%s", a + (strncmp(a, "--", 2) ?
-							0 : 2));
-		if (strchr(name, '=')) {
-			*strchr(name, '=') = '\0';
-			val = strchr(a, '=') + 1;
-		}
-		snprintf(valued, sizeof(valued), "%s=", name);
-		if (strncmp(a, "--", 2) ||
-		    !(allowed(list, valued) || (!val && allowed(list, name)))) {
-			char names[160];
-
-			list_options(names, sizeof(names), list);
-			log_err("%s: unknown option '%s' (options: %s; see "
-			    "'ctsweep --help')", cmd, a, names);
+	if (!d)
+		return 0;
+	if (!takes_value(d)) {
+		if (eq) {
+			msg_init(&m, c);
+			log_err("%s'%s': option '--%s' takes no value (%s)",
+			    m.pre, argv[*i], d->name, m.see);
 			return -EINVAL;
 		}
-		if (!strcmp(name, "json")) {
-			o->json = true;
-		} else if (!strcmp(name, "dry-run")) {
-			o->dry_run = true;
-		} else if (!strcmp(name, "tcp")) {
-			o->tcp = true;
-		} else if (!strcmp(name, "settle")) {
-			if (!val && i + 1 < argc)
-				val = argv[++i];
-			if (ms_arg(cmd, name, val, &o->settle_ms))
-				return -EINVAL;
+		set_flag(o, d);
+		return 1;
+	}
+	if (!eq && *i + 1 < argc)
+		return take_value(c, d, argv[++*i], o) ? -EINVAL : 1;
+	return take_value(c, d, eq ? eq + 1 : NULL, o) ? -EINVAL : 1;
+}
+
+/* "-v", "-vv", "-hv": when every letter is a global flag. */
+static bool take_letters(const char *a, struct opts *o)
+{
+	const struct cmd_opt *d;
+	const char *p;
+
+	if (a[0] != '-' || !a[1] || a[1] == '-')
+		return false;
+	for (p = a + 1; *p; p++) {
+		d = find_letter(CMD_GLOBAL, *p);
+		if (!d || takes_value(d))
+			return false;
+	}
+	for (p = a + 1; *p; p++)
+		set_flag(o, find_letter(CMD_GLOBAL, *p));
+	return true;
+}
+
+int cmd_take_globals(int *argc, char **argv, struct opts *o)
+{
+	int i, n = 1, ret;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			/* the end of global options: the rest is the
+			 * command's, without the "--" itself */
+			while (++i < *argc)
+				argv[n++] = argv[i];
+			break;
+		}
+		if (!strncmp(a, "--", 2))
+			ret = take_long(NULL, CMD_GLOBAL, *argc, argv, &i, o);
+		else
+			ret = take_letters(a, o);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	argv[n] = NULL;
+	return 0;
+}
+
+int cmd_parse_opts(const struct cmd *c, int argc, char **argv,
+		   struct opts *o)
+{
+	int i, n = 0, ret;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' && n < c->max_operands) {
+			argv[1 + n++] = argv[i];
+			continue;
+		}
+		ret = strncmp(a, "--", 2) ? 0 :
+		      take_long(c, c->bit, argc, argv, &i, o);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			cmd_report_unknown(c, a);
+			return -EINVAL;
 		}
 	}
-	return 0;
+	argv[1 + n] = NULL;
+	return n;
+}
+
+/* ---- usage ---- */
+
+#define WIDTH		79
+#define HELP_COL	20	/* where an option's help starts */
+
+/* Words onto lines of at most WIDTH columns (unless one word is wider),
+ * continued at @indent. */
+struct col {
+	FILE *f;
+	int at, indent;
+};
+
+static void put_word(struct col *c, const char *w, int len)
+{
+	if (c->at > c->indent && c->at + 1 + len > WIDTH) {
+		fprintf(c->f, "\n%*s", c->indent, "");
+		c->at = c->indent;
+	} else if (c->at > c->indent) {
+		fputc(' ', c->f);
+		c->at++;
+	}
+	fprintf(c->f, "%.*s", len, w);
+	c->at += len;
+}
+
+static void put_words(struct col *c, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, " ");
+
+		if (n)
+			put_word(c, s, (int)n);
+		s += n + (s[n] == ' ');
+	}
+}
+
+/* One option and its help; with @bits wider than one command, the
+ * commands that take it first ("sweep, watch:"). */
+static void put_opt(FILE *f, const struct cmd_opt *d, unsigned int bits)
+{
+	struct col c = { .f = f, .indent = HELP_COL };
+	char b[96];
+	size_t i, n = 0;
+
+	opt_name(b, sizeof(b), d);
+	c.at = fprintf(f, "  %-*s ", HELP_COL - 3, b);
+	for (i = 0; bits & (bits - 1) && i < cmd_ncmds; i++)
+		if (d->cmds & cmds[i].bit)
+			n++;
+	for (i = 0; bits & (bits - 1) && i < cmd_ncmds; i++) {
+		if (!(d->cmds & cmds[i].bit))
+			continue;
+		snprintf(b, sizeof(b), "%s%s", cmds[i].name, --n ? "," : ":");
+		put_words(&c, b);
+	}
+	put_words(&c, d->help);
+	if (is_num(d) && d->def >= d->min && d->def <= d->max) {
+		snprintf(b, sizeof(b), "(%lld to %lld; default %lld)",
+			 (long long)d->min, (long long)d->max,
+			 (long long)d->def);
+		put_words(&c, b);
+	}
+	fputc('\n', f);
+}
+
+static void put_opts(FILE *f, const char *title, unsigned int bits)
+{
+	size_t i;
+
+	fprintf(f, "\n%s:\n", title);
+	for (i = 0; i < cmd_nopts; i++)
+		if (listed(&cmd_opts[i], bits))
+			put_opt(f, &cmd_opts[i], bits);
+}
+
+static void put_synopsis(FILE *f, const struct cmd *c)
+{
+	struct col col = { .f = f, .indent = 7 };
+	char name[48], w[52];
+	size_t i;
+
+	col.at = fprintf(f, "Usage: ctsweep [GLOBAL OPTIONS] %s",
+			 c ? c->name : "COMMAND [OPTIONS]");
+	for (i = 0; c && i < cmd_nopts; i++) {
+		if (!listed(&cmd_opts[i], c->bit))
+			continue;
+		opt_name(name, sizeof(name), &cmd_opts[i]);
+		snprintf(w, sizeof(w), "[%s]", name);
+		put_word(&col, w, (int)strlen(w));
+	}
+	if (c && c->operands)
+		put_word(&col, c->operands, (int)strlen(c->operands));
+	fputc('\n', f);
+}
+
+static void put_commands(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "\nCommands:\n");
+	for (i = 0; i < cmd_ncmds; i++) {
+		struct col c = { .f = f, .indent = 11 };
+
+		c.at = fprintf(f, "  %-8s ", cmds[i].name);
+		put_words(&c, cmds[i].summary);
+		fputc('\n', f);
+	}
+}
+
+void cmd_usage(FILE *f, const struct cmd *c)
+{
+	unsigned int all = 0;
+	size_t i;
+
+	put_synopsis(f, c);
+	if (c) {
+		struct col col = { .f = f };
+
+		fputc('\n', f);
+		put_words(&col, c->summary);
+		fprintf(f, ".\n");
+		put_opts(f, "Options", c->bit);
+	} else {
+		fprintf(f, "\nKeeps the conntrack table consistent with the "
+			"NAT rules: finds the\nflows that the current nftables "
+			"or iptables rules would NAT\ndifferently, and deletes "
+			"exactly those.\n");
+		put_commands(f);
+		for (i = 0; i < cmd_ncmds; i++)
+			all |= cmds[i].bit;
+		put_opts(f, "Options, and the commands that take them", all);
+	}
+	put_opts(f, "Global options, before or after the command",
+		 CMD_GLOBAL);
+	fprintf(f, "\nExit status: 0 ok (status: nothing stale), 1 stale "
+		"flows found\n(status), 2 error (nothing was deleted).\n"
+		"See ctsweep(8).\n");
 }
 
 const char *cmd_hint(int err)

@@ -54,7 +54,9 @@ struct ev_result {
 	unsigned int runs;		/* paths explored */
 };
 
-/* Pure; @m, @env and @orig are only read. */
+/* Run @m's chains on the first packet of @orig and put what they do in
+ * @res (res->status says whether it is known).  Pure; @m, @env and @orig
+ * are only read. */
 void eval_first_packet(const struct nm_model *m, const struct netenv *env,
 		       const struct tuple *orig, struct ev_result *res);
 
@@ -102,6 +104,7 @@ struct ev_trace {
 				 * back to the source decides */
 };
 
+/* eval_first_packet() recording each step into @trace (NULL: none). */
 void eval_first_packet_traced(const struct nm_model *m,
 			      const struct netenv *env,
 			      const struct tuple *orig, struct ev_result *res,

@@ -135,6 +135,7 @@ const struct ne_route *ev_out_route(struct ev_run *r);
 /* inet_dev_addr_type(): RTN_* of @a, local only on @dev when given. */
 int ev_addr_type(const struct netenv *env, uint8_t family,
 		 const union addr *a, uint32_t dev);
+/* 1 if the first @bits bits of @a are @net's, else 0. */
 int ev_prefix_has(const union addr *net, unsigned int bits,
 		  const union addr *a);
 
@@ -145,13 +146,16 @@ int ev_reg_off(uint32_t reg, unsigned int len, unsigned int *off);
  * EV_UNKNOWN. */
 int ev_reg_store(struct ev_run *r, struct ev_regs *regs, uint32_t reg,
 		 const uint8_t *val, const uint8_t *known, unsigned int len);
+/* Load @len bytes and their known bits, and the byte offset into @offp
+ * when given; 1, or 0 and EV_UNKNOWN when @reg cannot hold them. */
 int ev_reg_load(struct ev_run *r, const struct ev_regs *regs, uint32_t reg,
 		unsigned int len, uint8_t *val, uint8_t *known,
 		unsigned int *offp);
-/* All of the bytes known?  Else EV_UNKNOWN naming what made them so. */
+/* 1 when all of the bytes are known; else 0 and EV_UNKNOWN naming what
+ * made them so. */
 int ev_need_known(struct ev_run *r, const struct ev_regs *regs,
 		  const uint8_t *known, unsigned int off, unsigned int len);
-/* Load @len bytes that must all be known. */
+/* Load @len bytes that must all be known: 1, or 0 and EV_UNKNOWN. */
 int ev_reg_get(struct ev_run *r, const struct ev_regs *regs, uint32_t reg,
 	       unsigned int len, uint8_t *val);
 /* The packet or ct mark into a register, and back. */

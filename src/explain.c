@@ -521,47 +521,22 @@ struct args {
 	const char *iif;
 };
 
-static int parse_args(int argc, char **argv, struct args *a, struct opts *o)
+/* The options are parsed (main.c): @argv holds the operands. */
+static int parse_args(int argc, char **argv, struct args *a,
+		      const struct opts *o)
 {
-	int i, pos = 0;
-	char *pv[3], *end;
-
 	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			o->json = true;
-		} else if (!strcmp(argv[i], "--iif") && i + 1 < argc) {
-			a->iif = argv[++i];
-		} else if (!strcmp(argv[i], "--flow")) {
-			a->flow = true;
-		} else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
-			unsigned long v = strtoul(argv[++i], &end, 10);
-
-			if (!*argv[i] || *end || v > UINT32_MAX) {
-				log_err("explain: '%s' is not a conntrack id "
-					"(a number, as conntrack -L -o id "
-					"shows)", argv[i]);
-				return -EINVAL;
-			}
-			a->by_id = true;
-			a->id = (uint32_t)v;
-		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			log_err("explain: unknown option '%s'; see "
-				"'ctsweep --help'", argv[i]);
-			return -EINVAL;
-		} else if (pos < 3) {
-			pv[pos++] = argv[i];
-		} else {
-			log_err("explain: unexpected '%s'", argv[i]);
-			return -EINVAL;
-		}
-	}
-	if (a->by_id ? pos || a->flow : pos != 3) {
-		log_err("explain: give PROTO SRC[:PORT] DST[:PORT] (with "
-			"--flow for an existing entry), or --id ID");
+	a->iif = o->iif;
+	a->flow = o->flow;
+	a->by_id = o->id >= 0;
+	a->id = (uint32_t)o->id;
+	if (a->by_id ? argc > 1 || a->flow : argc != 4) {
+		cmd_report_operands(cmd_find("explain"), "give PROTO "
+				    "SRC[:PORT] DST[:PORT], or a conntrack id "
+				    "alone");
 		return -EINVAL;
 	}
-	if (!a->by_id && parse_tuple(pv, &a->t))
+	if (!a->by_id && parse_tuple(argv + 1, &a->t))
 		return -EINVAL;
 	a->have_tuple = !a->by_id;
 	return 0;

@@ -65,7 +65,8 @@ const struct nm_expr_ops *nm_expr_ops(uint8_t op);
  * bytes hold. */
 uint64_t nm_expr_digest(uint64_t h, const struct nm_expr *e);
 
-/* The printed form ("?" for an op no reader makes). */
+/* The printed form into @buf ("? op N" for an op no reader makes);
+ * returns what snprintf returns. */
 int nm_expr_print(char *buf, size_t len, const struct nm_expr *e);
 
 #endif

@@ -57,6 +57,7 @@ static inline bool proto_has_ports(uint8_t proto)
 	       proto == IPPROTO_DCCP;
 }
 
+/* Bytes of an address of @family (anything but AF_INET6: 4). */
 static inline int addr_len(uint8_t family)
 {
 	return family == AF_INET6 ? 16 : 4;

@@ -34,8 +34,9 @@ int ipt_parse(int family, const void *entries, size_t size,
 	      struct nm_model *m);
 
 /* A cheap fingerprint of the legacy tables ipt_read reads for @family (for
- * watch): a hash of each table minus its counters, combined; 0 when there
- * is none.  Like ipt_read, it never creates a table or loads a module. */
+ * watch) into @fp: a hash of each table minus its counters, combined; 0
+ * when there is none.  Like ipt_read, it never creates a table or loads a
+ * module.  0, -EINVAL for another family, or -errno. */
 int ipt_fingerprint(int family, uint64_t *fp);
 
 #endif

@@ -69,12 +69,16 @@ enum {
 /* A first packet's mark is 0, or unknown by what its input interface
  * carries (tc filters, ingress chains); locality is always in the key. */
 #define JK_MARK	(JK_IIF | JK_SADDR)
+/* The JK_* fields the chains of @m can see (JK_ALL when it has too many
+ * chains to look at them without allocating).  Pure. */
 unsigned int judge_keys(const struct nm_model *m);
 
 /* Evaluate the rules for the flow's first packet (cacheable by the fields
  * judge_keys() names), then compare. */
 void judge_eval(const struct nm_model *m, const struct netenv *env,
 		const struct tuple *orig, struct judgement *j);
+/* Set @j's verdict and reason for @f from the outcome judge_eval() put
+ * in @j; an unknown outcome stays unknown. */
 void judge_compare(const struct flow *f, struct judgement *j);
 /* judge_eval recording each step into @trace (explain; eval.h). */
 struct ev_trace;
@@ -85,8 +89,9 @@ void judge_eval_traced(const struct nm_model *m, const struct netenv *env,
 void judge_flow(const struct nm_model *m, const struct netenv *env,
 		const struct flow *f, struct judgement *j);
 
+/* Static strings, "?" for a value out of range. */
 const char *judge_reason_str(enum jreason r);	/* "forward-changed" ... */
 const char *judge_reason_text(enum jreason r);	/* human sentence */
-const char *judge_verdict_str(enum jverdict v);
+const char *judge_verdict_str(enum jverdict v);	/* "stale" ... */
 
 #endif

@@ -11,8 +11,14 @@
 
 extern int log_verbose;
 
+/* The name before every message (@prog NULL: "ctsweep"). */
 void log_init(const char *prog);
+/* From now on prefix each line with its priority ("<3>") when stderr is
+ * not a terminal. */
 void log_daemon(void);
+/* One line on stderr at syslog priority @prio, every byte outside
+ * printable ASCII as '?'.  Never fails (a message too long for memory is
+ * cut). */
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

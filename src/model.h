@@ -254,10 +254,10 @@ int nm_nat_chains(const struct nm_model *m, int hook, uint8_t family,
 		  const struct nm_chain **out, int max);
 /* Base chains at @hook that apply to @family and are not nat chains but
  * may write the mark (all of them when @m is not finished), in priority
- * order.  -E2BIG when more than @max. */
+ * order: how many were put in @out, or -E2BIG when more than @max. */
 int nm_mark_chains(const struct nm_model *m, int hook, uint8_t family,
 		   const struct nm_chain **out, int max);
-/* Does @e (may) change the packet or ct mark? */
+/* True when @e changes, or may change, the packet or ct mark. */
 bool nm_expr_writes_mark(const struct nm_expr *e);
 /* Work out what is derived from the rules (writes_mark); readers call it
  * once the model is complete.  Pure. */

@@ -62,10 +62,13 @@ static inline int netenv_policy(const struct netenv *env, uint8_t family)
  * qdiscs), addresses and the main and local routing tables. Returns 0 or
  * -errno. */
 int netenv_load(struct netenv *env);
+/* Free what netenv_load() allocated and zero @env. */
 void netenv_free(struct netenv *env);
 
 /* netenv.c: pure lookups. */
+/* The name of link @ifindex, or NULL when there is none. */
 const char *netenv_ifname(const struct netenv *env, uint32_t ifindex);
+/* The index of link @name, or 0 when there is none. */
 uint32_t netenv_ifindex(const struct netenv *env, const char *name);
 /* RTN_LOCAL for an address of this host, RTN_BROADCAST, RTN_MULTICAST,
  * else RTN_UNICAST (RTN_UNREACHABLE when no route at all). */

@@ -30,7 +30,8 @@ int nft_read(struct nm_model *m);
 int nft_capture(void **buf, size_t *len);
 int nft_parse(const void *buf, size_t len, struct nm_model *m);
 
-/* The current ruleset generation (NFT_MSG_GETGEN). */
+/* The current ruleset generation (NFT_MSG_GETGEN) into @genid.  0,
+ * -EBADMSG when the kernel's answer has none, or -errno. */
 int nft_genid(uint32_t *genid);
 
 /* The reader keeps one netlink socket open between calls; this closes

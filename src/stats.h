@@ -32,11 +32,15 @@ struct stats {
 	double start_time;
 };
 
+/* The trigger's name in the metrics ("start", "nft", ...); "?" beyond
+ * ST__MAX. */
 const char *stats_trigger_str(enum stats_trigger t);
-/* Write @path.tmp and rename it to @path.  0 or -errno. */
+/* Replace @path by the Prometheus text (file_replace()).  0, or -errno
+ * with @path left as it was. */
 int stats_write(const struct stats *st, const char *path);
+/* The Prometheus text on @f; write errors are @f's (ferror()). */
 void stats_print(FILE *f, const struct stats *st);
-/* One line for the log. */
+/* One line for the log into @buf, cut at @len. */
 void stats_line(char *buf, size_t len, const struct stats *st);
 
 #endif

@@ -10,8 +10,6 @@ int cmd_status(int argc, char **argv, struct opts *o)
 	struct scan s = { 0 };
 	int ret;
 
-	if (cmd_parse_opts("status", argc, argv, "json|tcp", o))
-		return EXIT_ERR;
 	ret = cmd_scan("status", &s, o);
 	if (ret) {
 		ret = EXIT_ERR;

@@ -12,12 +12,6 @@
 #include "scan.h"
 #include "clock.h"
 
-/* Long enough for a backend's reply that was on its way when its flow
- * was deleted (a LAN round trip plus a busy host's scheduling), short
- * enough not to be noticed.  The wait ends early once every swept
- * forward has come back the right way. */
-#define SETTLE_MS_DEFAULT	100
-
 static int64_t now_ms(void)
 {
 	return (int64_t)(mono_us() / 1000);
@@ -85,12 +79,8 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 {
 	struct ct_handle *ev = NULL;
 	struct scan s = { 0 };
-	long settle_ms;
 	int ret;
 
-	if (cmd_parse_opts("sweep", argc, argv, "json|tcp|dry-run|settle=", o))
-		return EXIT_ERR;
-	settle_ms = o->settle_ms < 0 ? SETTLE_MS_DEFAULT : o->settle_ms;
 	ret = cmd_scan("sweep", &s, o);
 	if (ret) {
 		ret = EXIT_ERR;
@@ -100,11 +90,11 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		goto done;
 	/* Subscribe before deleting, or a mirror could form unseen.
 	 * Without events the file still lets the next run find it. */
-	if (settle_ms && may_mirror(&s) && ct_events_open(&ev, CT_EV_NEW))
+	if (o->settle_ms && may_mirror(&s) && ct_events_open(&ev, CT_EV_NEW))
 		ev = NULL;
 	ret = scan_delete(&s);
 	if (!ret && ev)
-		ret = settle(&s, ev, settle_ms);
+		ret = settle(&s, ev, o->settle_ms);
 	scan_mirrors_save(&s);
 	if (ret) {
 		report_delete_error(&s, ret);

@@ -65,19 +65,8 @@ enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
 };
 
-struct wopts {
-	bool dry_run, tcp, no_index;
-	long legacy_poll_ms;	/* 0: off */
-	long resync_s;		/* 0: off */
-	long refill_s;		/* refill the index at most this often on
-				 * a periodic resync; 0: never then */
-	const char *stats;
-	long rcvbuf;		/* hidden, for tests: 0 = default */
-	int verbose;
-};
-
 struct watch {
-	struct wopts o;
+	struct opts o;		/* watch's own and the global ones */
 	struct scan s;
 	struct nlmon *nft, *rt;
 	struct windex *ix;	/* NULL: walk conntrack on every reaction */
@@ -120,92 +109,6 @@ static double unix_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- options ----------------------------------------------------------- */
-
-static int num_arg(const char *opt, const char *val, long min, long max,
-		   long *out)
-{
-	char *end;
-	long v;
-
-	if (!val || !*val) {
-		log_err("watch: option '--%s' needs a number (see 'ctsweep "
-		    "--help')", opt);
-		return -EINVAL;
-	}
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		log_err("watch: '--%s %s': expected a whole number from %ld to %ld",
-		    opt, val, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct wopts *o)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		char *a = argv[i], *val = NULL, *eq;
-		char name[32];
-
-		if (strncmp(a, "--", 2)) {
-			log_err("watch: unexpected argument '%s' (options: "
-			    "--dry-run --tcp --resync SECONDS --legacy-poll "
-			    "MS --stats FILE; see 'ctsweep --help')", a);
-			return -EINVAL;
-		}
-		snprintf(name, sizeof(name), "%s", a + 2);
-		eq = strchr(name, '=');
-		if (eq) {
-			*eq = 0;
-			val = strchr(a, '=') + 1;
-		}
-#define TAKE_VAL() do { if (!val && i + 1 < argc) val = argv[++i]; } while (0)
-		if (!strcmp(name, "dry-run") && !eq) {
-			o->dry_run = true;
-		} else if (!strcmp(name, "tcp") && !eq) {
-			o->tcp = true;
-		} else if (!strcmp(name, "no-index") && !eq) {
-			o->no_index = true;
-		} else if (!strcmp(name, "resync")) {
-			TAKE_VAL();
-			if (num_arg(name, val, 0, 86400 * 7, &o->resync_s))
-				return -EINVAL;
-		} else if (!strcmp(name, "refill")) {
-			TAKE_VAL();
-			if (num_arg(name, val, 0, 86400 * 7, &o->refill_s))
-				return -EINVAL;
-		} else if (!strcmp(name, "legacy-poll")) {
-			TAKE_VAL();
-			if (num_arg(name, val, 0, 3600000, &o->legacy_poll_ms))
-				return -EINVAL;
-		} else if (!strcmp(name, "rcvbuf")) {
-			TAKE_VAL();
-			if (num_arg(name, val, 0, INT_MAX, &o->rcvbuf))
-				return -EINVAL;
-		} else if (!strcmp(name, "stats")) {
-			TAKE_VAL();
-			if (!val || !*val) {
-				log_err("watch: option '--stats' needs a file name "
-				    "(e.g. /var/lib/node_exporter/ctsweep.prom)");
-				return -EINVAL;
-			}
-			o->stats = val;
-		} else {
-			log_err("watch: unknown option '%s' (options: --dry-run "
-			    "--tcp --resync SECONDS --refill SECONDS --legacy-poll "
-			    "MS --stats FILE --no-index; see 'ctsweep --help')", a);
-			return -EINVAL;
-		}
-#undef TAKE_VAL
-	}
-	return 0;
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -1169,18 +1072,12 @@ static int setup(struct watch *w)
 int cmd_watch(int argc, char **argv, struct opts *go)
 {
 	struct watch w = {
-		.o = { .legacy_poll_ms = 1000, .resync_s = 60, .refill_s = 600 },
-		.sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
+		.o = *go, .sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
 	};
 	char poll[32], resync[64];
 	struct privs_result pr;
 	int ret;
 
-	w.o.dry_run = go->dry_run;
-	w.o.tcp = go->tcp;
-	w.o.verbose = go->verbose;
-	if (parse_opts(argc, argv, &w.o))
-		return EXIT_ERR;
 	log_daemon();
 	if (setup(&w)) {
 		watch_free(&w);

@@ -24,11 +24,16 @@ struct nlmon_seen {
 	bool lost;		/* ENOBUFS: the kernel dropped notifications */
 };
 
-/* @rcvbuf: receive buffer in bytes, 0 for the default (large). */
+/* A socket subscribed to @kind's groups into *@m; @rcvbuf: receive
+ * buffer in bytes, 0 for the default (large).  0, or -errno with *@m
+ * untouched. */
 int nlmon_open(struct nlmon **m, enum nlmon_kind kind, int rcvbuf);
+/* Close and free @m; NULL is fine. */
 void nlmon_close(struct nlmon *m);
+/* The socket, for poll(). */
 int nlmon_fd(const struct nlmon *m);
-/* Read everything queued now, without blocking; adds to @seen. */
+/* Read everything queued now, without blocking; adds to @seen (a loss
+ * sets seen->lost and is not an error).  0 or -errno. */
 int nlmon_drain(struct nlmon *m, struct nlmon_seen *seen);
 
 #endif

@@ -64,7 +64,9 @@ int xt_decode_match(uint8_t family, uint16_t proto, const char *name,
 		    uint32_t rev, const void *info, size_t len,
 		    struct nm_expr *e);
 /* Targets: DNAT, SNAT, REDIRECT, MASQUERADE (NM_OP_NATSPEC), MARK and
- * CONNMARK; standard verdicts are the readers' business. */
+ * CONNMARK; standard verdicts are the readers' business.  As for
+ * matches: anything else is NM_OP_UNKNOWN and 0; -EINVAL only for a NULL
+ * @name or @e. */
 int xt_decode_target(uint8_t family, const char *name, uint32_t rev,
 		     const void *info, size_t len, struct nm_expr *e);
 

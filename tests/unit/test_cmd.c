@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for cmd.c: the subcommands' option parsing, every message it
- * reports (word for word, with the user's input quoted and made
- * printable), the hints after a failed read, and which reports
- * cmd_output prints for which options.
+ * Unit tests for cmd.c: the command line (global options, each command's
+ * options and operands), every message it reports (word for word, with
+ * the user's input quoted and made printable), the usage texts and the
+ * documents that must name every option (iterating cmd_opts[], so that
+ * none can be left out), the hints after a failed read, and which
+ * reports cmd_output prints for which options.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,17 +16,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "mkmodel.h"
 #include "cmd.h"
 #include "scan.h"
 
-/* The lists status and sweep pass (status.c, sweep.c). */
-#define STATUS_OPTS	"json|tcp"
-#define SWEEP_OPTS	"json|tcp|dry-run|settle="
-#define HELP		"see 'ctsweep --help'"
+#ifndef CTSWEEP_BIN
+#define CTSWEEP_BIN "build/ctsweep"
+#endif
+#ifndef CTSWEEP_TOP
+#define CTSWEEP_TOP "."
+#endif
+
+/* What the error messages list, word for word. */
 #define STATUS_LIST	"--json, --tcp"
-#define SWEEP_LIST	"--json, --tcp, --dry-run, --settle MS"
+#define SWEEP_LIST	"--json, --dry-run, --tcp, --settle MS"
+#define WATCH_LIST	"--dry-run, --tcp, --resync SECONDS, --refill SECONDS, " \
+			"--legacy-poll MS, --stats FILE, --no-index"
+#define EXPLAIN_LIST	"--json, --iif NAME, --flow, --id ID"
+#define GLOBAL_LIST	"--netns NAME, -v, --verbose, -h, --help, --version"
 
 /* ---- what a call writes to stderr or stdout ---- */
 
@@ -66,54 +77,121 @@ static char *cap_end(struct capture *c)
 	return buf;
 }
 
-static void init_opts(struct opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->settle_ms = -1;
-}
+#define MAX_WORDS	16
 
 struct parsed {
 	int ret;
 	char *err;	/* stderr */
 	struct opts o;
+	char *argv[MAX_WORDS + 2];	/* after the parse */
+	int argc;
 };
 
-/* Parse "cmd ARGS..." (NULL-terminated) with the option list @list. */
-static struct parsed parse(const char *cmd, const char *list, ...)
+static void words(struct parsed *p, const char *first, va_list ap)
 {
+	p->argc = 0;
+	p->argv[p->argc++] = (char *)first;
+	while ((p->argv[p->argc] = va_arg(ap, char *)))
+		assert_true(++p->argc <= MAX_WORDS);
+}
+
+/* Parse "CMD ARGS..." (NULL-terminated) as main.c does after the global
+ * options: p.argv[1..p.ret] are the operands. */
+static struct parsed parse(const char *cmd, ...)
+{
+	const struct cmd *c = cmd_find(cmd);
 	struct parsed p;
-	struct capture c;
-	char *argv[16];
-	int argc = 0;
+	struct capture cap;
 	va_list ap;
 
-	argv[argc++] = (char *)cmd;
-	va_start(ap, list);
-	while ((argv[argc] = va_arg(ap, char *)))
-		argc++;
+	assert_non_null(c);
+	va_start(ap, cmd);
+	words(&p, cmd, ap);
 	va_end(ap);
-	init_opts(&p.o);
-	cap_start(&c, STDERR_FILENO);
-	p.ret = cmd_parse_opts(cmd, argc, argv, list, &p.o);
-	p.err = cap_end(&c);
+	cmd_defaults(&p.o);
+	cap_start(&cap, STDERR_FILENO);
+	p.ret = cmd_parse_opts(c, p.argc, p.argv, &p.o);
+	p.err = cap_end(&cap);
 	return p;
 }
 
+/* "ctsweep ARGS..." through cmd_take_globals: p.argv[0..p.argc-1] is
+ * what is left. */
+static struct parsed globals(const char *first, ...)
+{
+	struct parsed p;
+	struct capture cap;
+	va_list ap;
+
+	va_start(ap, first);
+	words(&p, "ctsweep", ap);
+	va_end(ap);
+	if (first) {
+		/* words() took "ctsweep" first: put @first after it */
+		memmove(&p.argv[2], &p.argv[1], sizeof(char *) * p.argc);
+		p.argv[1] = (char *)first;
+		p.argc++;
+	}
+	cmd_defaults(&p.o);
+	cap_start(&cap, STDERR_FILENO);
+	p.ret = cmd_take_globals(&p.argc, p.argv, &p.o);
+	p.err = cap_end(&cap);
+	return p;
+}
+
+static void assert_err(struct parsed p, const char *exp)
+{
+	assert_int_equal(p.ret, -EINVAL);
+	assert_string_equal(p.err, exp);
+	free(p.err);
+}
+
+static long long num_field(const struct opts *o, const struct cmd_opt *d)
+{
+	const char *f = (const char *)o + d->off;
+
+	return d->type == CO_LONG ? *(const long *)f : *(const int64_t *)f;
+}
+
 /* ---- options that parse ---- */
+
+static void test_defaults(void **state)
+{
+	struct opts o;
+	size_t i;
+
+	(void)state;
+	cmd_defaults(&o);
+	assert_int_equal(o.settle_ms, 100);
+	assert_int_equal(o.resync_s, 60);
+	assert_int_equal(o.refill_s, 600);
+	assert_int_equal(o.legacy_poll_ms, 1000);
+	assert_int_equal(o.rcvbuf, 0);
+	assert_true(o.id == -1);
+	assert_false(o.json || o.tcp || o.dry_run || o.no_index || o.flow ||
+		     o.help || o.version);
+	assert_null(o.netns);
+	assert_null(o.stats);
+	assert_null(o.iif);
+	assert_int_equal(o.verbose, 0);
+	for (i = 0; i < cmd_nopts; i++)
+		if (cmd_opts[i].type == CO_LONG || cmd_opts[i].type == CO_I64)
+			assert_true(num_field(&o, &cmd_opts[i]) ==
+				    cmd_opts[i].def);
+}
 
 static void test_parse_ok(void **state)
 {
 	struct parsed p;
 
 	(void)state;
-	p = parse("status", STATUS_OPTS, NULL);
+	p = parse("status", NULL);
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(p.err, "");
 	assert_false(p.o.json || p.o.tcp || p.o.dry_run);
-	assert_int_equal(p.o.settle_ms, -1);
 	free(p.err);
 
-	p = parse("status", STATUS_OPTS, "--json", "--tcp", "--json", NULL);
+	p = parse("status", "--json", "--tcp", "--json", NULL);
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(p.err, "");
 	assert_true(p.o.json);
@@ -121,7 +199,7 @@ static void test_parse_ok(void **state)
 	assert_false(p.o.dry_run);
 	free(p.err);
 
-	p = parse("sweep", SWEEP_OPTS, "--dry-run", "--settle=250", NULL);
+	p = parse("sweep", "--dry-run", "--settle=250", NULL);
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(p.err, "");
 	assert_true(p.o.dry_run);
@@ -130,83 +208,124 @@ static void test_parse_ok(void **state)
 	free(p.err);
 
 	/* the value as the next word, and the bounds */
-	p = parse("sweep", SWEEP_OPTS, "--settle", "500", "--tcp", NULL);
+	p = parse("sweep", "--settle", "500", "--tcp", NULL);
 	assert_int_equal(p.ret, 0);
 	assert_int_equal(p.o.settle_ms, 500);
 	assert_true(p.o.tcp);
 	free(p.err);
-	p = parse("sweep", SWEEP_OPTS, "--settle=0", NULL);
+	p = parse("sweep", "--settle=0", NULL);
 	assert_int_equal(p.ret, 0);
 	assert_int_equal(p.o.settle_ms, 0);
 	free(p.err);
-	p = parse("sweep", SWEEP_OPTS, "--settle", "60000", NULL);
+
+	p = parse("watch", "--dry-run", "--tcp", "--resync", "0", "--refill=10",
+		  "--legacy-poll", "200", "--stats", "/run/x.prom",
+		  "--no-index", "--rcvbuf", "4096", NULL);
 	assert_int_equal(p.ret, 0);
-	assert_int_equal(p.o.settle_ms, 60000);
 	assert_string_equal(p.err, "");
+	assert_true(p.o.dry_run && p.o.tcp && p.o.no_index);
+	assert_int_equal(p.o.resync_s, 0);
+	assert_int_equal(p.o.refill_s, 10);
+	assert_int_equal(p.o.legacy_poll_ms, 200);
+	assert_int_equal(p.o.rcvbuf, 4096);
+	assert_string_equal(p.o.stats, "/run/x.prom");
+	free(p.err);
+
+	/* explain: operands around the options, kept in order */
+	p = parse("explain", "udp", "--iif", "wan", "203.0.113.10:5",
+		  "--json", "--flow", "203.0.113.1:53", NULL);
+	assert_int_equal(p.ret, 3);
+	assert_string_equal(p.err, "");
+	assert_string_equal(p.argv[1], "udp");
+	assert_string_equal(p.argv[2], "203.0.113.10:5");
+	assert_string_equal(p.argv[3], "203.0.113.1:53");
+	assert_null(p.argv[4]);
+	assert_string_equal(p.o.iif, "wan");
+	assert_true(p.o.json && p.o.flow);
+	assert_true(p.o.id == -1);
+	free(p.err);
+
+	/* a conntrack id is 32 bits, wider than a 32-bit long */
+	p = parse("explain", "--id", "4294967295", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_true(p.o.id == 4294967295LL);
+	free(p.err);
+	p = parse("explain", "--id=0", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_true(p.o.id == 0);
 	free(p.err);
 }
 
-/* ---- unknown options ---- */
+/* ---- unknown options and words ---- */
 
 static void assert_unknown(struct parsed p, const char *cmd,
 			   const char *word, const char *list)
 {
 	char exp[512];
 
-	snprintf(exp, sizeof(exp), "ctsweep: %s: unknown option '%s' "
-		 "(options: %s; " HELP ")\n", cmd, word, list);
-	assert_int_equal(p.ret, -EINVAL);
-	assert_string_equal(p.err, exp);
-	free(p.err);
+	snprintf(exp, sizeof(exp), "ctsweep: %s: %s '%s' (options: %s; see "
+		 "'ctsweep %s --help')\n", cmd, word[0] == '-' ?
+		 "unknown option" : "unexpected argument", word, list, cmd);
+	assert_err(p, exp);
 }
 
 static void test_unknown(void **state)
 {
 	(void)state;
 	/* an option of another command */
-	assert_unknown(parse("status", STATUS_OPTS, "--dry-run", NULL),
-		       "status", "--dry-run", STATUS_LIST);
-	assert_unknown(parse("status", STATUS_OPTS, "--settle=5", NULL),
-		       "status", "--settle=5", STATUS_LIST);
+	assert_unknown(parse("status", "--dry-run", NULL), "status",
+		       "--dry-run", STATUS_LIST);
+	assert_unknown(parse("status", "--settle=5", NULL), "status",
+		       "--settle=5", STATUS_LIST);
+	assert_unknown(parse("watch", "--json", NULL), "watch", "--json",
+		       WATCH_LIST);
+	assert_unknown(parse("explain", "--tcp", NULL), "explain", "--tcp",
+		       EXPLAIN_LIST);
+	assert_unknown(parse("sweep", "--iif", "wan", NULL), "sweep", "--iif",
+		       SWEEP_LIST);
+	/* global options are taken before: here they are unknown */
+	assert_unknown(parse("status", "--netns", "x", NULL), "status",
+		       "--netns", STATUS_LIST);
 	/* short options, bare words, "--" alone */
-	assert_unknown(parse("sweep", SWEEP_OPTS, "-n", NULL), "sweep", "-n",
+	assert_unknown(parse("sweep", "-n", NULL), "sweep", "-n", SWEEP_LIST);
+	assert_unknown(parse("sweep", "json", NULL), "sweep", "json",
 		       SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "json", NULL), "sweep",
-		       "json", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--", NULL), "sweep", "--",
+	assert_unknown(parse("watch", "60", NULL), "watch", "60", WATCH_LIST);
+	assert_unknown(parse("sweep", "--", NULL), "sweep", "--", SWEEP_LIST);
+	assert_unknown(parse("sweep", "-", NULL), "sweep", "-", SWEEP_LIST);
+	assert_unknown(parse("explain", "-", NULL), "explain", "-",
+		       EXPLAIN_LIST);
+	/* explain takes three operands, no fourth */
+	assert_unknown(parse("explain", "udp", "a", "b", "c", NULL),
+		       "explain", "c", EXPLAIN_LIST);
+	/* no prefixes, no longer names */
+	assert_unknown(parse("sweep", "--dry", NULL), "sweep", "--dry",
 		       SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "-", NULL), "sweep", "-",
+	assert_unknown(parse("sweep", "--jsonx", NULL), "sweep", "--jsonx",
 		       SWEEP_LIST);
-	/* no prefixes, no longer names, no values for flags */
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--dry", NULL), "sweep",
-		       "--dry", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--jsonx", NULL), "sweep",
-		       "--jsonx", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--run", NULL), "sweep",
-		       "--run", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--json=1", NULL), "sweep",
-		       "--json=1", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--tcp=", NULL), "sweep",
-		       "--tcp=", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--settle5", NULL), "sweep",
+	assert_unknown(parse("sweep", "--run", NULL), "sweep", "--run",
+		       SWEEP_LIST);
+	assert_unknown(parse("sweep", "--settle5", NULL), "sweep",
 		       "--settle5", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--=5", NULL), "sweep",
-		       "--=5", SWEEP_LIST);
-	/* the list's separator is not part of a name */
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--json|tcp", NULL),
-		       "sweep", "--json|tcp", SWEEP_LIST);
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--tcp|dry-run", NULL),
-		       "sweep", "--tcp|dry-run", SWEEP_LIST);
+	assert_unknown(parse("sweep", "--=5", NULL), "sweep", "--=5",
+		       SWEEP_LIST);
+	assert_unknown(parse("watch", "--resync-", "5", NULL), "watch",
+		       "--resync-", WATCH_LIST);
+	/* the lists' separators are not part of a name */
+	assert_unknown(parse("sweep", "--json|tcp", NULL), "sweep",
+		       "--json|tcp", SWEEP_LIST);
+	assert_unknown(parse("sweep", "--json, --tcp", NULL), "sweep",
+		       "--json, --tcp", SWEEP_LIST);
 	/* the first bad word stops the parse, after the good ones */
-	assert_unknown(parse("sweep", SWEEP_OPTS, "--json", "--bogus",
-			     "--tcp", NULL), "sweep", "--bogus", SWEEP_LIST);
+	assert_unknown(parse("sweep", "--json", "--bogus", "--tcp", NULL),
+		       "sweep", "--bogus", SWEEP_LIST);
 	/* a long word is quoted whole; control characters become '?' */
-	assert_unknown(parse("status", STATUS_OPTS,
+	assert_unknown(parse("status",
 			     "--a-very-long-option-name-of-forty-chars", NULL),
 		       "status", "--a-very-long-option-name-of-forty-chars",
 		       STATUS_LIST);
-	assert_unknown(parse("status", STATUS_OPTS, "--js\non\x1b[2J", NULL),
-		       "status", "--js?on?[2J", STATUS_LIST);
+	assert_unknown(parse("status", "--js\non\x1b[2J", NULL), "status",
+		       "--js?on?[2J", STATUS_LIST);
 }
 
 /* What the parse did before the bad word stays done; what follows is not
@@ -216,61 +335,564 @@ static void test_unknown_partial(void **state)
 	struct parsed p;
 
 	(void)state;
-	p = parse("sweep", SWEEP_OPTS, "--json", "--bogus", "--tcp", NULL);
+	p = parse("sweep", "--json", "--bogus", "--tcp", NULL);
 	assert_int_equal(p.ret, -EINVAL);
 	assert_true(p.o.json);
 	assert_false(p.o.tcp);
 	free(p.err);
 }
 
-/* ---- --settle's value ---- */
-
-static void assert_ms_missing(struct parsed p)
+/* Before the command: an unknown global option, an unknown command; and
+ * a command's wrong operands. */
+static void test_unknown_global(void **state)
 {
-	assert_int_equal(p.ret, -EINVAL);
-	assert_string_equal(p.err, "ctsweep: sweep: option '--settle' needs a "
-			    "number of milliseconds (" HELP ")\n");
-	assert_int_equal(p.o.settle_ms, -1);
-	free(p.err);
-}
+	char *e;
 
-static void assert_ms_bad(struct parsed p, const char *val)
-{
-	char exp[256];
-
-	snprintf(exp, sizeof(exp), "ctsweep: sweep: '--settle %s': expected "
-		 "milliseconds from 0 to 60000\n", val);
-	assert_int_equal(p.ret, -EINVAL);
-	assert_string_equal(p.err, exp);
-	assert_int_equal(p.o.settle_ms, -1);
-	free(p.err);
-}
-
-static void test_settle(void **state)
-{
 	(void)state;
-	assert_ms_missing(parse("sweep", SWEEP_OPTS, "--settle", NULL));
-	assert_ms_missing(parse("sweep", SWEEP_OPTS, "--settle=", NULL));
-	assert_ms_missing(parse("sweep", SWEEP_OPTS, "--json", "--settle",
-				NULL));
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle=abc", NULL), "abc");
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle", "12ms", NULL),
-		      "12ms");
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle=1.5", NULL), "1.5");
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle=-1", NULL), "-1");
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle=60001", NULL),
-		      "60001");
-	/* beyond long: ERANGE, not a wrapped number */
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle",
-			    "99999999999999999999", NULL),
-		      "99999999999999999999");
-	/* the next word is taken as the value, even an option */
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle", "--json", NULL),
-		      "--json");
+	e = NULL;
+	{
+		struct capture c;
+
+		cap_start(&c, STDERR_FILENO);
+		cmd_report_unknown(NULL, "--json");
+		cmd_report_unknown(NULL, "frobnicate");
+		cmd_report_unknown(NULL, "-x\n");
+		cmd_report_operands(cmd_find("explain"), "give more");
+		e = cap_end(&c);
+	}
+	assert_string_equal(e,
+		"ctsweep: unknown option '--json' (options before the command: "
+		GLOBAL_LIST "; see 'ctsweep --help')\n"
+		"ctsweep: unknown command 'frobnicate' (commands: status, "
+		"sweep, watch, explain; see 'ctsweep --help')\n"
+		"ctsweep: unknown option '-x?' (options before the command: "
+		GLOBAL_LIST "; see 'ctsweep --help')\n"
+		"ctsweep: explain: give more (see 'ctsweep explain --help')\n");
+	free(e);
+}
+
+/* ---- values: missing, not a number, out of range, not taken ---- */
+
+static bool takes(const struct cmd_opt *d, const struct cmd *c)
+{
+	return d->cmds & c->bit;
+}
+
+/* Every option that takes a value, of every command: without one, as the
+ * last word and as "--name=". */
+static void test_missing(void **state)
+{
+	char exp[256], eq[64];
+	size_t i, k;
+
+	(void)state;
+	assert_err(parse("sweep", "--settle", NULL), "ctsweep: sweep: option "
+		   "'--settle' needs a number of milliseconds (see 'ctsweep "
+		   "sweep --help')\n");
+	assert_err(parse("watch", "--stats=", NULL), "ctsweep: watch: option "
+		   "'--stats' needs a file name (e.g. "
+		   "/var/lib/node_exporter/ctsweep.prom) (see 'ctsweep watch "
+		   "--help')\n");
+	assert_err(parse("explain", "--iif", NULL), "ctsweep: explain: option "
+		   "'--iif' needs an interface name (see 'ctsweep explain "
+		   "--help')\n");
+	for (k = 0; k < cmd_ncmds; k++) {
+		const struct cmd *c = &cmds[k];
+
+		for (i = 0; i < cmd_nopts; i++) {
+			const struct cmd_opt *d = &cmd_opts[i];
+
+			if (!takes(d, c) || d->type < CO_LONG)
+				continue;
+			snprintf(exp, sizeof(exp), "ctsweep: %s: option '--%s' "
+				 "needs %s (see 'ctsweep %s --help')\n",
+				 c->name, d->name, d->what, c->name);
+			snprintf(eq, sizeof(eq), "--%s", d->name);
+			assert_err(parse(c->name, eq, NULL), exp);
+			snprintf(eq, sizeof(eq), "--%s=", d->name);
+			assert_err(parse(c->name, eq, NULL), exp);
+			snprintf(eq, sizeof(eq), "--%s", d->name);
+			assert_err(parse(c->name, eq, "", NULL), exp);
+		}
+	}
+}
+
+static void assert_bad_num(const struct cmd *c, const struct cmd_opt *d,
+			   const char *val, const char *shown)
+{
+	char exp[256], w[64];
+	struct parsed p;
+
+	snprintf(exp, sizeof(exp), "ctsweep: %s: '--%s %s': expected %s from "
+		 "%lld to %lld (see 'ctsweep %s --help')\n", c->name, d->name,
+		 shown, d->what, (long long)d->min, (long long)d->max,
+		 c->name);
+	snprintf(w, sizeof(w), "--%s", d->name);
+	p = parse(c->name, w, val, NULL);
+	/* nothing stored */
+	assert_true(num_field(&p.o, d) == d->def);
+	assert_err(p, exp);
+}
+
+/* Every number of every command: the bounds parse, what is beyond them
+ * or not a whole number is reported. */
+static void test_numbers(void **state)
+{
+	char lo[32], hi[32], w[48];
+	struct parsed p;
+	size_t i, k;
+
+	(void)state;
+	assert_err(parse("sweep", "--settle=60001", NULL), "ctsweep: sweep: "
+		   "'--settle 60001': expected a number of milliseconds from 0 "
+		   "to 60000 (see 'ctsweep sweep --help')\n");
+	assert_err(parse("explain", "--id", "4294967296", NULL), "ctsweep: "
+		   "explain: '--id 4294967296': expected a conntrack id from 0 "
+		   "to 4294967295 (see 'ctsweep explain --help')\n");
+	for (k = 0; k < cmd_ncmds; k++) {
+		const struct cmd *c = &cmds[k];
+
+		for (i = 0; i < cmd_nopts; i++) {
+			const struct cmd_opt *d = &cmd_opts[i];
+
+			if (!takes(d, c) ||
+			    (d->type != CO_LONG && d->type != CO_I64))
+				continue;
+			snprintf(lo, sizeof(lo), "%lld", (long long)d->min);
+			snprintf(hi, sizeof(hi), "%lld", (long long)d->max);
+			snprintf(w, sizeof(w), "--%s", d->name);
+			p = parse(c->name, w, lo, NULL);
+			assert_int_equal(p.ret, 0);
+			assert_true(num_field(&p.o, d) == d->min);
+			free(p.err);
+			snprintf(w, sizeof(w), "--%s=%s", d->name, hi);
+			p = parse(c->name, w, NULL);
+			assert_int_equal(p.ret, 0);
+			assert_true(num_field(&p.o, d) == d->max);
+			free(p.err);
+
+			snprintf(lo, sizeof(lo), "%lld", (long long)d->min - 1);
+			snprintf(hi, sizeof(hi), "%lld", (long long)d->max + 1);
+			assert_bad_num(c, d, lo, lo);
+			assert_bad_num(c, d, hi, hi);
+			assert_bad_num(c, d, "abc", "abc");
+			assert_bad_num(c, d, "12ms", "12ms");
+			assert_bad_num(c, d, "1.5", "1.5");
+			/* beyond long long: ERANGE, not a wrapped number */
+			assert_bad_num(c, d, "99999999999999999999",
+				       "99999999999999999999");
+			/* the next word is the value, even an option */
+			assert_bad_num(c, d, "--json", "--json");
+			/* quoted printable */
+			assert_bad_num(c, d, "5\n6", "5?6");
+		}
+	}
 	/* the value is what follows the first '=' */
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle==5", NULL), "=5");
-	/* the value is quoted printable too */
-	assert_ms_bad(parse("sweep", SWEEP_OPTS, "--settle=5\n6", NULL), "5?6");
+	assert_err(parse("sweep", "--settle==5", NULL), "ctsweep: sweep: "
+		   "'--settle =5': expected a number of milliseconds from 0 "
+		   "to 60000 (see 'ctsweep sweep --help')\n");
+}
+
+/* Every flag of every command: "--name=VALUE" is a mistake, not the
+ * flag. */
+static void test_no_value(void **state)
+{
+	char exp[256], w[64];
+	struct parsed p;
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < cmd_ncmds; k++) {
+		const struct cmd *c = &cmds[k];
+
+		for (i = 0; i < cmd_nopts; i++) {
+			const struct cmd_opt *d = &cmd_opts[i];
+
+			if (!takes(d, c) || d->type != CO_FLAG)
+				continue;
+			snprintf(w, sizeof(w), "--%s=1", d->name);
+			snprintf(exp, sizeof(exp), "ctsweep: %s: '%s': option "
+				 "'--%s' takes no value (see 'ctsweep %s "
+				 "--help')\n", c->name, w, d->name, c->name);
+			p = parse(c->name, w, NULL);
+			assert_false(*((bool *)((char *)&p.o + d->off)));
+			assert_err(p, exp);
+		}
+	}
+}
+
+/* ---- global options ---- */
+
+static void test_globals(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	/* anywhere, taken out; the rest keeps its order */
+	p = globals("-v", "status", "--json", "--netns", "r1", "-vv",
+		    "--verbose", "--tcp", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(p.err, "");
+	assert_int_equal(p.argc, 4);
+	assert_string_equal(p.argv[1], "status");
+	assert_string_equal(p.argv[2], "--json");
+	assert_string_equal(p.argv[3], "--tcp");
+	assert_null(p.argv[4]);
+	assert_int_equal(p.o.verbose, 4);
+	assert_string_equal(p.o.netns, "r1");
+	assert_false(p.o.json);
+	free(p.err);
+
+	p = globals("--netns=r2", "sweep", "-h", "--version", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(p.argc, 2);
+	assert_string_equal(p.o.netns, "r2");
+	assert_true(p.o.help && p.o.version);
+	free(p.err);
+	p = globals("--help", NULL);
+	assert_true(p.o.help);
+	assert_int_equal(p.argc, 1);
+	free(p.err);
+
+	/* "--" ends them and is taken out itself */
+	p = globals("sweep", "--", "-v", "--netns", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(p.argc, 4);
+	assert_string_equal(p.argv[2], "-v");
+	assert_string_equal(p.argv[3], "--netns");
+	assert_int_equal(p.o.verbose, 0);
+	free(p.err);
+
+	/* what is not global stays, for the command to judge */
+	p = globals("-vx", "-", "--verb", "--netnsx", NULL);
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(p.argc, 5);
+	assert_int_equal(p.o.verbose, 0);
+	free(p.err);
+
+	assert_err(globals("sweep", "--netns", NULL), "ctsweep: option "
+		   "'--netns' needs a namespace name (see 'ctsweep --help')\n");
+	assert_err(globals("--netns", "", "sweep", NULL), "ctsweep: option "
+		   "'--netns' needs a namespace name (see 'ctsweep --help')\n");
+	assert_err(globals("--netns=", NULL), "ctsweep: option '--netns' "
+		   "needs a namespace name (see 'ctsweep --help')\n");
+	assert_err(globals("--verbose=2", NULL), "ctsweep: '--verbose=2': "
+		   "option '--verbose' takes no value (see 'ctsweep "
+		   "--help')\n");
+}
+
+/* ---- the usage texts ---- */
+
+static char *usage(const struct cmd *c)
+{
+	struct capture cap;
+
+	cap_start(&cap, STDOUT_FILENO);
+	cmd_usage(stdout, c);
+	return cap_end(&cap);
+}
+
+/* @w as a whole word in @text: after a blank, '[' or '`', before a
+ * blank, ']', ',' or '`'. */
+static bool has_word(const char *text, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	for (p = text; (p = strstr(p, w)); p += n)
+		if ((p == text || strchr(" \n[`", p[-1])) &&
+		    strchr(" ],\n`", p[n]))
+			return true;
+	return false;
+}
+
+/* The option's line: its names, then its help's first word. */
+static void assert_help_line(const char *u, const struct cmd_opt *d)
+{
+	char l[8] = "", name[48], line[96];
+
+	if (d->letter)
+		snprintf(l, sizeof(l), "-%c, ", d->letter);
+	snprintf(name, sizeof(name), "%s--%s%s%s", l, d->name,
+		 d->arg ? " " : "", d->arg ? d->arg : "");
+	snprintf(line, sizeof(line), "\n  %-17s %.*s", name,
+		 (int)strcspn(d->help, " "), d->help);
+	assert_non_null(strstr(u, line));
+}
+
+static void opt_words(const struct cmd_opt *d, char *w, size_t len)
+{
+	snprintf(w, len, "--%s%s%s", d->name, d->arg ? " " : "",
+		 d->arg ? d->arg : "");
+}
+
+/* @s with every run of blanks one space, in place. */
+static char *squash(char *s)
+{
+	char *r, *w;
+
+	for (r = w = s; *r; r++)
+		if (!strchr(" \n", *r) || (w > s && w[-1] != ' '))
+			*w++ = strchr(" \n", *r) ? ' ' : *r;
+	*w = '\0';
+	return s;
+}
+
+/* Each command's usage names, in its synopsis and with its help, every
+ * option the table gives it, and the global ones; no other command's,
+ * nor a hidden one.  The usage of ctsweep names them all. */
+static void test_usage(void **state)
+{
+	char *all, *flat, *u, w[64], syn[72];
+	size_t i, k;
+
+	(void)state;
+	all = usage(NULL);
+	flat = squash(strdup(all));
+	assert_non_null(flat);
+	for (i = 0; i < cmd_nopts; i++) {
+		opt_words(&cmd_opts[i], w, sizeof(w));
+		assert_true(has_word(all, w) == !!cmd_opts[i].help);
+	}
+	for (k = 0; k < cmd_ncmds; k++) {
+		const struct cmd *c = &cmds[k];
+
+		assert_non_null(strstr(flat, c->summary));
+		u = usage(c);
+		snprintf(w, sizeof(w), "Usage: ctsweep [GLOBAL OPTIONS] %s",
+			 c->name);
+		assert_int_equal(strncmp(u, w, strlen(w)), 0);
+		for (i = 0; i < cmd_nopts; i++) {
+			const struct cmd_opt *d = &cmd_opts[i];
+			bool want = d->help && (takes(d, c) ||
+						d->cmds & CMD_GLOBAL);
+
+			opt_words(d, w, sizeof(w));
+			snprintf(syn, sizeof(syn), "[%s]", w);
+			assert_true(has_word(u, w) == want);
+			if (want)
+				assert_help_line(u, d);
+			assert_true(!!strstr(u, syn) ==
+				    (d->help && takes(d, c)));
+		}
+		free(u);
+	}
+	/* a letter stands with its name */
+	assert_non_null(strstr(all, "\n  -v, --verbose "));
+	assert_non_null(strstr(all, "\n  -h, --help "));
+	/* defaults and ranges come from the table */
+	assert_non_null(strstr(flat, "(0 to 60000; default 100)"));
+	assert_null(strstr(all, "default -1"));
+	free(flat);
+	free(all);
+}
+
+/* No line of a usage text is wider than 79 columns. */
+static void test_usage_width(void **state)
+{
+	size_t k;
+
+	(void)state;
+	for (k = 0; k <= cmd_ncmds; k++) {
+		char *u = usage(k < cmd_ncmds ? &cmds[k] : NULL), *l, *save;
+
+		for (l = strtok_r(u, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			assert_in_range(strlen(l), 0, 79);
+		free(u);
+	}
+}
+
+/* ---- the documents that name the options ---- */
+
+static char *slurp_abs(const char *path)
+{
+	char *buf;
+	FILE *f;
+	long n;
+
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* @rel in the source tree. */
+static char *slurp(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("CTSWEEP_TOP") ?
+		 getenv("CTSWEEP_TOP") : CTSWEEP_TOP, rel);
+	return slurp_abs(path);
+}
+
+/* The man page's paragraph on option @w (".BI \-\-name") gives the
+ * table's default. */
+static void assert_man_default(const char *man, const char *w, int64_t def)
+{
+	char tp[96], dflt[32];
+	const char *p, *end;
+
+	snprintf(tp, sizeof(tp), "\n.BI %s ", w);
+	p = strstr(man, tp);
+	if (!p)
+		fail_msg("man/ctsweep.8: no paragraph on %s", w);
+	end = strstr(p + 1, "\n.TP");
+	snprintf(dflt, sizeof(dflt), "(default %lld", (long long)def);
+	p = strstr(p, dflt);
+	if (!p || (end && p > end))
+		fail_msg("man/ctsweep.8: %s's default is not %lld", w,
+			 (long long)def);
+}
+
+/* The man page describes every option ("\-\-name" in roff, a hyphen in
+ * the name "\-" too); README.md's usage shows every one (a global one
+ * by its letter will do). */
+static void test_docs(void **state)
+{
+	char *man = slurp("man/ctsweep.8"), *readme = slurp("README.md");
+	char w[80], l[4], *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < cmd_nopts; i++) {
+		const struct cmd_opt *d = &cmd_opts[i];
+		const char *s;
+
+		if (!d->help)
+			continue;
+		p = w + sprintf(w, "\\-\\-");
+		for (s = d->name; *s; s++)
+			p += *s == '-' ? sprintf(p, "\\-") :
+					 sprintf(p, "%c", *s);
+		if (!strstr(man, w))
+			fail_msg("man/ctsweep.8 does not name %s", w);
+		if (d->type == CO_LONG && d->def >= d->min)
+			assert_man_default(man, w, d->def);
+		snprintf(w, sizeof(w), "--%s", d->name);
+		snprintf(l, sizeof(l), "-%c", d->letter);
+		if (!has_word(readme, w) && !(d->letter && has_word(readme, l)))
+			fail_msg("README.md does not name %s", w);
+	}
+	free(man);
+	free(readme);
+}
+
+/* The bash completion offers each command the options it takes, and the
+ * global ones everywhere. */
+static void test_completion(void **state)
+{
+	char *bc = slurp("contrib/bash-completion/ctsweep"), *p, *end, *start;
+	char w[64];
+	char label[32], opts[512];
+	size_t i, k;
+
+	(void)state;
+	p = strstr(bc, "local globals=\"");
+	assert_non_null(p);
+	p += strlen("local globals=\"");
+	end = strchr(p, '"');
+	assert_non_null(end);
+	snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+	for (i = 0; i < cmd_nopts; i++) {
+		const struct cmd_opt *d = &cmd_opts[i];
+
+		if (!d->help || !(d->cmds & CMD_GLOBAL))
+			continue;
+		snprintf(w, sizeof(w), " --%s ", d->name);
+		assert_non_null(strstr(opts, w));
+		snprintf(w, sizeof(w), " -%c ", d->letter);
+		assert_true(!d->letter || strstr(opts, w));
+	}
+	start = strstr(bc, "case $cmd in");
+	assert_non_null(start);
+	for (k = 0; k < cmd_ncmds; k++) {
+		snprintf(label, sizeof(label), "\t%s)", cmds[k].name);
+		p = strstr(start, label);
+		assert_non_null(p);
+		p = strstr(p, "opts=\"");
+		assert_non_null(p);
+		p += strlen("opts=\"");
+		end = strchr(p, '"');
+		assert_non_null(end);
+		snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+		for (i = 0; i < cmd_nopts; i++) {
+			const struct cmd_opt *d = &cmd_opts[i];
+
+			if (!d->help || d->cmds & CMD_GLOBAL)
+				continue;
+			snprintf(w, sizeof(w), " --%s ", d->name);
+			if (!!strstr(opts, w) != !!takes(d, &cmds[k]))
+				fail_msg("completion of %s: %s", cmds[k].name,
+					 w);
+		}
+	}
+	free(bc);
+}
+
+/* ---- the binary: a bad command line exits 2 before anything else ---- */
+
+static int run(const char *args, char **out)
+{
+	char cmd[512], path[] = "/tmp/ctsweep-test-cmd-XXXXXX";
+	int fd, rc;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", getenv("CTSWEEP") ?
+		 getenv("CTSWEEP") : CTSWEEP_BIN, args, path);
+	rc = system(cmd);
+	*out = slurp_abs(path);
+	unlink(path);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* What main.c does with a command line: a bad one exits 2 with nothing on
+ * stdout (the checks come before privileges and namespaces, so this holds
+ * for any user); --help anywhere prints the usage that applies. */
+static void test_binary(void **state)
+{
+	static const char *const bad[] = {
+		"", "frobnicate", "--frobnicate sweep", "--json status",
+		"status --dry-run", "status json", "sweep --settle",
+		"sweep --settle=60001", "sweep --json=1", "watch --resync x",
+		"watch --bogus", "explain --id x", "explain --iif",
+		"explain udp a b c", "sweep --netns", "--verbose=1 status",
+	};
+	char *out, *exp;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (run(bad[i], &out) != 2)
+			fail_msg("'ctsweep %s' did not exit 2", bad[i]);
+		assert_string_equal(out, "");
+		free(out);
+	}
+	assert_int_equal(run("--help", &out), 0);
+	exp = usage(NULL);
+	assert_string_equal(out, exp);
+	free(out);
+	free(exp);
+	for (k = 0; k < cmd_ncmds; k++) {
+		char args[64];
+
+		snprintf(args, sizeof(args), "%s --bogus -h", cmds[k].name);
+		assert_int_equal(run(args, &out), 0);
+		exp = usage(&cmds[k]);
+		assert_string_equal(out, exp);
+		free(out);
+		free(exp);
+	}
 }
 
 /* ---- after a failed read ---- */
@@ -349,7 +971,7 @@ static char *output(const struct scan *s, bool json, bool dry_run,
 	struct opts o;
 	struct capture c;
 
-	init_opts(&o);
+	cmd_defaults(&o);
 	o.json = json;
 	o.dry_run = dry_run;
 	o.verbose = verbose;
@@ -409,10 +1031,20 @@ static void test_output(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_unknown_partial),
-		cmocka_unit_test(test_settle),
+		cmocka_unit_test(test_unknown_global),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_no_value),
+		cmocka_unit_test(test_globals),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_usage_width),
+		cmocka_unit_test(test_docs),
+		cmocka_unit_test(test_completion),
+		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_hint),
 		cmocka_unit_test(test_report_error),
 		cmocka_unit_test(test_output),
