@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/layers.sh - the layering HACKING.md promises, checked on the built
+# objects: what each one calls (nm -u) is what its layer may call.
+#
+#   commands  print and log; may call anything
+#   daemon    watch's own parts (index, notification sockets)
+#   pass      scan.c: one pass, the glue of readers, judge and kernel
+#   readers   rules and routes as the kernel holds them; know no verdicts
+#   kernel    conntrack over netlink; knows no rules
+#   pure      judge, evaluator, planner, model, expressions, diffs and
+#             matching: no system call, no clock, no environment
+#   lib       small shared helpers (files, netlink attributes, privileges)
+#
+# Every object must be in exactly one layer, so a new file has to be placed
+# before the suite passes.  Run by tests/run as one unit test; BUILD names
+# the build directory (default build).
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+OBJ=$BUILD/obj
+
+commands="main cmd status sweep watch explain log report stats"
+daemon="watch_index watch_nl"
+pass="scan"
+readers="nft ipt route"
+kernel="ct ctfilter"
+pure="eval judge plan netenv model mirror watch_diff xt expr/*"
+lib="fileio nlattr privs mirror_file"
+
+# What a layer may not call: symbols as nm prints them (anchored regexes).
+print_syms='printf|fprintf|vfprintf|dprintf|puts|fputs|fputc|putchar|fwrite|perror|syslog|vsyslog|log_[a-z_]+'
+io_syms='socket|open|open64|openat|fopen|fopen64|read|write|pread|pwrite|recv|recvmsg|recvmmsg|recvfrom|send|sendmsg|sendto|flock|opendir|readdir|readdir64|unlink|rename|mkostemp|getenv|secure_getenv|time|clock_gettime|gettimeofday|timerfd_[a-z]+|signalfd|poll|ppoll|epoll_[a-z]+|mnl_socket_[a-z_]+|nfct_[a-z_]+|nftnl_[a-z_]+|iptc_[a-z_]+|ip6tc_[a-z_]+'
+rules_syms='nm_[a-z_]+|nft_[a-z_]+|ipt_[a-z_]+|xt_[a-z_]+|judge_[a-z_]+|eval_[a-z_]+'
+verdict_syms='judge_[a-z_]+|eval_[a-z_]+'
+conntrack_syms='ct_[a-z_]+|ctfilter_[a-z_]+|nfct_[a-z_]+|nfct_filter_[a-z_]+'
+
+fails=0
+declare -A seen
+
+# check LAYER REGEX OBJS...: no object of LAYER calls a symbol matching
+# REGEX (an empty REGEX checks nothing but still claims the objects).
+check()
+{
+	local layer=$1 re=$2 name o bad
+	shift 2
+	for name in "$@"; do
+		for o in "$OBJ"/$name.o; do
+			[ -f "$o" ] || continue
+			seen[$o]=$layer
+			[ -n "$re" ] || continue
+			bad=$(nm -u "$o" | awk '{ print $NF }' |
+				grep -Ex "($re)" | sort -u | tr '\n' ' ')
+			if [ -n "$bad" ]; then
+				echo "layers: ${o#"$OBJ"/} ($layer) calls: $bad"
+				fails=$((fails + 1))
+			fi
+		done
+	done
+}
+
+[ -d "$OBJ" ] || { echo "layers: no objects under $OBJ (run make first)"; exit 2; }
+
+check commands '' $commands
+check daemon "$print_syms|$verdict_syms" $daemon
+check pass "$print_syms" $pass
+check readers "$print_syms|$verdict_syms|scan_[a-z_]+|$conntrack_syms" $readers
+check kernel "$print_syms|$rules_syms|scan_[a-z_]+" $kernel
+check pure "$print_syms|$io_syms|$conntrack_syms" $pure
+check lib "$print_syms|$rules_syms|scan_[a-z_]+" $lib
+
+# Every object has a layer.
+while IFS= read -r o; do
+	if [ -z "${seen[$o]:-}" ]; then
+		echo "layers: ${o#"$OBJ"/} is in no layer: add it to tests/layers.sh (and HACKING.md)"
+		fails=$((fails + 1))
+	fi
+done < <(find "$OBJ" -name '*.o' | sort)
+
+[ $fails -eq 0 ] || exit 1
+echo "layers: ${#seen[@]} objects, each calls only what its layer may"
