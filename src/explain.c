@@ -516,7 +516,7 @@ static int parse_tuple(char **argv, struct tuple *t)
 
 struct args {
 	struct tuple t;
-	bool have_tuple, flow, by_id;
+	bool flow, by_id;
 	uint32_t id;
 	const char *iif;
 };
@@ -538,7 +538,6 @@ static int parse_args(int argc, char **argv, struct args *a,
 	}
 	if (!a->by_id && parse_tuple(argv + 1, &a->t))
 		return -EINVAL;
-	a->have_tuple = !a->by_id;
 	return 0;
 }
 
@@ -610,27 +609,15 @@ static void put_packet(struct pr *p, const struct tuple *t, const char *iif)
 static void put_outcome(struct pr *p, const char *key, const char *label,
 			uint8_t family, const struct nat_outcome *o)
 {
-	char b[128];
-	unsigned int i;
+	char b[512];
 
 	if (p->json) {
-		fprintf(p->f, ",\"%s\":[", key);
-		for (i = 0; i < o->ncand; i++) {
-			fmt_natspec(b, sizeof(b), family, &o->cand[i]);
-			fputs(i ? "," : "", p->f);
-			fmt_json_str(p->f, b);
-		}
-		fputc(']', p->f);
+		fprintf(p->f, ",\"%s\":", key);
+		fmt_json_outcome(p->f, family, o);
 		return;
 	}
-	fprintf(p->f, "%s", label);
-	if (!o->ncand)
-		fputs("none", p->f);
-	for (i = 0; i < o->ncand; i++) {
-		fmt_natspec(b, sizeof(b), family, &o->cand[i]);
-		fprintf(p->f, "%s%s", i ? " or " : "", b);
-	}
-	fputs(p->json ? "" : "\n", p->f);
+	fmt_outcome(b, sizeof(b), family, o, " or ");
+	fprintf(p->f, "%s%s\n", label, b[0] ? b : "none");
 }
 
 static void put_entry(struct pr *p, const struct flow *f,

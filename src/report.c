@@ -174,7 +174,22 @@ static void json_tuple(FILE *f, const struct tuple *t)
 		s, d, ntohs(t->sport), ntohs(t->dport));
 }
 
-static void json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
+void fmt_outcome(char *buf, size_t len, uint8_t family,
+		 const struct nat_outcome *o, const char *sep)
+{
+	char b[128];
+	size_t off = 0;
+	int i;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < o->ncand && off + 1 < len; i++) {
+		fmt_natspec(b, sizeof(b), family, &o->cand[i]);
+		off += snprintf(buf + off, len - off, "%s%s", i ? sep : "", b);
+	}
+}
+
+void fmt_json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 {
 	char b[128];
 	int i;
@@ -182,7 +197,7 @@ static void json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 	fputc('[', f);
 	for (i = 0; i < o->ncand; i++) {
 		fmt_natspec(b, sizeof(b), family, &o->cand[i]);
-		fprintf(f, "%s", i ? "," : "");
+		fputs(i ? "," : "", f);
 		fmt_json_str(f, b);
 	}
 	fputc(']', f);
@@ -242,9 +257,9 @@ static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
 	fprintf(f, ",\"snat\":");
 	json_now(f, r, true);
 	fprintf(f, "},\"rules\":{\"dnat\":");
-	json_outcome(f, fl->orig.family, &j.dnat);
+	fmt_json_outcome(f, fl->orig.family, &j.dnat);
 	fprintf(f, ",\"snat\":");
-	json_outcome(f, fl->orig.family, &j.snat);
+	fmt_json_outcome(f, fl->orig.family, &j.snat);
 	fprintf(f, "},\"rule\":");
 	if (j.chain >= 0) {
 		fmt_rule(b, sizeof(b), &s->model, j.chain, j.rule);
@@ -378,8 +393,6 @@ static void make_row(const struct scan *s, const struct rec *r,
 	const struct nat_outcome *o;
 	struct judgement j;
 	char a[64], b[64];
-	size_t off = 0;
-	int i;
 
 	scan_explain(s, r, &j);
 	snprintf(w->proto, sizeof(w->proto), "%s", proto_name(fl->orig.l4proto));
@@ -396,12 +409,9 @@ static void make_row(const struct scan *s, const struct rec *r,
 	else if (!o->ncand)
 		snprintf(w->rules, sizeof(w->rules), "no %s",
 			 snat ? "snat" : "nat");
-	for (i = 0; i < o->ncand && r->verdict != JV_UNKNOWN &&
-		    off < sizeof(w->rules) - 1; i++) {
-		fmt_natspec(a, sizeof(a), fl->orig.family, &o->cand[i]);
-		off += snprintf(w->rules + off, sizeof(w->rules) - off, "%s%s",
-				i ? "," : "", a);
-	}
+	else
+		fmt_outcome(w->rules, sizeof(w->rules), fl->orig.family, o,
+			    ",");
 	if (r->verdict == JV_UNKNOWN) {
 		/* What is not modelled may be named by the rules (an xt
 		 * extension's name from the blob). */

@@ -41,6 +41,13 @@ void fmt_endpoint(char *buf, size_t len, uint8_t family, const union addr *a,
  * packet's, for a target that does not name its own. */
 void fmt_natspec(char *buf, size_t len, uint8_t family,
 		 const struct nm_natspec *n);
+/* The NAT targets the rules give (@o), each as fmt_natspec() writes it,
+ * joined by @sep; "" when there are none.  The one text of an outcome,
+ * for the table and for explain. */
+void fmt_outcome(char *buf, size_t len, uint8_t family,
+		 const struct nat_outcome *o, const char *sep);
+/* The same targets on @f as a JSON array of strings. */
+void fmt_json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o);
 /* Where a rule is, for people: "table ip nat chain pre handle 4 comment
  * \"...\"", "iptables-legacy -t nat chain PRE rule 2"; "nat chain pre
  * policy" when @rule is outside the chain, "-" when @chain is outside

@@ -696,6 +696,40 @@ static void test_fmt(void **state)
 	nm_model_free(&m);
 }
 
+/* One text of an outcome: joined, empty, cut; and its JSON array. */
+static void test_outcome(void **state)
+{
+	struct nat_outcome o;
+	char b[64], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	fmt_outcome(b, sizeof(b), AF_INET, &o, " or ");
+	assert_string_equal(b, "");
+	o.ncand = 2;
+	o.cand[0].type = o.cand[1].type = NFT_NAT_DNAT;
+	o.cand[0].flags = o.cand[1].flags = NF_NAT_RANGE_MAP_IPS;
+	o.cand[0].addr_min = o.cand[0].addr_max = A("192.168.50.2");
+	o.cand[1].addr_min = o.cand[1].addr_max = A("192.168.50.3");
+	fmt_outcome(b, sizeof(b), AF_INET, &o, " or ");
+	assert_string_equal(b, "192.168.50.2 or 192.168.50.3");
+	fmt_outcome(b, 16, AF_INET, &o, ",");
+	assert_string_equal(b, "192.168.50.2,19");
+	fmt_outcome(b, 1, AF_INET, &o, ",");
+	assert_string_equal(b, "");
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fmt_json_outcome(f, AF_INET, &o);
+	o.ncand = 0;
+	fmt_json_outcome(f, AF_INET, &o);
+	fclose(f);
+	assert_string_equal(buf, "[\"192.168.50.2\",\"192.168.50.3\"][]");
+	free(buf);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -708,6 +742,7 @@ int main(void)
 		T(test_summary),
 		T(test_causes),
 		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_outcome),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
