@@ -51,9 +51,10 @@ int fuzz_mirror_one(const uint8_t *data, size_t size);
 #include "../../fuzz/fuzz_mirror.c"
 #undef LLVMFuzzerTestOneInput
 
-/* fuzz_opts.c includes main.c and watch.c, which would clash with the
- * library; its inputs are replayed by running the parsers it reaches
- * through a child ctsweep instead (see replay_opts). */
+int fuzz_opts_one(const uint8_t *data, size_t size);
+#define LLVMFuzzerTestOneInput fuzz_opts_one
+#include "../../fuzz/fuzz_opts.c"
+#undef LLVMFuzzerTestOneInput
 
 #ifndef CTSWEEP_BIN
 #define CTSWEEP_BIN "build/ctsweep"
@@ -208,9 +209,13 @@ static int opts_one(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* The opts inputs twice: through the parsers in this process (what the
+ * fuzzer runs, under the sanitizers of this build), then as the real
+ * binary's command line. */
 static void test_opts(void **state)
 {
 	(void)state;
+	replay("opts", fuzz_opts_one, true);
 	replay("opts", opts_one, true);
 }
 
