@@ -625,47 +625,6 @@ static void log_recs(const struct watch *w, size_t *shown)
 	}
 }
 
-/*
- * Before the full pass, judge and delete the flows to the destination
- * ports the change names (a forward switched on 53820: the flows to
- * 53820), so the flows a change is about move in a few milliseconds
- * whatever the table's size; at 1M flows the full pass takes ~30 ms.
- * Only an ordering: the full pass then judges every flow as always, and
- * the same rules hold (generation re-checked, deletes only if nothing
- * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
- */
-static unsigned int early_pass(struct watch *w, const struct mdigest *md,
-			       struct early *early)
-{
-	uint16_t ports[MD_PORTS];
-	unsigned int moved;
-	size_t i, shown = 0;
-	uint64_t t0 = mono_us();
-	int n, ret;
-
-	if (!w->ix || w->o.dry_run || !w->have_last)
-		return 0;
-	n = mdigest_changed_ports(&w->last_md, md, ports, MD_PORTS);
-	if (n <= 0)
-		return 0;
-	ret = windex_judge_ports(w->ix, &w->s, ports, n);
-	if (ret)
-		return 0;	/* the full pass will meet it and report */
-	moved = moved_meanwhile(w, mono_us());
-	if (moved || !w->s.stale)
-		return moved;
-	ret = windex_delete(w->ix, &w->s);
-	if (ret)
-		return 0;
-	early->stale += w->s.stale;
-	for (i = 0; i < JR__MAX; i++)
-		early->by_reason[i] += w->s.by_reason[i];
-	log_recs(w, &shown);
-	log_dbg("watch: early pass on %d port%s: deleted %zu flow(s) in %" PRIu64
-	    " us", n, n == 1 ? "" : "s", w->s.stale, mono_us() - t0);
-	return 0;
-}
-
 /* One reaction: what set it off, and what it found on the way. */
 struct reaction {
 	unsigned int why;	/* P_*, grown by what moved while judging */
@@ -678,6 +637,51 @@ struct reaction {
 	uint64_t env;		/* netenv_hash() of the routes likewise */
 	struct early early;
 };
+
+/*
+ * Before the full pass, judge and delete the flows to the destination
+ * ports the change names (a forward switched on 53820: the flows to
+ * 53820), so the flows a change is about move in a few milliseconds
+ * whatever the table's size; at 1M flows the full pass takes ~30 ms.
+ * Only an ordering: the full pass then judges every flow as always, and
+ * the same rules hold (generation re-checked, deletes only if nothing
+ * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
+ */
+static unsigned int early_pass(struct watch *w, struct reaction *r,
+			       uint64_t tl)
+{
+	uint16_t ports[MD_PORTS];
+	unsigned int moved;
+	size_t i, shown = 0;
+	uint64_t tj = mono_us(), td;
+	int n, ret;
+
+	if (!w->ix || w->o.dry_run || !w->have_last)
+		return 0;
+	n = mdigest_changed_ports(&w->last_md, &r->md, ports, MD_PORTS);
+	if (n <= 0)
+		return 0;
+	ret = windex_judge_ports(w->ix, &w->s, ports, n);
+	if (ret)
+		return 0;	/* the full pass will meet it and report */
+	moved = moved_meanwhile(w, mono_us());
+	if (moved || !w->s.stale)
+		return moved;
+	td = mono_us();
+	ret = windex_delete(w->ix, &w->s);
+	if (ret)
+		return 0;
+	r->early.stale += w->s.stale;
+	for (i = 0; i < JR__MAX; i++)
+		r->early.by_reason[i] += w->s.by_reason[i];
+	log_recs(w, &shown);
+	log_dbg("watch: early pass on %d port%s: deleted %zu flow(s) %" PRIu64
+	    " us after the first notification (waited %" PRIu64 " us, read "
+	    "rules and routes in %" PRIu64 " us, judged in %" PRIu64 " us, "
+	    "deleted in %" PRIu64 " us)", n, n == 1 ? "" : "s", w->s.stale,
+	    mono_us() - r->t0, tl - r->t0, tj - tl, td - tj, mono_us() - td);
+	return 0;
+}
 
 /* Take what is pending: from here on, new notifications count towards
  * the next reaction. */
@@ -817,7 +821,7 @@ static int judge_until_still(struct watch *w, struct reaction *r,
 		*res = J_NOTHING;
 		if (nothing_to_judge(w, r))
 			return 0;
-		moved = early_pass(w, &r->md, &r->early);
+		moved = early_pass(w, r, tl);
 		if (!moved) {
 			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)

@@ -14,7 +14,10 @@
  * An entry is 40 bytes: ports, ids and status inline; IPv4 addresses
  * inline; IPv6 addresses as indices into a refcounted pool (a flow's four
  * addresses are mostly the router's own and a few backends'), plus 4 bytes
- * of hash bucket per entry.
+ * of hash bucket per entry, plus 2 bytes of destination port in a column
+ * of its own: the early pass looks for the flows to a few ports, and a
+ * walk of that column touches 2 MB at 1M flows where a walk of the
+ * entries touches 40 MB (~5 ms).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,6 +58,7 @@ struct windex {
 	bool tcp;
 	/* flows */
 	struct ixent *e;
+	uint16_t *dport;	/* e[i].port[1], or 0 for a free slot */
 	uint32_t cap, count, free;
 	uint32_t *bucket;
 	uint32_t nbucket;	/* power of two */
@@ -265,10 +269,16 @@ static int egrow(struct windex *ix)
 {
 	uint32_t ncap = ix->cap ? ix->cap * 2 : 4096, i;
 	struct ixent *n = realloc(ix->e, (size_t)ncap * sizeof(*n));
+	uint16_t *d;
 
 	if (!n)
 		return -ENOMEM;
 	ix->e = n;
+	d = realloc(ix->dport, (size_t)ncap * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ix->dport = d;
+	memset(d + ix->cap, 0, (size_t)(ncap - ix->cap) * sizeof(*d));
 	for (i = ncap - 1; i >= (ix->cap ? ix->cap : 1); i--) {
 		n[i].family = 0;
 		n[i].next = ix->free;
@@ -339,6 +349,7 @@ static int insert(struct windex *ix, const struct flow *f)
 	e->id = f->id;
 	e->port[0] = f->orig.sport;
 	e->port[1] = f->orig.dport;
+	ix->dport[i] = f->orig.dport;
 	e->port[2] = f->reply.sport;
 	e->port[3] = f->reply.dport;
 	e->status = f->status | (ix->refilling ? IX_SEEN : 0);
@@ -363,6 +374,7 @@ static void release(struct windex *ix, uint32_t *p)
 		for (k = 0; k < 4; k++)
 			a6put(ix, e->addr[k]);
 	e->family = 0;
+	ix->dport[i] = 0;
 	e->next = ix->free;
 	ix->free = i;
 	ix->count--;
@@ -379,10 +391,12 @@ static void erase(struct windex *ix, const struct flow *f)
 static void clear(struct windex *ix)
 {
 	free(ix->e);
+	free(ix->dport);
 	free(ix->bucket);
 	free(ix->a6);
 	free(ix->a6bucket);
 	ix->e = NULL;
+	ix->dport = NULL;
 	ix->bucket = NULL;
 	ix->a6 = NULL;
 	ix->a6bucket = NULL;
@@ -691,7 +705,7 @@ static int feed_index(struct scan *s, void *data)
 	for (i = 1; i < ix->cap; i++) {
 		struct flow f;
 
-		if (!ix->e[i].family || !port_in(p, ix->e[i].port[1]) ||
+		if (!port_in(p, ix->dport[i]) || !ix->e[i].family ||
 		    !in_plan(ix, &s->plan, &ix->e[i], &f))
 			continue;
 		ret = scan_feed(s, &f);
@@ -736,6 +750,7 @@ size_t windex_count(const struct windex *ix)
 
 size_t windex_bytes(const struct windex *ix)
 {
-	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t)) +
+	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t) +
+				  sizeof(uint16_t)) +
 	       (size_t)ix->a6cap * (sizeof(struct a6ent) + sizeof(uint32_t));
 }
