@@ -730,6 +730,11 @@ static int load(struct watch *w, struct reaction *r)
 
 	/* Also what judge_new() checks the tables against. */
 	legacy_fingerprints(w, w->legacy_fp);
+	/* The route socket hears of every change to what netenv holds
+	 * (watch_nl.c): without a word from it, the routes read last are
+	 * the routes now, and a reload (ten rtnetlink dumps, under the
+	 * RTNL lock) would only delay the early pass. */
+	w->s.keep_env = !(r->why & (P_ROUTE | P_FULL));
 	mdigest_free(&r->md);
 	ret = scan_load(&w->s);
 	if (!ret)
