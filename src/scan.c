@@ -104,15 +104,20 @@ int scan_load(struct scan *s)
 	int ret;
 
 	nm_model_free(&s->model);
-	netenv_free(&s->env);
-	memset(&s->env, 0, sizeof(s->env));
+	if (!s->keep_env || !s->env_loaded) {
+		netenv_free(&s->env);
+		s->env_loaded = false;
+	}
 	ret = load_rules(&s->model, &s->failed);
 	if (ret)
 		return ret;
-	s->failed = "the routing table";
-	ret = netenv_load(&s->env);
-	if (ret)
-		return ret;
+	if (!s->env_loaded) {
+		s->failed = "the routing table";
+		ret = netenv_load(&s->env);
+		if (ret)
+			return ret;
+		s->env_loaded = true;
+	}
 	s->failed = NULL;
 	s->keys = judge_keys(&s->model);
 	if (!++s->cache_gen) {	/* wrapped: 0 is calloc's "never used" */

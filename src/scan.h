@@ -34,9 +34,12 @@ struct scan {
 	/* inputs */
 	bool tcp;
 	bool keep_all;		/* keep consistent flows too (-v) */
+	bool keep_env;		/* watch: no route notification since the
+				 * last scan_load; keep the routes read then */
 	/* state */
 	struct nm_model model;
 	struct netenv env;
+	bool env_loaded;	/* env holds a whole snapshot */
 	struct ct_handle *ct;
 	unsigned int keys;	/* judge_keys() of the model */
 	struct jcache_ent *cache;
@@ -62,7 +65,8 @@ struct scan {
 };
 
 int scan_init(struct scan *s);
-/* Read the rules (nftables, then iptables-legacy v4 and v6) and routes. */
+/* Read the rules (nftables, then iptables-legacy v4 and v6) and routes
+ * (not with keep_env, when a snapshot is loaded). */
 int scan_load(struct scan *s);
 /* Dump and judge; drops the results of a previous run first. */
 int scan_run(struct scan *s);

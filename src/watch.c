@@ -528,6 +528,19 @@ static void log_recs(const struct watch *w, size_t *shown)
 	}
 }
 
+/* One reaction: what set it off, and what it found on the way. */
+struct reaction {
+	unsigned int why;	/* P_*, grown by what moved while judging */
+	enum stats_trigger trig;
+	uint64_t t0;		/* the first event it answers */
+	struct nlmon_seen ns;
+	unsigned int route_msgs;
+	bool v4, v6, full;
+	struct mdigest md;	/* of the rules it judged against */
+	uint64_t env;		/* netenv_hash() of the routes likewise */
+	struct early early;
+};
+
 /*
  * Before the full pass, judge and delete the flows to the destination
  * ports the change names (a forward switched on 53820: the flows to
@@ -537,18 +550,18 @@ static void log_recs(const struct watch *w, size_t *shown)
  * the same rules hold (generation re-checked, deletes only if nothing
  * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
  */
-static unsigned int early_pass(struct watch *w, const struct mdigest *md,
-			       struct early *early)
+static unsigned int early_pass(struct watch *w, struct reaction *r,
+			       uint64_t tl)
 {
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
 	size_t i, shown = 0;
-	uint64_t t0 = mono_us();
+	uint64_t tj = mono_us(), td;
 	int n, ret;
 
 	if (!w->ix || w->o.dry_run || !w->have_last)
 		return 0;
-	n = mdigest_changed_ports(&w->last_md, md, ports, MD_PORTS);
+	n = mdigest_changed_ports(&w->last_md, &r->md, ports, MD_PORTS);
 	if (n <= 0)
 		return 0;
 	ret = windex_judge_ports(w->ix, &w->s, ports, n);
@@ -557,33 +570,34 @@ static unsigned int early_pass(struct watch *w, const struct mdigest *md,
 	moved = moved_meanwhile(w, mono_us());
 	if (moved || !w->s.stale)
 		return moved;
+	td = mono_us();
 	ret = windex_delete(w->ix, &w->s);
 	if (ret)
 		return 0;
-	early->stale += w->s.stale;
+	r->early.stale += w->s.stale;
 	for (i = 0; i < JR__MAX; i++)
-		early->by_reason[i] += w->s.by_reason[i];
+		r->early.by_reason[i] += w->s.by_reason[i];
 	log_recs(w, &shown);
-	log_dbg("watch: early pass on %d port%s: deleted %zu flow(s) in %" PRIu64
-	    " us", n, n == 1 ? "" : "s", w->s.stale, mono_us() - t0);
+	log_dbg("watch: early pass on %d port%s: deleted %zu flow(s) %" PRIu64
+	    " us after the first notification (waited %" PRIu64 " us, read "
+	    "rules and routes in %" PRIu64 " us, judged in %" PRIu64 " us, "
+	    "deleted in %" PRIu64 " us)", n, n == 1 ? "" : "s", w->s.stale,
+	    mono_us() - r->t0, tl - r->t0, tj - tl, td - tj, mono_us() - td);
 	return 0;
 }
 
-static void reconcile(struct watch *w)
+/* Take what is pending: from here on, new notifications count towards
+ * the next reaction. */
+static void take_pending(struct watch *w, struct reaction *r)
 {
-	unsigned int why = w->pending;
-	enum stats_trigger trig = trigger_of(w, why);
-	uint64_t t0 = w->t_first, t;
-	struct nlmon_seen ns = w->nseen;
-	unsigned int route_msgs = w->route_msgs, tries, moved;
-	bool v4 = w->legacy_v4, v6 = w->legacy_v6, full = why & P_FULL;
-	struct mdigest md = { 0 };
-	struct early early = { 0 };
-	uint64_t env;
-	char what[512], changed[512], reasons[256];
-	size_t i, n, shown = 0;
-	int ret;
-
+	r->why = w->pending;
+	r->trig = trigger_of(w, r->why);
+	r->t0 = w->t_first;
+	r->ns = w->nseen;
+	r->route_msgs = w->route_msgs;
+	r->v4 = w->legacy_v4;
+	r->v6 = w->legacy_v6;
+	r->full = r->why & P_FULL;
 	w->pending = 0;
 	w->due_nft = w->due_route = w->due_full = 0;
 	memset(&w->nseen, 0, sizeof(w->nseen));
@@ -592,122 +606,182 @@ static void reconcile(struct watch *w)
 	/* With the index, events show each mirror as it forms; look them
 	 * up by tuple only when events may have been missed (the refills). */
 	w->s.no_mirror_lookup = w->ix && !w->ix_resync;
-	if (w->ix && w->ix_resync) {
-		/* Start, lost events, SIGHUP or the periodic resync: refill
-		 * the index from a dump. */
-		ret = windex_resync(w->ix, w->s.tcp);
-		if (!ret) {
-			w->ix_resync = false;
-			w->last_refill = mono_us();
-		}
-		if (ret) {
-			w->s.failed = "conntrack (filling the flow index)";
-			reconcile_failed(w, ret, why, t0, mono_us());
-			return;
-		}
+}
+
+/* Start, lost events, SIGHUP or the periodic resync: refill the index
+ * from a dump. */
+static int refill(struct watch *w)
+{
+	int ret;
+
+	if (!w->ix || !w->ix_resync)
+		return 0;
+	w->s.no_mirror_lookup = false;
+	ret = windex_resync(w->ix, w->s.tcp);
+	if (ret) {
+		w->s.failed = "conntrack (filling the flow index)";
+		return ret;
 	}
+	w->ix_resync = false;
+	w->last_refill = mono_us();
+	return 0;
+}
+
+static int load(struct watch *w, struct reaction *r)
+{
+	int ret;
+
+	/* Also what judge_new() checks the tables against. */
+	legacy_fingerprints(w, w->legacy_fp);
+	/* The route socket hears of every change to what netenv holds
+	 * (watch_nl.c): without a word from it, the routes read last are
+	 * the routes now, and a reload (ten rtnetlink dumps, under the
+	 * RTNL lock) would only delay the early pass. */
+	w->s.keep_env = !(r->why & (P_ROUTE | P_FULL));
+	mdigest_free(&r->md);
+	ret = scan_load(&w->s);
+	if (!ret)
+		ret = mdigest_build(&w->s.model, &r->md);
+	if (!ret)
+		r->env = netenv_hash(&w->s.env);
+	return ret;
+}
+
+/* Only nftables moved, by one generation, and nothing NAT reads changed
+ * (a filter rule, a counter): no flow can be judged differently, and no
+ * generation went unseen in which stale flows could have been created. */
+static bool nothing_to_judge(struct watch *w, const struct reaction *r)
+{
+	if (r->why != P_NFT || !w->have_last || r->env != w->last_env ||
+	    r->md.all != w->last_md.all ||
+	    w->s.model.genid - w->last_genid > 1)
+		return false;
+	w->last_genid = w->s.model.genid;
+	w->st.skipped++;
+	log_dbg("watch: nftables generation %" PRIu32 ": no nat chain, map or "
+	    "route changed; nothing to judge", w->s.model.genid);
+	w->retry_ms = 0;
+	w->last_err = 0;
+	return true;
+}
+
+/* The whole pass after the early one; @moved: what moved meanwhile. */
+static int full_pass(struct watch *w, const struct reaction *r,
+		     unsigned int tries, uint64_t tl, unsigned int *moved)
+{
+	uint64_t tj = mono_us();
+	int ret = judge_flows(w);
+
+	if (ret)
+		return ret;
+	log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules and routes "
+	    "in %" PRIu64 " us, judged %zu flows (%s) in %" PRIu64 " us",
+	    tries + 1, tl - r->t0, tj - tl, w->s.judged, w->ix ?
+	    "from the index" : "walking conntrack", mono_us() - tj);
+	*moved = moved_meanwhile(w, mono_us());
+	return 0;
+}
+
+/* A NEWGEN or route change arrived while judging: the verdicts may be
+ * against rules no longer in force.  Fold it into this reaction. */
+static int fold_moved(struct watch *w, struct reaction *r,
+		      unsigned int moved)
+{
+	int ret;
+
+	r->ns.msgs += w->nseen.msgs;
+	r->ns.rules += w->nseen.rules;
+	r->ns.elems += w->nseen.elems;
+	r->ns.other += w->nseen.other;
+	r->route_msgs += w->route_msgs;
+	memset(&w->nseen, 0, sizeof(w->nseen));
+	w->route_msgs = 0;
+	if (moved & P_FULL) {
+		/* lost: the pending full pass covers it; the index is
+		 * refilled then */
+		w->pending &= ~P_FULL;
+		w->due_full = 0;
+		r->full = true;
+		ret = refill(w);
+		if (ret)
+			return ret;
+	}
+	r->why |= moved & (P_NFT | P_ROUTE);
+	return 0;
+}
+
+enum judged { J_STILL, J_NOTHING, J_MOVING };
+
+/* Read and judge until the rules and routes hold still across a whole
+ * pass (J_STILL), or there is nothing to judge, or they kept moving. */
+static int judge_until_still(struct watch *w, struct reaction *r,
+			     enum judged *res)
+{
+	unsigned int tries, moved;
+	int ret;
 
 	for (tries = 0;; tries++) {
-		uint64_t tl, tj;
+		uint64_t tl = mono_us();
 
-		/* Also what judge_new() checks the tables against. */
-		legacy_fingerprints(w, w->legacy_fp);
-		tl = mono_us();
-		mdigest_free(&md);
-		ret = scan_load(&w->s);
-		if (!ret)
-			ret = mdigest_build(&w->s.model, &md);
+		ret = load(w, r);
 		if (ret)
-			goto fail;
-		env = netenv_hash(&w->s.env);
-		/* Only nftables moved, by one generation, and nothing NAT
-		 * reads changed (a filter rule, a counter): no flow can be
-		 * judged differently, and no generation went unseen in
-		 * which stale flows could have been created. */
-		if (why == P_NFT && w->have_last && env == w->last_env &&
-		    md.all == w->last_md.all &&
-		    w->s.model.genid - w->last_genid <= 1) {
-			w->last_genid = w->s.model.genid;
-			w->st.skipped++;
-			log_dbg("watch: nftables generation %" PRIu32 ": no nat "
-			    "chain, map or route changed; nothing to judge",
-			    w->s.model.genid);
-			mdigest_free(&md);
-			w->retry_ms = 0;
-			w->last_err = 0;
-			return;
-		}
-		moved = early_pass(w, &md, &early);
+			return ret;
+		*res = J_NOTHING;
+		if (nothing_to_judge(w, r))
+			return 0;
+		moved = early_pass(w, r, tl);
 		if (!moved) {
-			tj = mono_us();
-			ret = judge_flows(w);
+			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)
-				goto fail;
-			log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules "
-			    "and routes in %" PRIu64 " us, judged %zu flows "
-			    "(%s) in %" PRIu64 " us", tries + 1, tl - t0,
-			    tj - tl, w->s.judged, w->ix ? "from the index" :
-			    "walking conntrack", mono_us() - tj);
-			moved = moved_meanwhile(w, mono_us());
+				return ret;
 		}
+		*res = J_STILL;
 		if (!moved)
-			break;
-		/* A NEWGEN or route change arrived while judging: the
-		 * verdicts may be against rules no longer in force. */
-		ns.msgs += w->nseen.msgs;
-		ns.rules += w->nseen.rules;
-		ns.elems += w->nseen.elems;
-		ns.other += w->nseen.other;
-		route_msgs += w->route_msgs;
-		memset(&w->nseen, 0, sizeof(w->nseen));
-		w->route_msgs = 0;
-		if (moved & P_FULL) {
-			/* lost: the pending full pass covers it; the
-			 * index is refilled then */
-			w->pending &= ~P_FULL;
-			w->due_full = 0;
-			full = true;
-			if (w->ix && w->ix_resync) {
-				w->s.no_mirror_lookup = false;
-				ret = windex_resync(w->ix, w->s.tcp);
-				if (ret)
-					goto fail;
-				w->ix_resync = false;
-				w->last_refill = mono_us();
-			}
-		}
-		why |= moved & (P_NFT | P_ROUTE);
+			return 0;
+		ret = fold_moved(w, r, moved);
+		if (ret)
+			return ret;
 		if (tries + 1 >= REJUDGE_TRIES) {
 			/* Still moving: delete nothing now, come back as
 			 * soon as the loop has looked at the sockets. */
-			mark(w, P_NFT, t0);
+			mark(w, P_NFT, r->t0);
 			w->due_nft = mono_us();
 			log_dbg("watch: rules still changing after %u passes; "
 			    "deferring deletes", tries + 1);
-			mdigest_free(&md);
-			return;
+			*res = J_MOVING;
+			return 0;
 		}
 	}
+}
 
-	/* Deletes go against the model of the latest generation. */
+/* Deletes go against the model of the latest generation. */
+static int delete_stale(struct watch *w, const struct early *early)
+{
+	size_t i;
+	int ret;
+
 	if (!w->o.dry_run && w->s.stale) {
 		uint64_t td = mono_us();
 
 		ret = w->ix ? windex_delete(w->ix, &w->s) : scan_delete(&w->s);
 		if (ret)
-			goto fail;
+			return ret;
 		log_dbg("watch: deleted %zu flows in %" PRIu64 " us", w->s.stale,
 		    mono_us() - td);
 	}
 	/* the early pass's deletes, to count and log them with the rest */
-	w->s.stale += early.stale;
-	w->s.judged += early.stale;
+	w->s.stale += early->stale;
+	w->s.judged += early->stale;
 	for (i = 0; i < JR__MAX; i++)
-		w->s.by_reason[i] += early.by_reason[i];
-	t = mono_us();
+		w->s.by_reason[i] += early->by_reason[i];
+	return 0;
+}
 
-	/* Accounting and the one log line. */
-	w->st.reactions[trig]++;
+static void account(struct watch *w, const struct reaction *r, uint64_t t)
+{
+	size_t i;
+
+	w->st.reactions[r->trig]++;
 	w->st.judged += w->s.judged;
 	w->st.unknown += w->s.unknown;
 	w->st.stale += w->s.stale;
@@ -717,30 +791,38 @@ static void reconcile(struct watch *w)
 		for (i = 1; i < JR__MAX; i++)
 			if (i != JR_UNMODELLED && i != JR_DROPPED)
 				w->st.deleted[i] += w->s.by_reason[i];
-	w->st.last_us = t - t0;
+	w->st.last_us = t - r->t0;
 	if (w->st.last_us > w->st.max_us)
 		w->st.max_us = w->st.last_us;
 	w->st.last_time = unix_now();
-	if (why & (P_NFT | P_LEGACY))
+	if (r->why & (P_NFT | P_LEGACY))
 		w->last_rules = t;
 	if (w->ix) {
 		w->st.indexed = windex_count(w->ix);
 		w->st.index_bytes = windex_bytes(w->ix);
 	}
+}
 
-	describe(what, sizeof(what), w, why, &ns, route_msgs, v4, v6);
+/* The reaction's one line, then the flows (FLOW_LOG_MAX at most). */
+static void log_reaction(const struct watch *w, const struct reaction *r)
+{
+	char what[512], changed[512], reasons[256];
+	size_t n = w->s.stale, shown = 0;
+	bool info;
+
+	describe(what, sizeof(what), w, r->why, &r->ns, r->route_msgs, r->v4,
+		 r->v6);
 	changed[0] = 0;
 	if (w->have_last)
-		mdigest_diff(&w->last_md, &md, changed, sizeof(changed));
-	if (!changed[0] && w->have_last && env != w->last_env)
+		mdigest_diff(&w->last_md, &r->md, changed, sizeof(changed));
+	if (!changed[0] && w->have_last && r->env != w->last_env)
 		snprintf(changed, sizeof(changed), "routing changed");
 	fmt_reasons(reasons, sizeof(reasons), w->s.by_reason);
-	n = w->s.stale;
-	if (n || full || changed[0] || w->o.verbose)
-		log_msg(n || full || changed[0] ? LOG_INFO : LOG_DEBUG,
-			"watch: %s%s%s: %s %zu stale flow%s%s; %zu unknown "
-			"(kept); %zu judged; %" PRIu64 " us", what,
-			changed[0] ? ": " : "", changed,
+	info = n || r->full || changed[0];
+	if (info || w->o.verbose)
+		log_msg(info ? LOG_INFO : LOG_DEBUG, "watch: %s%s%s: %s %zu "
+			"stale flow%s%s; %zu unknown (kept); %zu judged; %"
+			PRIu64 " us", what, changed[0] ? ": " : "", changed,
 			w->o.dry_run ? "would delete" : "deleted", n,
 			n == 1 ? "" : "s", reasons, w->s.unknown,
 			w->s.judged, w->st.last_us);
@@ -748,21 +830,51 @@ static void reconcile(struct watch *w)
 	if (shown == FLOW_LOG_MAX && n > FLOW_LOG_MAX)
 		log_msg(w->o.dry_run ? LOG_INFO : LOG_DEBUG,
 			"watch: ... and more (%zu stale in all)", n);
+}
 
+/* What the next reaction compares against: this one's rules and routes. */
+static void remember_pass(struct watch *w, struct reaction *r)
+{
 	mdigest_free(&w->last_md);
-	w->last_md = md;
-	w->last_env = env;
+	w->last_md = r->md;
+	memset(&r->md, 0, sizeof(r->md));
+	w->last_env = r->env;
 	w->last_genid = w->s.model.genid;
 	w->have_last = true;
 	w->retry_ms = 0;
 	w->last_err = 0;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
+}
+
+static void reconcile(struct watch *w)
+{
+	struct reaction r = { 0 };
+	enum judged res;
+	int ret;
+
+	take_pending(w, &r);
+	ret = refill(w);
+	if (ret)
+		goto fail;
+	ret = judge_until_still(w, &r, &res);
+	if (ret)
+		goto fail;
+	if (res != J_STILL) {
+		mdigest_free(&r.md);
+		return;
+	}
+	ret = delete_stale(w, &r.early);
+	if (ret)
+		goto fail;
+	account(w, &r, mono_us());
+	log_reaction(w, &r);
+	remember_pass(w, &r);
 	return;
 fail:
-	mdigest_free(&md);
+	mdigest_free(&r.md);
 	/* keep what set this pass off, so the retry still reports it */
-	reconcile_failed(w, ret, why, t0, mono_us());
+	reconcile_failed(w, ret, r.why, r.t0, mono_us());
 }
 
 /* ---- the loop ----------------------------------------------------------- */

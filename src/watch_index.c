@@ -14,7 +14,10 @@
  * An entry is 40 bytes: ports, ids and status inline; IPv4 addresses
  * inline; IPv6 addresses as indices into a refcounted pool (a flow's four
  * addresses are mostly the router's own and a few backends'), plus 4 bytes
- * of hash bucket per entry.
+ * of hash bucket per entry, plus 2 bytes of destination port in a column
+ * of its own: the early pass looks for the flows to a few ports, and a
+ * walk of that column touches 2 MB at 1M flows where a walk of the
+ * entries touches 40 MB (~5 ms).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include <sys/socket.h>
 #include "nft.h"
 #include "scan.h"
+#include "watch_diff.h"
 #include "watch_index.h"
 #include "ctfilter.h"
 
@@ -55,6 +59,7 @@ struct windex {
 	bool tcp;
 	/* flows */
 	struct ixent *e;
+	uint16_t *dport;	/* e[i].port[1], or 0 for a free slot */
 	uint32_t cap, count, free;
 	uint32_t *bucket;
 	uint32_t nbucket;	/* power of two */
@@ -265,10 +270,16 @@ static int egrow(struct windex *ix)
 {
 	uint32_t ncap = ix->cap ? ix->cap * 2 : 4096, i;
 	struct ixent *n = realloc(ix->e, (size_t)ncap * sizeof(*n));
+	uint16_t *d;
 
 	if (!n)
 		return -ENOMEM;
 	ix->e = n;
+	d = realloc(ix->dport, (size_t)ncap * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ix->dport = d;
+	memset(d + ix->cap, 0, (size_t)(ncap - ix->cap) * sizeof(*d));
 	for (i = ncap - 1; i >= (ix->cap ? ix->cap : 1); i--) {
 		n[i].family = 0;
 		n[i].next = ix->free;
@@ -339,6 +350,7 @@ static int insert(struct windex *ix, const struct flow *f)
 	e->id = f->id;
 	e->port[0] = f->orig.sport;
 	e->port[1] = f->orig.dport;
+	ix->dport[i] = f->orig.dport;
 	e->port[2] = f->reply.sport;
 	e->port[3] = f->reply.dport;
 	e->status = f->status | (ix->refilling ? IX_SEEN : 0);
@@ -363,6 +375,7 @@ static void release(struct windex *ix, uint32_t *p)
 		for (k = 0; k < 4; k++)
 			a6put(ix, e->addr[k]);
 	e->family = 0;
+	ix->dport[i] = 0;
 	e->next = ix->free;
 	ix->free = i;
 	ix->count--;
@@ -379,10 +392,12 @@ static void erase(struct windex *ix, const struct flow *f)
 static void clear(struct windex *ix)
 {
 	free(ix->e);
+	free(ix->dport);
 	free(ix->bucket);
 	free(ix->a6);
 	free(ix->a6bucket);
 	ix->e = NULL;
+	ix->dport = NULL;
 	ix->bucket = NULL;
 	ix->a6 = NULL;
 	ix->a6bucket = NULL;
@@ -662,7 +677,11 @@ struct feed_sel {
 	struct windex *ix;
 	const uint16_t *ports;	/* NULL: every port */
 	int n;
+	uint64_t lanes[MD_PORTS];	/* each port in all four 16-bit lanes */
 };
+
+#define LANES_LO	0x0001000100010001ull
+#define LANES_HI	0x8000800080008000ull
 
 static bool port_in(const struct feed_sel *p, uint16_t port)
 {
@@ -676,11 +695,48 @@ static bool port_in(const struct feed_sel *p, uint16_t port)
 	return false;
 }
 
+/* Might one of the four slots from @i (a multiple of 4) go to one of the
+ * ports?  Four ports a word, without a branch per slot: nearly every word
+ * of the column holds none (the exact test is port_in's). */
+static bool block_may(const struct windex *ix, uint32_t i,
+		      const struct feed_sel *p)
+{
+	uint64_t w, x;
+	int k;
+
+	if (!p->ports)
+		return true;
+	memcpy(&w, &ix->dport[i], sizeof(w));
+	for (k = 0; k < p->n; k++) {
+		x = w ^ p->lanes[k];
+		if ((x - LANES_LO) & ~x & LANES_HI)	/* a lane is zero */
+			return true;
+	}
+	return false;
+}
+
+/* Slot @i holds a flow @p takes (the plan aside). */
+static bool selected(const struct windex *ix, uint32_t i,
+		     const struct feed_sel *p)
+{
+	return i && port_in(p, ix->dport[i]) && ix->e[i].family;
+}
+
+static int feed_slot(struct scan *s, struct windex *ix, uint32_t i,
+		     const struct feed_sel *p)
+{
+	struct flow f;
+
+	if (!selected(ix, i, p) || !in_plan(ix, &s->plan, &ix->e[i], &f))
+		return 0;
+	return scan_feed(s, &f);
+}
+
 static int feed_index(struct scan *s, void *data)
 {
 	struct feed_sel *p = data;
 	struct windex *ix = p->ix;
-	uint32_t i;
+	uint32_t b, i;
 	int ret;
 
 	/* The index is as current as the events queued now. */
@@ -688,15 +744,15 @@ static int feed_index(struct scan *s, void *data)
 	if (ret)
 		return ret;
 	s->failed = "the flow index";
-	for (i = 1; i < ix->cap; i++) {
-		struct flow f;
-
-		if (!ix->e[i].family || !port_in(p, ix->e[i].port[1]) ||
-		    !in_plan(ix, &s->plan, &ix->e[i], &f))
+	/* cap is 4096 times a power of two: whole blocks of four */
+	for (b = 0; b < ix->cap; b += 4) {
+		if (!block_may(ix, b, p))
 			continue;
-		ret = scan_feed(s, &f);
-		if (ret)
-			return ret;
+		for (i = b; i < b + 4; i++) {
+			ret = feed_slot(s, ix, i, p);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -712,7 +768,12 @@ int windex_judge_ports(struct windex *ix, struct scan *s,
 		       const uint16_t *ports, int n)
 {
 	struct feed_sel p = { .ix = ix, .ports = ports, .n = n };
+	int k;
 
+	if (n < 0 || n > MD_PORTS)
+		return -EINVAL;
+	for (k = 0; k < n; k++)
+		p.lanes[k] = LANES_LO * ports[k];
 	return scan_pass(s, feed_index, &p);
 }
 
@@ -736,6 +797,7 @@ size_t windex_count(const struct windex *ix)
 
 size_t windex_bytes(const struct windex *ix)
 {
-	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t)) +
+	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t) +
+				  sizeof(uint16_t)) +
 	       (size_t)ix->a6cap * (sizeof(struct a6ent) + sizeof(uint32_t));
 }

@@ -43,7 +43,8 @@ void windex_refill_abort(struct windex *ix);
  * scan_run would from a dump (with the same generation re-check). */
 int windex_judge(struct windex *ix, struct scan *s);
 /* The same for the flows whose original destination port is one of
- * @ports (network byte order): a change's likely flows, judged first. */
+ * @ports (network byte order; at most MD_PORTS, watch_diff.h, else
+ * -EINVAL): a change's likely flows, judged first. */
 int windex_judge_ports(struct windex *ix, struct scan *s,
 		       const uint16_t *ports, int n);
 /* Delete @s's stale flows and drop them from the index. */

@@ -62,11 +62,16 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 		err = -errno;
 		goto fail;
 	}
-	/* RTMGRP_TC for the ingress and clsact qdiscs route.c reads */
-	if (kind == NLMON_ROUTE)
+	/* Everything route.c reads, since watch rereads the routes only
+	 * when this socket speaks: links, addresses, routes, the policy
+	 * rules (IPv6's group has no bind mask bit: joined below) and, by
+	 * RTMGRP_TC, the ingress and clsact qdiscs. */
+	if (kind == NLMON_ROUTE) {
 		groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
 			 RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-			 RTMGRP_IPV6_ROUTE | RTMGRP_TC;
+			 RTMGRP_IPV6_ROUTE | RTMGRP_IPV4_RULE | RTMGRP_TC;
+		grp = RTNLGRP_IPV6_RULE;
+	}
 	if (mnl_socket_bind(m->nl, groups, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		goto fail;
@@ -74,8 +79,7 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 	fd = mnl_socket_get_fd(m->nl);
 	/* NFNLGRP_NFTABLES is group 7: beyond what a legacy bind mask
 	 * names reliably for every subsystem, so join it explicitly. */
-	if (kind == NLMON_NFT &&
-	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
 		       sizeof(grp))) {
 		err = -errno;
 		goto fail;

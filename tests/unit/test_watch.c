@@ -701,6 +701,54 @@ static void test_index_plan_filter(void **state)
 	windex_free(ix);
 }
 
+/* The early pass's selection by destination port: a block of four slots
+ * is passed over only when none of them goes to a port asked for, across
+ * growth, freed slots (port 0) and several ports in one word. */
+static void test_index_port_blocks(void **state)
+{
+	static const uint16_t dports[] = { 53820, 53821, 80, 0x1234, 0x3412 };
+	struct windex *ix = ix_new(false);
+	struct feed_sel p = { .ix = ix };
+	uint16_t want[3];
+	uint32_t i, n = 0, hits = 0;
+	int k;
+
+	(void)state;
+	for (i = 0; i < 9000; i++) {
+		struct flow f = v4flow(i, (uint16_t)(1024 + i));
+
+		f.orig.dport = htons(dports[i % 5]);
+		assert_int_equal(insert(ix, &f), 0);
+		if (i % 7 == 0)
+			erase(ix, &f);
+	}
+	want[0] = htons(53821);
+	want[1] = htons(0x1234);	/* its bytes swapped is another port */
+	want[2] = 0;			/* what a free slot holds */
+	p.ports = want;
+	p.n = 3;
+	for (k = 0; k < p.n; k++)
+		p.lanes[k] = LANES_LO * want[k];
+	for (i = 0; i < ix->cap; i++) {
+		const struct ixent *e = &ix->e[i];
+		bool is = i && e->family && (e->port[1] == want[0] ||
+					     e->port[1] == want[1]);
+
+		assert_int_equal(selected(ix, i, &p), is);
+		if (is)
+			assert_true(block_may(ix, i & ~3u, &p));
+		hits += is;
+	}
+	/* 2 of 5 ports, less the erased 1 in 7 */
+	assert_int_equal(hits, 3086);
+	/* and the point of it: blocks of other ports are passed over */
+	p.n = 1;
+	for (i = 0; i < ix->cap; i += 4)
+		n += !block_may(ix, i, &p);
+	assert_true(n > 0);
+	windex_free(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_index_ipv6_pool),
 		cmocka_unit_test(test_index_grows),
 		cmocka_unit_test(test_index_plan_filter),
+		cmocka_unit_test(test_index_port_blocks),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
