@@ -207,20 +207,19 @@ static ssize_t recv_queued(struct ct_handle *h)
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max)
 {
-	return nla_parse_strict(mnl_attr_get_payload(nest),
-			   mnl_attr_get_payload_len(nest), tb, max);
+	return nla_parse_strict(nla_data_of(nest), nla_len_of(nest), tb, max);
 }
 
 static bool len_is(const struct nlattr *a, size_t len)
 {
-	return mnl_attr_get_payload_len(a) == len;
+	return nla_len_of(a) == len;
 }
 
 static int get_u8(const struct nlattr *a, uint8_t *v)
 {
 	if (!len_is(a, 1))
 		return -EBADMSG;
-	*v = mnl_attr_get_u8(a);
+	*v = *(const uint8_t *)nla_data_of(a);
 	return 0;
 }
 
@@ -229,7 +228,7 @@ static int get_be16(const struct nlattr *a, uint16_t *v)
 {
 	if (!len_is(a, 2))
 		return -EBADMSG;
-	*v = mnl_attr_get_u16(a);
+	memcpy(v, nla_data_of(a), 2);
 	return 0;
 }
 
@@ -237,7 +236,8 @@ static int get_be32(const struct nlattr *a, uint32_t *v)
 {
 	if (!len_is(a, 4))
 		return -EBADMSG;
-	*v = ntohl(mnl_attr_get_u32(a));
+	memcpy(v, nla_data_of(a), 4);
+	*v = ntohl(*v);
 	return 0;
 }
 
@@ -260,8 +260,8 @@ static int parse_ip(const struct nlattr *nest, struct tuple *t)
 	}
 	if (!src || !dst || !len_is(src, alen) || !len_is(dst, alen))
 		return -EBADMSG;
-	memcpy(t->src.b, mnl_attr_get_payload(src), alen);
-	memcpy(t->dst.b, mnl_attr_get_payload(dst), alen);
+	memcpy(t->src.b, nla_data_of(src), alen);
+	memcpy(t->dst.b, nla_data_of(dst), alen);
 	return 0;
 }
 

@@ -15,7 +15,8 @@ int nla_parse_strict(const void *start, size_t len, const struct nlattr **tb,
 	while (len >= sizeof(struct nlattr)) {
 		const struct nlattr *a = (const struct nlattr *)p;
 		size_t alen = a->nla_len, step;
-		uint16_t type = mnl_attr_get_type(a);
+		/* not mnl_attr_get_type(): a library call per attribute */
+		uint16_t type = a->nla_type & NLA_TYPE_MASK;
 
 		if (alen < sizeof(struct nlattr) || alen > len)
 			return -EBADMSG;

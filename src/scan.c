@@ -149,36 +149,54 @@ static void cache_key(const struct scan *s, const struct tuple *t,
 		k->dport = t->dport;
 }
 
-/* The key is zeroed first (cache_key), so hashing the whole struct is
- * hashing its fields. */
+/* Its fields, not the struct: an IPv4 key is 14 bytes of its 40. */
 static uint32_t hash_key(const struct tuple *k)
 {
-	return fnv32(FNV32_INIT, k, sizeof(*k));
+	size_t alen = addr_len(k->family);
+	uint32_t h;
+
+	h = fnv32(FNV32_INIT, &k->family, 1);
+	h = fnv32(h, &k->l4proto, 1);
+	h = fnv32(h, k->src.b, alen);
+	h = fnv32(h, k->dst.b, alen);
+	h = fnv32(h, &k->sport, 2);
+	return fnv32(h, &k->dport, 2);
 }
 
 /* The evaluation for @f, from the cache when a flow with the same visible
- * fields was evaluated before. */
-static const struct judgement *evaluate(struct scan *s, const struct flow *f,
-					struct judgement *tmp)
+ * fields was evaluated before.  It stays in the cache (a judgement is
+ * about 2 KiB, too much to copy per flow): valid until the next call. */
+static const struct judgement *evaluate(struct scan *s, const struct flow *f)
 {
 	struct jcache_ent *e;
 	struct tuple k;
 
 	cache_key(s, &f->orig, &k);
 	e = &s->cache[hash_key(&k) & (JCACHE_SIZE - 1)];
-	if (e->gen == s->cache_gen && !memcmp(&e->key, &k, sizeof(k))) {
-		*tmp = e->j;
-		return tmp;
-	}
-	judge_eval(&s->model, &s->env, &f->orig, tmp);
+	if (e->gen == s->cache_gen && !memcmp(&e->key, &k, sizeof(k)))
+		return &e->j;
+	judge_eval(&s->model, &s->env, &f->orig, &e->j);
 	e->gen = s->cache_gen;
 	e->key = k;
-	e->j = *tmp;
-	return tmp;
+	return &e->j;
 }
 
-static int keep(struct scan *s, const struct flow *f,
-		const struct judgement *j, bool mirror)
+/* What a pass keeps of a judgement. */
+struct jv {
+	enum jverdict verdict;
+	enum jreason reason;
+};
+
+static struct jv judge(struct scan *s, const struct flow *f)
+{
+	struct jv v;
+
+	v.verdict = judge_verdict(f, evaluate(s, f), &v.reason);
+	return v;
+}
+
+static int keep(struct scan *s, const struct flow *f, struct jv j,
+		bool mirror)
 {
 	struct rec *r;
 
@@ -193,18 +211,18 @@ static int keep(struct scan *s, const struct flow *f,
 	}
 	r = &s->recs[s->nrecs++];
 	r->f = *f;
-	r->verdict = j->verdict;
-	r->reason = j->reason;
+	r->verdict = j.verdict;
+	r->reason = j.reason;
 	r->deleted = false;
 	r->mirror = mirror;
 	return 0;
 }
 
 /* Count a verdict; keep the flow when it is worth reporting. */
-static int tally(struct scan *s, const struct flow *f,
-		 const struct judgement *j, bool mirror)
+static int tally(struct scan *s, const struct flow *f, struct jv j,
+		 bool mirror)
 {
-	switch (j->verdict) {
+	switch (j.verdict) {
 	case JV_CONSISTENT:
 		s->consistent++;
 		return s->keep_all ? keep(s, f, j, false) : 0;
@@ -215,8 +233,8 @@ static int tally(struct scan *s, const struct flow *f,
 		s->unknown++;
 		break;
 	}
-	if (j->reason < JR__MAX)
-		s->by_reason[j->reason]++;
+	if (j.reason < JR__MAX)
+		s->by_reason[j.reason]++;
 	return keep(s, f, j, mirror);
 }
 
@@ -230,30 +248,30 @@ static bool reason_is_dnat(enum jreason r)
  * peer's packets should go: stale when they should not go where @f takes
  * them.  A forward that is only SNAT-stale still reaches the backend the
  * rules name, so its mirror is left alone, as would be any outbound flow. */
-static void judge_mirror(struct scan *s, const struct flow *f,
-			 struct mirror_cand *c, struct judgement *j)
+static struct jv judge_mirror(struct scan *s, const struct flow *f,
+			      struct mirror_cand *c)
 {
 	struct flow fwd;
+	struct jv j;
 
 	c->mark = s->pass;
 	flow_reversed(f, &fwd);
-	evaluate(s, &fwd, j);
-	judge_compare(&fwd, j);
-	if (j->verdict == JV_STALE && !reason_is_dnat(j->reason))
-		j->verdict = JV_CONSISTENT;
-	if (j->verdict == JV_STALE)
-		j->reason = JR_DNAT_MIRRORED;
+	j = judge(s, &fwd);
+	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
+		j.verdict = JV_CONSISTENT;
+	if (j.verdict == JV_STALE)
+		j.reason = JR_DNAT_MIRRORED;
+	return j;
 }
 
 static int on_mirror(struct scan *s, const struct flow *f,
 		     struct mirror_cand *c)
 {
-	struct judgement j;
+	struct jv j = judge_mirror(s, f, c);
 
-	judge_mirror(s, f, c, &j);
 	s->judged++;
 	/* a consistent one is the outbound flow it looks like */
-	return tally(s, f, &j, j.verdict != JV_CONSISTENT);
+	return tally(s, f, j, j.verdict != JV_CONSISTENT);
 }
 
 static bool wanted_proto(const struct scan *s, uint8_t p)
@@ -265,17 +283,14 @@ static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
 	struct mirror_cand *c;
-	struct judgement j;
 
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
 	if (c)
 		return on_mirror(s, f, c);
-	evaluate(s, f, &j);
-	judge_compare(f, &j);
 	s->judged++;
-	return tally(s, f, &j, false);
+	return tally(s, f, judge(s, f), false);
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound
@@ -377,7 +392,7 @@ int scan_mirrors_lookup(struct scan *s)
 int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 {
 	struct mirror_cand *c;
-	struct judgement j;
+	struct jv j;
 	int ret;
 
 	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
@@ -391,7 +406,7 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 	c = mirror_find(&s->mirrors, f);
 	if (!c)
 		return 0;
-	judge_mirror(s, f, c, &j);
+	j = judge_mirror(s, f, c);
 	out->f = *f;
 	out->verdict = j.verdict;
 	out->reason = j.reason;
@@ -408,12 +423,11 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 
 int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out)
 {
-	struct judgement tmp, j;
+	struct jv j;
 
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
-	j = *evaluate(s, f, &tmp);
-	judge_compare(f, &j);
+	j = judge(s, f);
 	memset(out, 0, sizeof(*out));
 	out->f = *f;
 	out->verdict = j.verdict;
@@ -430,11 +444,11 @@ int scan_delete_flow(struct scan *s, const struct flow *f)
 
 int scan_add(struct scan *s, const struct rec *r)
 {
-	struct judgement j = { .verdict = r->verdict, .reason = r->reason };
+	struct jv j = { .verdict = r->verdict, .reason = r->reason };
 	int ret;
 
 	s->judged++;
-	ret = tally(s, &r->f, &j, r->mirror);
+	ret = tally(s, &r->f, j, r->mirror);
 	if (ret || !r->deleted)
 		return ret;
 	s->recs[s->nrecs - 1].deleted = true;
