@@ -905,11 +905,12 @@ static size_t put_delete(char *buf, const struct flow *f, uint32_t seq)
 	return nlh->nlmsg_len;
 }
 
-int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
-	      size_t *deleted)
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
+		   size_t *deleted)
 {
+	const struct flow *f = NULL;
 	char *batch;
-	size_t i = 0, total = 0;
+	size_t total = 0;
 	int err = 0, first = 0;
 
 	if (deleted)
@@ -920,14 +921,13 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	if (!batch)
 		return -ENOMEM;
 
-	while (i < n && !err) {
+	f = next(data);
+	while (f && !err) {
 		struct ack_state a = { .first_seq = h->seq + 1 };
 		size_t off = 0, count = 0;
 
-		while (i < n && off + MSG_MAX <= SND_BATCH_SIZE &&
-		       count < h->del_batch) {
-			const struct flow *f = &flows[i++];
-
+		for (; f && off + MSG_MAX <= SND_BATCH_SIZE &&
+		       count < h->del_batch; f = next(data)) {
 			if (f->orig.family != AF_INET &&
 			    f->orig.family != AF_INET6)
 				continue;
@@ -953,6 +953,26 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	if (deleted)
 		*deleted = total;
 	return first ? first : err;
+}
+
+struct flow_array {
+	const struct flow *f;
+	size_t n, i;
+};
+
+static const struct flow *array_next(void *data)
+{
+	struct flow_array *a = data;
+
+	return a->i < a->n ? &a->f[a->i++] : NULL;
+}
+
+int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
+	      size_t *deleted)
+{
+	struct flow_array a = { .f = flows, .n = n };
+
+	return ct_delete_each(h, array_next, &a, deleted);
 }
 
 /* ---- get ---------------------------------------------------------------- */

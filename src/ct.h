@@ -66,6 +66,12 @@ int ct_fd(const struct ct_handle *h);
  * only. */
 int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
+/* The same for flows that are not in one array: @next hands them out one
+ * at a time, NULL when there are no more.  A sweep of 100k stale flows
+ * would otherwise copy 10 MB of them first. */
+typedef const struct flow *(*ct_next_fn)(void *data);
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
+		   size_t *deleted);
 
 /* Look entries up by original tuple (and zone), many requests per
  * datagram; the kernel hashes the tuple, so the table's size does not

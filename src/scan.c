@@ -583,21 +583,32 @@ static void remember(struct scan *s, const struct rec *r)
 		mirror_wait(&s->mirrors, c);
 }
 
+struct stale_iter {
+	const struct scan *s;
+	size_t i;
+};
+
+static const struct flow *next_stale(void *data)
+{
+	struct stale_iter *it = data;
+
+	while (it->i < it->s->nrecs) {
+		const struct rec *r = &it->s->recs[it->i++];
+
+		if (r->verdict == JV_STALE)
+			return &r->f;
+	}
+	return NULL;
+}
+
 int scan_delete(struct scan *s)
 {
-	struct flow *batch;
-	size_t i, n = 0, done = 0;
+	struct stale_iter it = { .s = s };
+	size_t i, done = 0;
 	int ret;
 
-	batch = malloc((s->stale ? s->stale : 1) * sizeof(*batch));
-	if (!batch)
-		return -ENOMEM;
-	for (i = 0; i < s->nrecs; i++)
-		if (s->recs[i].verdict == JV_STALE)
-			batch[n++] = s->recs[i].f;
 	s->failed = "conntrack (deleting)";
-	ret = ct_delete(s->ct, batch, n, &done);
-	free(batch);
+	ret = ct_delete_each(s->ct, next_stale, &it, &done);
 	if (ret)
 		return ret;
 	/* Entries that vanished on their own count as done: they are gone,
@@ -610,7 +621,7 @@ int scan_delete(struct scan *s)
 		r->deleted = true;
 		remember(s, r);
 	}
-	s->deleted = n;
+	s->deleted = s->stale;
 	s->failed = NULL;
 	scan_mirrors_save(s);
 	return 0;
