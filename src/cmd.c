@@ -100,6 +100,8 @@ int cmd_parse_opts(const char *cmd, int argc, char **argv,
 			o->dry_run = true;
 		} else if (!strcmp(name, "tcp")) {
 			o->tcp = true;
+		} else if (!strcmp(name, "flush")) {
+			o->flush = true;
 		} else if (!strcmp(name, "settle")) {
 			if (!val && i + 1 < argc)
 				val = argv[++i];

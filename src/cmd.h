@@ -21,6 +21,8 @@ struct opts {
 	bool tcp;
 	int verbose;
 	long settle_ms;		/* sweep --settle; -1: the default */
+	bool flush;		/* sweep --flush: filtered flushes wherever
+				 * they are exact, whatever they cost */
 };
 
 int cmd_status(int argc, char **argv, struct opts *o);

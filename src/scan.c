@@ -54,6 +54,9 @@ static void reset_results(struct scan *s)
 {
 	s->nrecs = 0;
 	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
+	s->flushed = s->flushes = 0;
+	s->nclasses = 0;
+	s->classes_full = false;
 	memset(s->by_reason, 0, sizeof(s->by_reason));
 }
 
@@ -238,6 +241,57 @@ static int tally(struct scan *s, const struct flow *f, struct jv j,
 	return keep(s, f, j, mirror);
 }
 
+/* The class @f would be flushed with, if any: IPv4 (the kernel compares
+ * IPv6 addresses the wrong way round) DNATed TCP or UDP. */
+static struct fclass *find_class(struct scan *s, const struct flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nclasses; i++) {
+		const struct ct_filter *k = &s->classes[i].k;
+
+		if (k->reply_src.ip == f->reply.src.ip &&
+		    k->orig_dport == f->orig.dport &&
+		    k->l4proto == f->orig.l4proto)
+			return &s->classes[i];
+	}
+	return NULL;
+}
+
+static bool classed(const struct flow *f)
+{
+	return (f->status & IPS_DST_NAT) && f->orig.family == AF_INET &&
+	       (f->orig.l4proto == IPPROTO_UDP ||
+		f->orig.l4proto == IPPROTO_TCP);
+}
+
+/* Every DNATed flow the dumps show goes to its class: a class is a
+ * candidate for the flush only while all of its flows are plain stale
+ * forwards. */
+static void note_class(struct scan *s, const struct flow *f, bool stale)
+{
+	struct fclass *c;
+
+	if (!s->classes_on || !classed(f))
+		return;
+	c = find_class(s, f);
+	if (!c && !stale)
+		return;		/* no class yet: nothing to spoil */
+	if (!c) {
+		if (s->nclasses == SCAN_MAX_CLASSES) {
+			s->classes_full = true;
+			return;
+		}
+		c = &s->classes[s->nclasses++];
+		memset(c, 0, sizeof(*c));
+		plan_flush_class(f, &c->k);
+	}
+	if (stale)
+		c->stale++;
+	else
+		c->mixed = true;
+}
+
 static bool reason_is_dnat(enum jreason r)
 {
 	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
@@ -269,6 +323,7 @@ static int on_mirror(struct scan *s, const struct flow *f,
 {
 	struct jv j = judge_mirror(s, f, c);
 
+	note_class(s, f, false);
 	s->judged++;
 	/* a consistent one is the outbound flow it looks like */
 	return tally(s, f, j, j.verdict != JV_CONSISTENT);
@@ -283,14 +338,17 @@ static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
 	struct mirror_cand *c;
+	struct jv j;
 
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
 	if (c)
 		return on_mirror(s, f, c);
+	j = judge(s, f);
+	note_class(s, f, j.verdict == JV_STALE);
 	s->judged++;
-	return tally(s, f, judge(s, f), false);
+	return tally(s, f, j, false);
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound
@@ -488,15 +546,20 @@ int scan_feed(struct scan *s, const struct flow *f)
 static int feed_dumps(struct scan *s, void *data)
 {
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	s->failed = "conntrack";
+	/* no class can pay when the whole table as one would not */
+	s->classes_on = s->flush == SF_ALWAYS ||
+			(s->flush == SF_AUTO &&
+			 plan_flush_pays(&s->plan, s->plan.entries));
 	for (i = 0; i < s->plan.n; i++) {
 		ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	s->classes_on = false;
+	return ret;
 }
 
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
@@ -583,8 +646,54 @@ static void remember(struct scan *s, const struct rec *r)
 		mirror_wait(&s->mirrors, c);
 }
 
+/* plan.h says when a class may go in one flush. */
+static bool flushable(const struct scan *s, const struct fclass *c)
+{
+	if (c->mixed || !c->stale || s->classes_full)
+		return false;
+	if (!plan_covers(&s->plan, &c->k) ||
+	    plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src))
+		return false;
+	return s->flush == SF_ALWAYS ||
+	       (s->flush == SF_AUTO && plan_flush_pays(&s->plan, c->stale));
+}
+
+/* Flush the classes that may go whole.  A flush the kernel cannot do
+ * exactly (too old, no CAP_SYS_ADMIN for its probe) or that fails leaves
+ * its flows to the deletes by tuple; so does a ruleset that changed since
+ * the pass, as its new rules may send new flows into the class. */
+static void flush_classes(struct scan *s)
+{
+	unsigned int i;
+	uint32_t gen;
+
+	for (i = 0; i < s->nclasses; i++) {
+		struct fclass *c = &s->classes[i];
+
+		if (!flushable(s, c))
+			continue;
+		if (nft_genid(&gen) || gen != s->model.genid)
+			return;
+		if (ct_flush_filtered(s->ct, &c->k))
+			return;
+		c->flushed = true;
+		s->flushed += c->stale;
+		s->flushes++;
+	}
+}
+
+static bool gone_by_flush(struct scan *s, const struct rec *r)
+{
+	const struct fclass *c;
+
+	if (!s->flushes || r->mirror || !classed(&r->f))
+		return false;
+	c = find_class(s, &r->f);
+	return c && c->flushed;
+}
+
 struct stale_iter {
-	const struct scan *s;
+	struct scan *s;
 	size_t i;
 };
 
@@ -595,7 +704,7 @@ static const struct flow *next_stale(void *data)
 	while (it->i < it->s->nrecs) {
 		const struct rec *r = &it->s->recs[it->i++];
 
-		if (r->verdict == JV_STALE)
+		if (r->verdict == JV_STALE && !gone_by_flush(it->s, r))
 			return &r->f;
 	}
 	return NULL;
@@ -608,6 +717,7 @@ int scan_delete(struct scan *s)
 	int ret;
 
 	s->failed = "conntrack (deleting)";
+	flush_classes(s);
 	ret = ct_delete_each(s->ct, next_stale, &it, &done);
 	if (ret)
 		return ret;

@@ -88,9 +88,12 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 	long settle_ms;
 	int ret;
 
-	if (cmd_parse_opts("sweep", argc, argv, "json|tcp|dry-run|settle=", o))
+	if (cmd_parse_opts("sweep", argc, argv,
+			   "json|tcp|dry-run|settle=|flush", o))
 		return EXIT_ERR;
 	settle_ms = o->settle_ms < 0 ? SETTLE_MS_DEFAULT : o->settle_ms;
+	if (!o->dry_run)
+		s.flush = o->flush ? SF_ALWAYS : SF_AUTO;
 	ret = cmd_scan("sweep", &s, o);
 	if (ret) {
 		ret = EXIT_ERR;
@@ -111,6 +114,10 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		ret = EXIT_ERR;
 		goto out;
 	}
+	if (s.flushes && o->verbose)
+		log_info("sweep: %zu of the stale flows went in %zu filtered "
+			 "flush%s, the rest one by one", s.flushed, s.flushes,
+			 s.flushes == 1 ? "" : "es");
 	if (s.mirror_err && o->verbose)
 		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",
