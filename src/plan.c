@@ -124,7 +124,8 @@ static void areg_clobber(struct rstate *rs, unsigned int reg, unsigned int len)
 	unsigned int w0 = reg_word(reg), w1 = w0 + (len + 3) / 4, i;
 
 	for (i = 1; i < NREGS; i++) {
-		unsigned int v0 = reg_word(i), v1 = v0 + 4;
+		unsigned int v0 = reg_word(i);
+		unsigned int v1 = v0 + (rs->a[i].len + 3) / 4;
 
 		if (rs->a[i].known && v0 < w1 && w0 < v1)
 			rs->a[i].known = false;
