@@ -14,7 +14,8 @@
  * DNATed flow; 0x400/0x400 (IPS_TEMPLATE, never in the table) returns
  * nothing and so measures the walk alone.  Several WALKs are one plan
  * (bench/sweep gives ctsweep's): each run walks them all.  A walk with a
- * protocol uses family AF_INET (the kernel's tuple filter needs one).
+ * protocol uses family AF_INET (the kernel's tuple filter needs one); 0/0
+ * is a dump of everything.
  *
  * Prints, per run, "returned N in W s wall, CPU C s" (dumps) or "deleted
  * N in W s wall, CPU C s" (--flush; N from nf_conntrack_count).
@@ -115,6 +116,8 @@ static void put_filter(struct nlmsghdr *nlh, const struct walk *w)
 		mnl_attr_nest_end(nlh, sub);
 		mnl_attr_nest_end(nlh, nest);
 	}
+	if (!w->mask)
+		return;		/* a zero mask is EINVAL: a plain dump */
 	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(w->status));
 	mnl_attr_put_u32(nlh, CTA_STATUS_MASK, htonl(w->mask));
 }
