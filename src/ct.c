@@ -59,7 +59,8 @@ struct ct_handle {
 	uint32_t seq;
 	char *buf;			/* RCV_BUF_SIZE, also the send batch */
 	bool events;
-	struct ct_caps caps;
+	bool filter_reply;		/* reply tuple filter (fixed in 5.16) */
+	bool flush_filtered;		/* proven by flush_supported's probe */
 	bool tuple_rejected;		/* kernel said EINVAL/EOPNOTSUPP */
 	bool status_rejected;
 	bool zone_rejected;
@@ -70,11 +71,13 @@ struct ct_handle {
 	bool dumping, dump_intr;
 	uint32_t dump_seq;
 	struct ct_filter dump_flt;
-	struct kfilter {
-		uint32_t orig_flags, reply_flags;
-		bool status;
-		bool zone;	/* dump only: 6.8+, older kernels ignore it */
-	} dump_k;
+};
+
+/* What of a filter one request asks of the kernel. */
+struct kfilter {
+	uint32_t orig_flags, reply_flags;
+	bool status;
+	bool zone;	/* dump only: 6.8+, older kernels ignore it */
 };
 
 static void kernel_version(struct ct_handle *h)
@@ -150,10 +153,7 @@ static int handle_new(struct ct_handle **hp, unsigned int groups)
 	}
 	h->seq = (uint32_t)time(NULL);
 	kernel_version(h);
-	/* Optimistic until the kernel shows otherwise. */
-	h->caps.filter_tuple = kernel_at_least(h, 5, 8);
-	h->caps.filter_status = kernel_at_least(h, 5, 15);
-	h->caps.filter_reply = kernel_at_least(h, 5, 16);
+	h->filter_reply = kernel_at_least(h, 5, 16);
 	err = sock_open(h, groups);
 	if (err) {
 		ct_close(h);
@@ -441,7 +441,7 @@ static void kfilter_plan(const struct ct_handle *h, const struct ct_filter *flt,
 		return;		/* IPv6 address filters are inverted */
 	if (flt->has_orig_dst)
 		k->orig_flags |= CTF_IP_DST;
-	if (flt->has_reply_src && h->caps.filter_reply)
+	if (flt->has_reply_src && h->filter_reply)
 		k->reply_flags |= CTF_IP_SRC;
 }
 
@@ -532,23 +532,10 @@ static void put_filter(struct nlmsghdr *nlh, const struct ct_filter *flt,
 	}
 }
 
-/* True if the kernel returned @f although the part of the filter it was
- * sent should have dropped it: the kernel ignored that part. */
-static void note_ignored(struct ct_handle *h, const struct ct_filter *flt,
-			 const struct kfilter *k, const struct flow *f)
-{
-	if (k->orig_flags & CTF_PROTO_NUM && f->orig.l4proto != flt->l4proto)
-		h->caps.filter_tuple = false;
-	if (k->status &&
-	    (f->status & flt->status_mask) != flt->status)
-		h->caps.filter_status = false;
-}
-
 /* ---- dump ------------------------------------------------------------- */
 
 struct dump_ctx {
 	const struct ct_filter *flt;
-	const struct kfilter *k;
 	ct_flow_cb cb;
 	void *data;
 	int cb_err;
@@ -589,7 +576,6 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;
 		if (ct_parse_msg(nlh, &f))
 			continue;	/* a kind we do not model */
-		note_ignored(h, c->flt, c->k, &f);
 		if (!ct_filter_match(c->flt, &f))
 			continue;
 		c->cb_err = c->cb(&f, c->data);
@@ -606,7 +592,7 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 {
 	char req[MSG_MAX];
 	struct nlmsghdr *nlh;
-	struct dump_ctx c = { .flt = flt, .k = k, .cb = cb, .data = data };
+	struct dump_ctx c = { .flt = flt, .cb = cb, .data = data };
 	uint32_t seq = ++h->seq;
 	int ret;
 
@@ -668,13 +654,11 @@ static int dump_one(struct ct_handle *h, const struct ct_filter *flt,
 		err = dump_family(h, flt, family, &k, cb, data);
 		if (!rejected(err))
 			return err;
-		if (k.orig_flags || k.reply_flags) {
+		if (k.orig_flags || k.reply_flags)
 			h->tuple_rejected = true;
-			h->caps.filter_tuple = false;
-		} else if (k.status) {
+		else if (k.status)
 			h->status_rejected = true;
-			h->caps.filter_status = false;
-		} else if (k.zone) {
+		else if (k.zone) {
 			h->zone_rejected = true;
 		} else {
 			return err;
@@ -722,17 +706,18 @@ int ct_dump_start(struct ct_handle *h, const struct ct_filter *flt)
 {
 	char req[MSG_MAX];
 	struct nlmsghdr *nlh;
+	struct kfilter k;
 
 	if (h->events || h->dumping ||
 	    (flt->family != AF_INET && flt->family != AF_INET6))
 		return -EINVAL;
 	h->dump_flt = *flt;
-	kfilter_plan(h, flt, flt->family, &h->dump_k);
+	kfilter_plan(h, flt, flt->family, &k);
 	h->dump_seq = ++h->seq;
 	nlh = put_header(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, flt->family,
 			 h->dump_seq);
-	put_filter(nlh, flt, flt->family, &h->dump_k);
-	if (h->dump_k.zone)
+	put_filter(nlh, flt, flt->family, &k);
+	if (k.zone)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(flt->zone));
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -745,7 +730,7 @@ int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
 		 void *data)
 {
 	struct dump_ctx c = {
-		.flt = &h->dump_flt, .k = &h->dump_k, .cb = cb, .data = data,
+		.flt = &h->dump_flt, .cb = cb, .data = data,
 	};
 	unsigned int i;
 	int ret = 1;
@@ -1189,10 +1174,10 @@ static bool flush_supported(struct ct_handle *h)
 	int status;
 
 	if (h->flush_probed)
-		return h->caps.flush_filtered;
+		return h->flush_filtered;
 	h->flush_probed = true;
 	if (!kernel_at_least(h, 6, 12) || h->tuple_rejected ||
-	    h->status_rejected || !h->caps.filter_reply)
+	    h->status_rejected || !h->filter_reply)
 		return false;
 	pid = fork();
 	if (pid < 0)
@@ -1202,8 +1187,8 @@ static bool flush_supported(struct ct_handle *h)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return false;
-	h->caps.flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
-	return h->caps.flush_filtered;
+	h->flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
+	return h->flush_filtered;
 }
 
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt)

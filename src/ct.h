@@ -103,14 +103,6 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f);
  * l4proto); -EINVAL for a filter that would match everything. */
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt);
 
-/* What the running kernel accepted, for -v and the README. */
-struct ct_caps {
-	bool filter_tuple;	/* CTA_FILTER, 5.8 */
-	bool filter_status;	/* CTA_STATUS_MASK, 5.15 */
-	bool filter_reply;	/* reply tuple filter (fixed in 5.16) */
-	bool flush_filtered;	/* proven by ct_flush_filtered's probe */
-};
-
 /* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
 #define CT_EV_NEW	1u
 #define CT_EV_UPDATE	2u
