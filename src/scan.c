@@ -265,18 +265,17 @@ static bool classed(const struct flow *f)
 		f->orig.l4proto == IPPROTO_TCP);
 }
 
-/* Every DNATed flow the dumps show goes to its class: a class is a
- * candidate for the flush only while all of its flows are plain stale
- * forwards. */
+/* Every DNATed flow the dumps show goes to its class, whatever its
+ * verdict (the walk's order is the hash table's): a class is a candidate
+ * for the flush only while all of its flows are plain stale forwards.
+ * More classes than fit: none is flushed. */
 static void note_class(struct scan *s, const struct flow *f, bool stale)
 {
 	struct fclass *c;
 
-	if (!s->classes_on || !classed(f))
+	if (!s->classes_on || s->classes_full || !classed(f))
 		return;
 	c = find_class(s, f);
-	if (!c && !stale)
-		return;		/* no class yet: nothing to spoil */
 	if (!c) {
 		if (s->nclasses == SCAN_MAX_CLASSES) {
 			s->classes_full = true;
