@@ -333,6 +333,22 @@ static bool wanted_proto(const struct scan *s, uint8_t p)
 	return p == IPPROTO_UDP || (s->tcp && p == IPPROTO_TCP);
 }
 
+/* @f is a swept forward, back: the usual end of its candidate, which
+ * check_mirrors would otherwise learn with a lookup by tuple (one system
+ * call and kernel lookup each; after a sweep of 100k, 100k of them). */
+static void forward_back(struct scan *s, const struct flow *f)
+{
+	struct mirror_cand *c;
+
+	if (!mirror_count(&s->mirrors))
+		return;
+	c = mirror_find_orig(&s->mirrors, f);
+	if (!c)
+		return;
+	mirror_drop(&s->mirrors, c);
+	s->mirrors_dirty = true;
+}
+
 static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
@@ -344,6 +360,7 @@ static int on_flow(const struct flow *f, void *data)
 	c = mirror_find(&s->mirrors, f);
 	if (c)
 		return on_mirror(s, f, c);
+	forward_back(s, f);
 	j = judge(s, f);
 	note_class(s, f, j.verdict == JV_STALE);
 	s->judged++;
