@@ -18,7 +18,8 @@
  * is a dump of everything.
  *
  * Prints, per run, "returned N in W s wall, CPU C s" (dumps) or "deleted
- * N in W s wall, CPU C s" (--flush; N from nf_conntrack_count).
+ * N in W s wall, CPU C s" (--flush; N from nf_conntrack_count); with
+ * several WALKs, then one line per walk: "  walk WALK: N, CPU C s".
  *
  * Build: gcc -O2 -std=gnu11 -D_GNU_SOURCE -o ctwalk bench/ctwalk.c -lmnl
  */
@@ -206,6 +207,9 @@ int main(int argc, char **argv)
 		{ "flush", 0, 0, 'f' }, { 0 }
 	};
 	struct walk w[MAX_WALKS] = { 0 };
+	const char *name[MAX_WALKS] = { "" };
+	double wcpu[MAX_WALKS];
+	long wn[MAX_WALKS];
 	int c, i, k, nw = 0, repeat = 3, flush = 0, single = 0;
 	const char *ns = NULL;
 	struct mnl_socket *nl;
@@ -224,12 +228,14 @@ int main(int argc, char **argv)
 		}
 	}
 	nw = single;
-	for (; optind < argc && !single && nw < MAX_WALKS; optind++)
-		if (parse_walk(argv[optind], &w[nw++])) {
+	for (; optind < argc && !single && nw < MAX_WALKS; optind++) {
+		name[nw] = strdup(argv[optind]);
+		if (!name[nw] || parse_walk(argv[optind], &w[nw++])) {
 			fprintf(stderr, "ctwalk: bad walk '%s' (STATUS/MASK"
 				"[/udp|tcp/PORT[/REPLY_SRC]])\n", argv[optind]);
 			return 2;
 		}
+	}
 	if (!nw || optind < argc) {
 		fprintf(stderr, "ctwalk: give one to %d walks\n", MAX_WALKS);
 		return 2;
@@ -246,8 +252,11 @@ int main(int argc, char **argv)
 		long n = 0, before = ct_count();
 
 		for (k = 0; k < nw; k++) {
+			double c1 = cpu();
 			long r = walk(nl, buf, &w[k], flush);
 
+			wcpu[k] = cpu() - c1;
+			wn[k] = r;
 			if (r < 0) {
 				fprintf(stderr, "ctwalk: %s: %s\n",
 					flush ? "flush" : "dump", strerror(-r));
@@ -260,6 +269,9 @@ int main(int argc, char **argv)
 		printf("%s %ld in %.3f s wall, CPU %.3f s\n",
 		       flush ? "deleted" : "returned", n, now() - w0,
 		       cpu() - c0);
+		for (k = 0; nw > 1 && k < nw; k++)
+			printf("  walk %s: %ld, CPU %.3f s\n", name[k], wn[k],
+			       wcpu[k]);
 	}
 	return 0;
 }
