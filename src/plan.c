@@ -563,6 +563,29 @@ int plan_build(const struct nm_model *m, const struct plan_in *in,
 	return 0;
 }
 
+/*
+ * The DNAT walk comes first; what it returned tells how much of the table
+ * is left for the rest.  When little is (a table of forwards, say), one
+ * walk of every flow not DNATed costs less than the narrow walks after
+ * it, each a whole walk that returns almost nothing.  It returns a
+ * superset of theirs, still disjoint from the DNAT walk's.
+ */
+void plan_after_dnat_walk(struct plan *p, uint64_t returned)
+{
+	struct plan_in in = { .entries = p->entries, .buckets = p->buckets };
+	uint64_t rest;
+
+	if (p->full || p->n < 3 || !p->entries ||
+	    p->walk[0].status != IPS_DST_NAT ||
+	    p->walk[0].status_mask != IPS_DST_NAT || p->walk[0].family)
+		return;
+	rest = returned < p->entries ? p->entries - returned : 0;
+	if (walk_cost(&in) + 1.5e-6 * rest >= (p->n - 1) * walk_cost(&in))
+		return;
+	p->n = 1;
+	add_walk(p, AF_UNSPEC, 0, 0, IPS_DST_NAT, NULL);
+}
+
 void plan_flush_class(const struct flow *f, struct ct_filter *k)
 {
 	memset(k, 0, sizeof(*k));

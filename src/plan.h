@@ -62,6 +62,11 @@ struct plan_in {
 int plan_build(const struct nm_model *m, const struct plan_in *in,
 	       struct plan *p);
 
+/* After the first walk (every DNATed flow) returned @returned flows: the
+ * walks after it become one walk of every flow not DNATed when that costs
+ * less (few flows left).  Walks stay disjoint, and cover what they did. */
+void plan_after_dnat_walk(struct plan *p, uint64_t returned);
+
 /*
  * The filtered flush (ct_flush_filtered): one kernel walk that deletes a
  * whole class of DNATed flows, the class being every flow of a family and

@@ -355,6 +355,7 @@ static int on_flow(const struct flow *f, void *data)
 	struct mirror_cand *c;
 	struct jv j;
 
+	s->returned++;
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
@@ -561,6 +562,7 @@ int scan_feed(struct scan *s, const struct flow *f)
 /* Every walk of the plan, each flow to the judge. */
 static int feed_dumps(struct scan *s, void *data)
 {
+	struct plan p;
 	unsigned int i;
 	int ret = 0;
 
@@ -569,10 +571,15 @@ static int feed_dumps(struct scan *s, void *data)
 	s->classes_on = s->flush == SF_ALWAYS ||
 			(s->flush == SF_AUTO &&
 			 plan_flush_pays(&s->plan, s->plan.entries));
-	for (i = 0; i < s->plan.n; i++) {
-		ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
+	/* a copy: what the first walk teaches holds for this pass only */
+	p = s->plan;
+	for (i = 0; i < p.n; i++) {
+		s->returned = 0;
+		ret = ct_dump(s->ct, &p.walk[i], on_flow, s);
 		if (ret)
 			break;
+		if (!i)
+			plan_after_dnat_walk(&p, s->returned);
 	}
 	s->classes_on = false;
 	return ret;

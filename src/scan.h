@@ -69,6 +69,7 @@ struct scan {
 	bool no_mirror_lookup;	/* watch: events show every new mirror, so a
 				 * pass need not look them up by tuple */
 	uint32_t pass;		/* counts passes, to mark mirrors seen */
+	uint64_t returned;	/* by the walk under way */
 	/* the classes of this pass's flows, while the dumps feed it */
 	bool classes_on;
 	bool classes_full;	/* more than SCAN_MAX_CLASSES: none flushed */

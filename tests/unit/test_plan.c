@@ -290,6 +290,42 @@ static void test_large_table_narrows(void **state)
 	nm_model_free(&m);
 }
 
+/* Forwards and masquerade on 1M entries: after the DNAT walk, one walk of
+ * the flows not DNATed when few are left, the narrow ones otherwise. */
+static void test_after_dnat_walk(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 }, q;
+	struct plan_in in = { .entries = 1000000, .buckets = 1048576 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_dnat_rule(&m.chains[0], 51821);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
+	assert_int_equal(plan_build(&m, &in, &p), 0);
+	assert_int_equal(p.n, 4);
+
+	q = p;	/* a router: 80% masqueraded flows left */
+	plan_after_dnat_walk(&q, 200000);
+	assert_int_equal(q.n, 4);
+	assert_memory_equal(&q, &p, sizeof(p));
+
+	q = p;	/* every flow DNATed */
+	plan_after_dnat_walk(&q, 1000000);
+	assert_int_equal(q.n, 2);
+	assert_memory_equal(&q.walk[0], &p.walk[0], sizeof(p.walk[0]));
+	assert_int_equal(q.walk[1].status, 0);
+	assert_int_equal(q.walk[1].status_mask, IPS_DST_NAT);
+	assert_false(q.walk[1].has_orig_dport);
+	assert_int_equal(q.walk[1].family, 0);
+	/* it returns every flow the walks it replaces did */
+	for (unsigned int i = 1; i < p.n; i++) {
+		struct ct_filter k = p.walk[i];
+
+		assert_true(plan_covers(&q, &k));
+	}
+	nm_model_free(&m);
+}
+
 /* ---- the filtered flush's pure part ---- */
 
 /* A flow DNATed from 203.0.113.1:53820 to @backend. */
@@ -496,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_and_family),
 		cmocka_unit_test(test_small_table_one_walk),
 		cmocka_unit_test(test_large_table_narrows),
+		cmocka_unit_test(test_after_dnat_walk),
 		cmocka_unit_test(test_flush_class_filter),
 		cmocka_unit_test(test_flush_targets_constant),
 		cmocka_unit_test(test_flush_targets_range),
