@@ -45,6 +45,10 @@ const struct cmd_opt cmd_opts[] = {
 	  NULL, NULL, 0, 0, 0, "one JSON document on stdout" },
 	{ "dry-run", 0, CO_FLAG, CMD_SWEEP | CMD_WATCH, F(dry_run), NULL,
 	  NULL, 0, 0, 0, "report what would be deleted, delete nothing" },
+	{ "flush", 0, CO_FLAG, CMD_SWEEP, F(flush), NULL, NULL, 0, 0, 0,
+	  "delete each class of stale forwards that is stale as a whole with "
+	  "one filtered flush (kernel 6.12), also where deleting them one by "
+	  "one would cost less; exact either way" },
 	{ "tcp", 0, CO_FLAG, CMD_STATUS | CMD_SWEEP | CMD_WATCH, F(tcp),
 	  NULL, NULL, 0, 0, 0, "also judge TCP flows (UDP only otherwise)" },
 	/* The default: long enough for a backend's reply that was on its

@@ -29,6 +29,8 @@ struct opts {
 	bool help, version;
 	/* the commands' */
 	bool json, dry_run, tcp;
+	bool flush;		/* sweep --flush: filtered flushes wherever
+				 * they are exact, whatever they cost */
 	long settle_ms;		/* sweep */
 	long resync_s, refill_s, legacy_poll_ms, rcvbuf;	/* watch */
 	const char *stats;	/* watch */

@@ -59,7 +59,8 @@ struct ct_handle {
 	uint32_t seq;
 	char *buf;			/* RCV_BUF_SIZE, also the send batch */
 	bool events;
-	struct ct_caps caps;
+	bool filter_reply;		/* reply tuple filter (fixed in 5.16) */
+	bool flush_filtered;		/* proven by flush_supported's probe */
 	bool tuple_rejected;		/* kernel said EINVAL/EOPNOTSUPP */
 	bool status_rejected;
 	bool zone_rejected;
@@ -70,11 +71,13 @@ struct ct_handle {
 	bool dumping, dump_intr;
 	uint32_t dump_seq;
 	struct ct_filter dump_flt;
-	struct kfilter {
-		uint32_t orig_flags, reply_flags;
-		bool status;
-		bool zone;	/* dump only: 6.8+, older kernels ignore it */
-	} dump_k;
+};
+
+/* What of a filter one request asks of the kernel. */
+struct kfilter {
+	uint32_t orig_flags, reply_flags;
+	bool status;
+	bool zone;	/* dump only: 6.8+, older kernels ignore it */
 };
 
 static void kernel_version(struct ct_handle *h)
@@ -150,10 +153,7 @@ static int handle_new(struct ct_handle **hp, unsigned int groups)
 	}
 	h->seq = (uint32_t)time(NULL);
 	kernel_version(h);
-	/* Optimistic until the kernel shows otherwise. */
-	h->caps.filter_tuple = kernel_at_least(h, 5, 8);
-	h->caps.filter_status = kernel_at_least(h, 5, 15);
-	h->caps.filter_reply = kernel_at_least(h, 5, 16);
+	h->filter_reply = kernel_at_least(h, 5, 16);
 	err = sock_open(h, groups);
 	if (err) {
 		ct_close(h);
@@ -207,20 +207,19 @@ static ssize_t recv_queued(struct ct_handle *h)
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max)
 {
-	return nla_parse_strict(mnl_attr_get_payload(nest),
-			   mnl_attr_get_payload_len(nest), tb, max);
+	return nla_parse_strict(nla_data_of(nest), nla_len_of(nest), tb, max);
 }
 
 static bool len_is(const struct nlattr *a, size_t len)
 {
-	return mnl_attr_get_payload_len(a) == len;
+	return nla_len_of(a) == len;
 }
 
 static int get_u8(const struct nlattr *a, uint8_t *v)
 {
 	if (!len_is(a, 1))
 		return -EBADMSG;
-	*v = mnl_attr_get_u8(a);
+	*v = *(const uint8_t *)nla_data_of(a);
 	return 0;
 }
 
@@ -229,7 +228,7 @@ static int get_be16(const struct nlattr *a, uint16_t *v)
 {
 	if (!len_is(a, 2))
 		return -EBADMSG;
-	*v = mnl_attr_get_u16(a);
+	memcpy(v, nla_data_of(a), 2);
 	return 0;
 }
 
@@ -237,7 +236,8 @@ static int get_be32(const struct nlattr *a, uint32_t *v)
 {
 	if (!len_is(a, 4))
 		return -EBADMSG;
-	*v = ntohl(mnl_attr_get_u32(a));
+	memcpy(v, nla_data_of(a), 4);
+	*v = ntohl(*v);
 	return 0;
 }
 
@@ -260,8 +260,8 @@ static int parse_ip(const struct nlattr *nest, struct tuple *t)
 	}
 	if (!src || !dst || !len_is(src, alen) || !len_is(dst, alen))
 		return -EBADMSG;
-	memcpy(t->src.b, mnl_attr_get_payload(src), alen);
-	memcpy(t->dst.b, mnl_attr_get_payload(dst), alen);
+	memcpy(t->src.b, nla_data_of(src), alen);
+	memcpy(t->dst.b, nla_data_of(dst), alen);
 	return 0;
 }
 
@@ -441,7 +441,7 @@ static void kfilter_plan(const struct ct_handle *h, const struct ct_filter *flt,
 		return;		/* IPv6 address filters are inverted */
 	if (flt->has_orig_dst)
 		k->orig_flags |= CTF_IP_DST;
-	if (flt->has_reply_src && h->caps.filter_reply)
+	if (flt->has_reply_src && h->filter_reply)
 		k->reply_flags |= CTF_IP_SRC;
 }
 
@@ -532,23 +532,10 @@ static void put_filter(struct nlmsghdr *nlh, const struct ct_filter *flt,
 	}
 }
 
-/* True if the kernel returned @f although the part of the filter it was
- * sent should have dropped it: the kernel ignored that part. */
-static void note_ignored(struct ct_handle *h, const struct ct_filter *flt,
-			 const struct kfilter *k, const struct flow *f)
-{
-	if (k->orig_flags & CTF_PROTO_NUM && f->orig.l4proto != flt->l4proto)
-		h->caps.filter_tuple = false;
-	if (k->status &&
-	    (f->status & flt->status_mask) != flt->status)
-		h->caps.filter_status = false;
-}
-
 /* ---- dump ------------------------------------------------------------- */
 
 struct dump_ctx {
 	const struct ct_filter *flt;
-	const struct kfilter *k;
 	ct_flow_cb cb;
 	void *data;
 	int cb_err;
@@ -589,7 +576,6 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;
 		if (ct_parse_msg(nlh, &f))
 			continue;	/* a kind we do not model */
-		note_ignored(h, c->flt, c->k, &f);
 		if (!ct_filter_match(c->flt, &f))
 			continue;
 		c->cb_err = c->cb(&f, c->data);
@@ -606,7 +592,7 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 {
 	char req[MSG_MAX];
 	struct nlmsghdr *nlh;
-	struct dump_ctx c = { .flt = flt, .k = k, .cb = cb, .data = data };
+	struct dump_ctx c = { .flt = flt, .cb = cb, .data = data };
 	uint32_t seq = ++h->seq;
 	int ret;
 
@@ -668,13 +654,11 @@ static int dump_one(struct ct_handle *h, const struct ct_filter *flt,
 		err = dump_family(h, flt, family, &k, cb, data);
 		if (!rejected(err))
 			return err;
-		if (k.orig_flags || k.reply_flags) {
+		if (k.orig_flags || k.reply_flags)
 			h->tuple_rejected = true;
-			h->caps.filter_tuple = false;
-		} else if (k.status) {
+		else if (k.status)
 			h->status_rejected = true;
-			h->caps.filter_status = false;
-		} else if (k.zone) {
+		else if (k.zone) {
 			h->zone_rejected = true;
 		} else {
 			return err;
@@ -722,17 +706,18 @@ int ct_dump_start(struct ct_handle *h, const struct ct_filter *flt)
 {
 	char req[MSG_MAX];
 	struct nlmsghdr *nlh;
+	struct kfilter k;
 
 	if (h->events || h->dumping ||
 	    (flt->family != AF_INET && flt->family != AF_INET6))
 		return -EINVAL;
 	h->dump_flt = *flt;
-	kfilter_plan(h, flt, flt->family, &h->dump_k);
+	kfilter_plan(h, flt, flt->family, &k);
 	h->dump_seq = ++h->seq;
 	nlh = put_header(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, flt->family,
 			 h->dump_seq);
-	put_filter(nlh, flt, flt->family, &h->dump_k);
-	if (h->dump_k.zone)
+	put_filter(nlh, flt, flt->family, &k);
+	if (k.zone)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(flt->zone));
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -745,7 +730,7 @@ int ct_dump_step(struct ct_handle *h, unsigned int max, ct_flow_cb cb,
 		 void *data)
 {
 	struct dump_ctx c = {
-		.flt = &h->dump_flt, .k = &h->dump_k, .cb = cb, .data = data,
+		.flt = &h->dump_flt, .cb = cb, .data = data,
 	};
 	unsigned int i;
 	int ret = 1;
@@ -905,11 +890,12 @@ static size_t put_delete(char *buf, const struct flow *f, uint32_t seq)
 	return nlh->nlmsg_len;
 }
 
-int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
-	      size_t *deleted)
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
+		   size_t *deleted)
 {
+	const struct flow *f = NULL;
 	char *batch;
-	size_t i = 0, total = 0;
+	size_t total = 0;
 	int err = 0, first = 0;
 
 	if (deleted)
@@ -920,14 +906,13 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	if (!batch)
 		return -ENOMEM;
 
-	while (i < n && !err) {
+	f = next(data);
+	while (f && !err) {
 		struct ack_state a = { .first_seq = h->seq + 1 };
 		size_t off = 0, count = 0;
 
-		while (i < n && off + MSG_MAX <= SND_BATCH_SIZE &&
-		       count < h->del_batch) {
-			const struct flow *f = &flows[i++];
-
+		for (; f && off + MSG_MAX <= SND_BATCH_SIZE &&
+		       count < h->del_batch; f = next(data)) {
 			if (f->orig.family != AF_INET &&
 			    f->orig.family != AF_INET6)
 				continue;
@@ -953,6 +938,26 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	if (deleted)
 		*deleted = total;
 	return first ? first : err;
+}
+
+struct flow_array {
+	const struct flow *f;
+	size_t n, i;
+};
+
+static const struct flow *array_next(void *data)
+{
+	struct flow_array *a = data;
+
+	return a->i < a->n ? &a->f[a->i++] : NULL;
+}
+
+int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
+	      size_t *deleted)
+{
+	struct flow_array a = { .f = flows, .n = n };
+
+	return ct_delete_each(h, array_next, &a, deleted);
 }
 
 /* ---- get ---------------------------------------------------------------- */
@@ -1169,10 +1174,10 @@ static bool flush_supported(struct ct_handle *h)
 	int status;
 
 	if (h->flush_probed)
-		return h->caps.flush_filtered;
+		return h->flush_filtered;
 	h->flush_probed = true;
 	if (!kernel_at_least(h, 6, 12) || h->tuple_rejected ||
-	    h->status_rejected || !h->caps.filter_reply)
+	    h->status_rejected || !h->filter_reply)
 		return false;
 	pid = fork();
 	if (pid < 0)
@@ -1182,8 +1187,8 @@ static bool flush_supported(struct ct_handle *h)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return false;
-	h->caps.flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
-	return h->caps.flush_filtered;
+	h->flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
+	return h->flush_filtered;
 }
 
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt)

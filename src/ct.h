@@ -66,6 +66,12 @@ int ct_fd(const struct ct_handle *h);
  * only. */
 int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
+/* The same for flows that are not in one array: @next hands them out one
+ * at a time, NULL when there are no more.  A sweep of 100k stale flows
+ * would otherwise copy 10 MB of them first. */
+typedef const struct flow *(*ct_next_fn)(void *data);
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
+		   size_t *deleted);
 
 /* Look entries up by original tuple (and zone), many requests per
  * datagram; the kernel hashes the tuple, so the table's size does not
@@ -96,14 +102,6 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f);
  * kernel cannot apply exactly (zone, IPv6 addresses, ports without
  * l4proto); -EINVAL for a filter that would match everything. */
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt);
-
-/* What the running kernel accepted, for -v and the README. */
-struct ct_caps {
-	bool filter_tuple;	/* CTA_FILTER, 5.8 */
-	bool filter_status;	/* CTA_STATUS_MASK, 5.15 */
-	bool filter_reply;	/* reply tuple filter (fixed in 5.16) */
-	bool flush_filtered;	/* proven by ct_flush_filtered's probe */
-};
 
 /* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
 #define CT_EV_NEW	1u

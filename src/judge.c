@@ -280,32 +280,45 @@ static enum jreason check_snat(const struct flow *f,
 	return snated ? JR_SNAT_CHANGED : JR_SNAT_ADDED;
 }
 
+enum jverdict judge_verdict(const struct flow *f, const struct judgement *j,
+			    enum jreason *reason)
+{
+	enum jreason r;
+
+	*reason = j->reason;
+	if (j->verdict == JV_UNKNOWN)
+		return JV_UNKNOWN;
+	*reason = JR_UNMODELLED;
+	/* Helpers (ftp, sip, ...) NAT expected flows themselves. */
+	if (f->status & IPS_EXPECTED)
+		return JV_UNKNOWN;
+	r = check_dnat(f, &j->dnat);
+	/* A DNAT mismatch is proven whatever the source NAT would be. */
+	if (r == JR_NONE && j->snat_unknown)
+		return JV_UNKNOWN;
+	if (r == JR_NONE)
+		r = check_snat(f, &j->snat);
+	*reason = r;
+	return r == JR_NONE ? JV_CONSISTENT : JV_STALE;
+}
+
 void judge_compare(const struct flow *f, struct judgement *j)
 {
 	enum jreason r;
 
 	if (j->verdict == JV_UNKNOWN)
 		return;
-	/* Helpers (ftp, sip, ...) NAT expected flows themselves. */
-	if (f->status & IPS_EXPECTED) {
-		j->verdict = JV_UNKNOWN;
-		j->reason = JR_UNMODELLED;
-		strcpy(j->unknown, "expected flow (conntrack helper)");
-		return;
-	}
-	r = check_dnat(f, &j->dnat);
-	/* A DNAT mismatch is proven whatever the source NAT would be. */
-	if (r == JR_NONE && j->snat_unknown) {
-		j->verdict = JV_UNKNOWN;
-		j->reason = JR_UNMODELLED;
-		j->chain = j->unk_chain;
-		j->rule = j->unk_rule;
-		return;
-	}
-	if (r == JR_NONE)
-		r = check_snat(f, &j->snat);
-	j->verdict = r == JR_NONE ? JV_CONSISTENT : JV_STALE;
+	j->verdict = judge_verdict(f, j, &r);
 	j->reason = r;
+	if (j->verdict == JV_UNKNOWN) {
+		if (f->status & IPS_EXPECTED) {
+			strcpy(j->unknown, "expected flow (conntrack helper)");
+		} else {
+			j->chain = j->unk_chain;
+			j->rule = j->unk_rule;
+		}
+		return;
+	}
 	if (r == JR_NONE)
 		name_fitting_rule(f, j);
 	/* judge_eval() named the DNAT rule when there is one. */

@@ -80,6 +80,10 @@ void judge_eval(const struct nm_model *m, const struct netenv *env,
 /* Set @j's verdict and reason for @f from the outcome judge_eval() put
  * in @j; an unknown outcome stays unknown. */
 void judge_compare(const struct flow *f, struct judgement *j);
+/* judge_compare's verdict and reason alone, leaving @j as it is: a pass
+ * compares many flows with one cached evaluation. */
+enum jverdict judge_verdict(const struct flow *f, const struct judgement *j,
+			    enum jreason *reason);
 /* judge_eval recording each step into @trace (explain; eval.h). */
 struct ev_trace;
 void judge_eval_traced(const struct nm_model *m, const struct netenv *env,

@@ -72,4 +72,16 @@ static inline int nla_parse_strict(const void *start, size_t len,
 int nla_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 		     unsigned int max, const struct nla_pol *pol);
 
+/* libmnl's getters, inline: the dump parser calls them a few dozen times
+ * a flow, and through the PLT that showed in profiles. */
+static inline const void *nla_data_of(const struct nlattr *a)
+{
+	return (const char *)a + MNL_ATTR_HDRLEN;
+}
+
+static inline size_t nla_len_of(const struct nlattr *a)
+{
+	return a->nla_len - MNL_ATTR_HDRLEN;
+}
+
 #endif

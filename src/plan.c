@@ -13,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
 
 #define ANY_PORT (-1)
 #define MAX_DEPTH 16		/* the kernel's NFT_JUMP_STACK_SIZE */
@@ -91,9 +92,104 @@ static void pset_from_set(const struct nm_set *s, struct pset *out)
 
 struct walker {
 	const struct nm_model *m;
+	uint8_t family;
 	struct nat_caps *caps;
 	struct pset dports;	/* union over every DNAT path */
 };
+
+/* What a rule's registers are known to hold, as far as the plan cares: a
+ * destination port loaded from the packet, or a constant address put
+ * there by an immediate (where a dnat takes its target from). */
+struct areg {
+	bool known;
+	uint8_t len;
+	union addr v;
+};
+
+struct rstate {
+	bool dport[NREGS];
+	struct areg a[NREGS];
+};
+
+/* The kernel's layout: NFT_REG_1..4 are 16 bytes each after the verdict,
+ * NFT_REG32_00.. 4 bytes each from the same place, so they overlap. */
+static unsigned int reg_word(unsigned int reg)
+{
+	return reg <= NFT_REG_4 ? reg * 4 : reg - NFT_REG32_00 + 4;
+}
+
+/* Forget every constant a write of @len bytes at @reg may overwrite. */
+static void areg_clobber(struct rstate *rs, unsigned int reg, unsigned int len)
+{
+	unsigned int w0 = reg_word(reg), w1 = w0 + (len + 3) / 4, i;
+
+	for (i = 1; i < NREGS; i++) {
+		unsigned int v0 = reg_word(i);
+		unsigned int v1 = v0 + (rs->a[i].len + 3) / 4;
+
+		if (rs->a[i].known && v0 < w1 && w0 < v1)
+			rs->a[i].known = false;
+	}
+}
+
+static void note_target_any(struct walker *w)
+{
+	w->caps->ntargets = -1;
+}
+
+static void note_target(struct walker *w, const union addr *lo,
+			const union addr *hi)
+{
+	struct nat_caps *c = w->caps;
+
+	if (c->ntargets < 0)
+		return;
+	if (c->ntargets == PLAN_MAX_TARGETS) {
+		note_target_any(w);
+		return;
+	}
+	c->targets[c->ntargets].lo = *lo;
+	c->targets[c->ntargets].hi = *hi;
+	c->ntargets++;
+}
+
+/* nft's dnat: its addresses from registers an immediate filled. */
+static void note_nat_target(struct walker *w, const struct nm_expr *e,
+			    const struct rstate *rs)
+{
+	unsigned int alen = addr_len(w->family);
+	const struct areg *lo, *hi;
+	uint8_t hreg = e->nat.reg_addr_max ? e->nat.reg_addr_max :
+					     e->nat.reg_addr_min;
+
+	if (e->nat.family && e->nat.family != NFPROTO_INET &&
+	    e->nat.family != w->family)
+		return;		/* the evaluator skips it for this family */
+	if (!e->nat.reg_addr_min || e->nat.reg_addr_min >= NREGS ||
+	    hreg >= NREGS) {
+		note_target_any(w);	/* address unchanged: any */
+		return;
+	}
+	lo = &rs->a[e->nat.reg_addr_min];
+	hi = &rs->a[hreg];
+	if (!lo->known || !hi->known || lo->len < alen || hi->len < alen) {
+		note_target_any(w);
+		return;
+	}
+	note_target(w, &lo->v, &hi->v);
+}
+
+/* iptables' DNAT: a range given as such, or the address unchanged. */
+static void note_natspec_target(struct walker *w, const struct nm_natspec *n)
+{
+	if (n->type == NM_NAT_REDIR || !(n->flags & NF_NAT_RANGE_MAP_IPS)) {
+		note_target_any(w);
+		return;
+	}
+	if (n->family && n->family != w->family)
+		return;
+	note_target(w, &n->addr_min, &n->addr_max);
+}
 
 static void note_dnat(struct walker *w, const struct pset *rc)
 {
@@ -118,6 +214,7 @@ static void note_natspec(struct walker *w, const struct nm_natspec *n,
 	case NFT_NAT_DNAT:
 	case NM_NAT_REDIR:
 		note_dnat(w, rc);
+		note_natspec_target(w, n);
 		break;
 	case NFT_NAT_SNAT:
 		w->caps->snat_static = true;
@@ -182,16 +279,36 @@ static void narrow_xt_ports(const struct nm_xt_ports *x, struct pset *rc)
 	pset_narrow(rc, &keys);
 }
 
+/* An immediate's constant, kept for a dnat that may read it. */
+static void note_immediate(struct rstate *rs, const struct nm_expr *e)
+{
+	struct areg *a = &rs->a[e->dreg];
+
+	areg_clobber(rs, e->dreg, e->imm.data.len);
+	rs->dport[e->dreg] = false;
+	if (e->imm.data.len > sizeof(a->v))
+		return;
+	memset(a, 0, sizeof(*a));
+	a->known = true;
+	a->len = e->imm.data.len;
+	memcpy(a->v.b, e->imm.data.val, a->len);
+}
+
 static void walk_expr(struct walker *w, const struct nm_expr *e,
-		      bool *dport_reg, struct pset *rc, int depth)
+		      struct rstate *rs, struct pset *rc, int depth)
 {
 	struct pset one = { .n = 1 };
-	bool is_dport = e->sreg < NREGS && dport_reg[e->sreg];
+	bool is_dport = e->sreg < NREGS && rs->dport[e->sreg];
+
+	/* Whatever writes a register overwrites what an immediate put in
+	 * it (a 16-byte register spans four 4-byte ones). */
+	if (e->dreg && e->dreg < NREGS && e->op != NM_OP_IMMEDIATE)
+		areg_clobber(rs, e->dreg, e->len > 16 ? e->len : 16);
 
 	switch (e->op) {
 	case NM_OP_PAYLOAD:
 		if (e->dreg < NREGS)
-			dport_reg[e->dreg] =
+			rs->dport[e->dreg] =
 				e->payload.base == NFT_PAYLOAD_TRANSPORT_HEADER &&
 				e->payload.offset == 2 && e->len == 2;
 		return;
@@ -208,17 +325,20 @@ static void walk_expr(struct walker *w, const struct nm_expr *e,
 		if (e->dreg == NFT_REG_VERDICT &&
 		    (e->imm.verdict == NFT_JUMP || e->imm.verdict == NFT_GOTO))
 			walk_chain(w, e->imm.chain, rc, depth + 1);
-		else if (e->dreg < NREGS)
-			dport_reg[e->dreg] = false;
+		else if (e->dreg && e->dreg < NREGS)
+			note_immediate(rs, e);
 		return;
 	case NM_OP_NAT:
-		if (e->nat.type == NFT_NAT_DNAT)
+		if (e->nat.type == NFT_NAT_DNAT) {
 			note_dnat(w, rc);
-		else
+			note_nat_target(w, e, rs);
+		} else {
 			w->caps->snat_static = true;
+		}
 		return;
 	case NM_OP_REDIR:
 		note_dnat(w, rc);
+		note_target_any(w);
 		return;
 	case NM_OP_MASQ:
 		w->caps->masq = true;
@@ -232,11 +352,12 @@ static void walk_expr(struct walker *w, const struct nm_expr *e,
 	case NM_OP_UNKNOWN:
 		/* It may be a target we cannot read: assume the worst. */
 		note_dnat(w, rc);
+		note_target_any(w);
 		w->caps->snat_static = true;
 		return;
 	default:
 		if (e->dreg < NREGS && e->dreg != NFT_REG_VERDICT)
-			dport_reg[e->dreg] = false;
+			rs->dport[e->dreg] = false;
 		return;
 	}
 }
@@ -252,16 +373,16 @@ static void walk_chain(struct walker *w, int ci, const struct pset *c,
 		 * the plan just widens. */
 		w->dports.n = ANY_PORT;
 		w->caps->dnat = w->caps->snat_static = true;
+		note_target_any(w);
 		return;
 	}
 	ch = &w->m->chains[ci];
 	for (r = 0; r < ch->nrules; r++) {
-		bool dport_reg[NREGS] = { false };
+		struct rstate rs = { 0 };
 		struct pset rc = *c;
 
 		for (k = 0; k < ch->rules[r].nexprs; k++)
-			walk_expr(w, &ch->rules[r].exprs[k], dport_reg, &rc,
-				  depth);
+			walk_expr(w, &ch->rules[r].exprs[k], &rs, &rc, depth);
 	}
 }
 
@@ -273,7 +394,7 @@ static bool sees_family(uint8_t chain_family, uint8_t family)
 void plan_nat_caps(const struct nm_model *m, uint8_t family,
 		   struct nat_caps *caps)
 {
-	struct walker w = { .m = m, .caps = caps };
+	struct walker w = { .m = m, .family = family, .caps = caps };
 	struct pset any = { .n = ANY_PORT };
 	unsigned int i;
 
@@ -383,11 +504,12 @@ static int build_narrow(const struct nm_model *m, const struct plan_in *in,
 			struct plan *p)
 {
 	const uint32_t both = IPS_DST_NAT | IPS_SRC_NAT;
-	struct nat_caps c[2], all = { 0 };
+	const struct nat_caps *c = p->caps;
+	struct nat_caps all = { 0 };
 	int f, ret;
 
 	for (f = 0; f < 2; f++) {
-		plan_nat_caps(m, families[f], &c[f]);
+		plan_nat_caps(m, families[f], &p->caps[f]);
 		all.dnat |= c[f].dnat;
 		all.snat_static |= c[f].snat_static;
 		all.masq |= c[f].masq;
@@ -424,6 +546,8 @@ int plan_build(const struct nm_model *m, const struct plan_in *in,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	p->entries = in->entries;
+	p->buckets = in->buckets;
 	ret = build_narrow(m, in, p);
 	if (ret)
 		return ret;
@@ -432,9 +556,109 @@ int plan_build(const struct nm_model *m, const struct plan_in *in,
 	 * cheaper than several narrow ones. */
 	if (in->entries && (p->n - 1) * walk_cost(in) >=
 			   1.5e-6 * in->entries) {
-		memset(p, 0, sizeof(*p));
+		p->n = 0;
 		p->full = true;
 		return add_walk(p, AF_UNSPEC, 0, 0, 0, NULL);
 	}
 	return 0;
+}
+
+/*
+ * The DNAT walk comes first; what it returned tells how much of the table
+ * is left for the rest.  When little is (a table of forwards, say), one
+ * walk of every flow not DNATed costs less than the narrow walks after
+ * it, each a whole walk that returns almost nothing.  It returns a
+ * superset of theirs, still disjoint from the DNAT walk's.
+ */
+void plan_after_dnat_walk(struct plan *p, uint64_t returned)
+{
+	struct plan_in in = { .entries = p->entries, .buckets = p->buckets };
+	uint64_t rest;
+
+	if (p->full || p->n < 3 || !p->entries ||
+	    p->walk[0].status != IPS_DST_NAT ||
+	    p->walk[0].status_mask != IPS_DST_NAT || p->walk[0].family)
+		return;
+	rest = returned < p->entries ? p->entries - returned : 0;
+	if (walk_cost(&in) + 1.5e-6 * rest >= (p->n - 1) * walk_cost(&in))
+		return;
+	p->n = 1;
+	add_walk(p, AF_UNSPEC, 0, 0, IPS_DST_NAT, NULL);
+}
+
+void plan_flush_class(const struct flow *f, struct ct_filter *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = f->orig.family;
+	k->l4proto = f->orig.l4proto;
+	k->status = k->status_mask = IPS_DST_NAT;
+	k->has_orig_dport = true;
+	k->orig_dport = f->orig.dport;
+	k->has_reply_src = true;
+	k->reply_src = f->reply.src;
+}
+
+/* Does every flow @in matches pass @out?  Only the parts plan_build and
+ * plan_flush_class use are compared; anything else makes the answer no. */
+static bool filter_covers(const struct ct_filter *out,
+			  const struct ct_filter *in)
+{
+	if (out->family && out->family != in->family)
+		return false;
+	if (out->l4proto && out->l4proto != in->l4proto)
+		return false;
+	if (out->has_orig_dport &&
+	    (!in->has_orig_dport || out->orig_dport != in->orig_dport))
+		return false;
+	/* every status @in allows has @out's bits as @out wants them */
+	if ((out->status_mask & ~in->status_mask) ||
+	    (in->status & out->status_mask) != out->status)
+		return false;
+	return !out->has_orig_dst && !out->has_reply_src && !out->zone;
+}
+
+bool plan_covers(const struct plan *p, const struct ct_filter *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (filter_covers(&p->walk[i], k))
+			return true;
+	return false;
+}
+
+bool plan_may_dnat_to(const struct plan *p, uint8_t family,
+		      const union addr *a)
+{
+	const struct nat_caps *c = &p->caps[family == AF_INET6];
+	size_t alen = addr_len(family);
+	int i;
+
+	if (family != AF_INET && family != AF_INET6)
+		return true;
+	if (c->ntargets < 0)
+		return true;
+	for (i = 0; i < c->ntargets; i++)
+		if (memcmp(a->b, c->targets[i].lo.b, alen) >= 0 &&
+		    memcmp(a->b, c->targets[i].hi.b, alen) <= 0)
+			return true;
+	return false;
+}
+
+/*
+ * Measured on the 2-core x86 at 1M entries (kernel 6.18, bench/ctwalk
+ * --flush and bench/sweep): a filtered flush walks the table at about
+ * 0.31 us an entry and adds about 0.8 us per entry it deletes; a batched
+ * delete costs about 2.5 us, kernel and userspace.  Without figures, the
+ * deletes: they never walk the table again.
+ */
+bool plan_flush_pays(const struct plan *p, uint64_t n)
+{
+	double walk = 0.31e-6 * p->entries, b = 0.04e-6 * p->buckets;
+
+	if (!p->entries)
+		return false;
+	if (b > walk)
+		walk = b;
+	return walk + 0.8e-6 * n < 2.5e-6 * n;
 }

@@ -54,6 +54,9 @@ static void reset_results(struct scan *s)
 {
 	s->nrecs = 0;
 	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
+	s->flushed = s->flushes = 0;
+	s->nclasses = 0;
+	s->classes_full = false;
 	memset(s->by_reason, 0, sizeof(s->by_reason));
 }
 
@@ -154,36 +157,54 @@ static void cache_key(const struct scan *s, const struct tuple *t,
 		k->dport = t->dport;
 }
 
-/* The key is zeroed first (cache_key), so hashing the whole struct is
- * hashing its fields. */
+/* Its fields, not the struct: an IPv4 key is 14 bytes of its 40. */
 static uint32_t hash_key(const struct tuple *k)
 {
-	return fnv32(FNV32_INIT, k, sizeof(*k));
+	size_t alen = addr_len(k->family);
+	uint32_t h;
+
+	h = fnv32(FNV32_INIT, &k->family, 1);
+	h = fnv32(h, &k->l4proto, 1);
+	h = fnv32(h, k->src.b, alen);
+	h = fnv32(h, k->dst.b, alen);
+	h = fnv32(h, &k->sport, 2);
+	return fnv32(h, &k->dport, 2);
 }
 
 /* The evaluation for @f, from the cache when a flow with the same visible
- * fields was evaluated before. */
-static const struct judgement *evaluate(struct scan *s, const struct flow *f,
-					struct judgement *tmp)
+ * fields was evaluated before.  It stays in the cache (a judgement is
+ * about 2 KiB, too much to copy per flow): valid until the next call. */
+static const struct judgement *evaluate(struct scan *s, const struct flow *f)
 {
 	struct jcache_ent *e;
 	struct tuple k;
 
 	cache_key(s, &f->orig, &k);
 	e = &s->cache[hash_key(&k) & (JCACHE_SIZE - 1)];
-	if (e->gen == s->cache_gen && !memcmp(&e->key, &k, sizeof(k))) {
-		*tmp = e->j;
-		return tmp;
-	}
-	judge_eval(&s->model, &s->env, &f->orig, tmp);
+	if (e->gen == s->cache_gen && !memcmp(&e->key, &k, sizeof(k)))
+		return &e->j;
+	judge_eval(&s->model, &s->env, &f->orig, &e->j);
 	e->gen = s->cache_gen;
 	e->key = k;
-	e->j = *tmp;
-	return tmp;
+	return &e->j;
 }
 
-static int keep(struct scan *s, const struct flow *f,
-		const struct judgement *j, bool mirror)
+/* What a pass keeps of a judgement. */
+struct jv {
+	enum jverdict verdict;
+	enum jreason reason;
+};
+
+static struct jv judge(struct scan *s, const struct flow *f)
+{
+	struct jv v;
+
+	v.verdict = judge_verdict(f, evaluate(s, f), &v.reason);
+	return v;
+}
+
+static int keep(struct scan *s, const struct flow *f, struct jv j,
+		bool mirror)
 {
 	struct rec *r;
 
@@ -198,18 +219,18 @@ static int keep(struct scan *s, const struct flow *f,
 	}
 	r = &s->recs[s->nrecs++];
 	r->f = *f;
-	r->verdict = j->verdict;
-	r->reason = j->reason;
+	r->verdict = j.verdict;
+	r->reason = j.reason;
 	r->deleted = false;
 	r->mirror = mirror;
 	return 0;
 }
 
 /* Count a verdict; keep the flow when it is worth reporting. */
-static int tally(struct scan *s, const struct flow *f,
-		 const struct judgement *j, bool mirror)
+static int tally(struct scan *s, const struct flow *f, struct jv j,
+		 bool mirror)
 {
-	switch (j->verdict) {
+	switch (j.verdict) {
 	case JV_CONSISTENT:
 		s->consistent++;
 		return s->keep_all ? keep(s, f, j, false) : 0;
@@ -220,9 +241,59 @@ static int tally(struct scan *s, const struct flow *f,
 		s->unknown++;
 		break;
 	}
-	if (j->reason < JR__MAX)
-		s->by_reason[j->reason]++;
+	if (j.reason < JR__MAX)
+		s->by_reason[j.reason]++;
 	return keep(s, f, j, mirror);
+}
+
+/* The class @f would be flushed with, if any: IPv4 (the kernel compares
+ * IPv6 addresses the wrong way round) DNATed TCP or UDP. */
+static struct fclass *find_class(struct scan *s, const struct flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nclasses; i++) {
+		const struct ct_filter *k = &s->classes[i].k;
+
+		if (k->reply_src.ip == f->reply.src.ip &&
+		    k->orig_dport == f->orig.dport &&
+		    k->l4proto == f->orig.l4proto)
+			return &s->classes[i];
+	}
+	return NULL;
+}
+
+static bool classed(const struct flow *f)
+{
+	return (f->status & IPS_DST_NAT) && f->orig.family == AF_INET &&
+	       (f->orig.l4proto == IPPROTO_UDP ||
+		f->orig.l4proto == IPPROTO_TCP);
+}
+
+/* Every DNATed flow the dumps show goes to its class, whatever its
+ * verdict (the walk's order is the hash table's): a class is a candidate
+ * for the flush only while all of its flows are plain stale forwards.
+ * More classes than fit: none is flushed. */
+static void note_class(struct scan *s, const struct flow *f, bool stale)
+{
+	struct fclass *c;
+
+	if (!s->classes_on || s->classes_full || !classed(f))
+		return;
+	c = find_class(s, f);
+	if (!c) {
+		if (s->nclasses == SCAN_MAX_CLASSES) {
+			s->classes_full = true;
+			return;
+		}
+		c = &s->classes[s->nclasses++];
+		memset(c, 0, sizeof(*c));
+		plan_flush_class(f, &c->k);
+	}
+	if (stale)
+		c->stale++;
+	else
+		c->mixed = true;
 }
 
 static bool reason_is_dnat(enum jreason r)
@@ -235,30 +306,31 @@ static bool reason_is_dnat(enum jreason r)
  * peer's packets should go: stale when they should not go where @f takes
  * them.  A forward that is only SNAT-stale still reaches the backend the
  * rules name, so its mirror is left alone, as would be any outbound flow. */
-static void judge_mirror(struct scan *s, const struct flow *f,
-			 struct mirror_cand *c, struct judgement *j)
+static struct jv judge_mirror(struct scan *s, const struct flow *f,
+			      struct mirror_cand *c)
 {
 	struct flow fwd;
+	struct jv j;
 
 	c->mark = s->pass;
 	flow_reversed(f, &fwd);
-	evaluate(s, &fwd, j);
-	judge_compare(&fwd, j);
-	if (j->verdict == JV_STALE && !reason_is_dnat(j->reason))
-		j->verdict = JV_CONSISTENT;
-	if (j->verdict == JV_STALE)
-		j->reason = JR_DNAT_MIRRORED;
+	j = judge(s, &fwd);
+	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
+		j.verdict = JV_CONSISTENT;
+	if (j.verdict == JV_STALE)
+		j.reason = JR_DNAT_MIRRORED;
+	return j;
 }
 
 static int on_mirror(struct scan *s, const struct flow *f,
 		     struct mirror_cand *c)
 {
-	struct judgement j;
+	struct jv j = judge_mirror(s, f, c);
 
-	judge_mirror(s, f, c, &j);
+	note_class(s, f, false);
 	s->judged++;
 	/* a consistent one is the outbound flow it looks like */
-	return tally(s, f, &j, j.verdict != JV_CONSISTENT);
+	return tally(s, f, j, j.verdict != JV_CONSISTENT);
 }
 
 static bool wanted_proto(const struct scan *s, uint8_t p)
@@ -266,21 +338,39 @@ static bool wanted_proto(const struct scan *s, uint8_t p)
 	return p == IPPROTO_UDP || (s->tcp && p == IPPROTO_TCP);
 }
 
+/* @f is a swept forward, back: the usual end of its candidate, which
+ * check_mirrors would otherwise learn with a lookup by tuple (one system
+ * call and kernel lookup each; after a sweep of 100k, 100k of them). */
+static void forward_back(struct scan *s, const struct flow *f)
+{
+	struct mirror_cand *c;
+
+	if (!mirror_count(&s->mirrors))
+		return;
+	c = mirror_find_orig(&s->mirrors, f);
+	if (!c)
+		return;
+	mirror_drop(&s->mirrors, c);
+	s->mirrors_dirty = true;
+}
+
 static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
 	struct mirror_cand *c;
-	struct judgement j;
+	struct jv j;
 
+	s->returned++;
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
 	if (c)
 		return on_mirror(s, f, c);
-	evaluate(s, f, &j);
-	judge_compare(f, &j);
+	forward_back(s, f);
+	j = judge(s, f);
+	note_class(s, f, j.verdict == JV_STALE);
 	s->judged++;
-	return tally(s, f, &j, false);
+	return tally(s, f, j, false);
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound
@@ -386,7 +476,7 @@ int scan_mirrors_lookup(struct scan *s)
 int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 {
 	struct mirror_cand *c;
-	struct judgement j;
+	struct jv j;
 	int ret;
 
 	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
@@ -400,7 +490,7 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 	c = mirror_find(&s->mirrors, f);
 	if (!c)
 		return 0;
-	judge_mirror(s, f, c, &j);
+	j = judge_mirror(s, f, c);
 	out->f = *f;
 	out->verdict = j.verdict;
 	out->reason = j.reason;
@@ -417,12 +507,11 @@ int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
 
 int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out)
 {
-	struct judgement tmp, j;
+	struct jv j;
 
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
-	j = *evaluate(s, f, &tmp);
-	judge_compare(f, &j);
+	j = judge(s, f);
 	memset(out, 0, sizeof(*out));
 	out->f = *f;
 	out->verdict = j.verdict;
@@ -439,11 +528,11 @@ int scan_delete_flow(struct scan *s, const struct flow *f)
 
 int scan_add(struct scan *s, const struct rec *r)
 {
-	struct judgement j = { .verdict = r->verdict, .reason = r->reason };
+	struct jv j = { .verdict = r->verdict, .reason = r->reason };
 	int ret;
 
 	s->judged++;
-	ret = tally(s, &r->f, &j, r->mirror);
+	ret = tally(s, &r->f, j, r->mirror);
 	if (ret || !r->deleted)
 		return ret;
 	s->recs[s->nrecs - 1].deleted = true;
@@ -482,16 +571,27 @@ int scan_feed(struct scan *s, const struct flow *f)
 /* Every walk of the plan, each flow to the judge. */
 static int feed_dumps(struct scan *s, void *data)
 {
+	struct plan p;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	s->failed = "conntrack";
-	for (i = 0; i < s->plan.n; i++) {
-		ret = ct_dump(s->ct, &s->plan.walk[i], on_flow, s);
+	/* no class can pay when the whole table as one would not */
+	s->classes_on = s->flush == SF_ALWAYS ||
+			(s->flush == SF_AUTO &&
+			 plan_flush_pays(&s->plan, s->plan.entries));
+	/* a copy: what the first walk teaches holds for this pass only */
+	p = s->plan;
+	for (i = 0; i < p.n; i++) {
+		s->returned = 0;
+		ret = ct_dump(s->ct, &p.walk[i], on_flow, s);
 		if (ret)
-			return ret;
+			break;
+		if (!i)
+			plan_after_dnat_walk(&p, s->returned);
 	}
-	return 0;
+	s->classes_on = false;
+	return ret;
 }
 
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
@@ -578,21 +678,79 @@ static void remember(struct scan *s, const struct rec *r)
 		mirror_wait(&s->mirrors, c);
 }
 
+/* plan.h says when a class may go in one flush. */
+static bool flushable(const struct scan *s, const struct fclass *c)
+{
+	if (c->mixed || !c->stale || s->classes_full)
+		return false;
+	if (!plan_covers(&s->plan, &c->k) ||
+	    plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src))
+		return false;
+	return s->flush == SF_ALWAYS ||
+	       (s->flush == SF_AUTO && plan_flush_pays(&s->plan, c->stale));
+}
+
+/* Flush the classes that may go whole.  A flush the kernel cannot do
+ * exactly (too old, no CAP_SYS_ADMIN for its probe) or that fails leaves
+ * its flows to the deletes by tuple; so does a ruleset that changed since
+ * the pass, as its new rules may send new flows into the class. */
+static void flush_classes(struct scan *s)
+{
+	unsigned int i;
+	uint32_t gen;
+
+	for (i = 0; i < s->nclasses; i++) {
+		struct fclass *c = &s->classes[i];
+
+		if (!flushable(s, c))
+			continue;
+		if (nft_genid(&gen) || gen != s->model.genid)
+			return;
+		if (ct_flush_filtered(s->ct, &c->k))
+			return;
+		c->flushed = true;
+		s->flushed += c->stale;
+		s->flushes++;
+	}
+}
+
+static bool gone_by_flush(struct scan *s, const struct rec *r)
+{
+	const struct fclass *c;
+
+	if (!s->flushes || r->mirror || !classed(&r->f))
+		return false;
+	c = find_class(s, &r->f);
+	return c && c->flushed;
+}
+
+struct stale_iter {
+	struct scan *s;
+	size_t i;
+};
+
+static const struct flow *next_stale(void *data)
+{
+	struct stale_iter *it = data;
+
+	while (it->i < it->s->nrecs) {
+		const struct rec *r = &it->s->recs[it->i++];
+
+		if (r->verdict == JV_STALE && !gone_by_flush(it->s, r))
+			return &r->f;
+	}
+	return NULL;
+}
+
 int scan_delete(struct scan *s)
 {
-	struct flow *batch;
-	size_t i, n = 0, done = 0;
+	struct stale_iter it = { .s = s };
+	size_t i, done = 0;
 	int ret;
 
-	batch = malloc((s->stale ? s->stale : 1) * sizeof(*batch));
-	if (!batch)
-		return -ENOMEM;
-	for (i = 0; i < s->nrecs; i++)
-		if (s->recs[i].verdict == JV_STALE)
-			batch[n++] = s->recs[i].f;
 	s->failed = "conntrack (deleting)";
-	ret = ct_delete(s->ct, batch, n, &done);
-	free(batch);
+	flush_classes(s);
+	ret = ct_delete_each(s->ct, next_stale, &it, &done);
 	if (ret)
 		return ret;
 	/* Entries that vanished on their own count as done: they are gone,
@@ -605,7 +763,7 @@ int scan_delete(struct scan *s)
 		r->deleted = true;
 		remember(s, r);
 	}
-	s->deleted = n;
+	s->deleted = s->stale;
 	s->failed = NULL;
 	scan_mirrors_save(s);
 	return 0;

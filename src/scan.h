@@ -30,12 +30,29 @@ struct jcache_ent {
 	struct judgement j;
 };
 
+/* A class of DNATed flows the filtered flush may delete in one kernel walk
+ * (plan.h), and what the pass saw of it. */
+#define SCAN_MAX_CLASSES 16
+struct fclass {
+	struct ct_filter k;	/* plan_flush_class() */
+	size_t stale;		/* flows of the class judged stale */
+	bool mixed;		/* one was not stale, or a mirror */
+	bool flushed;
+};
+
+enum scan_flush {
+	SF_NEVER,		/* watch: events and its index, not a flush */
+	SF_AUTO,		/* sweep: where it is exact and pays */
+	SF_ALWAYS,		/* sweep --flush: wherever it is exact */
+};
+
 struct scan {
 	/* inputs */
 	bool tcp;
 	bool keep_all;		/* keep consistent flows too (-v) */
 	bool keep_env;		/* watch: no route notification since the
 				 * last scan_load; keep the routes read then */
+	enum scan_flush flush;
 	/* state */
 	struct nm_model model;
 	struct netenv env;
@@ -55,10 +72,17 @@ struct scan {
 	bool no_mirror_lookup;	/* watch: events show every new mirror, so a
 				 * pass need not look them up by tuple */
 	uint32_t pass;		/* counts passes, to mark mirrors seen */
+	uint64_t returned;	/* by the walk under way */
+	/* the classes of this pass's flows, while the dumps feed it */
+	bool classes_on;
+	bool classes_full;	/* more than SCAN_MAX_CLASSES: none flushed */
+	unsigned int nclasses;
+	struct fclass classes[SCAN_MAX_CLASSES];
 	/* results */
 	struct rec *recs;
 	size_t nrecs, cap;
 	size_t judged, consistent, stale, unknown, deleted;
+	size_t flushed, flushes;	/* of deleted: by filtered flushes */
 	size_t by_reason[JR__MAX];
 	/* for error messages: what failed */
 	const char *failed;
@@ -77,7 +101,9 @@ int scan_run(struct scan *s);
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data);
 int scan_feed(struct scan *s, const struct flow *f);
-/* Delete every stale rec.  Deleted forwards become mirror candidates,
+/* Delete every stale rec: by class with filtered flushes where @s->flush
+ * allows and plan.h's conditions hold (a pass fed by scan_run only), the
+ * rest by tuple and id.  Deleted forwards become mirror candidates,
  * saved to the file (a failure to save leaves mirror_err set), and
  * waited for (mirrors.nwaiting) until their forward direction is back. */
 int scan_delete(struct scan *s);

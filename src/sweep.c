@@ -81,6 +81,8 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 	struct scan s = { 0 };
 	int ret;
 
+	if (!o->dry_run)
+		s.flush = o->flush ? SF_ALWAYS : SF_AUTO;
 	ret = cmd_scan("sweep", &s, o);
 	if (ret) {
 		ret = EXIT_ERR;
@@ -101,6 +103,10 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		ret = EXIT_ERR;
 		goto out;
 	}
+	if (s.flushes && o->verbose)
+		log_info("sweep: %zu of the stale flows went in %zu filtered "
+			 "flush%s, the rest one by one", s.flushed, s.flushes,
+			 s.flushes == 1 ? "" : "es");
 	if (s.mirror_err && o->verbose)
 		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",

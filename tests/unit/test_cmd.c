@@ -31,7 +31,7 @@
 
 /* What the error messages list, word for word. */
 #define STATUS_LIST	"--json, --tcp"
-#define SWEEP_LIST	"--json, --dry-run, --tcp, --settle MS"
+#define SWEEP_LIST	"--json, --dry-run, --flush, --tcp, --settle MS"
 #define WATCH_LIST	"--dry-run, --tcp, --resync SECONDS, --refill SECONDS, " \
 			"--legacy-poll MS, --stats FILE, --no-index"
 #define EXPLAIN_LIST	"--json, --iif NAME, --flow, --id ID"

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "plan.h"
+#include "mkmodel.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -289,6 +290,234 @@ static void test_large_table_narrows(void **state)
 	nm_model_free(&m);
 }
 
+/* Forwards and masquerade on 1M entries: after the DNAT walk, one walk of
+ * the flows not DNATed when few are left, the narrow ones otherwise. */
+static void test_after_dnat_walk(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 }, q;
+	struct plan_in in = { .entries = 1000000, .buckets = 1048576 };
+
+	add_dnat_rule(base_chain(&m, NF_INET_PRE_ROUTING), 53820);
+	add_dnat_rule(&m.chains[0], 51821);
+	add_action(base_chain(&m, NF_INET_POST_ROUTING), NM_NAT_MASQ);
+	assert_int_equal(plan_build(&m, &in, &p), 0);
+	assert_int_equal(p.n, 4);
+
+	q = p;	/* a router: 80% masqueraded flows left */
+	plan_after_dnat_walk(&q, 200000);
+	assert_int_equal(q.n, 4);
+	assert_memory_equal(&q, &p, sizeof(p));
+
+	q = p;	/* every flow DNATed */
+	plan_after_dnat_walk(&q, 1000000);
+	assert_int_equal(q.n, 2);
+	assert_memory_equal(&q.walk[0], &p.walk[0], sizeof(p.walk[0]));
+	assert_int_equal(q.walk[1].status, 0);
+	assert_int_equal(q.walk[1].status_mask, IPS_DST_NAT);
+	assert_false(q.walk[1].has_orig_dport);
+	assert_int_equal(q.walk[1].family, 0);
+	/* it returns every flow the walks it replaces did */
+	for (unsigned int i = 1; i < p.n; i++) {
+		struct ct_filter k = p.walk[i];
+
+		assert_true(plan_covers(&q, &k));
+	}
+	nm_model_free(&m);
+}
+
+/* ---- the filtered flush's pure part ---- */
+
+/* A flow DNATed from 203.0.113.1:53820 to @backend. */
+static struct flow forward_to(const char *backend)
+{
+	struct flow f = { 0 };
+
+	f.orig.family = f.reply.family = AF_INET;
+	f.orig.l4proto = f.reply.l4proto = IPPROTO_UDP;
+	f.orig.src = A("198.51.100.7");
+	f.orig.dst = A("203.0.113.1");
+	f.orig.sport = htons(40000);
+	f.orig.dport = htons(53820);
+	f.reply.src = A(backend);
+	f.reply.dst = f.orig.src;
+	f.reply.sport = f.orig.dport;
+	f.reply.dport = f.orig.sport;
+	f.status = IPS_DST_NAT | IPS_CONFIRMED;
+	return f;
+}
+
+/* prerouting: udp dport 53820 dnat to 192.168.50.3 (nft registers) */
+static struct nm_rule *nft_forward(struct nm_model *m)
+{
+	struct nm_chain *c = mk_chain(m, NFPROTO_IPV4, "pre",
+				      NF_INET_PRE_ROUTING, -100);
+	struct nm_rule *r = mk_rule(c);
+
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_cmp_be16(r, NFT_REG_1, NFT_CMP_EQ, 53820);
+	return r;
+}
+
+static void test_flush_class_filter(void **state)
+{
+	struct flow f = forward_to("192.168.50.2");
+	struct ct_filter k;
+
+	plan_flush_class(&f, &k);
+	assert_int_equal(k.family, AF_INET);
+	assert_int_equal(k.l4proto, IPPROTO_UDP);
+	assert_int_equal(k.status, IPS_DST_NAT);
+	assert_int_equal(k.status_mask, IPS_DST_NAT);
+	assert_true(k.has_orig_dport);
+	assert_int_equal(k.orig_dport, htons(53820));
+	assert_true(k.has_reply_src);
+	assert_memory_equal(k.reply_src.b, A("192.168.50.2").b, 4);
+	/* exactly the flows it names pass it */
+	assert_true(ct_filter_match(&k, &f));
+	f.reply.src = A("192.168.50.3");
+	assert_false(ct_filter_match(&k, &f));
+	f = forward_to("192.168.50.2");
+	f.status &= ~IPS_DST_NAT;
+	assert_false(ct_filter_match(&k, &f));
+}
+
+static void test_flush_targets_constant(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	union addr old = A("192.168.50.2"), now = A("192.168.50.3");
+
+	mk_dnat_to(nft_forward(&m), "192.168.50.3", 53820);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_int_equal(p.caps[0].ntargets, 1);
+	assert_false(plan_may_dnat_to(&p, AF_INET, &old));
+	assert_true(plan_may_dnat_to(&p, AF_INET, &now));
+	/* no IPv6 rule, no IPv6 target */
+	assert_int_equal(p.caps[1].ntargets, 0);
+	nm_model_free(&m);
+}
+
+static void test_flush_targets_range(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	union addr old = A("192.168.50.2"), out = A("192.168.50.9");
+	struct nm_rule *r = nft_forward(&m);
+
+	/* dnat to 192.168.50.1-192.168.50.4: the old backend is in it */
+	mk_imm_addr(r, NFT_REG32_00, "192.168.50.1");
+	mk_imm_addr(r, NFT_REG32_01, "192.168.50.4");
+	mk_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG32_00, NFT_REG32_01, 0,
+	       0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_true(plan_may_dnat_to(&p, AF_INET, &old));
+	assert_false(plan_may_dnat_to(&p, AF_INET, &out));
+	nm_model_free(&m);
+}
+
+/* Targets the plan cannot read are "any address": no flush. */
+static void test_flush_targets_unknown(void **state)
+{
+	union addr old = A("192.168.50.2");
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		struct nm_model m = { 0 };
+		struct plan p = { 0 };
+		struct nm_rule *r = nft_forward(&m);
+
+		switch (k) {
+		case 0:	/* dnat to udp dport map { ... } */
+			mk_lookup(r, NFT_REG_1, 0, NFT_REG_1, false);
+			mk_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1, 0, 0,
+			       0, 0);
+			break;
+		case 1:	/* the immediate's register overwritten before */
+			mk_imm_addr(r, NFT_REG_1, "192.168.50.3");
+			mk_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4,
+				   NFT_REG32_00);
+			mk_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1, 0, 0,
+			       0, 0);
+			break;
+		case 2:
+			mk_redir(r, 8053);
+			break;
+		case 3:
+			mk_expr(r, NM_OP_UNKNOWN);
+			break;
+		}
+		assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+		assert_int_equal(p.caps[0].ntargets, -1);
+		assert_true(plan_may_dnat_to(&p, AF_INET, &old));
+		nm_model_free(&m);
+	}
+}
+
+/* iptables' DNAT --to-destination: its range as given. */
+static void test_flush_targets_natspec(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_chain *c = base_chain(&m, NF_INET_PRE_ROUTING);
+	union addr old = A("192.168.50.2");
+
+	add_dnat_rule(c, 53820);	/* no address: unchanged, any */
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_true(plan_may_dnat_to(&p, AF_INET, &old));
+	nm_model_free(&m);
+
+	memset(&m, 0, sizeof(m));
+	c = base_chain(&m, NF_INET_PRE_ROUTING);
+	add_dnat_rule(c, 53820);
+	c->rules[0].exprs[2].natspec.flags = NF_NAT_RANGE_MAP_IPS;
+	c->rules[0].exprs[2].natspec.addr_min = A("192.168.50.3");
+	c->rules[0].exprs[2].natspec.addr_max = A("192.168.50.3");
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_false(plan_may_dnat_to(&p, AF_INET, &old));
+	nm_model_free(&m);
+}
+
+static void test_flush_covers(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct flow f = forward_to("192.168.50.2");
+	struct ct_filter k;
+
+	mk_dnat_to(nft_forward(&m), "192.168.50.3", 53820);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	plan_flush_class(&f, &k);
+	/* the DNAT walk returns every flow of the class */
+	assert_true(plan_covers(&p, &k));
+	/* a plan without it does not see the whole class */
+	memset(&p, 0, sizeof(p));
+	p.n = 2;
+	p.walk[0].status = IPS_SRC_NAT;
+	p.walk[0].status_mask = BOTH;
+	p.walk[1].family = AF_INET;
+	p.walk[1].l4proto = IPPROTO_UDP;
+	p.walk[1].has_orig_dport = true;
+	p.walk[1].orig_dport = htons(4500);
+	assert_false(plan_covers(&p, &k));
+	/* one walk of everything does */
+	p.walk[1].has_orig_dport = false;
+	assert_true(plan_covers(&p, &k));
+	nm_model_free(&m);
+}
+
+static void test_flush_pays(void **state)
+{
+	struct plan p = { .entries = 1000000, .buckets = 1048576 };
+
+	/* 10% stale: the extra walk costs more than the deletes */
+	assert_false(plan_flush_pays(&p, 100000));
+	assert_true(plan_flush_pays(&p, 500000));
+	/* no figures: never a walk more */
+	p.entries = 0;
+	assert_false(plan_flush_pays(&p, 500000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +532,14 @@ int main(void)
 		cmocka_unit_test(test_tcp_and_family),
 		cmocka_unit_test(test_small_table_one_walk),
 		cmocka_unit_test(test_large_table_narrows),
+		cmocka_unit_test(test_after_dnat_walk),
+		cmocka_unit_test(test_flush_class_filter),
+		cmocka_unit_test(test_flush_targets_constant),
+		cmocka_unit_test(test_flush_targets_range),
+		cmocka_unit_test(test_flush_targets_unknown),
+		cmocka_unit_test(test_flush_targets_natspec),
+		cmocka_unit_test(test_flush_covers),
+		cmocka_unit_test(test_flush_pays),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

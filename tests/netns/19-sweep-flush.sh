@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The filtered flush deletes a stale class and nothing else.  Flows the
+# forward on 53820 sent to A are all stale once it points to B: sweep
+# --flush deletes them with one kernel flush (UDP, original port 53820,
+# replied from A, DNATed).  Fresh flows to the same port that the new rule
+# sent to B match the same port filter but are correct: they survive, the
+# same entries.  With a rule that can still send a new flow to A (a
+# hairpin forward from the LAN), no flush is exact (a flow made after the
+# judging could join the class): sweep then deletes the stale flows one by
+# one, and still leaves the fresh ones.
+. "$(dirname "$0")/lib.sh"
+
+# ctsweep -v says how many went in a flush.
+FLUSH_LINE='of the stale flows went in 1 filtered flush'
+
+kernel_at_least()
+{
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	((maj > $1 || (maj == $1 && min >= $2)))
+}
+kernel_at_least 6 12 || skip "the filtered flush needs kernel 6.12"
+
+fresh_ids()
+{
+	ct_ids -p udp --orig-port-dst 53820 --reply-src "$B4"
+}
+
+stale_count()
+{
+	ct_count -p udp --orig-port-dst 53820 --reply-src "$A4"
+}
+
+stale_are() { [ "$(stale_count)" = "$1" ]; }
+fresh_are() { [ "$(fresh_ids | grep -c .)" = "$1" ]; }
+
+# make_flows: 40 flows sent to A, the switch to B, 6 fresh flows to B.
+make_flows()
+{
+	forward_to "$A4:51820"
+	udp_burst remote "$WAN4" 53820 40
+	wait_until 5 stale_are 40 ||
+		fail "expected 40 flows to A, conntrack has $(stale_count)"
+	forward_to "$B4:53820"
+	udp_burst remote "$WAN4" 53820 6
+	wait_until 5 fresh_are 6 || fail "expected 6 fresh flows to B"
+}
+
+topo_standard
+
+step "1. a whole class of stale flows, and fresh ones on the same port"
+make_flows
+fresh_before=$(fresh_ids)
+cts -v sweep --flush --json --settle 0
+assert_rc 0 "sweep --flush"
+assert_json '.summary.stale == 40 and .summary.deleted == 40' \
+	"sweep judged and deleted the 40 stale flows"
+assert_json '.summary.unknown == 0' "no unknown flow"
+grep -q "40 $FLUSH_LINE" "$CTS_ERR" ||
+	fail "sweep did not delete the class with one filtered flush"
+[ "$(stale_count)" = 0 ] || fail "$(stale_count) stale flows left"
+[ "$(fresh_ids)" = "$fresh_before" ] ||
+	fail "the fresh flows to B changed: '$fresh_before' -> '$(fresh_ids)'"
+log "the flush took the 40 flows to A and left the 6 to B as they were"
+
+step "2. a rule can still send flows to A: no flush, deletes one by one"
+in_rtr conntrack -F >/dev/null 2>&1
+make_flows
+nft_rtr add rule ip nat prerouting iifname "br-lan" udp dport 53820 \
+	dnat to $A4:51820
+fresh_before=$(fresh_ids)
+cts -v sweep --flush --json --settle 0
+assert_rc 0 "sweep --flush with a hairpin forward to A"
+assert_json '.summary.stale == 40 and .summary.deleted == 40' \
+	"sweep deleted the 40 stale flows"
+! grep -q "$FLUSH_LINE" "$CTS_ERR" ||
+	fail "sweep flushed a class that a rule can still send flows into"
+[ "$(stale_count)" = 0 ] || fail "$(stale_count) stale flows left"
+[ "$(fresh_ids)" = "$fresh_before" ] ||
+	fail "the fresh flows to B changed: '$fresh_before' -> '$(fresh_ids)'"
+pass
