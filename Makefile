@@ -47,7 +47,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/expr/*.h) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Made anew: ar would keep the members of files renamed or removed since.
 $(BUILD)/libctsweep.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/ctsweep: $(BUILD)/obj/main.o $(BUILD)/libctsweep.a

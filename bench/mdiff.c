@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "nft.h"
-#include "watch_diff.h"
+#include "mdigest.h"
 
 static double now_ms(void)
 {

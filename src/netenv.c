@@ -2,7 +2,7 @@
 /*
  * netenv.c - pure lookups on a snapshot of links, addresses and routes.
  *
- * The snapshot comes from route.c (or a unit test).  Policy routing rules
+ * The snapshot comes from netenv_load.c (or a unit test).  Policy routing rules
  * are not part of it: lookups use the main table for forwarding and the
  * local table for address types, which is what the kernel does when no ip
  * rule says otherwise.

@@ -2,7 +2,7 @@
 /*
  * netenv.h - a snapshot of links, addresses and routes.
  *
- * route.c fills it from rtnetlink; everything else here is a pure function of
+ * netenv_load.c fills it from rtnetlink; everything else here is a pure function of
  * the snapshot, so the judge can ask "which interface would this packet come
  * in on" or "is this address local" without touching a socket, and unit tests
  * can build an environment by hand.
@@ -58,7 +58,7 @@ static inline int netenv_policy(const struct netenv *env, uint8_t family)
 				 NE_POLICY_V4));
 }
 
-/* route.c: read the current namespace's links (with their ingress
+/* netenv_load.c: read the current namespace's links (with their ingress
  * qdiscs), addresses and the main and local routing tables. Returns 0 or
  * -errno. */
 int netenv_load(struct netenv *env);

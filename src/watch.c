@@ -41,9 +41,9 @@
 #include "report.h"
 #include "scan.h"
 #include "stats.h"
-#include "watch_diff.h"
-#include "watch_index.h"
-#include "watch_nl.h"
+#include "mdigest.h"
+#include "windex.h"
+#include "nlmon.h"
 #include "clock.h"
 
 #define ROUTE_SETTLE_US		3000	/* quiet time after a route message */
@@ -537,7 +537,7 @@ struct reaction {
 	unsigned int route_msgs;
 	bool v4, v6, full;
 	struct mdigest md;	/* of the rules it judged against */
-	uint64_t env;		/* netenv_hash() of the routes likewise */
+	uint64_t env;		/* mdigest_netenv() of the routes likewise */
 	struct early early;
 };
 
@@ -634,7 +634,7 @@ static int load(struct watch *w, struct reaction *r)
 	/* Also what judge_new() checks the tables against. */
 	legacy_fingerprints(w, w->legacy_fp);
 	/* The route socket hears of every change to what netenv holds
-	 * (watch_nl.c): without a word from it, the routes read last are
+	 * (nlmon.c): without a word from it, the routes read last are
 	 * the routes now, and a reload (ten rtnetlink dumps, under the
 	 * RTNL lock) would only delay the early pass. */
 	w->s.keep_env = !(r->why & (P_ROUTE | P_FULL));
@@ -643,7 +643,7 @@ static int load(struct watch *w, struct reaction *r)
 	if (!ret)
 		ret = mdigest_build(&w->s.model, &r->md);
 	if (!ret)
-		r->env = netenv_hash(&w->s.env);
+		r->env = mdigest_netenv(&w->s.env);
 	return ret;
 }
 

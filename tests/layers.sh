@@ -23,11 +23,11 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 OBJ=$BUILD/obj
 
 commands="main cmd status sweep watch explain log report stats"
-daemon="watch_index watch_nl"
+daemon="windex nlmon"
 pass="scan"
-readers="nft ipt route"
+readers="nft ipt netenv_load"
 kernel="ct ctfilter"
-pure="eval judge plan netenv model mirror watch_diff xt expr/*"
+pure="eval judge plan netenv model mirror mdigest xt expr/*"
 lib="fileio nlattr privs mirror_file"
 
 # What a layer may not call: symbols as nm prints them (anchored regexes).

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include "mkmodel.h"
 #include "expr.h"
-#include "watch_diff.h"
+#include "mdigest.h"
 
 static void base_expr(struct nm_expr *e, uint8_t op)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for netenv.c: lookups on a hand-built snapshot; and route.c's
+/* Unit tests for netenv.c: lookups on a hand-built snapshot; and netenv_load.c's
  * netenv_add_msg() on the qdisc messages it takes in. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@
 #define CTSWEEP_TOP "."
 #endif
 
-/* route.c's pure part, as the fuzzer declares it */
+/* netenv_load.c's pure part, as the fuzzer declares it */
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
 
 #define LO	1
@@ -298,7 +298,7 @@ static void test_odd_prefix(void **state)
 	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
 }
 
-/* ---- route.c: qdiscs ---------------------------------------------------- */
+/* ---- netenv_load.c: qdiscs ---------------------------------------------------- */
 
 /* An RTM_NEWQDISC as the kernel dumps it: tcmsg, TCA_KIND, TCA_OPTIONS
  * (empty for clsact and ingress) and a TCA_STATS2 nest. */

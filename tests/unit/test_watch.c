@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for watch_diff.c (digests of the model and the routing
- * snapshot, and the "what changed" text) and watch_index.c (the flow
+ * Unit tests for mdigest.c (digests of the model and the routing
+ * snapshot, and the "what changed" text) and windex.c (the flow
  * index: hashing, the IPv6 address pool, growth, the plan filter).
  *
- * watch_index.c is included, not linked, to reach its static insert,
+ * windex.c is included, not linked, to reach its static insert,
  * erase and lookup without conntrack sockets: the index is made by hand
  * and never subscribes to events.
  */
@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "mkmodel.h"
-#include "watch_diff.h"
-#include "watch_index.c"
+#include "mdigest.h"
+#include "windex.c"
 
-/* ---- watch_diff --------------------------------------------------------- */
+/* ---- mdigest --------------------------------------------------------- */
 
 /* chain ip t pre: udp dport 53820 dnat to @to:@port, with a comment;
  * map inet t portfwd { 40000 : 192.168.50.2 }. */
@@ -479,25 +479,25 @@ static void test_netenv_hash(void **state)
 	mk_iface(&a, 3, "br-lan", "192.168.50.1", 24);
 	mk_iface(&b, 2, "wan", "203.0.113.1", 24);
 	mk_iface(&b, 3, "br-lan", "192.168.50.1", 24);
-	assert_true(netenv_hash(&a) == netenv_hash(&b));
+	assert_true(mdigest_netenv(&a) == mdigest_netenv(&b));
 	/* a renamed interface matters to iifname rules */
 	strcpy(b.links[0].name, "wan2");
-	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	assert_true(mdigest_netenv(&a) != mdigest_netenv(&b));
 	strcpy(b.links[0].name, "wan");
 	/* and a clsact qdisc, whose filters may set the mark */
 	b.links[0].tc_ingress = 1;
-	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	assert_true(mdigest_netenv(&a) != mdigest_netenv(&b));
 	b.links[0].tc_ingress = 0;
-	assert_true(netenv_hash(&a) == netenv_hash(&b));
+	assert_true(mdigest_netenv(&a) == mdigest_netenv(&b));
 	/* so does a new default route */
 	mk_route(&b, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, 2,
 		 "203.0.113.254", NULL, 0);
-	assert_true(netenv_hash(&a) != netenv_hash(&b));
+	assert_true(mdigest_netenv(&a) != mdigest_netenv(&b));
 	mk_env_free(&a);
 	mk_env_free(&b);
 }
 
-/* ---- watch_index -------------------------------------------------------- */
+/* ---- windex -------------------------------------------------------- */
 
 static struct windex *ix_new(bool tcp)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * watch_diff.h - what changed between two reads of the rules and routes.
+ * mdigest.h - what changed between two reads of the rules and routes.
  *
  * A digest is a hash per chain and per set, and one per rule and element
  * (rule handles and comments left out: they change on every reload
@@ -9,8 +9,8 @@
  * conntrack walk when a notification changed nothing NAT depends on.
  * Pure: no I/O.
  */
-#ifndef CTSWEEP_WATCH_DIFF_H
-#define CTSWEEP_WATCH_DIFF_H
+#ifndef CTSWEEP_MDIGEST_H
+#define CTSWEEP_MDIGEST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +73,6 @@ void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
 int mdigest_changed_ports(const struct mdigest *old,
 			  const struct mdigest *new, uint16_t *out, int max);
 
-uint64_t netenv_hash(const struct netenv *env);
+uint64_t mdigest_netenv(const struct netenv *env);
 
 #endif

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * watch_index.h - the flow index: the UDP (and with --tcp, TCP) flows of
+ * windex.h - the flow index: the UDP (and with --tcp, TCP) flows of
  * the namespace held in memory, kept current by conntrack events, so a
  * reaction re-judges them without walking the kernel's table.
  */
-#ifndef CTSWEEP_WATCH_INDEX_H
-#define CTSWEEP_WATCH_INDEX_H
+#ifndef CTSWEEP_WINDEX_H
+#define CTSWEEP_WINDEX_H
 
 #include <stddef.h>
 #include <stdbool.h>
@@ -43,7 +43,7 @@ void windex_refill_abort(struct windex *ix);
  * scan_run would from a dump (with the same generation re-check). */
 int windex_judge(struct windex *ix, struct scan *s);
 /* The same for the flows whose original destination port is one of
- * @ports (network byte order; at most MD_PORTS, watch_diff.h, else
+ * @ports (network byte order; at most MD_PORTS, mdigest.h, else
  * -EINVAL): a change's likely flows, judged first. */
 int windex_judge_ports(struct windex *ix, struct scan *s,
 		       const uint16_t *ports, int n);

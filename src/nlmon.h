@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * watch_nl.h - the notification sockets watch listens on: nftables ruleset
+ * nlmon.h - the notification sockets watch listens on: nftables ruleset
  * changes (NFNLGRP_NFTABLES) and rtnetlink route, address and link
  * changes.  Only message types are looked at; what changed is learnt by
  * reading the rules and routes again.  Returns 0 or -errno, never logs.
  */
-#ifndef CTSWEEP_WATCH_NL_H
-#define CTSWEEP_WATCH_NL_H
+#ifndef CTSWEEP_NLMON_H
+#define CTSWEEP_NLMON_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * watch_diff.c - digests of the NAT model and the routing snapshot.
+ * mdigest.c - digests of the NAT model and the routing snapshot.
  *
  * Hashes are taken field by field, never over whole structs, so padding
  * cannot make equal models differ.  A false "changed" only costs a walk;
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "watch_diff.h"
+#include "mdigest.h"
 #include "expr.h"
 #include "hash.h"
 #include <linux/netfilter.h>
@@ -657,7 +657,7 @@ void mdigest_diff(const struct mdigest *old, const struct mdigest *new,
 			 off ? ", " : "", more);
 }
 
-uint64_t netenv_hash(const struct netenv *env)
+uint64_t mdigest_netenv(const struct netenv *env)
 {
 	uint64_t h = FNV64_INIT;
 	unsigned int i;

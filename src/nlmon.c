@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * watch_nl.c - notification sockets for watch.
+ * nlmon.c - notification sockets for watch.
  *
  * Each transaction on the nftables ruleset is announced as a series of
  * NEW/DEL messages ending with NFT_MSG_NEWGEN, so a NEWGEN seen when the
@@ -18,7 +18,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
-#include "watch_nl.h"
+#include "nlmon.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -62,7 +62,7 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 		err = -errno;
 		goto fail;
 	}
-	/* Everything route.c reads, since watch rereads the routes only
+	/* Everything netenv_load.c reads, since watch rereads the routes only
 	 * when this socket speaks: links, addresses, routes, the policy
 	 * rules (IPv6's group has no bind mask bit: joined below) and, by
 	 * RTMGRP_TC, the ingress and clsact qdiscs. */
@@ -141,7 +141,7 @@ static void seen_nft(const struct nlmsghdr *nlh, struct nlmon_seen *seen)
 	}
 }
 
-/* RTNLGRP_TC also carries classes, filters, actions and chains: route.c
+/* RTNLGRP_TC also carries classes, filters, actions and chains: netenv_load.c
  * reads none of them, and a daemon churning tc filters must not set off
  * a pass each time.  Only qdiscs count. */
 static bool tc_noise(const struct nlmsghdr *nlh)

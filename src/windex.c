@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * watch_index.c - the flow index.
+ * windex.c - the flow index.
  *
  * A walk of the conntrack table costs about 0.3 us an entry in the kernel
  * however narrow its filter, so a reaction that dumps cannot be fast on a
@@ -26,8 +26,8 @@
 #include <sys/socket.h>
 #include "nft.h"
 #include "scan.h"
-#include "watch_diff.h"
-#include "watch_index.h"
+#include "mdigest.h"
+#include "windex.h"
 #include "ctfilter.h"
 
 #define NIL		0u		/* index 0 is never used */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * route.c - fill a struct netenv from rtnetlink: links and their ingress
+ * netenv_load.c - fill a struct netenv from rtnetlink: links and their ingress
  * qdiscs, addresses, and the main and local routing tables of the current
  * network namespace.
  *
