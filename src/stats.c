@@ -36,6 +36,20 @@ static void metric(FILE *f, const char *name, const char *type,
 		name, type);
 }
 
+/* A metric of one sample: its name is written once, here. */
+static void one(FILE *f, const char *name, const char *type,
+		const char *help, uint64_t v)
+{
+	metric(f, name, type, help);
+	fprintf(f, "ctsweep_%s %" PRIu64 "\n", name, v);
+}
+
+static void one_time(FILE *f, const char *name, const char *help, double t)
+{
+	metric(f, name, "gauge", help);
+	fprintf(f, "ctsweep_%s %.3f\n", name, t);
+}
+
 void stats_print(FILE *f, const struct stats *st)
 {
 	int i;
@@ -45,24 +59,17 @@ void stats_print(FILE *f, const struct stats *st)
 	for (i = 0; i < ST__MAX; i++)
 		fprintf(f, "ctsweep_reconciles_total{trigger=\"%s\"} %" PRIu64
 			"\n", stats_trigger_str(i), st->reactions[i]);
-	metric(f, "reconciles_skipped_total", "counter",
-	       "Notifications after which the nat rules and routes were "
-	       "unchanged, so no flow was judged.");
-	fprintf(f, "ctsweep_reconciles_skipped_total %" PRIu64 "\n",
-		st->skipped);
-	metric(f, "flows_judged_total", "counter", "Flows judged.");
-	fprintf(f, "ctsweep_flows_judged_total %" PRIu64 "\n", st->judged);
-	metric(f, "flows_stale_total", "counter",
-	       "Flows judged stale (deleted unless --dry-run).");
-	fprintf(f, "ctsweep_flows_stale_total %" PRIu64 "\n", st->stale);
-	metric(f, "new_flows_stale_total", "counter",
-	       "New entries stale as they appeared (committed through "
-	       "ctnetlink, or racing a rule change).");
-	fprintf(f, "ctsweep_new_flows_stale_total %" PRIu64 "\n",
-		st->new_stale);
-	metric(f, "flows_unknown_total", "counter",
-	       "Flows with an unknown verdict (kept).");
-	fprintf(f, "ctsweep_flows_unknown_total %" PRIu64 "\n", st->unknown);
+	one(f, "reconciles_skipped_total", "counter",
+	    "Notifications after which the nat rules and routes were "
+	    "unchanged, so no flow was judged.", st->skipped);
+	one(f, "flows_judged_total", "counter", "Flows judged.", st->judged);
+	one(f, "flows_stale_total", "counter",
+	    "Flows judged stale (deleted unless --dry-run).", st->stale);
+	one(f, "new_flows_stale_total", "counter",
+	    "New entries stale as they appeared (committed through "
+	    "ctnetlink, or racing a rule change).", st->new_stale);
+	one(f, "flows_unknown_total", "counter",
+	    "Flows with an unknown verdict (kept).", st->unknown);
 	metric(f, "flows_deleted_total", "counter",
 	       "Stale flows deleted, by reason.");
 	for (i = 1; i < JR__MAX; i++) {
@@ -71,37 +78,28 @@ void stats_print(FILE *f, const struct stats *st)
 		fprintf(f, "ctsweep_flows_deleted_total{reason=\"%s\"} %"
 			PRIu64 "\n", judge_reason_str(i), st->deleted[i]);
 	}
-	metric(f, "flows_would_delete_total", "counter",
-	       "Stale flows left in place because of --dry-run.");
-	fprintf(f, "ctsweep_flows_would_delete_total %" PRIu64 "\n",
-		st->would_delete);
-	metric(f, "events_lost_total", "counter",
-	       "Times the kernel dropped notifications (ENOBUFS); each "
-	       "causes a full resync.");
-	fprintf(f, "ctsweep_events_lost_total %" PRIu64 "\n",
-		st->events_lost);
-	metric(f, "errors_total", "counter", "Reconcile passes that failed.");
-	fprintf(f, "ctsweep_errors_total %" PRIu64 "\n", st->errors);
-	metric(f, "last_reaction_microseconds", "gauge",
-	       "From the notification to the deletes done, last reaction.");
-	fprintf(f, "ctsweep_last_reaction_microseconds %" PRIu64 "\n",
-		st->last_us);
-	metric(f, "max_reaction_microseconds", "gauge",
-	       "The longest reaction since start.");
-	fprintf(f, "ctsweep_max_reaction_microseconds %" PRIu64 "\n",
-		st->max_us);
-	metric(f, "last_reconcile_timestamp_seconds", "gauge",
-	       "Unix time of the last reconcile pass.");
-	fprintf(f, "ctsweep_last_reconcile_timestamp_seconds %.3f\n",
-		st->last_time);
-	metric(f, "index_flows", "gauge",
-	       "Flows held in the in-memory flow index (0: no index).");
-	fprintf(f, "ctsweep_index_flows %" PRIu64 "\n", st->indexed);
-	metric(f, "index_bytes", "gauge", "Memory of the flow index.");
-	fprintf(f, "ctsweep_index_bytes %" PRIu64 "\n", st->index_bytes);
-	metric(f, "start_timestamp_seconds", "gauge",
-	       "Unix time watch started.");
-	fprintf(f, "ctsweep_start_timestamp_seconds %.3f\n", st->start_time);
+	one(f, "flows_would_delete_total", "counter",
+	    "Stale flows left in place because of --dry-run.",
+	    st->would_delete);
+	one(f, "events_lost_total", "counter",
+	    "Times the kernel dropped notifications (ENOBUFS); each "
+	    "causes a full resync.", st->events_lost);
+	one(f, "errors_total", "counter", "Reconcile passes that failed.",
+	    st->errors);
+	one(f, "last_reaction_microseconds", "gauge",
+	    "From the notification to the deletes done, last reaction.",
+	    st->last_us);
+	one(f, "max_reaction_microseconds", "gauge",
+	    "The longest reaction since start.", st->max_us);
+	one_time(f, "last_reconcile_timestamp_seconds",
+		 "Unix time of the last reconcile pass.", st->last_time);
+	one(f, "index_flows", "gauge",
+	    "Flows held in the in-memory flow index (0: no index).",
+	    st->indexed);
+	one(f, "index_bytes", "gauge", "Memory of the flow index.",
+	    st->index_bytes);
+	one_time(f, "start_timestamp_seconds", "Unix time watch started.",
+		 st->start_time);
 }
 
 int stats_write(const struct stats *st, const char *path)
