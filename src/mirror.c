@@ -99,7 +99,10 @@ static bool cand_is_orig(const struct mirror_cand *c, const struct tuple *o,
 {
 	struct tuple t;
 
-	if (c->dead || c->zone != zone)
+	/* the ports first: they tell almost every other candidate apart
+	 * without building its tuple */
+	if (c->dead || c->zone != zone || c->pport != o->sport ||
+	    c->fport != o->dport)
 		return false;
 	cand_tuple(c, &c->peer, c->pport, &c->router, c->fport, &t);
 	return tuple_eq(&t, o);
@@ -131,13 +134,35 @@ static uint32_t cand_hash(const struct mirror_cand *c)
 		     c->pport, c->fport);
 }
 
+/*
+ * Beside the buckets, a filter of one byte a bucket, a bit per key hash:
+ * a sweep asks for every flow it is shown whether it is a candidate's
+ * forward, and almost none is.  Buckets and candidates are far apart in
+ * memory that the kernel's dump has just swept through the caches; the
+ * filter is an eighth of the buckets' size and answers most "no"s alone.
+ */
+static uint32_t filter_bit(const struct mirror_set *ms, uint32_t h)
+{
+	/* the top bits of a multiplicative hash: not the bucket's bits */
+	return (h * 0x9e3779b1u) >> (32 - 3 - __builtin_ctz(ms->nb));
+}
+
+static bool filter_has(const struct mirror_set *ms, uint32_t h)
+{
+	uint32_t b = filter_bit(ms, h);
+
+	return ms->filter[b >> 3] & (1u << (b & 7));
+}
+
 static void link_one(struct mirror_set *ms, uint32_t i)
 {
 	struct mirror_cand *c = &ms->c[i];
-	uint32_t b = cand_hash(c) & (ms->nb - 1);
+	uint32_t h = cand_hash(c), b = h & (ms->nb - 1), fb;
 
 	c->next = ms->head[b];
 	ms->head[b] = i + 1;
+	fb = filter_bit(ms, h);
+	ms->filter[fb >> 3] |= 1u << (fb & 7);
 }
 
 /* Drop dead candidates and the oldest beyond MIRROR_MAX - @room, then
@@ -152,7 +177,8 @@ static int rebuild(struct mirror_set *ms, uint32_t room)
 		skip = live + room - MIRROR_MAX;
 	while (nb < live - skip + room)
 		nb <<= 1;
-	head = calloc(nb, sizeof(*head));
+	/* the filter's nb bytes follow the buckets in one block */
+	head = calloc(nb, sizeof(*head) + 1);
 	if (!head)
 		return -ENOMEM;
 	/* candidates are appended, so the oldest come first */
@@ -169,6 +195,7 @@ static int rebuild(struct mirror_set *ms, uint32_t room)
 	ms->ndead = 0;
 	free(ms->head);
 	ms->head = head;
+	ms->filter = (uint8_t *)(head + nb);
 	ms->nb = nb;
 	for (i = 0; i < ms->n; i++)
 		link_one(ms, i);
@@ -207,13 +234,14 @@ static struct mirror_cand *lookup(const struct mirror_set *ms,
 				  const struct tuple *o, uint16_t zone,
 				  const union addr *backend)
 {
-	uint32_t i;
+	uint32_t i, h;
 
 	if (!ms->nb || ms->n == ms->ndead)
 		return NULL;
-	i = ms->head[khash(o->family, o->l4proto, zone, &o->src, o->sport,
-			   o->dport) & (ms->nb - 1)];
-	for (; i; i = ms->c[i - 1].next) {
+	h = khash(o->family, o->l4proto, zone, &o->src, o->sport, o->dport);
+	if (!filter_has(ms, h))
+		return NULL;
+	for (i = ms->head[h & (ms->nb - 1)]; i; i = ms->c[i - 1].next) {
 		struct mirror_cand *c = &ms->c[i - 1];
 
 		if (cand_is_orig(c, o, zone) &&
@@ -229,7 +257,12 @@ struct mirror_cand *mirror_find(const struct mirror_set *ms,
 	struct mirror_cand *c;
 	struct tuple t;
 
-	/* a mirror's reply tuple is its candidate's original one */
+	/* A mirror's reply tuple is its candidate's original one, P:pp ->
+	 * R:fp, so its replies come from where it was sent: a flow DNATed
+	 * on the way in is no mirror (and that is most of a sweep's). */
+	if (f->reply.sport != f->orig.dport ||
+	    !addr_eq(f->orig.family, &f->reply.src, &f->orig.dst))
+		return NULL;
 	c = lookup(ms, &f->reply, f->zone, &f->orig.src);
 	if (!c)
 		return NULL;
@@ -307,7 +340,7 @@ void mirror_expire(struct mirror_set *ms, uint64_t now, uint64_t ttl)
 size_t mirror_mem(const struct mirror_set *ms)
 {
 	return (size_t)ms->cap * sizeof(*ms->c) +
-	       (size_t)ms->nb * sizeof(*ms->head);
+	       (size_t)ms->nb * (sizeof(*ms->head) + 1);
 }
 
 void mirror_free(struct mirror_set *ms)

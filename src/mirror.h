@@ -42,8 +42,8 @@
  * A candidate keeps the deleted flow's key fields only: its original tuple
  * P:pp -> R:fp and the backend B; the reply tuple B:fp -> P:pp follows,
  * since only such flows can be mirrored (mirror_possible).  72 bytes; with
- * the array's slack (it grows by half) and the index, at most 116 a
- * candidate (mirror_mem; test_cost in tests/unit/test_mirror.c).
+ * the array's slack (it grows by half), the index and its filter, at
+ * most 118 a candidate (mirror_mem; test_cost in tests/unit/test_mirror.c).
  */
 struct mirror_cand {
 	union addr peer;	/* P: the forward's source */
@@ -66,6 +66,7 @@ struct mirror_set {
 	uint32_t n, cap, ndead;
 	uint32_t nwaiting;	/* live candidates with .waiting */
 	uint32_t *head;		/* by peer end and forwarded port */
+	uint8_t *filter;	/* nb bytes after head: a bit per key hash */
 	uint32_t nb;		/* buckets, a power of two */
 	uint64_t file_ino;	/* mirror_file.c's: the file as we last */
 	int64_t file_mtime;	/* read or wrote it (ns); 0, 0: not seen */
