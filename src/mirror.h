@@ -36,7 +36,8 @@
 #include "flow.h"
 
 #define MIRROR_TTL	120		/* seconds a candidate is kept */
-#define MIRROR_MAX	16384		/* candidates kept (newest first) */
+#define MIRROR_MAX	16384		/* candidates kept at most: a full
+					 * set drops its oldest eighth */
 
 /*
  * A candidate keeps the deleted flow's key fields only: its original tuple
@@ -68,6 +69,7 @@ struct mirror_set {
 	uint32_t *head;		/* by peer end and forwarded port */
 	uint8_t *filter;	/* nb bytes after head: a bit per key hash */
 	uint32_t nb;		/* buckets, a power of two */
+	uint32_t rebuilds;	/* times relinked: tests see it amortised */
 	uint64_t file_ino;	/* mirror_file.c's: the file as we last */
 	int64_t file_mtime;	/* read or wrote it (ns); 0, 0: not seen */
 };
