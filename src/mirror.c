@@ -235,6 +235,32 @@ static int make_room(struct mirror_set *ms)
 	return 0;
 }
 
+/* Room for @more candidates in one step (a file's worth, loaded), not
+ * grown and relinked piece by piece; never beyond MIRROR_MAX. */
+static int reserve(struct mirror_set *ms, size_t more)
+{
+	struct mirror_cand *c;
+	uint32_t want;
+	int err;
+
+	if (more > MIRROR_MAX - mirror_count(ms))
+		more = MIRROR_MAX - mirror_count(ms);
+	if (ms->ndead) {
+		err = rebuild(ms, 0);
+		if (err)
+			return err;
+	}
+	want = ms->n + (uint32_t)more;
+	if (want > ms->cap) {
+		c = realloc(ms->c, (size_t)want * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		ms->c = c;
+		ms->cap = want;
+	}
+	return want > ms->nb ? rebuild(ms, (uint32_t)more) : 0;
+}
+
 /* The live candidate whose original tuple is @o, and backend @backend
  * unless NULL. */
 static struct mirror_cand *lookup(const struct mirror_set *ms,
@@ -426,6 +452,9 @@ int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 	for (i = 0; i < n; i++)
 		if (get_rec(p + 8 + i * REC_SIZE, &f, &when))
 			return -EBADMSG;
+	err = reserve(ms, n);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++) {
 		get_rec(p + 8 + i * REC_SIZE, &f, &when);
 		if (when + MIRROR_TTL <= now || when > now + MIRROR_TTL)
