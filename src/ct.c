@@ -204,12 +204,6 @@ static ssize_t recv_queued(struct ct_handle *h)
 
 /* ---- parsing ---------------------------------------------------------- */
 
-static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
-			unsigned int max)
-{
-	return nla_parse_strict(nla_data_of(nest), nla_len_of(nest), tb, max);
-}
-
 static bool len_is(const struct nlattr *a, size_t len)
 {
 	return nla_len_of(a) == len;
@@ -248,7 +242,7 @@ static int parse_ip(const struct nlattr *nest, struct tuple *t)
 	size_t alen = addr_len(t->family);
 	int err;
 
-	err = parse_nested(nest, tb, CTA_IP_MAX);
+	err = nla_parse_nested(nest, tb, CTA_IP_MAX, NULL);
 	if (err)
 		return err;
 	if (t->family == AF_INET) {
@@ -271,7 +265,7 @@ static int parse_proto(const struct nlattr *nest, struct tuple *t)
 	uint8_t type = 0, code = 0;
 	int err;
 
-	err = parse_nested(nest, tb, CTA_PROTO_MAX);
+	err = nla_parse_nested(nest, tb, CTA_PROTO_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_PROTO_NUM] || get_u8(tb[CTA_PROTO_NUM], &t->l4proto))
@@ -312,7 +306,7 @@ static int parse_tuple(const struct nlattr *nest, uint8_t family,
 	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
 	int err;
 
-	err = parse_nested(nest, tb, CTA_TUPLE_MAX);
+	err = nla_parse_nested(nest, tb, CTA_TUPLE_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
@@ -330,12 +324,12 @@ static int parse_protoinfo(const struct nlattr *nest, struct flow *f)
 	const struct nlattr *tcp[CTA_PROTOINFO_TCP_MAX + 1];
 	int err;
 
-	err = parse_nested(nest, tb, CTA_PROTOINFO_MAX);
+	err = nla_parse_nested(nest, tb, CTA_PROTOINFO_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_PROTOINFO_TCP])
 		return 0;
-	err = parse_nested(tb[CTA_PROTOINFO_TCP], tcp, CTA_PROTOINFO_TCP_MAX);
+	err = nla_parse_nested(tb[CTA_PROTOINFO_TCP], tcp, CTA_PROTOINFO_TCP_MAX, NULL);
 	if (err)
 		return err;
 	if (tcp[CTA_PROTOINFO_TCP_STATE])

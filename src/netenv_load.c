@@ -146,33 +146,24 @@ static int first_nexthop(const struct nlattr *mp, struct ne_route *r)
 {
 	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
 	size_t len = mnl_attr_get_payload_len(mp);
-	const char *p;
-	size_t alen;
+	const struct nlattr *a;
+	struct nla_iter it;
+	int n;
 
 	if (len < sizeof(*nh))
 		return len ? -EBADMSG : 0;
 	if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > len)
 		return -EBADMSG;
 	r->oif = nh->rtnh_ifindex;
-	p = (const char *)nh + RTNH_ALIGN(sizeof(*nh));
-	alen = nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
-	       nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0;
-	while (alen >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t step;
-
-		if (a->nla_len < sizeof(*a) || a->nla_len > alen)
-			return -EBADMSG;
+	/* the nexthop's own attributes, walked as strictly as the rest */
+	nla_iter_init(&it, (const char *)nh + RTNH_ALIGN(sizeof(*nh)),
+		      nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
+		      nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0);
+	while ((n = nla_next(&it, &a)) > 0)
 		if (mnl_attr_get_type(a) == RTA_GATEWAY &&
 		    get_addr(a, r->family, &r->gw))
 			return -EBADMSG;
-		step = MNL_ALIGN(a->nla_len);
-		if (step > alen)
-			step = alen;
-		p += step;
-		alen -= step;
-	}
-	return 0;
+	return n;
 }
 
 static int add_route(struct netenv *env, const struct nlmsghdr *nlh)

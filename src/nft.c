@@ -2031,12 +2031,17 @@ static int cap_msg(struct cap *c, const struct nlmsghdr *r)
 	/* NEWGEN names the reader (us): its pid changes every run. */
 	if (copy->nlmsg_type == MSG(NFT_MSG_NEWGEN) &&
 	    copy->nlmsg_len >= mnl_nlmsg_size(sizeof(struct nfgenmsg))) {
-		struct nlattr *a;
+		const struct nlattr *a;
+		struct nla_iter it;
 
-		mnl_attr_for_each(a, copy, sizeof(struct nfgenmsg))
+		nla_iter_init(&it, mnl_nlmsg_get_payload_offset(copy,
+					sizeof(struct nfgenmsg)),
+			      copy->nlmsg_len -
+			      NLMSG_LENGTH(sizeof(struct nfgenmsg)));
+		while (nla_next(&it, &a) > 0)
 			if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID &&
 			    mnl_attr_get_payload_len(a) == 4)
-				memset(mnl_attr_get_payload(a), 0, 4);
+				memset((void *)nla_data_of(a), 0, 4);
 	}
 	return 0;
 }

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
@@ -107,16 +106,6 @@ int nlmon_fd(const struct nlmon *m)
 	return mnl_socket_get_fd(m->nl);
 }
 
-static int gen_attr(const struct nlattr *a, void *data)
-{
-	uint32_t *genid = data;
-
-	if (mnl_attr_get_type(a) == NFTA_GEN_ID &&
-	    mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-		*genid = ntohl(mnl_attr_get_u32(a));
-	return MNL_CB_OK;
-}
-
 static void seen_nft(const struct nlmsghdr *nlh, struct nlmon_seen *seen)
 {
 	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
@@ -124,9 +113,6 @@ static void seen_nft(const struct nlmsghdr *nlh, struct nlmon_seen *seen)
 	switch (nlh->nlmsg_type & 0xff) {
 	case NFT_MSG_NEWGEN:
 		seen->newgen = true;
-		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nfgenmsg)))
-			mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr,
-				       &seen->genid);
 		return;
 	case NFT_MSG_NEWRULE:
 	case NFT_MSG_DELRULE:

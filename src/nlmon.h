@@ -19,7 +19,6 @@ struct nlmon;
 struct nlmon_seen {
 	unsigned int msgs;	/* notifications read */
 	bool newgen;		/* nftables: a transaction ended (NEWGEN) */
-	uint32_t genid;		/* nftables: generation of the last NEWGEN */
 	unsigned int rules, elems, other;	/* nftables: what kind */
 	bool lost;		/* ENOBUFS: the kernel dropped notifications */
 };

@@ -235,7 +235,6 @@ static void on_nft(struct watch *w, uint64_t now)
 	mark(w, P_NFT, now);
 	if (seen.newgen) {
 		w->nseen.newgen = true;
-		w->nseen.genid = seen.genid;
 		w->due_nft = now;
 	} else if (!w->due_nft) {
 		/* The rest of the transaction is on its way. */

@@ -298,6 +298,76 @@ static void test_odd_prefix(void **state)
 	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
 }
 
+/* ---- netenv_load.c: a multipath route ---------------------------------------- */
+
+/* An RTM_NEWROUTE for 0.0.0.0/0 in the main table with two nexthops (as
+ * `ip route add default nexthop via 203.0.113.254 dev wan nexthop via
+ * 198.51.100.254 dev wan2`): the first one's device and gateway are the
+ * route's. */
+static struct nlmsghdr *mk_multipath(char *buf, struct rtnexthop **first)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	static const char *const gw[2] = { "203.0.113.254", "198.51.100.254" };
+	static const int dev[2] = { WAN, WAN2 };
+	struct rtnexthop *nh;
+	struct nlattr *mp;
+	struct rtmsg *rtm;
+	union addr a;
+	int i;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 50);
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	for (i = 0; i < 2; i++) {
+		nh = (struct rtnexthop *)mnl_nlmsg_get_payload_tail(nlh);
+		if (!i)
+			*first = nh;
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_ifindex = dev[i];
+		nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+		a = A(gw[i]);
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, a.b);
+		nh->rtnh_len = (char *)mnl_nlmsg_get_payload_tail(nlh) -
+			       (char *)nh;
+	}
+	mnl_attr_nest_end(nlh, mp);
+	return nlh;
+}
+
+static void test_route_multipath(void **state)
+{
+	/* netenv_load.c's own snapshot: its arrays grow its way */
+	struct netenv e = { 0 }, *env = &e;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	union addr a = A("8.8.8.8"), gw = A("203.0.113.254");
+	const struct ne_route *r;
+	struct rtnexthop *nh;
+
+	assert_int_equal(netenv_add_msg(env, mk_multipath(buf, &nh)), 0);
+	r = netenv_route(env, AF_INET, &a);
+	assert_non_null(r);
+	assert_int_equal(r->priority, 50);
+	assert_int_equal(r->oif, WAN);
+	assert_memory_equal(r->gw.b, gw.b, 4);
+	/* the first nexthop's gateway attribute cut short inside it: the
+	 * whole message is malformed, not a nexthop without a gateway */
+	mk_multipath(buf, &nh);
+	nh->rtnh_len -= 2;
+	assert_int_equal(netenv_add_msg(env, (struct nlmsghdr *)buf),
+			 -EBADMSG);
+	/* a nexthop longer than the list */
+	mk_multipath(buf, &nh);
+	nh->rtnh_len = 200;
+	assert_int_equal(netenv_add_msg(env, (struct nlmsghdr *)buf),
+			 -EBADMSG);
+	netenv_free(env);
+}
+
 /* ---- netenv_load.c: qdiscs ---------------------------------------------------- */
 
 /* An RTM_NEWQDISC as the kernel dumps it: tcmsg, TCA_KIND, TCA_OPTIONS
@@ -457,6 +527,7 @@ int main(void)
 		T(test_src_addr_none),
 		T(test_empty_env),
 		T(test_odd_prefix),
+		cmocka_unit_test(test_route_multipath),
 		T(test_qdisc_ingress),
 		T(test_qdisc_root),
 		T(test_qdisc_malformed),
