@@ -436,29 +436,37 @@ static int get_rec(const uint8_t *r, struct flow *f, uint64_t *when)
 	return mirror_possible(f) ? 0 : -EBADMSG;
 }
 
+/* Expired, or from a clock gone back. */
+static bool stale_time(uint64_t when, uint64_t now)
+{
+	return when + MIRROR_TTL <= now || when > now + MIRROR_TTL;
+}
+
 int mirror_parse(struct mirror_set *ms, const void *buf, size_t len,
 		 uint64_t now)
 {
 	const uint8_t *p = buf;
+	size_t i, n, live = 0;
 	uint64_t when;
 	struct flow f;
-	size_t i, n;
 	int err;
 
 	if (len < 8 || memcmp(p, MAGIC, 8) || (len - 8) % REC_SIZE)
 		return -EBADMSG;
 	n = (len - 8) / REC_SIZE;
 	/* all or nothing: check every record before adding one */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (get_rec(p + 8 + i * REC_SIZE, &f, &when))
 			return -EBADMSG;
-	err = reserve(ms, n);
+		live += !stale_time(when, now);
+	}
+	err = live ? reserve(ms, live) : 0;
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
 		get_rec(p + 8 + i * REC_SIZE, &f, &when);
-		if (when + MIRROR_TTL <= now || when > now + MIRROR_TTL)
-			continue;	/* expired, or from a clock gone back */
+		if (stale_time(when, now))
+			continue;
 		err = mirror_add(ms, &f, when);
 		if (err)
 			return err;
