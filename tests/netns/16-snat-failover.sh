@@ -25,15 +25,8 @@
 topo_failover
 
 step "services at the peer; the lan host's SIP-like flow (every 20 ms) and a TCP connection"
-spawn ECHO remote socat "UDP4-RECVFROM:$SIP,bind=$SVC,fork" PIPE
 spawn TCPSRV remote socat "TCP4-LISTEN:$TCPPORT,bind=$SVC,reuseaddr,fork" PIPE
-start_stream SIPFLOW a "$SVC" "$SIP" "$SIP" 4 0.02
-expect_peer_rx rx0 15 "the flow leaves by wan0 as $WAN0"
-wait_until 10 ct_flow_exists "$SIP" "$SIP" || fail "no conntrack entry for the flow"
-[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$WAN0" ] ||
-	fail "the flow is not source-NATed to $WAN0: $(ct_flow "$SIP" "$SIP")"
-ct_flow_tag "$SIP" "$SIP"
-id_udp=$(ct_flow_id "$SIP" "$SIP")
+sip_flow_start rx0 wan0 "$WAN0"
 
 spawn TCPCLI a bash -c '
 	exec {s}<> <(:)

@@ -26,14 +26,7 @@ in_rtr ip route get "$SVC" from "$A4" iif lan | grep -q "dev wan1" ||
 	fail "the lan is not routed by wan1: $(in_rtr ip route get "$SVC" from "$A4" iif lan)"
 
 step "the lan host's flow leaves by wan1 (policy rule) as $WAN1"
-spawn ECHO remote socat "UDP4-RECVFROM:$SIP,bind=$SVC,fork" PIPE
-start_stream SIPFLOW a "$SVC" "$SIP" "$SIP" 4 0.02
-expect_peer_rx rx1 15 "the flow leaves by wan1 as $WAN1"
-wait_until 10 ct_flow_exists "$SIP" "$SIP" || fail "no conntrack entry for the flow"
-[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$WAN1" ] ||
-	fail "the flow is not source-NATed to $WAN1: $(ct_flow "$SIP" "$SIP")"
-ct_flow_tag "$SIP" "$SIP"
-id_udp=$(ct_flow_id "$SIP" "$SIP")
+sip_flow_start rx1 wan1 "$WAN1"
 
 step "watch (no periodic resync): the flow is unknown while a policy rule routes it"
 # The links' IPv6 addresses finish their duplicate address detection a

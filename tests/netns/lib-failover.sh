@@ -24,41 +24,12 @@ TCPPORT=5061		# the TCP connection: a:40061 -> svc:5061
 TCPSRC=40061
 SNAT_FW=${SNAT_FW:-nft}
 
-# peer_count COUNTER: packets counted at the peer.
-peer_count()
-{
-	in_remote nft list counter inet lab "$1" 2>/dev/null |
-		awk '/packets/ { print $2; exit }'
-}
-
-peer_gt()
-{
-	local n
-	n=$(peer_count "$1")
-	[ -n "$n" ] && [ "$n" -gt "$2" ]
-}
-
+# Packets counted at the peer per source: lib.sh's rx helpers on the
+# peer's counters.
+peer_count() { rx_count "remote:$1"; }
 # expect_peer_rx COUNTER TIMEOUT WHAT / expect_peer_no_rx COUNTER SECONDS WHAT
-expect_peer_rx()
-{
-	local mark
-	mark=$(peer_count "$1")
-	[ -n "$mark" ] || fail "no counter $1 at the peer"
-	wait_until "$2" peer_gt "$1" "$mark" ||
-		fail "$3: the peer's counter $1 stays at $mark for $2 s"
-	log "the peer counts packets in $1 ($3)"
-}
-
-expect_peer_no_rx()
-{
-	local a b
-	a=$(peer_count "$1")
-	sleep "$2"
-	b=$(peer_count "$1")
-	[ "$a" = "$b" ] ||
-		fail "$3: the peer's counter $1 went from $a to $b in $2 s, expected no change"
-	log "the peer's counter $1 stays at $b for $2 s ($3)"
-}
+expect_peer_rx() { expect_rx "remote:$1" "$2" "$3"; }
+expect_peer_no_rx() { expect_no_rx "remote:$1" "$2" "$3"; }
 
 lab_dump_extra()
 {
@@ -167,3 +138,18 @@ topo_failover()
 	EOF
 }
 
+# sip_flow_start COUNTER UPLINK ADDR: the peer's UDP echo and the lan host's
+# SIP-like flow (a keepalive every 20 ms), counted at the peer in COUNTER,
+# leaving by UPLINK source-NATed to ADDR; tags the entry, sets id_udp.
+sip_flow_start()
+{
+	spawn ECHO remote socat "UDP4-RECVFROM:$SIP,bind=$SVC,fork" PIPE
+	start_stream SIPFLOW a "$SVC" "$SIP" "$SIP" 4 0.02
+	expect_peer_rx "$1" 15 "the flow leaves by $2 as $3"
+	wait_until 10 ct_flow_exists "$SIP" "$SIP" ||
+		fail "no conntrack entry for the flow"
+	[ "$(ct_flow_reply "$SIP" "$SIP" | cut -d' ' -f3)" = "$3" ] ||
+		fail "the flow is not source-NATed to $3: $(ct_flow "$SIP" "$SIP")"
+	ct_flow_tag "$SIP" "$SIP"
+	id_udp=$(ct_flow_id "$SIP" "$SIP")
+}
