@@ -69,9 +69,17 @@ fi
 step "SIGHUP, SIGUSR1"
 kill -HUP "$WATCH_PID"
 watch_expect_log 20 'SIGHUP: (deleted|would)' "SIGHUP reconciles"
+# The index holds every UDP flow conntrack holds: the seed flow, the 10 to
+# port 40000 and, sometimes, one more.  A's echo of a packet that reached
+# it just before the old entry was deleted leaves A just after, and opens a
+# flow of its own (A to the client, masqueraded).  A receives nothing after
+# the switch, so the count holds still from here.
+udp=$(ct_count -p udp)
+[ "$udp" -ge 11 ] ||
+	fail "expected at least 11 UDP flows in rtr, found $udp: $(ct_list -p udp)"
 kill -USR1 "$WATCH_PID"
-watch_expect_log 20 'stats: [0-9]+ reconciles.* 11 indexed flows' \
-	"SIGUSR1 logs the counters (the index holds all 11 UDP flows)"
+watch_expect_log 20 "stats: [0-9]+ reconciles.* $udp indexed flows" \
+	"SIGUSR1 logs the counters (the index holds all $udp UDP flows)"
 expect_rx b 5 "B still receives"
 
 step "SIGTERM: valgrind's verdict"
