@@ -122,6 +122,17 @@ struct nm_xt_connmark {
 	uint32_t ctmask, nfmask;
 };
 
+/*
+ * The variable-operand bitwise (kernel 6.13, nft 1.1.2 writes it for mark
+ * math such as "ct mark set ct mark & 0xffff0000 | meta mark & 0xffff"):
+ * enum nft_bitwise_ops and NFTA_BITWISE_SREG2 of that kernel's uapi, which
+ * Debian 12's headers (6.1) do not have yet.
+ */
+#define NM_BITWISE_AND		3
+#define NM_BITWISE_OR		4
+#define NM_BITWISE_XOR		5
+#define NM_NFTA_BITWISE_SREG2	8
+
 struct nm_expr {
 	uint8_t op;		/* enum nm_op */
 	uint8_t sreg;
@@ -132,9 +143,12 @@ struct nm_expr {
 		struct { uint32_t base, offset; } payload;
 		struct { uint32_t op; struct nm_data data; } cmp;
 		struct {
-			uint32_t op;	/* NFT_BITWISE_BOOL, _LSHIFT, _RSHIFT */
+			/* NFT_BITWISE_BOOL, _LSHIFT, _RSHIFT, or NM_BITWISE_
+			 * AND/OR/XOR of sreg and sreg2 */
+			uint32_t op;
 			struct nm_data mask, xor;
 			uint32_t shift;
+			uint32_t sreg2;
 		} bitwise;
 		struct { uint32_t op; struct nm_data from, to; } range;
 		struct { int set; bool invert; bool has_dreg; } lookup;

@@ -1191,7 +1191,7 @@ static int x_cmp(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_CMP_SREG], &e->sreg);
 }
 
-static const struct nla_pol bitwise_pol[NFTA_BITWISE_MAX + 1] = {
+static const struct nla_pol bitwise_pol[NM_NFTA_BITWISE_SREG2 + 1] = {
 	[NFTA_BITWISE_SREG]	= POL(U32),
 	[NFTA_BITWISE_DREG]	= POL(U32),
 	[NFTA_BITWISE_LEN]	= POL(U32),
@@ -1199,13 +1199,53 @@ static const struct nla_pol bitwise_pol[NFTA_BITWISE_MAX + 1] = {
 	[NFTA_BITWISE_XOR]	= POL(NEST),
 	[NFTA_BITWISE_OP]	= POL(U32),
 	[NFTA_BITWISE_DATA]	= POL(NEST),
+	[NM_NFTA_BITWISE_SREG2]	= POL(U32),
 };
+
+/* The operands of each op: mask and xor, a shift, or a second register. */
+static int bitwise_operands(const struct nlattr **tb, uint32_t len,
+			    struct nm_expr *e)
+{
+	struct nm_data shift;
+	uint8_t sreg2 = 0;
+	int err;
+
+	switch (e->bitwise.op) {
+	case NFT_BITWISE_BOOL:
+		err = parse_value(tb[NFTA_BITWISE_MASK], &e->bitwise.mask);
+		if (!err)
+			err = parse_value(tb[NFTA_BITWISE_XOR],
+					  &e->bitwise.xor);
+		if (err)
+			return err;
+		if (e->bitwise.mask.len != len || e->bitwise.xor.len != len)
+			return -EBADMSG;
+		return 0;
+	case NFT_BITWISE_LSHIFT:
+	case NFT_BITWISE_RSHIFT:
+		/* The shift is a host-order u32 in a data value. */
+		err = parse_value(tb[NFTA_BITWISE_DATA], &shift);
+		if (err)
+			return err;
+		if (shift.len != sizeof(uint32_t))
+			return -EBADMSG;
+		memcpy(&e->bitwise.shift, shift.val, sizeof(uint32_t));
+		return 0;
+	}
+	/* NM_BITWISE_AND, _OR, _XOR: as nft_bitwise_init_bool() of 6.13,
+	 * a second source register and neither mask, xor nor data. */
+	if (!tb[NM_NFTA_BITWISE_SREG2] || tb[NFTA_BITWISE_MASK] ||
+	    tb[NFTA_BITWISE_XOR] || tb[NFTA_BITWISE_DATA])
+		return -EBADMSG;
+	err = reg(tb[NM_NFTA_BITWISE_SREG2], &sreg2);
+	e->bitwise.sreg2 = sreg2;
+	return err;
+}
 
 static int x_bitwise(struct xctx *x, const struct nlattr *data,
 		     struct nm_expr *e)
 {
-	const struct nlattr *tb[NFTA_BITWISE_MAX + 1];
-	struct nm_data shift;
+	const struct nlattr *tb[NM_NFTA_BITWISE_SREG2 + 1];
 	uint32_t len, op;
 	int err = PARSE_NEST(data, bitwise_pol, tb);
 
@@ -1217,33 +1257,19 @@ static int x_bitwise(struct xctx *x, const struct nlattr *data,
 	if (!len || len > NM_DATA_MAX)
 		return -EBADMSG;
 	op = be32_or(tb[NFTA_BITWISE_OP], NFT_BITWISE_BOOL);
-	if (op != NFT_BITWISE_BOOL && op != NFT_BITWISE_LSHIFT &&
-	    op != NFT_BITWISE_RSHIFT) {
-		set_unknown(e, "bitwise");
+	if (op > NM_BITWISE_XOR) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "bitwise op %u", op);
+		set_unknown(e, what);
 		return 0;
 	}
 	e->op = NM_OP_BITWISE;
 	e->len = len;
 	e->bitwise.op = op;
-	if (op == NFT_BITWISE_BOOL) {
-		err = parse_value(tb[NFTA_BITWISE_MASK], &e->bitwise.mask);
-		if (!err)
-			err = parse_value(tb[NFTA_BITWISE_XOR],
-					  &e->bitwise.xor);
-		if (err)
-			return err;
-		if (e->bitwise.mask.len != len || e->bitwise.xor.len != len)
-			return -EBADMSG;
-	} else {
-		/* The shift is a host-order u32 in a data value. */
-		err = parse_value(tb[NFTA_BITWISE_DATA], &shift);
-		if (err)
-			return err;
-		if (shift.len != sizeof(uint32_t))
-			return -EBADMSG;
-		memcpy(&e->bitwise.shift, shift.val, sizeof(uint32_t));
-	}
-	err = reg(tb[NFTA_BITWISE_SREG], &e->sreg);
+	err = bitwise_operands(tb, len, e);
+	if (!err)
+		err = reg(tb[NFTA_BITWISE_SREG], &e->sreg);
 	return err ? err : reg(tb[NFTA_BITWISE_DREG], &e->dreg);
 }
 

@@ -180,6 +180,19 @@ static inline void mk_shift(struct nm_rule *r, int op, int sreg, int dreg,
 	e->bitwise.shift = shift;
 }
 
+/* "bitwise @dreg = ( @sreg OP @sreg2 )", OP NM_BITWISE_AND/_OR/_XOR */
+static inline void mk_bitwise2(struct nm_rule *r, int op, int sreg,
+			       int sreg2, int dreg, unsigned int len)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_BITWISE);
+
+	e->sreg = sreg;
+	e->dreg = dreg;
+	e->len = len;
+	e->bitwise.op = op;
+	e->bitwise.sreg2 = sreg2;
+}
+
 static inline void mk_range_be16(struct nm_rule *r, int sreg, int op,
 				 uint16_t lo, uint16_t hi)
 {

@@ -418,6 +418,138 @@ static void test_ct_mark_from_socket(void **state)
 	assert_string_equal(fx->j.unknown, "ct mark: socket mark");
 }
 
+/*
+ * nft 1.1.2+ on kernel 6.13+: "bitwise reg 1 = ( reg 1 OP reg 2 )".  A
+ * local packet's mark (its socket's) is unknown; @imm is the other
+ * operand (the mark first when @mark_first, else second), @mask and @want
+ * what the nat rule then compares: "dnat to 192.168.50.3:53" if equal.
+ */
+static void judge_two(struct fx *fx, int op, bool mark_first, uint32_t imm,
+		      uint32_t mask, uint32_t want)
+{
+	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7", 53,
+				"198.51.100.7", 53, "203.0.113.1", 40000);
+	struct nm_chain *out;
+	struct nm_rule *r;
+	uint32_t zero = 0;
+
+	nm_model_free(&fx->m);
+	memset(&fx->m, 0, sizeof(fx->m));
+	out = mk_chain(&fx->m, NFPROTO_IPV4, "out", OUT, -100);
+	r = mk_rule(out);
+	mk_meta(r, NFT_META_MARK, mark_first ? NFT_REG_1 : NFT_REG_2);
+	mk_imm(r, mark_first ? NFT_REG_2 : NFT_REG_1, &imm, 4);
+	mk_bitwise2(r, op, NFT_REG_1, NFT_REG_2, NFT_REG_1, 4);
+	mask = htonl(mask);
+	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, 4);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, htonl(want));
+	mk_dnat_to(r, "192.168.50.3", 53);
+	judge(fx, &f);
+}
+
+#define assert_socket_mark(fx) do {					\
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);			\
+	assert_string_equal((fx)->j.unknown, "meta mark: socket mark");	\
+} while (0)
+
+/* Per bit: a known 0 decides an and, a known 1 an or; an xor needs both
+ * sides; the other bits stay unknown, named by the operand they came
+ * from, whichever register it was in. */
+static void test_bitwise_two_registers(void **state)
+{
+	struct fx *fx = *state;
+	unsigned int first;
+
+	for (first = 0; first < 2; first++) {
+		judge_two(fx, NM_BITWISE_AND, first, htonl(0xff00),
+			  0xffff00ff, 0);
+		assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+		judge_two(fx, NM_BITWISE_AND, first, htonl(0xff00), 0xff00,
+			  0x100);
+		assert_socket_mark(fx);
+		judge_two(fx, NM_BITWISE_OR, first, htonl(0xffff0000),
+			  0xffff0000, 0xffff0000);
+		assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+		judge_two(fx, NM_BITWISE_OR, first, htonl(0xffff0000),
+			  0xffff0000, 0);
+		assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+		judge_two(fx, NM_BITWISE_OR, first, htonl(0xffff0000), ~0u,
+			  0xffff0000);
+		assert_socket_mark(fx);
+		judge_two(fx, NM_BITWISE_XOR, first, 0, 1, 0);
+		assert_socket_mark(fx);
+		judge_two(fx, NM_BITWISE_XOR, first, ~0u, 0, 0);
+		assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+	}
+}
+
+/*
+ * "ct mark set ct mark & 0xffff0000 | meta mark & 0xffff" as nft 1.1.2+
+ * writes it, in mangle, after "meta mark set 0x1234" when @set_mark; nat
+ * forwards by the low half of the ct mark.
+ */
+static void ct_mark_math_model(struct fx *fx, bool set_mark)
+{
+	uint32_t hi = htonl(0xffff0000), lo = htonl(0xffff), zero = 0;
+	struct nm_chain *mangle, *nat;
+	struct nm_rule *r;
+	struct nm_expr *e;
+
+	nm_model_free(&fx->m);
+	memset(&fx->m, 0, sizeof(fx->m));
+	mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle", PRE, -150);
+	mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE, -100);
+	/* mk_chain may have moved the array */
+	mangle = &fx->m.chains[0];
+	nat = &fx->m.chains[1];
+	if (set_mark)
+		mk_mark_set(mk_rule(mangle), htonl(0x1234));
+	r = mk_rule(mangle);
+	e = mk_expr(r, NM_OP_CT);
+	e->ct.key = NFT_CT_MARK;
+	e->dreg = NFT_REG_1;
+	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &hi, &zero, 4);
+	mk_meta(r, NFT_META_MARK, NFT_REG_2);
+	mk_bitwise(r, NFT_REG_2, NFT_REG_2, &lo, &zero, 4);
+	mk_bitwise2(r, NM_BITWISE_OR, NFT_REG_1, NFT_REG_2, NFT_REG_1, 4);
+	e = mk_expr(r, NM_OP_CT_SET);
+	e->set.key = NFT_CT_MARK;
+	e->sreg = NFT_REG_1;
+	r = mk_rule(nat);
+	e = mk_expr(r, NM_OP_CT);
+	e->ct.key = NFT_CT_MARK;
+	e->dreg = NFT_REG_1;
+	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &lo, &zero, 4);
+	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, htonl(0x1234));
+	mk_dnat_to(r, "192.168.50.3", 53820);
+	nm_model_finish(&fx->m);
+}
+
+/* Every bit known: the forward is judged exactly; with the mark from a
+ * tc filter, the low half is unknown and says so. */
+static void test_ct_mark_math(void **state)
+{
+	struct fx *fx = *state;
+	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
+				53820, "192.168.50.3", 53820, "198.51.100.7",
+				40000);
+
+	ct_mark_math_model(fx, true);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.src = A("192.168.50.2");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	/* without the mangle rule: mark 0, the forward is gone */
+	ct_mark_math_model(fx, false);
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	fx->env.links[1].tc_ingress = 1;	/* wan */
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "ct mark: tc filter on wan");
+}
+
 /* A lookup in a set the rules fill (kube-proxy's affinity) or whose
  * elements time out may find the key or not: both are consistent. */
 static void test_dynamic_set(void **state)
@@ -623,6 +755,8 @@ int main(void)
 		T(test_netdev_ingress),
 		T(test_connmark),
 		T(test_ct_mark_from_socket),
+		T(test_bitwise_two_registers),
+		T(test_ct_mark_math),
 		T(test_dynamic_set),
 		T(test_xt_either),
 		T(test_forward_mark),
