@@ -4,13 +4,15 @@
 # the map element changes (nft delete/add element, one transaction), no
 # rule does.  ctsweep must read map contents: the seed flow is
 # forward-changed, while a flow on another, unchanged element survives.
+# The rule says "dnat ip addr . port to", which nft 0.9.8 needs and later
+# versions still take (the same bytecode as "dnat ip to").
 . "$(dirname "$0")/lib.sh"
 
 topo_standard
 step "map portfwd { 53820 : A . 51820, 40000 : A . 40000 }"
 nft_rtr -f - <<EOT
 add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
-add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip to udp dport map @portfwd
+add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
 EOT
 seed_traffic
 id_before=$(ct_seed_id)

@@ -10,6 +10,9 @@
 
 # fw4_ruleset WG_TARGET: the file fw4 would write (trimmed to this lab's
 # zones: lan = br-lan, wan = wan), with the "wg" redirect to WG_TARGET.
+# Its syn rule is spelt "tcp flags & (fin | syn | rst | ack) == syn", as
+# nft 0.9.8 needs (fw4 writes "tcp flags syn / fin,syn,rst,ack", which only
+# nft 1.0+ reads); the bytecode is the same.
 fw4_ruleset()
 {
 	cat <<EOT
@@ -39,7 +42,7 @@ table inet fw4 {
 		iifname "lo" accept comment "!fw4: Accept traffic from loopback"
 
 		ct state established,related accept comment "!fw4: Allow inbound established and related flows"
-		tcp flags syn / fin,syn,rst,ack jump syn_flood comment "!fw4: Rate limit TCP syn packets"
+		tcp flags & (fin | syn | rst | ack) == syn jump syn_flood comment "!fw4: Rate limit TCP syn packets"
 		iifname "br-lan" jump input_lan comment "!fw4: Handle lan IPv4/IPv6 input traffic"
 		iifname "wan" jump input_wan comment "!fw4: Handle wan IPv4/IPv6 input traffic"
 		jump handle_reject

@@ -12,7 +12,7 @@ lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_udp_timeout=300 ||
 step "map portfwd { 53820 : A . 51820, 40000 : A . 40000 }"
 nft_rtr -f - <<EOT
 add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
-add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip to udp dport map @portfwd
+add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
 EOT
 watch_start
 seed_traffic

@@ -22,7 +22,7 @@ EOT
 # the kernel then remaps the peer's port on its way to B.  The stream
 # still reaches B; the 5000 forward's stream (also to B) is not counted.
 in_b nft add counter inet lab seedany &&
-in_b nft insert rule inet lab in ip saddr "$REMOTE4" udp dport 53820 \
+in_b nft insert rule inet lab rxcount ip saddr "$REMOTE4" udp dport 53820 \
 	counter name seedany || fail "cannot add B's seedany counter"
 watch_start --stats "$LAB_TMP/watch.prom"
 seed_traffic

@@ -116,7 +116,7 @@ endpoint_counters()
 		}
 		counter pod {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			tcp dport 80 counter name "rx"
 			ip saddr $NODE_POD tcp dport 80 counter name "remote"

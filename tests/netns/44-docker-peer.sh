@@ -126,7 +126,7 @@ container()
 	table inet lab {
 		counter rx {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			ip saddr $REMOTE4 tcp dport $CTR_PORT tcp flags & rst == 0 counter name "rx"
 		}

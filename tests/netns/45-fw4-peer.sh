@@ -136,7 +136,7 @@ lan_counters()
 		}
 		counter n23 {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			tcp flags & rst != 0 accept
 			ip saddr $PEER ip daddr $HOST tcp dport 22 counter name "r22"

@@ -201,7 +201,7 @@ container_counters()
 		}
 		counter rxtcp {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			ip saddr $REMOTE4 udp sport $PEER_PORT udp dport 51820 counter name "rx"
 			ip saddr $GW udp sport $HP_SPORT udp dport 51820 counter name "hp"

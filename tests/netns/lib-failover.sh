@@ -127,7 +127,7 @@ topo_failover()
 		}
 		counter drop1 {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook prerouting priority -300; policy accept;
 			iifname "eth1" ip saddr $WAN0 counter name "drop0" drop
 			iifname "eth0" ip saddr $WAN1 counter name "drop1" drop

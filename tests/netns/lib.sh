@@ -34,6 +34,9 @@
 # Run one case alone: "sudo bash tests/netns/01-seed.sh".  Environment:
 #   CTSWEEP=PATH   binary under test (default build/ctsweep)
 #   LAB_KEEP=1     keep $LAB_TMP (full ctsweep outputs, background logs)
+#   WRITER_ROOT=DIR  write every rule with another Debian release's nft and
+#                  iptables (a chroot made by tests/writers/chroot.sh; see
+#                  tests/writers/run), not the host's
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTSWEEP=${CTSWEEP:-$TOP/build/ctsweep}
@@ -78,6 +81,46 @@ CTS_ERR=/dev/null
 # The seed flow in ctsweep's JSON, for either family.
 # shellcheck disable=SC2034 # used by the cases
 SEED_SEL='.flows[] | select(.proto == "udp" and .orig.sport == 51820 and .orig.dport == 53820)'
+
+# ------------------------------------------------------------------ writer
+
+# With WRITER_ROOT, every nft, iptables* and ip6tables* a case runs, in any
+# namespace and through any helper, is the chroot's: wrappers of that name
+# come first in PATH (ip netns exec finds them there too) and run the
+# chroot's binary through tests/writers/exec.sh.  conntrack, ip and the
+# peers' own programs stay the host's: only what writes rules changes.
+writer_setup()
+{
+	local bin=$LAB_TMP/writer-bin f name
+
+	[ -n "${WRITER_ROOT:-}" ] || return 0
+	[ -f "$WRITER_ROOT/.ctsweep-complete" ] || {
+		echo "lib.sh: WRITER_ROOT=$WRITER_ROOT is no finished chroot" \
+			"(tests/writers/chroot.sh makes one)" >&2
+		exit 2
+	}
+	mkdir -p "$bin" || exit 2
+	for f in "$WRITER_ROOT"/usr/sbin/nft "$WRITER_ROOT"/usr/sbin/ip*tables* \
+		 "$WRITER_ROOT"/usr/sbin/xtables-*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		name=${f##*/}
+		printf '#!/bin/sh\nexec %q %q %q "$@"\n' \
+			"$TOP/tests/writers/exec.sh" "$WRITER_ROOT" "$name" \
+			>"$bin/$name" && chmod 755 "$bin/$name" || exit 2
+	done
+	PATH=$bin:$PATH
+	export PATH
+}
+
+# writer_nft_version: the writing nft's version as a number (1.1.3 is
+# 10103), for the few things an older nft cannot write at all.
+writer_nft_version()
+{
+	nft --version | sed -n 's/^nftables v\([0-9]*\)\.\([0-9]*\)\.\([0-9]*\).*/\1 \2 \3/p' |
+		{ read -r a b c; echo $((a * 10000 + b * 100 + c)); }
+}
+
+writer_setup
 
 # ---------------------------------------------------------------- reporting
 
@@ -359,7 +402,7 @@ lab_counter()
 		}
 		counter anyrx {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			ip saddr $REMOTE4 udp sport $PEER_PORT counter name "rx"
 			ip6 saddr $REMOTE6 udp sport $PEER_PORT counter name "rx"
