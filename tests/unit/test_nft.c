@@ -770,6 +770,40 @@ static void test_range(void **state)
 	nm_model_free(&m);
 }
 
+/* Debian 13's nft 1.1.3 (fixture writer13, captured with it): mark math
+ * as a two-register or, port ranges as "range eq". */
+static void test_writer13(void **state)
+{
+	const struct nm_chain *c;
+	const struct nm_expr *e;
+	const struct nm_rule *r;
+	struct nm_model m;
+
+	load_parse("writer13", &m);
+	assert_sane(&m);
+	c = chain(&m, "writer13", NFPROTO_IPV4, "mangle");
+	assert_false(c->nat);
+	r = &c->rules[0];
+	assert_ops(r, 6, NM_OP_CT, NM_OP_BITWISE, NM_OP_META, NM_OP_BITWISE,
+		   NM_OP_BITWISE, NM_OP_CT_SET);
+	e = &r->exprs[4];
+	assert_int_equal(e->bitwise.op, NM_BITWISE_OR);
+	assert_int_equal(e->sreg, NFT_REG_1);
+	assert_int_equal(e->bitwise.sreg2, NFT_REG_2);
+	assert_int_equal(e->dreg, NFT_REG_1);
+	assert_int_equal(e->len, 4);
+	assert_int_equal(e->bitwise.mask.len, 0);
+	assert_int_equal(e->bitwise.xor.len, 0);
+	assert_int_equal(r->exprs[3].bitwise.op, NFT_BITWISE_BOOL);
+	assert_int_equal(r->exprs[3].sreg, NFT_REG_2);
+	c = chain(&m, "writer13", NFPROTO_IPV4, "pre");
+	e = last_op(&c->rules[0], NM_OP_RANGE);
+	assert_int_equal(e->range.op, NFT_RANGE_EQ);
+	assert_port(&e->range.from, 1000);
+	assert_port(&e->range.to, 2000);
+	nm_model_free(&m);
+}
+
 /* ---- hand-built captures ----------------------------------------------- */
 
 struct cap {
@@ -830,7 +864,31 @@ enum variant {
 	V_BAD_REG,		/* register 7 does not exist */
 	V_BIG_DATA,		/* a 65-byte value */
 	V_ARP,			/* everything in an arp table */
+	V_OR_MASK,		/* a two-register or with a mask */
+	V_OR_NO_SREG2,		/* a two-register or without its sreg2 */
+	V_BITWISE_OP6,		/* a bitwise op no kernel has yet */
 };
+
+/* A two-register bitwise, as nft 1.1.2+ writes mark math; broken by @v. */
+static void put_bitwise2(struct nlmsghdr *nlh, enum variant v)
+{
+	struct nlattr *el, *data;
+	uint32_t mask = ~0u;
+
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "bitwise");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	put_u32(nlh, NFTA_BITWISE_SREG, NFT_REG_1);
+	put_u32(nlh, NFTA_BITWISE_DREG, NFT_REG_1);
+	put_u32(nlh, NFTA_BITWISE_LEN, 4);
+	put_u32(nlh, NFTA_BITWISE_OP, v == V_BITWISE_OP6 ? 6 : NM_BITWISE_OR);
+	if (v != V_OR_NO_SREG2)
+		put_u32(nlh, NM_NFTA_BITWISE_SREG2, NFT_REG_2);
+	if (v == V_OR_MASK)
+		put_value(nlh, NFTA_BITWISE_MASK, &mask, 4);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, el);
+}
 
 /* u16 big-endian keys of an rbtree interval set, in scrambled order:
  * the 0 end marker, [10, 20], [21, 30], [100, top). */
@@ -961,6 +1019,8 @@ static void build(struct cap *c, enum variant v)
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, el);
 
+	put_bitwise2(nlh, v);
+
 	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "immediate");
 	ex = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
@@ -1004,12 +1064,14 @@ static void test_built(void **state)
 	r = &pre->rules[0];
 	assert_int_equal(r->handle, 42);
 	assert_string_equal(r->comment, "hey!");
-	assert_ops(r, 5, NM_OP_PAYLOAD, NM_OP_LOOKUP, NM_OP_CMP,
-		   NM_OP_UNKNOWN, NM_OP_IMMEDIATE);
+	assert_ops(r, 6, NM_OP_PAYLOAD, NM_OP_LOOKUP, NM_OP_CMP,
+		   NM_OP_UNKNOWN, NM_OP_BITWISE, NM_OP_IMMEDIATE);
 	assert_int_equal(r->exprs[1].len, 2);
 	assert_string_equal(r->exprs[3].unknown, "frobnicate");
-	assert_int_equal(r->exprs[4].imm.verdict, NFT_GOTO);
-	assert_int_equal(r->exprs[4].imm.chain,
+	assert_int_equal(r->exprs[4].bitwise.op, NM_BITWISE_OR);
+	assert_int_equal(r->exprs[4].bitwise.sreg2, NFT_REG_2);
+	assert_int_equal(r->exprs[5].imm.verdict, NFT_GOTO);
+	assert_int_equal(r->exprs[5].imm.chain,
 			 chain_idx(&m, "t", NFPROTO_IPV4, "sub"));
 
 	/* scrambled starts and exclusive ends become inclusive ranges; the
@@ -1033,6 +1095,14 @@ static void test_built(void **state)
 		free(u);
 	}
 
+	/* an op that no kernel we know has: named, the rule unknown */
+	build(c, V_BITWISE_OP6);
+	assert_int_equal(nft_parse(c->buf, c->len, &m), 0);
+	r = &chain(&m, "t", NFPROTO_IPV4, "pre")->rules[0];
+	assert_int_equal(r->exprs[4].op, NM_OP_UNKNOWN);
+	assert_string_equal(r->exprs[4].unknown, "bitwise op 6");
+	nm_model_free(&m);
+
 	/* tables of families we do not read are skipped, whole */
 	build(c, V_ARP);
 	assert_int_equal(nft_parse(c->buf, c->len, &m), 0);
@@ -1047,7 +1117,8 @@ static void test_built_bad(void **state)
 {
 	static const enum variant bad[] = {
 		V_SHORT_U32, V_UNTERMINATED, V_NO_CHAIN, V_BAD_JUMP,
-		V_NO_ELEMS, V_TRAILING, V_BAD_REG, V_BIG_DATA,
+		V_NO_ELEMS, V_TRAILING, V_BAD_REG, V_BIG_DATA, V_OR_MASK,
+		V_OR_NO_SREG2,
 	};
 	struct cap *c = malloc(sizeof(*c));
 	struct nm_model m;
@@ -1151,7 +1222,7 @@ static void test_bad_args(void **state)
 /* ---- truncated and mutated fixtures ------------------------------------ */
 
 static const char *const fixtures[] = {
-	"seed", "fw4", "ipv6-dnat", "iptables-nft", "edge",
+	"seed", "fw4", "ipv6-dnat", "iptables-nft", "edge", "writer13",
 };
 
 /* Every proper prefix is an error: the layout ends in the rules' DONE. */
@@ -1451,6 +1522,7 @@ int main(void)
 		cmocka_unit_test(test_iptables_nft),
 		cmocka_unit_test(test_edge),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_writer13),
 		cmocka_unit_test(test_built),
 		cmocka_unit_test(test_built_bad),
 		cmocka_unit_test(test_ingress_devs),
