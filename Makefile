@@ -91,6 +91,15 @@ check-unit: all $(UNIT_BINS)
 check-netns: deps-test all $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/run netns
 
+# The writer matrix: the cases that load rules, once per rule writer (the
+# nft and iptables of Debian 12, 11 and 13; the last two from debootstrap
+# chroots made once under /var/cache/ctsweep-test/writers), with a writer x
+# case table.  WRITERS narrows it, WRITER_CASES picks the cases.
+WRITERS    ?= bookworm bullseye trixie
+.PHONY: check-writers
+check-writers: deps-test all $(BUILD)/nlfault.so
+	@$(TEST_ENV) tests/writers/run $(WRITERS)
+
 demo: deps all
 	@tests/demo.sh
 

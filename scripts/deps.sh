@@ -18,9 +18,11 @@ nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 # iptables counters (41), conntrackd and keepalived for a router pair
 # (35, bench/pair), with their configurations under the test's own
 # temporary directory.  (valgrind is in the list above:
-# tests/netns/31-watch-valgrind.sh runs the daemon under it.)
+# tests/netns/31-watch-valgrind.sh runs the daemon under it.)  debootstrap
+# makes the Debian 11 and 13 chroots whose nft and iptables write the
+# rules of the writer matrix (make check-writers, tests/writers/).
 TEST_PKGS="nfacct containernetworking-plugins netavark firewalld dbus-daemon
-dbus-bin conntrackd keepalived"
+dbus-bin conntrackd keepalived debootstrap"
 
 # Packages that ship a service: installed for the tests, they must not
 # start on the host (firewalld would take over the host's firewall).

@@ -4,6 +4,10 @@
 # it stops and a forward to B:53820 is added.  The peer's flow has no NAT
 # and keeps ending at the router (no listener any more), never at B.
 # ctsweep must call it forward-added and sweep must move it to B.
+# The forwards are port ranges, one just above the flow's port (to A) and
+# one ending at it (to B): nft up to 1.1.1 writes a range as "cmp gte" +
+# "cmp lte", 1.1.2+ as "range eq" (tests/writers/run runs both); B's
+# also matches the peer by a /25, a 4-byte load and a bitwise mask.
 . "$(dirname "$0")/lib.sh"
 
 topo_standard
@@ -23,9 +27,12 @@ cts status --json
 assert_rc 0 "status before the change"
 assert_json '.summary.stale == 0' "nothing stale before the change"
 
-step "stop the router's service, add a forward 53820 -> B:53820"
+step "stop the router's service, add forwards 53821-53899 -> A, 53800-53820 -> B"
 stop "$ECHO_RTR"
-nft_rtr add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
+nft_rtr -f - <<EOF
+add rule ip nat prerouting iifname "wan" udp dport 53821-53899 dnat to $A4:51820
+add rule ip nat prerouting iifname "wan" ip saddr 203.0.113.0/25 udp dport 53800-53820 dnat to $B4:53820
+EOF
 id_before=$(ct_seed_id)
 expect_no_rx b 2 "forward added, flow still ends at the router"
 expect_ct_reply "$WAN4" 53820 "forward added"
@@ -37,8 +44,8 @@ assert_rc 1 "status with a stale flow"
 assert_json_contract status false
 assert_json "$SEED_SEL | .verdict == \"stale\" and .reason == \"forward-added\"" \
 	"seed flow verdict"
-assert_json "$SEED_SEL | .now.dnat == null and (.rules.dnat | any(. == \"$B4:53820\"))" \
-	"not NATed now; the rules send it to B"
+assert_json "$SEED_SEL | .now.dnat == null and .rules.dnat == [\"$B4:53820\"]" \
+	"not NATed now; the rules send it to B (only)"
 assert_json "$SEED_SEL | .reply.src == \"$WAN4\"" "reply tuple: the router itself"
 assert_json '.summary.stale == 1 and .summary.by_reason["forward-added"] == 1' \
 	"summary counts one forward-added flow"

@@ -124,7 +124,7 @@ ep_counter()
 	table inet lab {
 		counter svc {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			tcp dport 80 tcp flags & rst == 0 counter name "svc"
 		}

@@ -365,7 +365,8 @@ if in_rtr iptables -V | grep -q nf_tables; then
 	in_rtr nft list ruleset >"$LAB_TMP/nv-nft.txt" 2>/dev/null
 	grep -E 'mark|masquerade' "$LAB_TMP/nv-nft.txt" | sed 's/^[[:space:]]*/    | nft: /'
 	grep -Eq 'meta mark set mark or 0x0*2000( |$)' "$LAB_TMP/nv-nft.txt" &&
-	grep -Eq 'meta mark & 0x0*2000 == 0x0*2000 .*masquerade' "$LAB_TMP/nv-nft.txt" ||
+	# nft 0.9.8 prints the match "mark and 0x2000 == 0x2000"
+	grep -Eq '(meta )?mark (&|and) 0x0*2000 == 0x0*2000 .*masquerade' "$LAB_TMP/nv-nft.txt" ||
 		fail "nft does not show netavark's mark rules"
 fi
 
