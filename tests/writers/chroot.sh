@@ -36,7 +36,7 @@ if [ -f "$dir/.ctsweep-complete" ]; then
 fi
 tmp=$(mktemp -d "$cache/.$suite.build.XXXXXX")
 chmod 755 "$tmp"
-trap 'rm -rf --one-file-system "$tmp"' EXIT
+trap 'rm -rf --one-file-system "$tmp" "$tmp.log"' EXIT
 echo "chroot.sh: debootstrap $suite into $tmp (a few minutes, once)" >&2
 debootstrap --variant=minbase --include=nftables,iptables \
 	"$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
