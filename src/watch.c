@@ -52,6 +52,7 @@
 #define REJUDGE_TRIES		4	/* rules moved while judging */
 #define AGAIN_MIN_US		2000	/* rules moved under the reader */
 #define AGAIN_MAX_US		50000
+#define LEGACY_NONE_MS		1000	/* the poll while no legacy table is */
 #define RETRY_MIN_MS		500
 #define RETRY_MAX_MS		30000
 #define FLOW_LOG_MAX		50	/* per-flow lines per reaction */
@@ -79,6 +80,7 @@ struct watch {
 	uint64_t refill_t0;
 	size_t refill_before;
 	int sigfd, resync_fd, legacy_fd;
+	long legacy_ms;		/* the legacy poll's interval now */
 
 	/* what is pending, since when, and when to react */
 	unsigned int pending;
@@ -114,11 +116,20 @@ static double unix_now(void)
 
 /* ---- setup ------------------------------------------------------------- */
 
+static int timer_set(int fd, long interval_ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_interval.tv_sec = interval_ms / 1000;
+	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
+}
+
 /* A periodic timer into @fd, or -1 there when @interval_ms is 0 (off).
  * 0 or -errno. */
 static int timer_open(long interval_ms, int *fd)
 {
-	struct itimerspec its = { 0 };
 	int e;
 
 	*fd = -1;
@@ -127,16 +138,12 @@ static int timer_open(long interval_ms, int *fd)
 	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (*fd < 0)
 		return -errno;
-	its.it_interval.tv_sec = interval_ms / 1000;
-	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
-	its.it_value = its.it_interval;
-	if (timerfd_settime(*fd, 0, &its, NULL)) {
-		e = -errno;
+	e = timer_set(*fd, interval_ms);
+	if (e) {
 		close(*fd);
 		*fd = -1;
-		return e;
 	}
-	return 0;
+	return e;
 }
 
 static void timer_ack(int fd)
@@ -265,6 +272,28 @@ static void on_route(struct watch *w, uint64_t now)
 	w->due_route = now + ROUTE_SETTLE_US;
 	if (w->due_route > w->route_first + ROUTE_MAX_US)
 		w->due_route = w->route_first + ROUTE_MAX_US;
+}
+
+/*
+ * --legacy-poll while legacy tables exist; while none does (the last read
+ * found none), LEGACY_NONE_MS if that is longer: a host with nftables
+ * alone is not woken 20 times a second to read two empty lists.  The
+ * first table to appear is a change the slow poll finds.
+ */
+static void legacy_poll_tune(struct watch *w)
+{
+	long ms = w->o.legacy_poll_ms;
+
+	if (w->legacy_fd < 0)
+		return;
+	if (!w->s.legacy_fp[0] && !w->s.legacy_fp[1] && ms < LEGACY_NONE_MS)
+		ms = LEGACY_NONE_MS;
+	if (ms == w->legacy_ms || timer_set(w->legacy_fd, ms))
+		return;
+	log_dbg("watch: iptables-legacy poll every %ld ms (%s)", ms,
+	    ms == w->o.legacy_poll_ms ? "legacy tables present" :
+	    "no legacy tables");
+	w->legacy_ms = ms;
 }
 
 static void on_legacy_timer(struct watch *w, uint64_t now)
@@ -665,6 +694,7 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 	w->retry_ms = 0;
 	w->last_err = 0;
 	w->again = 0;
+	legacy_poll_tune(w);
 	return true;
 }
 
@@ -847,6 +877,7 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	w->retry_ms = 0;
 	w->last_err = 0;
 	w->again = 0;
+	legacy_poll_tune(w);
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -1181,6 +1212,7 @@ static int setup(struct watch *w)
 		log_err("watch: cannot create a timer: %s", strerror(-ret));
 		return ret;
 	}
+	w->legacy_ms = w->o.legacy_poll_ms;
 	return 0;
 }
 
