@@ -42,6 +42,10 @@
  * replaced before it exits) and from its start, and "nft" in the output
  * means the writer.
  *
+ * --jitter-ms MS waits a random 0..MS ms more before each switch: a
+ * daemon that polls (iptables-legacy) every MS ms is then met at a random
+ * point of its period, not at the one the previous switch's gap left.
+ *
  * With --stats FILE (watch's Prometheus file), each switch also reports
  * watch's own view of its last reaction (ctsweep_last_reaction_microseconds)
  * and whether a periodic resync or an event-loss refill happened during it.
@@ -395,7 +399,7 @@ static void usage(FILE *f)
 "                 --port P --sport P --rule-a FILE --rule-b FILE [-n N]\n"
 "                 [--pps N] [--gap-ms MS] [--timeout-ms MS] [--stats FILE]\n"
 "                 [--fix 'CMD ARGS'] [--csv FILE] [--settle-ms MS]\n"
-"                 [--writer 'CMD ARGS']\n");
+"                 [--writer 'CMD ARGS'] [--jitter-ms MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -409,14 +413,14 @@ int main(int argc, char **argv)
 		{ "gap-ms", 1, NULL, 'g' }, { "timeout-ms", 1, NULL, 't' },
 		{ "stats", 1, NULL, 'S' }, { "fix", 1, NULL, 'f' },
 		{ "csv", 1, NULL, 'c' }, { "settle-ms", 1, NULL, 'W' },
-		{ "writer", 1, NULL, 'X' },
+		{ "writer", 1, NULL, 'X' }, { "jitter-ms", 1, NULL, 'J' },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *router = NULL, *remote = NULL, *nsa = NULL, *nsb = NULL;
 	const char *vip = NULL, *rule[2] = { NULL, NULL }, *stats = NULL;
 	const char *fix = NULL, *csv = NULL, *writer = "nft -f";
 	int port = 0, sport = 0, pps = 1000, n = 20, c, self, i;
-	long gap_ms = 300, timeout_ms = 5000, settle_ms = 1000;
+	long gap_ms = 300, timeout_ms = 5000, settle_ms = 1000, jitter_ms = 0;
 	struct sender_arg sa = { 0 };
 	struct recv_arg ra;
 	pthread_t ts, tr;
@@ -447,6 +451,7 @@ int main(int argc, char **argv)
 		case 'f': fix = optarg; break;
 		case 'c': csv = optarg; break;
 		case 'X': writer = optarg; break;
+		case 'J': jitter_ms = atol(optarg); break;
 		case 'n': n = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -548,6 +553,8 @@ int main(int argc, char **argv)
 
 		/* a random phase against the sender's 1 ms ticks */
 		usleep(rand() % (1000000 / pps + 1));
+		if (jitter_ms > 0)
+			usleep((useconds_t)(rand() % (jitter_ms * 1000 + 1)));
 		wv[nw] = (char *)rule[to];
 		wv[nw + 1] = NULL;
 		t0 = now_ns();
