@@ -10,6 +10,14 @@
  * One poll loop over: the nftables notification socket, an rtnetlink
  * socket, the conntrack event socket of the flow index, a signalfd, and
  * timers (periodic resync, iptables-legacy poll).
+ *
+ * iptables-legacy notifies nobody, and a read of the tables (their
+ * fingerprint, every --legacy-poll ms) is the only signal that sees every
+ * change: the kernel's audit record of an x_tables replace is logged only
+ * while audit is enabled, reaches the initial network namespace's
+ * multicast group only and does not name the namespace, and
+ * IPT_SO_GET_INFO alone is blind to a same-size rewrite (a DNAT moved to
+ * another address).
  * Reactions are coalesced but never deliberately delayed: nftables
  * notifications are acted on as soon as the socket is drained after a
  * NEWGEN (the end of a transaction); route notifications, which have no
