@@ -316,10 +316,12 @@ static void on_legacy_timer(struct watch *w, uint64_t now)
 	w->legacy_v4 |= v4;
 	w->legacy_v6 |= v6;
 	mark(w, P_LEGACY, now);
-	/* A read that failed asks for a pass too (the pass reads again, and
-	 * retries soon while the tables move), but leaves a retry that
-	 * backs off after an error as it is. */
-	if (!w->due_full || (ret > 0 && now < w->due_full))
+	/* A change seen pulls the pass in.  A read that failed asks for a
+	 * pass too (it reads again, and retries soon while the tables
+	 * move), and so does a model never read (a pass that failed), but
+	 * neither hurries a retry that backs off after an error. */
+	if (!w->due_full ||
+	    (ret > 0 && w->s.legacy_read && now < w->due_full))
 		w->due_full = now;
 }
 

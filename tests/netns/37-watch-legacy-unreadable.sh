@@ -109,4 +109,29 @@ expect_flow_replaced 51831 5000 "moved back to A"
 watch_no_errors "round 2"
 watch_stop
 [ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC"
+
+# A pass that fails for another reason (conntrack cannot be read) backs
+# off, 500 ms doubling to 30 s; the legacy poll, which finds no model
+# read yet, must not pull each retry in (it once did: 30 s reached within
+# a second, an error line every 50 ms).
+step "round 3: a start that fails on conntrack backs off; the poll does not hurry it"
+watch_start_cmd_nowait()
+{
+	WATCH_N=$((WATCH_N + 1))
+	WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
+	log "\$ ${*/#$CTSWEEP/ctsweep}  (log: watch.$WATCH_N.log)"
+	setsid "$@" </dev/null >"$WATCH_LOG" 2>&1 &
+	WATCH_PID=$!
+	LAB_PIDS+=("$WATCH_PID")
+}
+watch_start_cmd_nowait env LD_PRELOAD="$NLFAULT_SO" NLFAULT="recv=EIO@ct-dump#1+" \
+	NLFAULT_LOG="$FAULT_LOG" "$CTSWEEP" -v --netns "$NS_RTR" watch --resync 0 \
+	--legacy-poll 50
+watch_expect_log 10 'cannot read conntrack.*trying again in 500 ms' "the first failure"
+sleep 3
+watch_alive || fail "watch died on a conntrack read error"
+watch_logged 'trying again in [0-9]{5} ms' &&
+	fail "the retries did not back off (the legacy poll pulled them in): $(grep -E -m1 'trying again in [0-9]{5} ms' "$WATCH_LOG")"
+log "retries backed off: $(grep -c 'the flow index' "$WATCH_LOG") error line(s) in 3 s"
+watch_stop
 pass
