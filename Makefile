@@ -11,7 +11,7 @@ MANDIR     ?= $(PREFIX)/share/man
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS       := libmnl libnetfilter_conntrack libnftnl libip4tc libip6tc \
-	      libcap-ng
+	      libcap-ng libmicrohttpd
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	      -Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE \

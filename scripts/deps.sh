@@ -9,7 +9,7 @@
 set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
-libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
+libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev libmicrohttpd-dev
 nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 
 # The peers' tools run for real, inside namespaces the tests create: the

@@ -74,6 +74,10 @@ const struct cmd_opt cmd_opts[] = {
 	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
 	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
 	  "write counters to FILE as a Prometheus text file" },
+	{ "listen", 0, CO_STR, CMD_WATCH, F(listen), "ADDR:PORT",
+	  "an address and port (e.g. 127.0.0.1:10259 or [::1]:10259)", 0, 0,
+	  0, "serve /metrics and /healthz over HTTP on ADDR:PORT; off "
+	  "unless given" },
 	{ "no-index", 0, CO_FLAG, CMD_WATCH, F(no_index), NULL, NULL,
 	  0, 0, 0, "walk the conntrack table on each change instead of "
 	  "keeping a flow index from conntrack events" },

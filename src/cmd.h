@@ -34,6 +34,7 @@ struct opts {
 	long settle_ms;		/* sweep */
 	long resync_s, refill_s, legacy_poll_ms, rcvbuf;	/* watch */
 	const char *stats;	/* watch */
+	const char *listen;	/* watch: /metrics and /healthz */
 	bool no_index;		/* watch */
 	const char *iif;	/* explain */
 	bool flow;		/* explain */
