@@ -74,9 +74,9 @@ const struct cmd_opt cmd_opts[] = {
 	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
 	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
 	  "write counters to FILE as a Prometheus text file" },
-	{ "listen", 0, CO_STR, CMD_WATCH, F(listen), "ADDR:PORT",
+	{ "listen", 0, CO_STR, CMD_WATCH, F(listen), "IP:PORT",
 	  "an address and port (e.g. 127.0.0.1:10259 or [::1]:10259)", 0, 0,
-	  0, "serve /metrics and /healthz over HTTP on ADDR:PORT; off "
+	  0, "serve /metrics and /healthz over HTTP on IP:PORT; off "
 	  "unless given" },
 	{ "no-index", 0, CO_FLAG, CMD_WATCH, F(no_index), NULL, NULL,
 	  0, 0, 0, "walk the conntrack table on each change instead of "

@@ -36,7 +36,7 @@ struct httpd_state {
 
 struct httpd;
 
-/* Parse "ADDR:PORT" (IPv4 "127.0.0.1:10259", IPv6 "[::1]:10259") into
+/* Parse "IP:PORT" (IPv4 "127.0.0.1:10259", IPv6 "[::1]:10259") into
  * @ss.  0, or -EINVAL. */
 int httpd_parse_addr(const char *s, struct sockaddr_storage *ss,
 		     socklen_t *len);
