@@ -91,8 +91,8 @@ kube_topology()
 }
 
 # kp_udp SERVICE: kube-proxy's ruleset with SERVICE ("ns1/svc1") turned
-# UDP: tcp -> udp on the lines that name its chains or its addresses
-# (the substitution tests/peers/README.md documents), every "add table",
+# UDP: tcp -> udp on the lines that name its chains, its addresses or it
+# (an element's comment "ns1/svc1:p80"; the substitution tests/peers/README.md documents), every "add table",
 # "add chain", "add set" and "add map" first, as knftables sends a
 # transaction (see case 40's kp_load).  Written to $LAB_TMP/kube-proxy.nft.
 kp_udp()
@@ -102,10 +102,11 @@ kp_udp()
 		sed -n 's/^add element ip kube-proxy service-ips { \([0-9.]*\) \. tcp .*/\1/p' |
 		sed 's/\./\\./g' | paste -sd'|')
 	[ -n "$ips" ] || fail "no service-ips element of $svc in the fixture"
-	sed -E "/-${svc//\//\\/}\/tcp\/| ($ips) \. tcp \./ s/tcp/udp/g" \
+	sed -E "/-${svc//\//\\/}\/tcp\/| ($ips) \. tcp \.|\"${svc//\//\\/}:/ s/tcp/udp/g" \
 		"$KP_FIXTURE" >"$LAB_TMP/kp-udp.nft"
 	diff "$KP_FIXTURE" "$LAB_TMP/kp-udp.nft" | grep '^>' |
-		grep -vF -e "-$svc/udp/" | grep -vE " ($ips) \. udp \." | grep . &&
+		grep -vF -e "-$svc/udp/" -e "\"$svc:" | grep -vE " ($ips) \. udp \." |
+		grep . &&
 		fail "the substitution changed a line of another service"
 	{ grep -E "$re" "$LAB_TMP/kp-udp.nft"; grep -vE "$re" "$LAB_TMP/kp-udp.nft"; } \
 		>"$LAB_TMP/kube-proxy.nft"
