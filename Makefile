@@ -97,6 +97,17 @@ demo: deps all
 bench: deps all
 	@bench/sweep
 
+# The OCI image (deploy/container/Containerfile) with podman, on a
+# Debian 12 base made with debootstrap when no BASE image is given (no
+# registry needed), and its test under podman in a lab namespace.
+.PHONY: image check-image
+image:
+	@scripts/deps.sh image
+	@BUILD=$(abspath $(BUILD)) scripts/image.sh
+
+check-image: image
+	@$(TEST_ENV) tests/image/check-image.sh
+
 # Switch latency of watch (rule commit to first packet at the new
 # backend), its steady CPU under flow churn and its memory.
 .PHONY: bench-switch

@@ -149,8 +149,8 @@ kflow_id()
 }
 
 # kflow_to SPORT ADDR: the flow's replies come from ADDR (DNATed there, or
-# un-NATed when ADDR is the original destination).
+# un-NATed when ADDR is the original destination; masqueraded or not).
 kflow_to()
 {
-	kflow "$1" | grep -q "udp .* src=$2 dst=[0-9.]* sport=80 dport=$1 "
+	kflow "$1" | grep -Eq "^udp .* src=$2 dst=[0-9.]+ sport=80 dport=[0-9]+ "
 }
