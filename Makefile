@@ -108,6 +108,12 @@ image:
 check-image: image
 	@$(TEST_ENV) tests/image/check-image.sh
 
+# deploy/kubernetes/ validated offline: yamllint, every object against the
+# Kubernetes API schemas (npm kubernetes-models), the kustomization.
+.PHONY: check-manifests
+check-manifests:
+	@BUILD=$(abspath $(BUILD)) scripts/check-manifests.sh
+
 # Switch latency of watch (rule commit to first packet at the new
 # backend), its steady CPU under flow churn and its memory.
 .PHONY: bench-switch

@@ -32,7 +32,7 @@ case "${1:-}" in
 "") ;;
 test) PKGS="$PKGS $TEST_PKGS" ;;
 ci) PKGS="$PKGS $TEST_PKGS clang libclang-rt-14-dev dpkg-dev debhelper
-bash-completion fakeroot" ;;
+bash-completion fakeroot yamllint" ;;
 image) PKGS="$PKGS podman buildah debootstrap" ;;
 *) echo "usage: scripts/deps.sh [test|ci|image]" >&2; exit 2 ;;
 esac
