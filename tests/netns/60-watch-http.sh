@@ -10,7 +10,10 @@
 # byte (one renderer), with the delete counted.  /healthz answers 200 "ok".
 # Then a daemon that cannot read the nftables rules (tests/fault/nlfault.c
 # fails every rule dump with EACCES) answers /healthz with 503 and says
-# why, while /metrics counts its failed passes.  A bad --listen and a port
+# why, while /metrics counts its failed passes; and one that started well
+# loses notifications (a 4 KiB buffer, stopped while 400 rules come in) and
+# cannot read the rules for the resync: 503, "lost and no resync has
+# completed since".  A bad --listen and a port
 # already taken end watch at once with exit status 2.
 . "$(dirname "$0")/watchlib.sh"
 . "$TOP/tests/fault/lib-fault.sh"
@@ -119,24 +122,36 @@ watch_stop TERM
 in_rtr curl -s -m 2 "$URL/healthz" >/dev/null &&
 	fail "the port still answers after watch stopped"
 
-step "watch that cannot read the nftables rules: /healthz 503"
-FAULT_LOG=$LAB_TMP/fault.watch.log
-: >"$FAULT_LOG"
-WATCH_N=$((WATCH_N + 1))
-WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
-setsid env LD_PRELOAD="$NLFAULT_SO" NLFAULT="recv=EACCES@nft-rule#1+" \
-	NLFAULT_LOG="$FAULT_LOG" "$CTSWEEP" -v --netns "$NS_RTR" watch \
-	--listen "127.0.0.1:$PORT" </dev/null >"$WATCH_LOG" 2>&1 &
-WATCH_PID=$!
-LAB_PIDS+=("$WATCH_PID")
-watch_expect_log 15 'watch: cannot read .*: Permission denied' \
-	"watch reports the unreadable rules"
-fault_fired "recv=EACCES@nft-rule#1+"
+# fault_watch SPEC [OPTIONS]: watch --listen under the nlfault shim.
+fault_watch()
+{
+	FAULT_LOG=$LAB_TMP/fault.$((WATCH_N + 1)).log
+	: >"$FAULT_LOG"
+	WATCH_N=$((WATCH_N + 1))
+	WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
+	setsid env LD_PRELOAD="$NLFAULT_SO" NLFAULT="$1" \
+		NLFAULT_LOG="$FAULT_LOG" "$CTSWEEP" -v --netns "$NS_RTR" watch \
+		--listen "127.0.0.1:$PORT" "${@:2}" </dev/null >"$WATCH_LOG" 2>&1 &
+	WATCH_PID=$!
+	LAB_PIDS+=("$WATCH_PID")
+}
+
 unhealthy()
 {
 	http /healthz
 	[ "$HTTP_CODE" = 503 ]
 }
+
+started_or_failed()
+{
+	watch_logged 'watch: start[:,] |watch: cannot read '
+}
+
+step "watch that cannot read the nftables rules: /healthz 503"
+fault_watch "recv=EACCES@nft-rule#1+"
+watch_expect_log 15 'watch: cannot read .*: Permission denied' \
+	"watch reports the unreadable rules"
+fault_fired "recv=EACCES@nft-rule#1+"
 wait_until 10 unhealthy || fail "/healthz: $HTTP_CODE $(body), expected 503"
 grep -Eq '^unhealthy: cannot read .*: Permission denied$' "$LAB_TMP/http.body" ||
 	fail "/healthz does not say why: $(body)"
@@ -145,6 +160,41 @@ http /metrics
 [ "$HTTP_CODE" = 200 ] || fail "/metrics while unhealthy: $HTTP_CODE"
 n=$(awk '$1 == "ctsweep_errors_total" { print $2 }' "$LAB_TMP/http.body")
 [ "${n:-0}" -ge 1 ] || fail "/metrics counts no failed pass: ${n:-none}"
+watch_stop TERM
+[ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
+
+step "notifications lost, and the resync cannot read the rules: /healthz 503"
+# The start pass reads the rules in a few receives; the fault is armed
+# for the first one after them.  How many is found here (fewest first),
+# so that the start succeeds and the first later read fails.
+k=2
+while :; do
+	fault_watch "recv=EACCES@nft-rule#$k+" --rcvbuf 4096
+	wait_until 15 started_or_failed || fail "watch neither started nor failed"
+	watch_logged 'watch: start[:,] ' && break
+	watch_stop TERM
+	k=$((k + 1))
+	[ "$k" -le 60 ] || fail "the start pass never read the rules in under 60 receives"
+done
+log "the start pass read the rules in $((k - 1)) receives; the next one fails"
+http /healthz
+[ "$HTTP_CODE" = 200 ] || fail "/healthz after a good start: $HTTP_CODE $(body)"
+for ((i = 0; i < 400; i++)); do
+	echo "add rule ip nat prerouting iifname \"wan\" udp dport $((20000 + i)) dnat to $A4:$((20000 + i))"
+done >"$LAB_TMP/burst.nft"
+# Stopped, the daemon cannot read while the kernel queues 400 rules'
+# notifications into its 4 KiB buffer: the loss is certain.
+kill -STOP "$WATCH_PID"
+nft_rtr -f "$LAB_TMP/burst.nft"
+kill -CONT "$WATCH_PID"
+watch_expect_log 10 'notifications lost' "watch notices the loss"
+wait_until 10 unhealthy || fail "/healthz after lost events: $HTTP_CODE $(body), expected 503"
+grep -qx 'unhealthy: notifications or conntrack events were lost and no resync has completed since' \
+	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(body)"
+log "/healthz: $HTTP_CODE $(body)"
+http /metrics
+n=$(awk '$1 == "ctsweep_events_lost_total" { print $2 }' "$LAB_TMP/http.body")
+[ "${n:-0}" -ge 1 ] || fail "/metrics counts no loss: ${n:-none}"
 watch_stop TERM
 [ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
 pass
