@@ -28,7 +28,6 @@
 CNI_BIN=${CNI_BIN:-/usr/lib/cni}
 CNI_DIR=$LAB_TMP/cni
 CNI_SUBNET=10.88.0.0/24
-CNI_GW=10.88.0.1
 CNI_CONFLIST='{
 	"cniVersion": "1.0.0",
 	"name": "ctslab",
