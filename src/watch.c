@@ -1173,7 +1173,9 @@ static int listen_open(struct watch *w)
 		    strerror(-ret), ret == -EADDRINUSE ? "another process "
 		    "has that port: choose another one" : ret ==
 		    -EADDRNOTAVAIL ? "that address is not on this host (or "
-		    "in --netns)" : cmd_hint(ret));
+		    "in --netns)" : ret == -EACCES ? "a port below 1024 "
+		    "needs root or CAP_NET_BIND_SERVICE: choose a higher one" :
+		    cmd_hint(ret));
 	if (!ret)
 		ret = timer_open(HTTPD_TICK_MS, &w->tick_fd);
 	return ret;
