@@ -84,6 +84,11 @@ const struct cmd_opt cmd_opts[] = {
 	/* The tests' own: a tiny socket buffer forces lost events. */
 	{ "rcvbuf", 0, CO_LONG, CMD_WATCH, F(rcvbuf), "BYTES",
 	  "a number of bytes", 0, INT_MAX, 0, NULL },
+	/* The tests' own: /healthz's bound on a loop that stopped turning
+	 * (HTTPD_STALL_US is the default), short enough to cross in a
+	 * test. */
+	{ "stall", 0, CO_LONG, CMD_WATCH, F(stall_s), "SECONDS",
+	  "a number of seconds", 1, 3600, 60, NULL },
 	{ "iif", 0, CO_STR, CMD_EXPLAIN, F(iif), "NAME", "an interface name",
 	  0, 0, 0, "the packet arrives on interface NAME (otherwise the one "
 	  "the route back to the source leaves by)" },

@@ -104,15 +104,17 @@ int httpd_parse_addr(const char *s, struct sockaddr_storage *ss,
 bool httpd_healthy(const struct httpd_state *st, uint64_t now, char *why,
 		   size_t len)
 {
+	uint64_t bound = st->stall_us ? st->stall_us : HTTPD_STALL_US;
+
 	if (!st->tick_us) {
 		snprintf(why, len, "not started yet");
 		return false;
 	}
-	if (now > st->tick_us && now - st->tick_us > HTTPD_STALL_US) {
+	if (now > st->tick_us && now - st->tick_us > bound) {
 		snprintf(why, len, "the reaction loop has not run for %llu s "
 			 "(bound %llu s)",
 			 (unsigned long long)((now - st->tick_us) / 1000000),
-			 (unsigned long long)(HTTPD_STALL_US / 1000000));
+			 (unsigned long long)(bound / 1000000));
 		return false;
 	}
 	if (st->lost) {

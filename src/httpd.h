@@ -21,13 +21,15 @@
 /* The loop publishes at least this often (a timer), so that a loop that
  * stopped turning shows as a stale tick. */
 #define HTTPD_TICK_MS		1000
-/* /healthz fails once the loop has not published for this long.  A full
- * pass over 1M flows takes a few seconds; this is far beyond any pass. */
+/* /healthz fails once the loop has not published for this long (unless
+ * the snapshot says otherwise).  A full pass over 1M flows takes a few
+ * seconds; this is far beyond any pass. */
 #define HTTPD_STALL_US		(60 * 1000000ull)
 
 /* What /healthz is judged on, as the loop last saw it. */
 struct httpd_state {
 	uint64_t tick_us;	/* mono_us() of this snapshot */
+	uint64_t stall_us;	/* the bound on the next one; 0: HTTPD_STALL_US */
 	bool lost;		/* notifications or events lost, and no pass
 				 * has completed since */
 	int err;		/* the last pass failed: -errno; 0: it did not */

@@ -311,6 +311,7 @@ static void publish(struct watch *w)
 {
 	struct httpd_state hs = {
 		.tick_us = mono_us(), .err = w->last_err,
+		.stall_us = (uint64_t)w->o.stall_s * 1000000,
 		.lost = w->st.events_lost != w->lost_ok,
 	};
 	char *text;

@@ -13,7 +13,9 @@
 # why, while /metrics counts its failed passes; and one that started well
 # loses notifications (a 4 KiB buffer, stopped while 400 rules come in) and
 # cannot read the rules for the resync: 503, "lost and no resync has
-# completed since".  A bad --listen and a port
+# completed since"; and one whose loop is held 6 s inside a rules read (the
+# shim runs "sleep 6" first) answers 503 "has not run" past the bound
+# (the hidden --stall 2; 60 s by default), and 200 once it turns again.  A bad --listen and a port
 # already taken end watch at once with exit status 2.
 . "$(dirname "$0")/watchlib.sh"
 . "$TOP/tests/fault/lib-fault.sh"
@@ -130,6 +132,7 @@ fault_watch()
 	WATCH_N=$((WATCH_N + 1))
 	WATCH_LOG=$LAB_TMP/watch.$WATCH_N.log
 	setsid env LD_PRELOAD="$NLFAULT_SO" NLFAULT="$1" \
+		NLFAULT_EXEC="${FAULT_EXEC:-}" \
 		NLFAULT_LOG="$FAULT_LOG" "$CTSWEEP" -v --netns "$NS_RTR" watch \
 		--listen "127.0.0.1:$PORT" "${@:2}" </dev/null >"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
@@ -195,6 +198,31 @@ log "/healthz: $HTTP_CODE $(body)"
 http /metrics
 n=$(awk '$1 == "ctsweep_events_lost_total" { print $2 }' "$LAB_TMP/http.body")
 [ "${n:-0}" -ge 1 ] || fail "/metrics counts no loss: ${n:-none}"
+watch_stop TERM
+[ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
+
+step "the loop held up 6 s in a rules read: /healthz 503, then 200 again"
+# How many nftables rule requests the start pass sends: a harmless exec
+# on each one, counted.
+FAULT_EXEC=true fault_watch "exec@nft-rule#1+"
+watch_expect_log 15 'watch: start[:,] ' "watch starts"
+sends=$(grep -c . "$FAULT_LOG")
+watch_stop TERM
+[ "$sends" -ge 1 ] || fail "the start pass sent no rule request through the shim"
+# The next one runs "sleep 6" first, in the loop's thread; --stall 2 is
+# the test's bound (the default is 60 s).
+FAULT_EXEC="sleep 6" fault_watch "exec@nft-rule#$((sends + 1))" --stall 2
+watch_expect_log 15 'watch: start[:,] ' "watch starts"
+http /healthz
+[ "$HTTP_CODE" = 200 ] || fail "/healthz after the start: $HTTP_CODE $(body)"
+nft_rtr add rule ip nat prerouting iifname "wan" udp dport 9999 dnat to "$A4:9999"
+wait_until 10 unhealthy || fail "/healthz while the loop is held: $HTTP_CODE $(body), expected 503"
+grep -Eqx 'unhealthy: the reaction loop has not run for [0-9]+ s \(bound 2 s\)' \
+	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(body)"
+log "/healthz: $HTTP_CODE $(body)"
+wait_until 15 answers || fail "/healthz once the loop turns again: $HTTP_CODE $(body)"
+fault_fired "exec@nft-rule#$((sends + 1))"
+watch_expect_log 10 'nftables generation [0-9]+' "the held pass completes"
 watch_stop TERM
 [ "$WATCH_RC" = 0 ] || fail "SIGTERM: watch exited $WATCH_RC, expected 0"
 pass

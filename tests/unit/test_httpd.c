@@ -72,6 +72,13 @@ static void test_health(void **state)
 				   sizeof(why)));
 	assert_string_equal(why, "the reaction loop has not run for 60 s "
 			    "(bound 60 s)");
+	/* --stall's bound */
+	st.stall_us = 2000000;
+	assert_true(httpd_healthy(&st, 3000000, why, sizeof(why)));
+	assert_false(httpd_healthy(&st, 3000001, why, sizeof(why)));
+	assert_string_equal(why, "the reaction loop has not run for 2 s "
+			    "(bound 2 s)");
+	st.stall_us = 0;
 
 	st.lost = true;
 	assert_false(httpd_healthy(&st, 1000000, why, sizeof(why)));
