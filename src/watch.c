@@ -1177,8 +1177,11 @@ static int listen_open(struct watch *w)
 		    "in --netns)" : ret == -EACCES ? "a port below 1024 "
 		    "needs root or CAP_NET_BIND_SERVICE: choose a higher one" :
 		    cmd_hint(ret));
-	if (!ret)
-		ret = timer_open(HTTPD_TICK_MS, &w->tick_fd);
+	if (ret)
+		return ret;
+	ret = timer_open(HTTPD_TICK_MS, &w->tick_fd);
+	if (ret)
+		log_err("watch: cannot create a timer: %s", strerror(-ret));
 	return ret;
 }
 
