@@ -195,7 +195,9 @@ static void test_serve(void **state)
 	httpd_close(h);
 }
 
-/* A free loopback port: bound to 0, read back, let go. */
+/* A free loopback port: bound to 0, read back, let go.  0 when there is
+ * no loopback address (a package build in a network namespace whose lo is
+ * down). */
 static unsigned int free_port(void)
 {
 	struct sockaddr_in a = {
@@ -206,7 +208,10 @@ static unsigned int free_port(void)
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 
 	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (bind(s, (struct sockaddr *)&a, sizeof(a))) {
+		close(s);
+		return 0;
+	}
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
 	close(s);
 	return ntohs(a.sin_port);
@@ -255,6 +260,8 @@ static void test_thread(void **state)
 
 	(void)state;
 	port = free_port();
+	if (!port)
+		skip();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
 	assert_int_equal(httpd_open(&h, addr), 0);
 	assert_int_equal(httpd_port(h), port);
