@@ -195,8 +195,8 @@ static void test_serve(void **state)
 	httpd_close(h);
 }
 
-/* A free loopback port: bound to 0, read back, let go.  0 when there is
- * no loopback address (a package build in a network namespace whose lo is
+/* A free loopback port: bound to 0, read back, let go.  0 when loopback
+ * cannot be reached (a package build in a network namespace whose lo is
  * down). */
 static unsigned int free_port(void)
 {
@@ -205,16 +205,21 @@ static unsigned int free_port(void)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
+	int s = socket(AF_INET, SOCK_STREAM, 0), c = -1;
+	unsigned int port = 0;
 
 	assert_true(s >= 0);
-	if (bind(s, (struct sockaddr *)&a, sizeof(a))) {
-		close(s);
-		return 0;
-	}
-	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1) ||
+	    getsockname(s, (struct sockaddr *)&a, &len))
+		goto out;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c >= 0 && !connect(c, (struct sockaddr *)&a, sizeof(a)))
+		port = ntohs(a.sin_port);
+out:
+	if (c >= 0)
+		close(c);
 	close(s);
-	return ntohs(a.sin_port);
+	return port;
 }
 
 static int dial(unsigned int port)
