@@ -6,11 +6,13 @@
 #   deps.sh        build, unit tests and the demo
 #   deps.sh test   also the tools whose rules the namespace tests judge
 #   deps.sh ci     also what CI runs beyond make check
+#   deps.sh image  also podman, buildah and debootstrap (make image)
 set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
-libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev
-nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
+libnftnl-dev libiptc-dev libcmocka-dev libcap-ng-dev libmicrohttpd-dev
+nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind
+curl"
 
 # The peers' tools run for real, inside namespaces the tests create: the
 # CNI plugins (tests/netns/43), Podman's network backend netavark (46),
@@ -30,8 +32,9 @@ case "${1:-}" in
 "") ;;
 test) PKGS="$PKGS $TEST_PKGS" ;;
 ci) PKGS="$PKGS $TEST_PKGS clang libclang-rt-14-dev dpkg-dev debhelper
-bash-completion fakeroot" ;;
-*) echo "usage: scripts/deps.sh [test|ci]" >&2; exit 2 ;;
+bash-completion fakeroot yamllint" ;;
+image) PKGS="$PKGS podman buildah debootstrap" ;;
+*) echo "usage: scripts/deps.sh [test|ci|image]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include "cmd.h"
+#include "httpd.h"
 #include "log.h"
 #include "nft.h"
 #include "privs.h"
@@ -112,6 +113,10 @@ struct watch {
 	struct stats st;
 	uint64_t last_ev_read;	/* mono_us() of the last conntrack event read */
 	bool stop;
+
+	struct httpd *http;	/* --listen; NULL: off */
+	int tick_fd;		/* publishes to it every HTTPD_TICK_MS */
+	uint64_t lost_ok;	/* st.events_lost at the last completed pass */
 };
 
 static double unix_now(void)
@@ -335,10 +340,29 @@ static void log_stats(const struct watch *w)
 	log_info("watch: %s", line);
 }
 
+/* The snapshot /metrics and /healthz answer from (httpd.h). */
+static void publish(struct watch *w)
+{
+	struct httpd_state hs = {
+		.tick_us = mono_us(), .err = w->last_err,
+		.stall_us = (uint64_t)w->o.stall_s * 1000000,
+		.lost = w->st.events_lost != w->lost_ok,
+	};
+	char *text;
+	size_t len;
+
+	if (!w->http || stats_render(&w->st, &text, &len))
+		return;
+	if (w->last_err && w->s.failed)
+		snprintf(hs.failed, sizeof(hs.failed), "%s", w->s.failed);
+	httpd_publish(w->http, &hs, text, len);
+}
+
 static void write_stats(struct watch *w)
 {
 	int ret;
 
+	publish(w);
 	if (!w->o.stats)
 		return;
 	ret = stats_write(&w->st, w->o.stats);
@@ -888,6 +912,7 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	w->last_err = 0;
 	w->again = 0;
 	legacy_poll_tune(w);
+	w->lost_ok = w->st.events_lost;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -990,7 +1015,7 @@ static void refill_step(struct watch *w, uint64_t now)
 static int loop(struct watch *w)
 {
 	enum { F_SIG, F_NFT, F_RT, F_RESYNC, F_LEGACY, F_INDEX, F_REFILL,
-	       F__MAX };
+	       F_TICK, F__MAX };
 	struct pollfd pfd[F__MAX];
 	int i;
 
@@ -1004,6 +1029,7 @@ static int loop(struct watch *w)
 	pfd[F_RESYNC].fd = w->resync_fd;
 	pfd[F_LEGACY].fd = w->legacy_fd;
 	pfd[F_INDEX].fd = w->ix ? windex_fd(w->ix) : -1;
+	pfd[F_TICK].fd = w->tick_fd;
 
 	while (!w->stop) {
 		uint64_t due = next_due(w), now = mono_us(), ev_due;
@@ -1060,6 +1086,10 @@ static int loop(struct watch *w)
 		}
 		if (pfd[F_LEGACY].fd >= 0 && pfd[F_LEGACY].revents)
 			on_legacy_timer(w, now);
+		if (pfd[F_TICK].fd >= 0 && pfd[F_TICK].revents) {
+			timer_ack(w->tick_fd);
+			publish(w);
+		}
 	}
 	return 0;
 }
@@ -1076,6 +1106,9 @@ static void watch_free(struct watch *w)
 		close(w->resync_fd);
 	if (w->legacy_fd >= 0)
 		close(w->legacy_fd);
+	httpd_close(w->http);
+	if (w->tick_fd >= 0)
+		close(w->tick_fd);
 	mdigest_free(&w->last_md);
 	scan_free(&w->s);
 }
@@ -1175,6 +1208,30 @@ static int on_new_flow(const struct flow *f, void *data)
 	return 1;
 }
 
+/* --listen: bound now, before the privilege drop; served after it. */
+static int listen_open(struct watch *w)
+{
+	int ret = httpd_open(&w->http, w->o.listen);
+
+	if (ret == -EINVAL)
+		log_err("watch: --listen '%s': not an address and port; give "
+		    "one such as 127.0.0.1:10259 or [::1]:10259", w->o.listen);
+	else if (ret)
+		log_err("watch: cannot listen on '%s': %s; %s", w->o.listen,
+		    strerror(-ret), ret == -EADDRINUSE ? "another process "
+		    "has that port: choose another one" : ret ==
+		    -EADDRNOTAVAIL ? "that address is not on this host (or "
+		    "in --netns)" : ret == -EACCES ? "a port below 1024 "
+		    "needs root or CAP_NET_BIND_SERVICE: choose a higher one" :
+		    cmd_hint(ret));
+	if (ret)
+		return ret;
+	ret = timer_open(HTTPD_TICK_MS, &w->tick_fd);
+	if (ret)
+		log_err("watch: cannot create a timer: %s", strerror(-ret));
+	return ret;
+}
+
 static int setup(struct watch *w)
 {
 	int ret;
@@ -1223,13 +1280,14 @@ static int setup(struct watch *w)
 		return ret;
 	}
 	w->legacy_ms = w->o.legacy_poll_ms;
-	return 0;
+	return w->o.listen ? listen_open(w) : 0;
 }
 
 int cmd_watch(int argc, char **argv, struct opts *go)
 {
 	struct watch w = {
 		.o = *go, .sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
+		.tick_fd = -1,
 	};
 	char poll[32], resync[64];
 	struct privs_result pr;
@@ -1250,6 +1308,13 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		return EXIT_ERR;
 	}
 	w.st.start_time = unix_now();
+	if (w.http && httpd_start(w.http)) {
+		log_err("watch: cannot start the HTTP server on '%s'",
+		    w.o.listen);
+		watch_free(&w);
+		return EXIT_ERR;
+	}
+	publish(&w);
 	snprintf(poll, sizeof(poll), w.o.legacy_poll_ms ? "every %ld ms" :
 		 "off", w.o.legacy_poll_ms);
 	snprintf(resync, sizeof(resync), w.o.resync_s ?
@@ -1257,12 +1322,14 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		 w.o.refill_s);
 	log_info("watch: started: judging %s flows; nftables and route "
 	     "notifications; iptables-legacy poll %s; resync %s; flow index "
-	     "%s; capabilities %s%s%s; no_new_privs%s", w.o.tcp ?
+	     "%s; capabilities %s%s%s; no_new_privs%s%s%s", w.o.tcp ?
 	     "UDP and TCP" : "UDP", poll, resync, w.ix ? "on" : "off",
 	     pr.net_admin ? "CAP_NET_ADMIN" : "",
 	     pr.net_admin && pr.net_raw ? " " : "",
 	     pr.net_raw ? "CAP_NET_RAW" : pr.net_admin ? "" : "none",
-	     w.o.dry_run ? "; dry run: nothing is deleted" : "");
+	     w.o.dry_run ? "; dry run: nothing is deleted" : "",
+	     w.http ? "; /metrics and /healthz on " : "",
+	     w.http ? w.o.listen : "");
 	want_full(&w, ST_START, mono_us(), mono_us());
 	ret = loop(&w);
 	write_stats(&w);

@@ -33,7 +33,8 @@
 #define STATUS_LIST	"--json, --tcp"
 #define SWEEP_LIST	"--json, --dry-run, --flush, --tcp, --settle MS"
 #define WATCH_LIST	"--dry-run, --tcp, --resync SECONDS, --refill SECONDS, " \
-			"--legacy-poll MS, --stats FILE, --no-index"
+			"--legacy-poll MS, --stats FILE, --listen IP:PORT, " \
+			"--no-index"
 #define EXPLAIN_LIST	"--json, --iif NAME, --flow, --id ID"
 #define GLOBAL_LIST	"--netns NAME, -v, --verbose, -h, --help, --version"
 
