@@ -388,6 +388,7 @@ upnp_rx_gt()
 # forward-added).
 upnp_stream_start()
 {
+	# shellcheck disable=SC2034 # spawn sets pid
 	local n=$1 sp host pid
 	sp=$(upnp_sport "$n")
 	for host in a b; do
