@@ -144,11 +144,17 @@ static void cache_key(const struct scan *s, const struct tuple *t,
 	k->l4proto = t->l4proto;
 	/* The source decides the path (local or forwarded) and the input
 	 * interface, so it is part of the key unless nothing reads it; a
-	 * local source is then marked by the local-ness alone. */
+	 * local source is then marked by the local-ness alone, unless the
+	 * output interface is read: a local packet's may depend on its
+	 * source (eval.c, local_src_fits()). */
 	if (s->keys & (JK_SADDR | JK_IIF))
 		k->src = t->src;
-	else if (netenv_addr_type(&s->env, t->family, &t->src) == RTN_LOCAL)
-		k->src.b[0] = 1;
+	else if (netenv_addr_type(&s->env, t->family, &t->src) == RTN_LOCAL) {
+		if (s->keys & JK_OIF)
+			k->src = t->src;
+		else
+			k->src.b[0] = 1;
+	}
 	if (s->keys & (JK_DADDR | JK_OIF))
 		k->dst = t->dst;
 	if (s->keys & JK_SPORT)
