@@ -88,8 +88,10 @@ unpack_todo=$(unpack_missing)
 [ -z "$missing" ] && [ -z "$unpack_todo" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "ctsweep: missing packages:$missing$unpack_todo" >&2
-	echo "ctsweep: run 'sudo make deps' (or apt-get install them)" >&2
+	[ -z "$missing" ] || echo "ctsweep: missing packages:$missing" >&2
+	[ -z "$unpack_todo" ] ||
+		echo "ctsweep: not unpacked in $UNPACK_DIR:$unpack_todo" >&2
+	echo "ctsweep: run 'sudo scripts/deps.sh${1:+ $1}' (or apt-get install them)" >&2
 	exit 2
 fi
 if [ -z "$missing" ]; then
