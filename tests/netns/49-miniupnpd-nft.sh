@@ -10,13 +10,13 @@
 #
 #   1. Nothing moves: A maps stream 0 over UPnP and stream 1 over NAT-PMP,
 #      both stream; the clients talk SOAP (upnpc -l, -s with SSDP
-#      discovery) and NAT-PMP (a public address request); miniupnpd sends
-#      its SSDP NOTIFYs and NAT-PMP announcements.  status exits 0 with
-#      every verdict as its flow's class says: the streams and the
-#      clients' flows consistent, the router's own multicast announcements
-#      unknown (the socket chose their interface: the routing table would
-#      say wan, where the masquerade is), never stale; sweep --tcp deletes
-#      no conntrack id.
+#      discovery) and NAT-PMP (a public address request), B's without a
+#      pause while ctsweep runs; miniupnpd sends its SSDP NOTIFYs and
+#      NAT-PMP announcements.  status exits 0 with every verdict as its
+#      flow's class says: the streams and the clients' flows consistent,
+#      the router's own IPv4 multicast unknown (the socket chose its
+#      interface: the routing table would say wan, where the masquerade
+#      is), never stale; sweep --tcp deletes no conntrack id.
 #   2. UPnP moves stream 0 from A to B (A's app deletes its mapping, B's
 #      adds one): stale (forward-removed), then stale (forward-changed);
 #      the flow stays on A until sweep moves it to B.
@@ -129,19 +129,22 @@ id1=$(ct_stream_id 1)
 upnp_client a -l
 upnp_discover b
 pmp_client b
+upnp_talk_start b
 upnp_announce
 expect_status 0 0 "nothing moves"
 upnp_expect_steady "status, nothing moves"
-ids_before=$(ct_ids_lasting)
+ct_before=$(ct_list -f ipv4 -o id; ct_list -f ipv6 -o id)
+ids_before=$(ct_ids_lasting <<<"$ct_before")
 cts -v sweep --tcp --json
 assert_rc 0 "sweep --tcp, nothing moves"
 assert_json_contract sweep false
 upnp_expect_steady "sweep --tcp, nothing moves"
 assert_json '[.flows[] | select(.proto == "tcp" and .orig.dport == '"$UPNP_HTTP_PORT"')] | length > 0' \
 	"sweep --tcp judged the clients' SOAP connections"
-gone=$(comm -23 <(echo "$ids_before") <(ct_ids_lasting))
-[ -z "$gone" ] || fail "sweep --tcp deleted conntrack ids: $gone"
+gone=$(comm -23 <(echo "$ids_before") <(ct_ids_all))
+[ -z "$gone" ] || fail "sweep --tcp deleted conntrack ids: $gone ($(ct_by_ids "$gone" "$ct_before"))"
 log "sweep --tcp deleted no conntrack id ($(grep -c . <<<"$ids_before") checked)"
+upnp_talk_stop
 expect_flow_kept "$(upnp_sport 0)" "$(upnp_eport 0)" "$id0" "nothing moves"
 expect_flow_kept "$(upnp_sport 1)" "$(upnp_eport 1)" "$id1" "nothing moves"
 upnp_expect_on 0 a "nothing moves"

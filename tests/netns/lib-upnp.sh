@@ -43,6 +43,7 @@ UPNP_EXT_IP=1.2.3.4
 UPNP_HTTP_PORT=5000
 UPNP_URL=http://$LAN4:$UPNP_HTTP_PORT/rootDesc.xml
 UPNP_PID=
+UPNP_TALKER=
 
 case $UPNP_BACKEND in
 nft) UPNP_PKG=miniupnpd-nftables
@@ -338,6 +339,28 @@ upnp_discover()
 	log "$1 discovered the router by SSDP; it announces $UPNP_EXT_IP"
 }
 
+# upnp_talk_start HOST: HOST's apps keep asking the router, SOAP (upnpc -s:
+# several HTTP connections) and NAT-PMP (a public address request), twice
+# a second, in the background, so that the clients' flows are new, open
+# and closing while ctsweep judges; upnp_talk_stop ends it.
+upnp_talk_start()
+{
+	# shellcheck disable=SC2016 # the inner bash expands them
+	spawn UPNP_TALKER "$1" bash -c '
+		while :; do
+			upnpc -u "$1" -s >/dev/null 2>&1
+			natpmpc -g "$2" >/dev/null 2>&1
+			sleep 0.5
+		done' talk "$UPNP_URL" "$LAN4"
+	log "$1 keeps asking the router over SOAP and NAT-PMP (pid $UPNP_TALKER)"
+}
+
+upnp_talk_stop()
+{
+	stop "$UPNP_TALKER"
+	UPNP_TALKER=
+}
+
 # pmp_client HOST ARGS...: natpmpc in HOST, the router as gateway.
 pmp_client()
 {
@@ -493,16 +516,31 @@ upnp_announce()
 	log "    $(ct_router_mcast 239.255.255.250 1900 | head -n 1)"
 }
 
-# ct_ids_lasting [options]: conntrack ids of entries with 15 s or more to
-# live, both families: they cannot time out while a sweep runs, so one
-# missing afterwards was deleted.
+# ct_ids_lasting <LISTING: the ids of the entries of a conntrack -L -o id
+# listing with 15 s or more to live: they cannot time out while a sweep
+# runs, so one missing afterwards was deleted.  Left out: the TCP connections of the
+# host upnp_talk_start keeps asking from (B), since the kernel itself
+# replaces an entry in TIME_WAIT when a new SYN reuses its tuple.
 ct_ids_lasting()
 {
-	local f
-	for f in ipv4 ipv6; do
-		ct_list -f "$f" -o id "$@" |
-			awk '$3 >= 15' | sed -n 's/.* id=\([0-9]*\).*/\1/p'
-	done | sort -n
+	awk -v b="src=$B4" '$3 >= 15 && !($1 == "tcp" && $5 == b)' |
+		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort
+}
+
+# ct_ids_all: the ids of every entry, both families (sorted as comm wants).
+ct_ids_all()
+{
+	{ ct_list -f ipv4 -o id; ct_list -f ipv6 -o id; } |
+		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort
+}
+
+# ct_by_ids IDS LISTING: the entries of LISTING with those ids.
+ct_by_ids()
+{
+	local id
+	for id in $1; do
+		grep -E " id=$id( |$)" <<<"$2"
+	done
 }
 
 # The verdict of every flow on a router where nothing moves, by what the
