@@ -69,8 +69,9 @@ const struct cmd_opt cmd_opts[] = {
 	  "at most every SECONDS; 0: only at start, on SIGHUP and after lost "
 	  "events" },
 	{ "legacy-poll", 0, CO_LONG, CMD_WATCH, F(legacy_poll_ms), "MS",
-	  "a number of milliseconds", 0, 3600000, 1000,
-	  "look for iptables-legacy changes every MS ms; 0: off" },
+	  "a number of milliseconds", 0, 3600000, 50,
+	  "look for iptables-legacy changes every MS ms (at most once a "
+	  "second while there is no legacy table); 0: off" },
 	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
 	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
 	  "write counters to FILE as a Prometheus text file" },

@@ -165,7 +165,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.settle_ms, 100);
 	assert_int_equal(o.resync_s, 60);
 	assert_int_equal(o.refill_s, 600);
-	assert_int_equal(o.legacy_poll_ms, 1000);
+	assert_int_equal(o.legacy_poll_ms, 50);
 	assert_int_equal(o.rcvbuf, 0);
 	assert_true(o.id == -1);
 	assert_false(o.json || o.tcp || o.dry_run || o.no_index || o.flow ||
