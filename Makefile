@@ -11,7 +11,7 @@ MANDIR     ?= $(PREFIX)/share/man
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS       := libmnl libnetfilter_conntrack libnftnl libip4tc libip6tc \
-	      libcap-ng
+	      libcap-ng libmicrohttpd
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	      -Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE \
@@ -105,6 +105,23 @@ demo: deps all
 
 bench: deps all
 	@bench/sweep
+
+# The OCI image (deploy/container/Containerfile) with podman, on a
+# Debian 12 base made with debootstrap when no BASE image is given (no
+# registry needed), and its test under podman in a lab namespace.
+.PHONY: image check-image
+image:
+	@scripts/deps.sh image
+	@BUILD=$(abspath $(BUILD)) scripts/image.sh
+
+check-image: image
+	@$(TEST_ENV) tests/image/check-image.sh
+
+# deploy/kubernetes/ validated offline: yamllint, every object against the
+# Kubernetes API schemas (npm kubernetes-models), the kustomization.
+.PHONY: check-manifests
+check-manifests:
+	@BUILD=$(abspath $(BUILD)) scripts/check-manifests.sh
 
 # Switch latency of watch (rule commit to first packet at the new
 # backend), its steady CPU under flow churn and its memory.

@@ -35,6 +35,17 @@
  * -D -p udp --orig-port-dst 53820") realigns the flow with the rule, as a
  * person would, so the next switch starts from a known state.
  *
+ * --writer 'CMD ARGS' makes the switches with another program, the rule
+ * file appended as its last argument (default "nft -f"); e.g.
+ * "iptables-legacy-restore --noflush" for iptables-legacy, which sends no
+ * NEWGEN: times are then from the writer returning (the table is
+ * replaced before it exits) and from its start, and "nft" in the output
+ * means the writer.
+ *
+ * --jitter-ms MS waits a random 0..MS ms more before each switch: a
+ * daemon that polls (iptables-legacy) every MS ms is then met at a random
+ * point of its period, not at the one the previous switch's gap left.
+ *
  * With --stats FILE (watch's Prometheus file), each switch also reports
  * watch's own view of its last reaction (ctsweep_last_reaction_microseconds)
  * and whether a periodic resync or an event-loss refill happened during it.
@@ -387,7 +398,8 @@ static void usage(FILE *f)
 "usage: switchlat --router NS --remote NS --a NS --b NS --vip ADDR\n"
 "                 --port P --sport P --rule-a FILE --rule-b FILE [-n N]\n"
 "                 [--pps N] [--gap-ms MS] [--timeout-ms MS] [--stats FILE]\n"
-"                 [--fix 'CMD ARGS'] [--csv FILE] [--settle-ms MS]\n");
+"                 [--fix 'CMD ARGS'] [--csv FILE] [--settle-ms MS]\n"
+"                 [--writer 'CMD ARGS'] [--jitter-ms MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -401,20 +413,22 @@ int main(int argc, char **argv)
 		{ "gap-ms", 1, NULL, 'g' }, { "timeout-ms", 1, NULL, 't' },
 		{ "stats", 1, NULL, 'S' }, { "fix", 1, NULL, 'f' },
 		{ "csv", 1, NULL, 'c' }, { "settle-ms", 1, NULL, 'W' },
+		{ "writer", 1, NULL, 'X' }, { "jitter-ms", 1, NULL, 'J' },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *router = NULL, *remote = NULL, *nsa = NULL, *nsb = NULL;
 	const char *vip = NULL, *rule[2] = { NULL, NULL }, *stats = NULL;
-	const char *fix = NULL, *csv = NULL;
+	const char *fix = NULL, *csv = NULL, *writer = "nft -f";
 	int port = 0, sport = 0, pps = 1000, n = 20, c, self, i;
-	long gap_ms = 300, timeout_ms = 5000, settle_ms = 1000;
+	long gap_ms = 300, timeout_ms = 5000, settle_ms = 1000, jitter_ms = 0;
 	struct sender_arg sa = { 0 };
 	struct recv_arg ra;
 	pthread_t ts, tr;
 	double *lat, *lat_sent, *lat_gen, *lat_start;
 	int ngen = 0;
 	int moved = 0, never = 0, resyncs = 0;
-	char *fixv[64];
+	char *fixv[64], *wv[64];
+	int nw = 0;
 	FILE *cf = NULL;
 	struct sigaction act = { .sa_handler = on_sig };
 
@@ -436,6 +450,8 @@ int main(int argc, char **argv)
 		case 'S': stats = optarg; break;
 		case 'f': fix = optarg; break;
 		case 'c': csv = optarg; break;
+		case 'X': writer = optarg; break;
+		case 'J': jitter_ms = atol(optarg); break;
 		case 'n': n = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -456,6 +472,17 @@ int main(int argc, char **argv)
 		     tok = strtok_r(NULL, " ", &save))
 			fixv[k++] = tok;
 		fixv[k] = NULL;
+	}
+	{
+		char *s = strdup(writer), *save = NULL, *tok;
+
+		for (tok = strtok_r(s, " ", &save); tok && nw < 62;
+		     tok = strtok_r(NULL, " ", &save))
+			wv[nw++] = tok;
+		if (!nw) {
+			usage(stderr);
+			return 2;
+		}
 	}
 	if (csv && !(cf = fopen(csv, "w"))) {
 		perror("switchlat: csv");
@@ -516,7 +543,6 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < n && !atomic_load(&stop); i++) {
 		int to = (i % 2 == 0) ? 1 : 0, st, b;
-		char *nftv[] = { "nft", "-f", (char *)rule[to], NULL };
 		uint64_t t0, t1, rs, rsent, rseq, pseq, dl, tg = 0;
 		double rs0 = stat_value(stats,
 			"ctsweep_reconciles_total{trigger=\"resync\"}");
@@ -527,12 +553,16 @@ int main(int argc, char **argv)
 
 		/* a random phase against the sender's 1 ms ticks */
 		usleep(rand() % (1000000 / pps + 1));
+		if (jitter_ms > 0)
+			usleep((useconds_t)(rand() % (jitter_ms * 1000 + 1)));
+		wv[nw] = (char *)rule[to];
+		wv[nw + 1] = NULL;
 		t0 = now_ns();
-		st = run_in(router, nftv, 0);
+		st = run_in(router, wv, 0);
 		t1 = now_ns();
 		if (st) {
-			fprintf(stderr, "switchlat: nft -f %s exited %d\n",
-				rule[to], st);
+			fprintf(stderr, "switchlat: %s %s exited %d\n",
+				writer, rule[to], st);
 			atomic_store(&stop, 1);
 			break;
 		}

@@ -69,17 +69,27 @@ const struct cmd_opt cmd_opts[] = {
 	  "at most every SECONDS; 0: only at start, on SIGHUP and after lost "
 	  "events" },
 	{ "legacy-poll", 0, CO_LONG, CMD_WATCH, F(legacy_poll_ms), "MS",
-	  "a number of milliseconds", 0, 3600000, 1000,
-	  "look for iptables-legacy changes every MS ms; 0: off" },
+	  "a number of milliseconds", 0, 3600000, 50,
+	  "look for iptables-legacy changes every MS ms (at most once a "
+	  "second while there is no legacy table); 0: off" },
 	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
 	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
 	  "write counters to FILE as a Prometheus text file" },
+	{ "listen", 0, CO_STR, CMD_WATCH, F(listen), "IP:PORT",
+	  "an address and port (e.g. 127.0.0.1:10259 or [::1]:10259)", 0, 0,
+	  0, "serve /metrics and /healthz over HTTP on IP:PORT; off "
+	  "unless given" },
 	{ "no-index", 0, CO_FLAG, CMD_WATCH, F(no_index), NULL, NULL,
 	  0, 0, 0, "walk the conntrack table on each change instead of "
 	  "keeping a flow index from conntrack events" },
 	/* The tests' own: a tiny socket buffer forces lost events. */
 	{ "rcvbuf", 0, CO_LONG, CMD_WATCH, F(rcvbuf), "BYTES",
 	  "a number of bytes", 0, INT_MAX, 0, NULL },
+	/* The tests' own: /healthz's bound on a loop that stopped turning
+	 * (HTTPD_STALL_US is the default), short enough to cross in a
+	 * test. */
+	{ "stall", 0, CO_LONG, CMD_WATCH, F(stall_s), "SECONDS",
+	  "a number of seconds", 1, 3600, 60, NULL },
 	{ "iif", 0, CO_STR, CMD_EXPLAIN, F(iif), "NAME", "an interface name",
 	  0, 0, 0, "the packet arrives on interface NAME (otherwise the one "
 	  "the route back to the source leaves by)" },

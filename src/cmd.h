@@ -34,6 +34,8 @@ struct opts {
 	long settle_ms;		/* sweep */
 	long resync_s, refill_s, legacy_poll_ms, rcvbuf;	/* watch */
 	const char *stats;	/* watch */
+	const char *listen;	/* watch: /metrics and /healthz */
+	long stall_s;		/* watch: /healthz's bound on a stuck loop */
 	bool no_index;		/* watch */
 	const char *iif;	/* explain */
 	bool flow;		/* explain */

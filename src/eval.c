@@ -240,10 +240,56 @@ int ev_get_iif(struct ev_run *r, uint32_t *ifindex)
 	return !why;
 }
 
+/*
+ * A local packet leaves where its socket says, when the socket says so:
+ * the kernel's output lookup (ip_route_output_key_hash_rcu(),
+ * ip6_route_output()) takes the interface from the socket before any
+ * route (SO_BINDTODEVICE, IP_UNICAST_IF, IP_MULTICAST_IF and their IPv6
+ * twins, IP_PKTINFO's ipi_ifindex, an IPv6 scope id), and sends a
+ * multicast or limited broadcast from a bound source out of that
+ * source's device.  Conntrack keeps none of it.  Multicast, broadcast and
+ * link-local packets have no interface but the socket's.
+ */
+static const char *local_oif_socket(const struct ev_run *r,
+				    const union addr *dst)
+{
+	const struct netenv *env = r->cx->env;
+	uint8_t fam = r->pkt.family;
+	int t;
+
+	if (!r->pkt.local)
+		return NULL;
+	t = netenv_addr_type(env, fam, dst);
+	if (t == RTN_MULTICAST || t == RTN_BROADCAST)
+		return "output interface of a local multicast or broadcast "
+		       "(the socket's)";
+	if (netenv_link_local(fam, dst) ||
+	    netenv_link_local(fam, &r->cx->orig->src))
+		return "output interface of a local link-local packet "
+		       "(the socket's scope)";
+	return NULL;
+}
+
+/*
+ * What conntrack does keep is the source.  One the socket left to the
+ * kernel is the route's (its prefsrc or an address of its device), so
+ * any other source says the socket chose something, maybe the interface.
+ */
+static int local_src_fits(const struct ev_run *r, const struct ne_route *rt)
+{
+	const union addr *src = &r->cx->orig->src;
+	uint8_t fam = r->pkt.family;
+
+	return !r->pkt.local ||
+	       !memcmp(rt->prefsrc.b, src->b, addr_len(fam)) ||
+	       netenv_addr_on(r->cx->env, fam, rt->oif, src);
+}
+
 const struct ne_route *ev_out_route(struct ev_run *r)
 {
 	const struct netenv *env = r->cx->env;
 	const struct ne_route *rt;
+	const char *why;
 	union addr dst;
 
 	if (r->hook == NF_INET_PRE_ROUTING || r->hook == NF_INET_LOCAL_IN) {
@@ -254,6 +300,11 @@ const struct ne_route *ev_out_route(struct ev_run *r)
 		ev_unknown(r, "output interface (dnat to a range)");
 		return NULL;
 	}
+	why = local_oif_socket(r, &dst);
+	if (why) {
+		ev_unknown(r, "%s", why);
+		return NULL;
+	}
 	if (netenv_policy(env, r->pkt.family)) {
 		ev_unknown(r, "output interface (policy routing)");
 		return NULL;
@@ -261,6 +312,11 @@ const struct ne_route *ev_out_route(struct ev_run *r)
 	rt = netenv_route(env, r->pkt.family, &dst);
 	if (!rt || !rt->oif || route_ambiguous(env, rt)) {
 		ev_unknown(r, "output interface (no single route)");
+		return NULL;
+	}
+	if (!local_src_fits(r, rt)) {
+		ev_unknown(r, "output interface of a local packet whose source "
+			   "is not its route's (the socket's)");
 		return NULL;
 	}
 	return rt;

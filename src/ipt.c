@@ -1012,18 +1012,15 @@ static uint64_t hash_table(int family, const struct ipt_getinfo *info,
 
 /* ipt_getinfo and ip6t_getinfo, ipt_get_entries and ip6t_get_entries have
  * the same layout; only the socket level differs. */
-static int get_raw(int family, const char *table, struct ipt_getinfo *info,
-		   void **entries)
+static int get_raw(int fd, int family, const char *table,
+		   struct ipt_getinfo *info, void **entries)
 {
 	int level = family == AF_INET6 ? SOL_IPV6 : SOL_IP;
 	struct ipt_get_entries *ge = NULL;
 	socklen_t len;
-	int fd, err, tries;
+	int err, tries;
 
 	*entries = NULL;
-	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0)
-		return -errno;
 	for (tries = 0; tries < 5; tries++) {
 		memset(info, 0, sizeof(*info));
 		snprintf(info->name, sizeof(info->name), "%s", table);
@@ -1055,18 +1052,17 @@ static int get_raw(int family, const char *table, struct ipt_getinfo *info,
 	}
 out:
 	free(ge);
-	close(fd);
 	return err;
 }
 
 /* One table's hash; -ENOENT or -ENOPROTOOPT when it has gone. */
-static int table_hash(int family, const char *table, uint64_t *hash)
+static int table_hash(int fd, int family, const char *table, uint64_t *hash)
 {
 	struct ipt_getinfo info;
 	void *b;
 	int err;
 
-	err = get_raw(family, table, &info, &b);
+	err = get_raw(fd, family, table, &info, &b);
 	if (err)
 		return err;
 	*hash = hash_table(family, &info, b, info.size);
@@ -1079,22 +1075,27 @@ int ipt_fingerprint(int family, uint64_t *fp)
 	uint64_t hash = FNV64_INIT, h;
 	unsigned int present, i;
 	bool any = false;
-	int err;
+	int err, fd = -1;
 
 	if (!fp || (family != AF_INET && family != AF_INET6))
 		return -EINVAL;
 	*fp = 0;
 	err = tables_present(family, &present);
-	if (err)
+	if (err || !present)
 		return err;
+	/* One socket for all the tables: watch polls this (--legacy-poll),
+	 * and a raw socket costs as much as a table's two reads. */
+	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return -errno;
 	for (i = 0; i < NTABLES; i++) {
 		if (!(present & (1u << i)))
 			continue;
-		err = table_hash(family, tables[i].name, &h);
+		err = table_hash(fd, family, tables[i].name, &h);
 		if (err == -ENOENT || err == -ENOPROTOOPT)
 			continue;
 		if (err)
-			return err;
+			goto out;
 		/* The name too: the same rules moved to another table
 		 * are another ruleset. */
 		hash = fnv64(hash, tables[i].name, strlen(tables[i].name) + 1);
@@ -1102,5 +1103,8 @@ int ipt_fingerprint(int family, uint64_t *fp)
 		any = true;
 	}
 	*fp = any ? hash : 0;
-	return 0;
+	err = 0;
+out:
+	close(fd);
+	return err;
 }

@@ -98,8 +98,10 @@ static unsigned int path_keys(const struct nm_chain *c)
 /*
  * The contract with callers that cache judge_eval() by these keys: the
  * cache key always holds the family, the l4proto and whether orig.src is
- * a local address (netenv_addr_type() == RTN_LOCAL), as scan.c does.
- * Beyond that only the fields named here can change the evaluation.
+ * a local address (netenv_addr_type() == RTN_LOCAL), as scan.c does, and
+ * a local source itself where JK_OIF is named (a local packet's output
+ * interface is its route's only if the source is the route's).  Beyond
+ * that only the fields named here can change the evaluation.
  */
 unsigned int judge_keys(const struct nm_model *m)
 {

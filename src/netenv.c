@@ -150,11 +150,6 @@ int netenv_addr_type(const struct netenv *env, uint8_t family,
 	return netenv_route(env, family, a) ? RTN_UNICAST : RTN_UNREACHABLE;
 }
 
-static int is_link_local6(const union addr *a)
-{
-	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
-}
-
 /*
  * First address of the family on @ifindex; for IPv6 a link-local one only
  * when the interface has nothing else.
@@ -170,7 +165,7 @@ static int first_addr(const struct netenv *env, uint8_t family,
 
 		if (x->family != family || x->ifindex != ifindex)
 			continue;
-		if (family == AF_INET6 && is_link_local6(&x->addr)) {
+		if (netenv_link_local(family, &x->addr)) {
 			if (!ll)
 				ll = x;
 			continue;

@@ -58,6 +58,13 @@ static inline int netenv_policy(const struct netenv *env, uint8_t family)
 				 NE_POLICY_V4));
 }
 
+/* 1 for an IPv6 link-local address (fe80::/10): scoped to one link. */
+static inline int netenv_link_local(uint8_t family, const union addr *a)
+{
+	return family == AF_INET6 && a->b[0] == 0xfe &&
+	       (a->b[1] & 0xc0) == 0x80;
+}
+
 /* netenv_load.c: read the current namespace's links (with their ingress
  * qdiscs), addresses and the main and local routing tables. Returns 0 or
  * -errno. */

@@ -101,12 +101,34 @@ static uint64_t read_sysctl(const char *name)
 	return v;
 }
 
+int scan_legacy_moved(const struct scan *s, bool *v4, bool *v6)
+{
+	uint64_t fp[2];
+	int e4 = ipt_fingerprint(AF_INET, &fp[0]);
+	int e6 = ipt_fingerprint(AF_INET6, &fp[1]);
+
+	*v4 = e4 || !s->legacy_read || fp[0] != s->legacy_fp[0];
+	*v6 = e6 || !s->legacy_read || fp[1] != s->legacy_fp[1];
+	if (e4 || e6)
+		return e4 ? e4 : e6;
+	return *v4 || *v6;
+}
+
 int scan_load(struct scan *s)
 {
 	struct plan_in in = { 0 };
 	int ret;
 
+	s->legacy_read = false;
 	nm_model_free(&s->model);
+	/* Before the tables are read: a change in between shows as a move.
+	 * A table that cannot be read now is not judged from an old read. */
+	s->failed = "the iptables-legacy tables";
+	ret = ipt_fingerprint(AF_INET, &s->legacy_fp[0]);
+	if (!ret)
+		ret = ipt_fingerprint(AF_INET6, &s->legacy_fp[1]);
+	if (ret)
+		return ret;
 	if (!s->keep_env || !s->env_loaded) {
 		netenv_free(&s->env);
 		s->env_loaded = false;
@@ -132,7 +154,9 @@ int scan_load(struct scan *s)
 	s->udp_timeout_stream = read_sysctl("nf_conntrack_udp_timeout_stream");
 	in.entries = read_sysctl("nf_conntrack_count");
 	in.buckets = read_sysctl("nf_conntrack_buckets");
-	return plan_build(&s->model, &in, &s->plan);
+	ret = plan_build(&s->model, &in, &s->plan);
+	s->legacy_read = !ret;
+	return ret;
 }
 
 /* The original tuple with every field the rules cannot see cleared. */
@@ -144,11 +168,17 @@ static void cache_key(const struct scan *s, const struct tuple *t,
 	k->l4proto = t->l4proto;
 	/* The source decides the path (local or forwarded) and the input
 	 * interface, so it is part of the key unless nothing reads it; a
-	 * local source is then marked by the local-ness alone. */
+	 * local source is then marked by the local-ness alone, unless the
+	 * output interface is read: a local packet's may depend on its
+	 * source (eval.c, local_src_fits()). */
 	if (s->keys & (JK_SADDR | JK_IIF))
 		k->src = t->src;
-	else if (netenv_addr_type(&s->env, t->family, &t->src) == RTN_LOCAL)
-		k->src.b[0] = 1;
+	else if (netenv_addr_type(&s->env, t->family, &t->src) == RTN_LOCAL) {
+		if (s->keys & JK_OIF)
+			k->src = t->src;
+		else
+			k->src.b[0] = 1;
+	}
 	if (s->keys & (JK_DADDR | JK_OIF))
 		k->dst = t->dst;
 	if (s->keys & JK_SPORT)
@@ -598,6 +628,7 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data)
 {
 	unsigned int tries;
+	bool v4, v6;
 	uint32_t gen;
 	int ret;
 
@@ -617,7 +648,9 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 		ret = nft_genid(&gen);
 		if (ret)
 			return ret;
-		if (gen == s->model.genid) {
+		/* iptables-legacy has no generation: its fingerprint */
+		if (gen == s->model.genid &&
+		    scan_legacy_moved(s, &v4, &v6) == 0) {
 			s->failed = NULL;
 			return 0;
 		}
@@ -625,7 +658,7 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 		if (ret)
 			return ret;
 	}
-	s->failed = "the nftables ruleset (it kept changing)";
+	s->failed = "the rules (they kept changing)";
 	return -EAGAIN;
 }
 

@@ -55,6 +55,9 @@ struct scan {
 	enum scan_flush flush;
 	/* state */
 	struct nm_model model;
+	uint64_t legacy_fp[2];	/* ipt_fingerprint() v4, v6, taken before
+				 * the legacy tables were read */
+	bool legacy_read;	/* ... and the last scan_load succeeded */
 	struct netenv env;
 	bool env_loaded;	/* env holds a whole snapshot */
 	struct ct_handle *ct;
@@ -92,6 +95,11 @@ int scan_init(struct scan *s);
 /* Read the rules (nftables, then iptables-legacy v4 and v6) and routes
  * (not with keep_env, when a snapshot is loaded). */
 int scan_load(struct scan *s);
+/* Have the iptables-legacy tables moved since the last scan_load?  1
+ * yes, 0 no, or the -errno of a read, which the caller must take for a
+ * move: a table being replaced fails the read (-EAGAIN).  @v4 and @v6
+ * say which family moved or could not be read. */
+int scan_legacy_moved(const struct scan *s, bool *v4, bool *v6);
 /* Dump and judge; drops the results of a previous run first. */
 int scan_run(struct scan *s);
 /* A pass over flows from elsewhere (watch's flow index): @feed hands each

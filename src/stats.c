@@ -102,19 +102,33 @@ void stats_print(FILE *f, const struct stats *st)
 		 st->start_time);
 }
 
-int stats_write(const struct stats *st, const char *path)
+int stats_render(const struct stats *st, char **buf, size_t *len)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 	int err;
 
+	*buf = NULL;
+	*len = 0;
+	f = open_memstream(buf, len);
 	if (!f)
 		return -errno;
 	stats_print(f, st);
 	err = ferror(f) ? -EIO : 0;
 	if (fclose(f) && !err)
 		err = -errno;
+	if (err) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return err;
+}
+
+int stats_write(const struct stats *st, const char *path)
+{
+	char *buf;
+	size_t len;
+	int err = stats_render(st, &buf, &len);
+
 	if (!err)
 		err = file_replace(path, buf, len, 0644, NULL);
 	free(buf);

@@ -38,6 +38,9 @@ const char *stats_trigger_str(enum stats_trigger t);
 /* Replace @path by the Prometheus text (file_replace()).  0, or -errno
  * with @path left as it was. */
 int stats_write(const struct stats *st, const char *path);
+/* The Prometheus text into a malloc()ed *@buf of *@len bytes (what
+ * stats_write() writes and /metrics serves).  0 or -errno. */
+int stats_render(const struct stats *st, char **buf, size_t *len);
 /* The Prometheus text on @f; write errors are @f's (ferror()). */
 void stats_print(FILE *f, const struct stats *st);
 /* One line for the log into @buf, cut at @len. */

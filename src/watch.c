@@ -10,6 +10,14 @@
  * One poll loop over: the nftables notification socket, an rtnetlink
  * socket, the conntrack event socket of the flow index, a signalfd, and
  * timers (periodic resync, iptables-legacy poll).
+ *
+ * iptables-legacy notifies nobody, and a read of the tables (their
+ * fingerprint, every --legacy-poll ms) is the only signal that sees every
+ * change: the kernel's audit record of an x_tables replace is logged only
+ * while audit is enabled, reaches the initial network namespace's
+ * multicast group only and does not name the namespace, and
+ * IPT_SO_GET_INFO alone is blind to a same-size rewrite (a DNAT moved to
+ * another address).
  * Reactions are coalesced but never deliberately delayed: nftables
  * notifications are acted on as soon as the socket is drained after a
  * NEWGEN (the end of a transaction); route notifications, which have no
@@ -34,7 +42,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include "cmd.h"
-#include "ipt.h"
+#include "httpd.h"
 #include "log.h"
 #include "nft.h"
 #include "privs.h"
@@ -51,6 +59,9 @@
 #define PARTIAL_TX_US		20000	/* nft messages without NEWGEN yet */
 #define NEW_QUIET_US		500000	/* judge_new: rules still this long */
 #define REJUDGE_TRIES		4	/* rules moved while judging */
+#define AGAIN_MIN_US		2000	/* rules moved under the reader */
+#define AGAIN_MAX_US		50000
+#define LEGACY_NONE_MS		1000	/* the poll while no legacy table is */
 #define RETRY_MIN_MS		500
 #define RETRY_MAX_MS		30000
 #define FLOW_LOG_MAX		50	/* per-flow lines per reaction */
@@ -78,6 +89,7 @@ struct watch {
 	uint64_t refill_t0;
 	size_t refill_before;
 	int sigfd, resync_fd, legacy_fd;
+	long legacy_ms;		/* the legacy poll's interval now */
 
 	/* what is pending, since when, and when to react */
 	unsigned int pending;
@@ -94,13 +106,17 @@ struct watch {
 	uint32_t last_genid;
 	struct mdigest last_md;
 	uint64_t last_env;
-	uint64_t legacy_fp[2];
+	unsigned int again;	/* passes in a row the rules moved under */
 
 	long retry_ms;
 	int last_err;
 	struct stats st;
 	uint64_t last_ev_read;	/* mono_us() of the last conntrack event read */
 	bool stop;
+
+	struct httpd *http;	/* --listen; NULL: off */
+	int tick_fd;		/* publishes to it every HTTPD_TICK_MS */
+	uint64_t lost_ok;	/* st.events_lost at the last completed pass */
 };
 
 static double unix_now(void)
@@ -113,11 +129,20 @@ static double unix_now(void)
 
 /* ---- setup ------------------------------------------------------------- */
 
+static int timer_set(int fd, long interval_ms)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_interval.tv_sec = interval_ms / 1000;
+	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
+}
+
 /* A periodic timer into @fd, or -1 there when @interval_ms is 0 (off).
  * 0 or -errno. */
 static int timer_open(long interval_ms, int *fd)
 {
-	struct itimerspec its = { 0 };
 	int e;
 
 	*fd = -1;
@@ -126,16 +151,12 @@ static int timer_open(long interval_ms, int *fd)
 	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (*fd < 0)
 		return -errno;
-	its.it_interval.tv_sec = interval_ms / 1000;
-	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
-	its.it_value = its.it_interval;
-	if (timerfd_settime(*fd, 0, &its, NULL)) {
-		e = -errno;
+	e = timer_set(*fd, interval_ms);
+	if (e) {
 		close(*fd);
 		*fd = -1;
-		return e;
 	}
-	return 0;
+	return e;
 }
 
 static void timer_ack(int fd)
@@ -266,28 +287,46 @@ static void on_route(struct watch *w, uint64_t now)
 		w->due_route = w->route_first + ROUTE_MAX_US;
 }
 
-static void legacy_fingerprints(struct watch *w, uint64_t fp[2])
+/*
+ * --legacy-poll while legacy tables exist; while none does (the last read
+ * found none), LEGACY_NONE_MS if that is longer: a host with nftables
+ * alone is not woken 20 times a second to read two empty lists.  The
+ * first table to appear is a change the slow poll finds.
+ */
+static void legacy_poll_tune(struct watch *w)
 {
-	if (ipt_fingerprint(AF_INET, &fp[0]))
-		fp[0] = w->legacy_fp[0];
-	if (ipt_fingerprint(AF_INET6, &fp[1]))
-		fp[1] = w->legacy_fp[1];
+	long ms = w->o.legacy_poll_ms;
+
+	if (w->legacy_fd < 0)
+		return;
+	if (!w->s.legacy_fp[0] && !w->s.legacy_fp[1] && ms < LEGACY_NONE_MS)
+		ms = LEGACY_NONE_MS;
+	if (ms == w->legacy_ms || timer_set(w->legacy_fd, ms))
+		return;
+	log_dbg("watch: iptables-legacy poll every %ld ms (%s)", ms,
+	    ms == w->o.legacy_poll_ms ? "legacy tables present" :
+	    "no legacy tables");
+	w->legacy_ms = ms;
 }
 
 static void on_legacy_timer(struct watch *w, uint64_t now)
 {
-	uint64_t fp[2];
+	bool v4, v6;
+	int ret;
 
 	timer_ack(w->legacy_fd);
-	legacy_fingerprints(w, fp);
-	w->legacy_v4 |= fp[0] != w->legacy_fp[0];
-	w->legacy_v6 |= fp[1] != w->legacy_fp[1];
-	if (fp[0] == w->legacy_fp[0] && fp[1] == w->legacy_fp[1])
+	ret = scan_legacy_moved(&w->s, &v4, &v6);
+	if (!ret)
 		return;
-	w->legacy_fp[0] = fp[0];
-	w->legacy_fp[1] = fp[1];
+	w->legacy_v4 |= v4;
+	w->legacy_v6 |= v6;
 	mark(w, P_LEGACY, now);
-	if (!w->due_full || now < w->due_full)
+	/* A change seen pulls the pass in.  A read that failed asks for a
+	 * pass too (it reads again, and retries soon while the tables
+	 * move), and so does a model never read (a pass that failed), but
+	 * neither hurries a retry that backs off after an error. */
+	if (!w->due_full ||
+	    (ret > 0 && w->s.legacy_read && now < w->due_full))
 		w->due_full = now;
 }
 
@@ -301,10 +340,29 @@ static void log_stats(const struct watch *w)
 	log_info("watch: %s", line);
 }
 
+/* The snapshot /metrics and /healthz answer from (httpd.h). */
+static void publish(struct watch *w)
+{
+	struct httpd_state hs = {
+		.tick_us = mono_us(), .err = w->last_err,
+		.stall_us = (uint64_t)w->o.stall_s * 1000000,
+		.lost = w->st.events_lost != w->lost_ok,
+	};
+	char *text;
+	size_t len;
+
+	if (!w->http || stats_render(&w->st, &text, &len))
+		return;
+	if (w->last_err && w->s.failed)
+		snprintf(hs.failed, sizeof(hs.failed), "%s", w->s.failed);
+	httpd_publish(w->http, &hs, text, len);
+}
+
 static void write_stats(struct watch *w)
 {
 	int ret;
 
+	publish(w);
 	if (!w->o.stats)
 		return;
 	ret = stats_write(&w->st, w->o.stats);
@@ -423,14 +481,18 @@ static void describe(char *buf, size_t len, const struct watch *w,
 }
 
 /* Did the rules or routes move since the pass started judging?  Returns
- * the P_* bits of what moved, 0 for nothing. */
+ * the P_* bits of what moved, 0 for nothing.  (iptables-legacy, which
+ * sends nothing, scan_pass() has just looked at.) */
 static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 {
 	struct nlmon_seen ns = { 0 }, rs = { 0 };
 	unsigned int moved = 0;
 
-	nlmon_drain(w->nft, &ns);
-	nlmon_drain(w->rt, &rs);
+	/* A socket that could not be read may hold a change: moved. */
+	if (nlmon_drain(w->nft, &ns))
+		moved |= P_NFT;
+	if (nlmon_drain(w->rt, &rs))
+		moved |= P_ROUTE;
 	if (ns.lost || rs.lost) {
 		w->st.events_lost++;
 		log_warn("watch: notifications lost while judging; full resync");
@@ -456,15 +518,21 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 {
 	if (ret == -EAGAIN) {
 		/* The rules kept moving under the reader: not an error.
-		 * Come back at once, as the same trigger; the rules' own
+		 * Come back soon, as the same trigger (2 ms, doubling to
+		 * AGAIN_MAX_US while they keep moving); the rules' own
 		 * notifications will keep asking too. */
+		uint64_t d = AGAIN_MIN_US << (w->again < 5 ? w->again : 5);
+
+		if (d > AGAIN_MAX_US)
+			d = AGAIN_MAX_US;
+		w->again++;
 		log_dbg("watch: the rules kept changing while being read; trying "
-		    "again");
+		    "again in %" PRIu64 " ms", d / 1000);
 		w->pending |= why;
 		if (!w->t_first || t0 < w->t_first)
 			w->t_first = t0;
-		if (!w->due_full || now + 2000 < w->due_full)
-			w->due_full = now + 2000;
+		if (!w->due_full || now + d < w->due_full)
+			w->due_full = now + d;
 		return;
 	}
 	w->st.errors++;
@@ -630,8 +698,6 @@ static int load(struct watch *w, struct reaction *r)
 {
 	int ret;
 
-	/* Also what judge_new() checks the tables against. */
-	legacy_fingerprints(w, w->legacy_fp);
 	/* The route socket hears of every change to what netenv holds
 	 * (nlmon.c): without a word from it, the routes read last are
 	 * the routes now, and a reload (ten rtnetlink dumps, under the
@@ -661,6 +727,8 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 	    "route changed; nothing to judge", w->s.model.genid);
 	w->retry_ms = 0;
 	w->last_err = 0;
+	w->again = 0;
+	legacy_poll_tune(w);
 	return true;
 }
 
@@ -842,6 +910,9 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	w->have_last = true;
 	w->retry_ms = 0;
 	w->last_err = 0;
+	w->again = 0;
+	legacy_poll_tune(w);
+	w->lost_ok = w->st.events_lost;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -873,6 +944,8 @@ static void reconcile(struct watch *w)
 fail:
 	mdigest_free(&r.md);
 	/* keep what set this pass off, so the retry still reports it */
+	w->legacy_v4 |= r.v4;
+	w->legacy_v6 |= r.v6;
 	reconcile_failed(w, ret, r.why, r.t0, mono_us());
 }
 
@@ -942,7 +1015,7 @@ static void refill_step(struct watch *w, uint64_t now)
 static int loop(struct watch *w)
 {
 	enum { F_SIG, F_NFT, F_RT, F_RESYNC, F_LEGACY, F_INDEX, F_REFILL,
-	       F__MAX };
+	       F_TICK, F__MAX };
 	struct pollfd pfd[F__MAX];
 	int i;
 
@@ -956,6 +1029,7 @@ static int loop(struct watch *w)
 	pfd[F_RESYNC].fd = w->resync_fd;
 	pfd[F_LEGACY].fd = w->legacy_fd;
 	pfd[F_INDEX].fd = w->ix ? windex_fd(w->ix) : -1;
+	pfd[F_TICK].fd = w->tick_fd;
 
 	while (!w->stop) {
 		uint64_t due = next_due(w), now = mono_us(), ev_due;
@@ -1012,6 +1086,10 @@ static int loop(struct watch *w)
 		}
 		if (pfd[F_LEGACY].fd >= 0 && pfd[F_LEGACY].revents)
 			on_legacy_timer(w, now);
+		if (pfd[F_TICK].fd >= 0 && pfd[F_TICK].revents) {
+			timer_ack(w->tick_fd);
+			publish(w);
+		}
 	}
 	return 0;
 }
@@ -1028,6 +1106,9 @@ static void watch_free(struct watch *w)
 		close(w->resync_fd);
 	if (w->legacy_fd >= 0)
 		close(w->legacy_fd);
+	httpd_close(w->http);
+	if (w->tick_fd >= 0)
+		close(w->tick_fd);
 	mdigest_free(&w->last_md);
 	scan_free(&w->s);
 }
@@ -1039,13 +1120,12 @@ static void watch_free(struct watch *w)
  */
 static bool rules_current(struct watch *w)
 {
-	uint64_t fp[2];
 	uint32_t genid;
+	bool v4, v6;
 
 	if (w->pending || nft_genid(&genid) || genid != w->s.model.genid)
 		return false;
-	legacy_fingerprints(w, fp);
-	return fp[0] == w->legacy_fp[0] && fp[1] == w->legacy_fp[1];
+	return scan_legacy_moved(&w->s, &v4, &v6) == 0;
 }
 
 /*
@@ -1128,6 +1208,30 @@ static int on_new_flow(const struct flow *f, void *data)
 	return 1;
 }
 
+/* --listen: bound now, before the privilege drop; served after it. */
+static int listen_open(struct watch *w)
+{
+	int ret = httpd_open(&w->http, w->o.listen);
+
+	if (ret == -EINVAL)
+		log_err("watch: --listen '%s': not an address and port; give "
+		    "one such as 127.0.0.1:10259 or [::1]:10259", w->o.listen);
+	else if (ret)
+		log_err("watch: cannot listen on '%s': %s; %s", w->o.listen,
+		    strerror(-ret), ret == -EADDRINUSE ? "another process "
+		    "has that port: choose another one" : ret ==
+		    -EADDRNOTAVAIL ? "that address is not on this host (or "
+		    "in --netns)" : ret == -EACCES ? "a port below 1024 "
+		    "needs root or CAP_NET_BIND_SERVICE: choose a higher one" :
+		    cmd_hint(ret));
+	if (ret)
+		return ret;
+	ret = timer_open(HTTPD_TICK_MS, &w->tick_fd);
+	if (ret)
+		log_err("watch: cannot create a timer: %s", strerror(-ret));
+	return ret;
+}
+
 static int setup(struct watch *w)
 {
 	int ret;
@@ -1175,15 +1279,15 @@ static int setup(struct watch *w)
 		log_err("watch: cannot create a timer: %s", strerror(-ret));
 		return ret;
 	}
-	if (w->o.legacy_poll_ms)
-		legacy_fingerprints(w, w->legacy_fp);
-	return 0;
+	w->legacy_ms = w->o.legacy_poll_ms;
+	return w->o.listen ? listen_open(w) : 0;
 }
 
 int cmd_watch(int argc, char **argv, struct opts *go)
 {
 	struct watch w = {
 		.o = *go, .sigfd = -1, .resync_fd = -1, .legacy_fd = -1,
+		.tick_fd = -1,
 	};
 	char poll[32], resync[64];
 	struct privs_result pr;
@@ -1204,6 +1308,13 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		return EXIT_ERR;
 	}
 	w.st.start_time = unix_now();
+	if (w.http && httpd_start(w.http)) {
+		log_err("watch: cannot start the HTTP server on '%s'",
+		    w.o.listen);
+		watch_free(&w);
+		return EXIT_ERR;
+	}
+	publish(&w);
 	snprintf(poll, sizeof(poll), w.o.legacy_poll_ms ? "every %ld ms" :
 		 "off", w.o.legacy_poll_ms);
 	snprintf(resync, sizeof(resync), w.o.resync_s ?
@@ -1211,12 +1322,14 @@ int cmd_watch(int argc, char **argv, struct opts *go)
 		 w.o.refill_s);
 	log_info("watch: started: judging %s flows; nftables and route "
 	     "notifications; iptables-legacy poll %s; resync %s; flow index "
-	     "%s; capabilities %s%s%s; no_new_privs%s", w.o.tcp ?
+	     "%s; capabilities %s%s%s; no_new_privs%s%s%s", w.o.tcp ?
 	     "UDP and TCP" : "UDP", poll, resync, w.ix ? "on" : "off",
 	     pr.net_admin ? "CAP_NET_ADMIN" : "",
 	     pr.net_admin && pr.net_raw ? " " : "",
 	     pr.net_raw ? "CAP_NET_RAW" : pr.net_admin ? "" : "none",
-	     w.o.dry_run ? "; dry run: nothing is deleted" : "");
+	     w.o.dry_run ? "; dry run: nothing is deleted" : "",
+	     w.http ? "; /metrics and /healthz on " : "",
+	     w.http ? w.o.listen : "");
 	want_full(&w, ST_START, mono_us(), mono_us());
 	ret = loop(&w);
 	write_stats(&w);

@@ -5,7 +5,7 @@
 # objects: what each one calls (nm -u) is what its layer may call.
 #
 #   commands  print and log; may call anything
-#   daemon    watch's own parts (index, notification sockets)
+#   daemon    watch's own parts (index, notification sockets, HTTP)
 #   pass      scan.c: one pass, the glue of readers, judge and kernel
 #   readers   rules and routes as the kernel holds them; know no verdicts
 #   kernel    conntrack over netlink; knows no rules
@@ -23,7 +23,7 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 OBJ=$BUILD/obj
 
 commands="main cmd status sweep watch explain log report stats"
-daemon="windex nlmon"
+daemon="windex nlmon httpd"
 pass="scan"
 readers="nft ipt netenv_load"
 kernel="ct ctfilter"

@@ -5,7 +5,9 @@
  *
  * It wraps socket, send, sendto, sendmsg, recv, recvfrom, recvmsg and close
  * on AF_NETLINK sockets, remembers for each socket what its last request
- * was (a class, below), and applies the rules of $NLFAULT:
+ * was (a class, below), and applies the rules of $NLFAULT.  It also wraps
+ * getsockopt, for the iptables-legacy reads (libiptc's and ctsweep's own
+ * fingerprint), which are no netlink at all:
  *
  *   NLFAULT="RULE[,RULE...]"   RULE = OP[=ARG][@CLASS][#N[+]]
  *
@@ -31,6 +33,9 @@
  *   exec          run $NLFAULT_EXEC with system() before the request
  *                 is sent (inside the program's network namespace): the
  *                 world changes under the program's feet
+ *   getsockopt=ERR  an x_tables getsockopt fails with ERR, as the kernel's
+ *                 does with EAGAIN when the table was replaced between
+ *                 GET_INFO and GET_ENTRIES
  *
  * ERR is an errno name (ENOBUFS) or number.  CLASS, matched as a prefix
  * ("nft" matches every nftables request, "any" everything):
@@ -38,7 +43,12 @@
  *   ct-dump ct-del ct-new ct-other
  *   route-link route-addr route-route route-other
  * For "socket" the class is the protocol: nft and ct (NETLINK_NETFILTER
- * both), route.
+ * both), route.  For "getsockopt": xt4-info xt4-entries xt6-info
+ * xt6-entries (IPT_SO_GET_INFO / _ENTRIES, IPv4 and IPv6).
+ *
+ * With $NLFAULT_ARM set, rules fire (and count events) only while the file
+ * it names exists, so a test can switch a fault on and off while the
+ * program runs.
  *
  * Every fired fault is logged to stderr as "nlfault: ..." and, when
  * $NLFAULT_LOG names a file, appended there, so a test can tell that the
@@ -63,12 +73,12 @@
 
 enum op {
 	OP_SOCKET, OP_SEND, OP_RECV, OP_EMPTY, OP_TRUNCATE, OP_CORRUPT,
-	OP_INTR, OP_EOF, OP_DONEERR, OP_ERRMSG, OP_EXEC,
+	OP_INTR, OP_EOF, OP_DONEERR, OP_ERRMSG, OP_EXEC, OP_GETSOCKOPT,
 };
 
 static const char *const op_names[] = {
 	"socket", "send", "recv", "empty", "truncate", "corrupt", "intr",
-	"eof", "doneerr", "errmsg", "exec",
+	"eof", "doneerr", "errmsg", "exec", "getsockopt",
 };
 
 struct rule {
@@ -102,6 +112,7 @@ static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 				socklen_t *);
 static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static int (*real_close)(int);
+static int (*real_getsockopt)(int, int, int, void *, socklen_t *);
 
 static void note(const char *fmt, ...)
 {
@@ -200,6 +211,7 @@ static void init(void)
 	real_recvfrom = dlsym(RTLD_NEXT, "recvfrom");
 	real_recvmsg = dlsym(RTLD_NEXT, "recvmsg");
 	real_close = dlsym(RTLD_NEXT, "close");
+	real_getsockopt = dlsym(RTLD_NEXT, "getsockopt");
 	parse_rules();
 }
 
@@ -208,12 +220,22 @@ static bool cls_match(const char *want, const char *have)
 	return !strcmp(want, "any") || !strncmp(have, want, strlen(want));
 }
 
+/* $NLFAULT_ARM unset, or the file it names exists. */
+static bool armed(void)
+{
+	const char *arm = getenv("NLFAULT_ARM");
+
+	return !arm || !access(arm, F_OK);
+}
+
 /* The rule of operation in @ops (bitmask) that fires on this event. */
 static struct rule *fire(unsigned int ops, const char *cls)
 {
 	struct rule *hit = NULL;
 	unsigned int i;
 
+	if (!armed())
+		return NULL;
 	for (i = 0; i < nrules; i++) {
 		struct rule *r = &rules[i];
 
@@ -296,7 +318,7 @@ int socket(int domain, int type, int protocol)
 		unsigned int i;
 
 		/* "nft" and "ct" both mean NETLINK_NETFILTER here */
-		for (i = 0; i < nrules && !r; i++) {
+		for (i = 0; i < nrules && !r && armed(); i++) {
 			struct rule *q = &rules[i];
 			bool m = q->op == OP_SOCKET &&
 				 (!strcmp(q->cls, "any") ||
@@ -401,6 +423,34 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	    before_send(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len))
 		return -1;
 	return real_sendmsg(fd, msg, flags);
+}
+
+/* ---- x_tables reads ----------------------------------------------------- */
+
+/* IPT_SO_GET_INFO and IPT_SO_GET_ENTRIES (IPT_BASE_CTL + 0, + 1); ip6t's
+ * have the same numbers on SOL_IPV6. */
+#define XT_GET_INFO	64
+#define XT_GET_ENTRIES	65
+
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	const char *cls = NULL;
+	struct rule *r;
+
+	init();
+	if ((level == 0 /* SOL_IP */ || level == 41 /* SOL_IPV6 */) &&
+	    (name == XT_GET_INFO || name == XT_GET_ENTRIES))
+		cls = level == 0 ? (name == XT_GET_INFO ? "xt4-info" :
+				    "xt4-entries") :
+				   (name == XT_GET_INFO ? "xt6-info" :
+				    "xt6-entries");
+	r = cls ? fire(1u << OP_GETSOCKOPT, cls) : NULL;
+	if (r) {
+		note("getsockopt %s -> %s", cls, strerror(r->arg));
+		errno = r->arg;
+		return -1;
+	}
+	return real_getsockopt(fd, level, name, val, len);
 }
 
 /* ---- receive ------------------------------------------------------------ */

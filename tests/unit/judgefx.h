@@ -38,6 +38,16 @@ static inline int fx_teardown(void **state)
 	return 0;
 }
 
+/* The verdict and reason of the last judgement, compared as the strings
+ * ctsweep prints (a failure then names both).  A macro: cmocka reports
+ * the caller's line. */
+#define assert_verdict(fx, v, r) do {					\
+	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
+			    judge_verdict_str(v));			\
+	assert_string_equal(judge_reason_str((fx)->j.reason),		\
+			    judge_reason_str(r));			\
+} while (0)
+
 /* ---- explain's trace ---- */
 
 #include "eval.h"

@@ -120,13 +120,6 @@ static inline void judge(struct fx *fx, const struct flow *f)
 	judge_flow(&fx->m, &fx->env, f, &fx->j);
 }
 
-#define assert_verdict(fx, v, r) do {					\
-	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
-			    judge_verdict_str(v));			\
-	assert_string_equal(judge_reason_str((fx)->j.reason),		\
-			    judge_reason_str(r));			\
-} while (0)
-
 /* oifname "wan" masquerade */
 static inline struct nm_chain *masq_model(struct nm_model *m)
 {

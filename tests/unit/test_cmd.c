@@ -33,7 +33,8 @@
 #define STATUS_LIST	"--json, --tcp"
 #define SWEEP_LIST	"--json, --dry-run, --flush, --tcp, --settle MS"
 #define WATCH_LIST	"--dry-run, --tcp, --resync SECONDS, --refill SECONDS, " \
-			"--legacy-poll MS, --stats FILE, --no-index"
+			"--legacy-poll MS, --stats FILE, --listen IP:PORT, " \
+			"--no-index"
 #define EXPLAIN_LIST	"--json, --iif NAME, --flow, --id ID"
 #define GLOBAL_LIST	"--netns NAME, -v, --verbose, -h, --help, --version"
 
@@ -165,7 +166,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.settle_ms, 100);
 	assert_int_equal(o.resync_s, 60);
 	assert_int_equal(o.refill_s, 600);
-	assert_int_equal(o.legacy_poll_ms, 1000);
+	assert_int_equal(o.legacy_poll_ms, 50);
 	assert_int_equal(o.rcvbuf, 0);
 	assert_true(o.id == -1);
 	assert_false(o.json || o.tcp || o.dry_run || o.no_index || o.flow ||

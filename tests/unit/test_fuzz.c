@@ -56,6 +56,11 @@ int fuzz_opts_one(const uint8_t *data, size_t size);
 #include "../../fuzz/fuzz_opts.c"
 #undef LLVMFuzzerTestOneInput
 
+int fuzz_http_one(const uint8_t *data, size_t size);
+#define LLVMFuzzerTestOneInput fuzz_http_one
+#include "../../fuzz/fuzz_http.c"
+#undef LLVMFuzzerTestOneInput
+
 #ifndef CTSWEEP_BIN
 #define CTSWEEP_BIN "build/ctsweep"
 #endif
@@ -173,6 +178,7 @@ static void test_route(void **state) { (void)state; replay("route", fuzz_route_o
 static void test_ipt(void **state) { (void)state; replay("ipt", fuzz_ipt_one, true); }
 static void test_xt(void **state) { (void)state; replay("xt", fuzz_xt_one, true); }
 static void test_mirror(void **state) { (void)state; replay("mirror", fuzz_mirror_one, true); }
+static void test_http(void **state) { (void)state; replay("http", fuzz_http_one, true); }
 
 /* Each opts input as a real command line, with a fake command so that
  * nothing touches the kernel: only option parsing runs, and it must end
@@ -230,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_xt),
 		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

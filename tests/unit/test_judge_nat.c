@@ -187,6 +187,70 @@ static void test_local_output(void **state)
 	assert_string_equal(fx->j.unknown, "input interface of a local packet");
 }
 
+/* The router's own senders whose way out the socket chose: miniupnpd's
+ * SSDP NOTIFY and NAT-PMP announcement, mDNS (IP_MULTICAST_IF,
+ * IPV6_MULTICAST_IF), a DHCP-style broadcast (SO_BINDTODEVICE), a
+ * unicast from an address of another interface.  "oifname wan
+ * masquerade" cannot say whether they left by the wan: unknown, never
+ * stale (issue 20). */
+static void test_local_socket_oif(void **state)
+{
+	static const struct { const char *src, *dst; uint16_t port; } u[] = {
+		{ "192.168.50.1", "239.255.255.250", 1900 },	/* SSDP */
+		{ "192.168.50.1", "224.0.0.1", 5350 },		/* NAT-PMP */
+		{ "192.168.50.1", "224.0.0.251", 5353 },	/* mDNS */
+		{ "192.168.50.1", "255.255.255.255", 68 },	/* DHCP */
+		{ "192.168.50.1", "192.168.50.255", 137 },	/* subnet */
+		{ "fd00:50::1", "ff02::fb", 5353 },		/* mDNS6 */
+		{ "fe80::3", "ff02::1", 547 },			/* RA, DHCPv6 */
+		{ "fe80::3", "fe80::9", 546 },			/* scoped */
+	};
+	struct fx *fx = *state;
+	struct nm_rule *r = mk_rule(mk_chain(&fx->m, NFPROTO_INET, "post",
+					     POST, 100));
+	unsigned int i;
+	struct flow f;
+
+	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
+	mk_masq(r);
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		f = mk_flow(UDP, u[i].src, 4000, u[i].dst, u[i].port,
+			    u[i].dst, u[i].port, u[i].src, 4000);
+		judge(fx, &f);
+		assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+		assert_non_null(strstr(fx->j.unknown, "(the socket's"));
+	}
+	/* unicast out of the wan from the lan's address: a bound socket */
+	f = mk_flow(UDP, "192.168.50.1", 4000, "198.51.100.9", 53,
+		    "198.51.100.9", 53, "192.168.50.1", 4000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_string_equal(fx->j.unknown, "output interface of a local "
+			    "packet whose source is not its route's (the "
+			    "socket's)");
+	/* from the wan's own address: the route's way, judged exactly */
+	f = mk_flow(UDP, "203.0.113.1", 4000, "198.51.100.9", 53,
+		    "198.51.100.9", 53, "203.0.113.1", 4000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	f.reply.dst = A("203.0.113.7");
+	judge(fx, &f);
+	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	/* a lan host's multicast is the router's input: no masquerade */
+	f = mk_flow(UDP, "192.168.50.9", 4000, "239.255.255.250", 1900,
+		    "239.255.255.250", 1900, "192.168.50.9", 4000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	/* where no rule reads the interface the verdict stays exact */
+	r->nexprs = 0;
+	mk_addr_match(r, 1, NFT_CMP_EQ, "198.51.100.9");
+	mk_masq(r);
+	f = mk_flow(UDP, "192.168.50.1", 4000, "239.255.255.250", 1900,
+		    "239.255.255.250", 1900, "192.168.50.1", 4000);
+	judge(fx, &f);
+	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+}
+
 /* udp dport 53 redirect to :5353 */
 static void test_redirect(void **state)
 {
@@ -283,6 +347,7 @@ int main(void)
 		T(test_dnat_then_snat),
 		T(test_input_snat),
 		T(test_local_output),
+		T(test_local_socket_oif),
 		T(test_redirect),
 		T(test_ipv6_masquerade),
 		T(test_dnat_range),

@@ -114,13 +114,6 @@ static void judge(struct fx *fx, const struct flow *f)
 	judge_flow(&fx->m, &fx->env, f, &fx->j);
 }
 
-#define assert_verdict(fx, v, r) do {					\
-	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
-			    judge_verdict_str(v));			\
-	assert_string_equal(judge_reason_str((fx)->j.reason),		\
-			    judge_reason_str(r));			\
-} while (0)
-
 /* Is @addr:@port (port 0: none) one of the outcome's candidates? */
 static int has_cand(const struct nat_outcome *o, const char *addr,
 		    uint16_t port)

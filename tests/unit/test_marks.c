@@ -48,13 +48,6 @@ static void judge(struct fx *fx, const struct flow *f)
 	judge_flow(&fx->m, &fx->env, f, &fx->j);
 }
 
-#define assert_verdict(fx, v, r) do {					\
-	assert_string_equal(judge_verdict_str((fx)->j.verdict),		\
-			    judge_verdict_str(v));			\
-	assert_string_equal(judge_reason_str((fx)->j.reason),		\
-			    judge_reason_str(r));			\
-} while (0)
-
 /* A filter-type chain: the evaluator runs it only for the mark. */
 static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
 				      const char *name, int hook, int prio)

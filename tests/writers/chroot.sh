@@ -5,18 +5,18 @@
 #
 #   tests/writers/chroot.sh SUITE     e.g. bullseye, trixie
 #
-# The chroot lives in $WRITERS_CACHE (default /var/cache/ctsweep-test/
-# writers)/SUITE and is reused when present.  It is built in a directory of
-# its own and renamed into place only once debootstrap has finished and
-# both tools ran, so a half-made chroot is never used; a failed build
-# leaves nothing under the final name.
+# The chroot lives in $WRITERS_CACHE/SUITE (default: $CTSWEEP_TEST_CACHE,
+# else /var/cache/ctsweep-test, + /writers) and is reused when present.  It
+# is built in a directory of its own and renamed into place only once
+# debootstrap has finished and both tools ran, so a half-made chroot is
+# never used; a failed build leaves nothing under the final name.
 set -e
 
 suite=${1:?usage: tests/writers/chroot.sh SUITE}
 case $suite in
 *[!a-z]* | "") echo "chroot.sh: bad suite name '$suite'" >&2; exit 2 ;;
 esac
-cache=${WRITERS_CACHE:-/var/cache/ctsweep-test/writers}
+cache=${WRITERS_CACHE:-${CTSWEEP_TEST_CACHE:-/var/cache/ctsweep-test}/writers}
 dir=$cache/$suite
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
