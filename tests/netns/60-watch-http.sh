@@ -78,7 +78,6 @@ http /nothing
 code=$(in_rtr curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST -d x "$URL/metrics")
 [ "$code" = 405 ] || fail "POST /metrics: $code, expected 405"
 seed_traffic
-id_before=$(ct_seed_id)
 
 step "24 idle clients, each with half a request line, hold every slot"
 for i in $(seq 24); do
@@ -94,7 +93,6 @@ forward_to "$B4:53820"
 expect_moved_to_b "after the forward moved, slots all held by idle clients"
 watch_expect_log 10 'deleted 1 stale flow \(forward-changed 1\)' \
 	"watch deletes the seed's flow"
-[ "$(ct_seed_id)" != "$id_before" ] || fail "the seed's entry was not replaced"
 
 step "the idle clients are cut off; /metrics is the stats file"
 wait_until 30 answers || fail "the server does not answer after its idle clients time out"
