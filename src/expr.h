@@ -12,6 +12,7 @@
 #ifndef CTSWEEP_EXPR_H
 #define CTSWEEP_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
@@ -40,6 +41,25 @@ struct nm_field {
 	{ offsetof(struct nm_expr, member),				\
 	  sizeof(((struct nm_expr *)0)->member), kind, #member }
 
+/*
+ * What an expression means to the static looks at the rules (watch's
+ * changed ports in mdigest.c, the marks' reach in model.c, the walks'
+ * plan in plan.c), as opposed to what it does to a packet (eval).
+ */
+enum nm_role {
+	NM_ROLE_NAT = 1 << 0,		/* binds a NAT mapping (or may) */
+	NM_ROLE_VERDICT = 1 << 1,	/* ends the rule's chain or jumps */
+	NM_ROLE_MARK = 1 << 2,		/* writes the packet or ct mark */
+	NM_ROLE_DPORT = 1 << 3,		/* loads the destination port into
+					 * dreg */
+};
+
+/* Where a type puts the destination ports a rule is limited to (network
+ * byte order, @lo <= @hi). */
+struct nm_ports {
+	void (*add)(struct nm_ports *p, uint16_t lo, uint16_t hi);
+};
+
 struct nm_expr_ops {
 	uint8_t op;			/* enum nm_op */
 	const char *name;		/* "meta", "xt mark" */
@@ -55,7 +75,28 @@ struct nm_expr_ops {
 	/* As nft --debug=netlink would show it, without brackets; returns
 	 * what snprintf returns. */
 	int (*print)(char *buf, size_t len, const struct nm_expr *e);
+	/* NM_ROLE_* of @e; every entry answers (nm_role_none: a match or
+	 * a load that decides nothing by itself) */
+	unsigned int (*role)(const struct nm_expr *e);
+	/* The destination ports a rule holding @e is limited to, into
+	 * @out; @dport: its sreg holds the loaded destination port.
+	 * Returns 1 when it limits the rule so, 0 when it says nothing of
+	 * ports.  NULL: never limits. */
+	int (*dports)(const struct nm_expr *e, const struct nm_model *m,
+		      bool dport, struct nm_ports *out);
 };
+
+/* The destination ports the key of element @el of @s stands for: every
+ * port when the key is not one (a concatenation, a wider key). */
+void nm_elem_dports(const struct nm_set *s, const struct nm_elem *el,
+		    struct nm_ports *out);
+/* The role of a type that decides nothing by itself. */
+unsigned int nm_role_none(const struct nm_expr *e);
+/* NM_ROLE_* of @e (NM_ROLE_NAT for an op no reader makes: the worst). */
+unsigned int nm_expr_role(const struct nm_expr *e);
+/* @e's answer to nm_expr_ops.dports, 0 for an op without one. */
+int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
+		   bool dport, struct nm_ports *out);
 
 /* The entry of @op, NULL for an op no reader makes. */
 const struct nm_expr_ops *nm_expr_ops(uint8_t op);

@@ -189,81 +189,50 @@ static void ports_merge(struct md_ports *to, const struct md_ports *from)
 		port_add(to, from->p[i]);
 }
 
-static uint16_t data_port(const struct nm_data *d)
-{
-	uint16_t p;
+/* Where a type's answer goes (struct nm_ports): this rule's ports. */
+struct port_sink {
+	struct nm_ports ports;
+	struct md_ports *pp;
+};
 
-	memcpy(&p, d->val, 2);
-	return p;
+static void sink_add(struct nm_ports *p, uint16_t lo, uint16_t hi)
+{
+	port_range(((struct port_sink *)p)->pp, lo, hi);
 }
 
-/* The port an element's key stands for; any when the key is not one. */
 static void elem_ports(struct md_ports *pp, const struct nm_set *s,
 		       const struct nm_elem *el)
 {
-	if (s->key_len != 2 || s->nfields > 1)
-		pp->any = true;
-	else if (el->key_end.len == 2)
-		port_range(pp, data_port(&el->key), data_port(&el->key_end));
-	else if (el->key.len == 2)
-		port_add(pp, data_port(&el->key));
-	else
-		pp->any = true;
-}
+	struct port_sink sink = { .ports.add = sink_add, .pp = pp };
 
-static void set_ports(struct md_ports *pp, const struct nm_set *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nelems && !pp->any; i++)
-		elem_ports(pp, s, &s->elems[i]);
-}
-
-static bool is_dport_load(const struct nm_expr *x)
-{
-	return x->op == NM_OP_PAYLOAD && x->len == 2 &&
-	       x->payload.base == NFT_PAYLOAD_TRANSPORT_HEADER &&
-	       x->payload.offset == 2;
+	nm_elem_dports(s, el, &sink.ports);
 }
 
 /* Does the rule decide anything (NAT, a verdict, a jump, a mark a nat
  * rule may read)?  Rules that only count or log change nothing a flow's
- * NAT depends on. */
+ * NAT depends on.  Each type says what it is (nm_expr_ops.role). */
 static bool rule_decides(const struct nm_rule *r)
 {
 	unsigned int k;
 
-	for (k = 0; k < r->nexprs; k++) {
-		const struct nm_expr *x = &r->exprs[k];
-
-		if (nm_expr_writes_mark(x))
+	for (k = 0; k < r->nexprs; k++)
+		if (nm_expr_role(&r->exprs[k]) &
+		    (NM_ROLE_NAT | NM_ROLE_VERDICT | NM_ROLE_MARK))
 			return true;
-		switch (x->op) {
-		case NM_OP_NAT: case NM_OP_REDIR: case NM_OP_MASQ:
-		case NM_OP_NATSPEC: case NM_OP_UNKNOWN:
-			return true;
-		case NM_OP_IMMEDIATE:
-			if (x->dreg == NFT_REG_VERDICT)
-				return true;
-			break;
-		case NM_OP_LOOKUP:
-			if (x->lookup.has_dreg && x->dreg == NFT_REG_VERDICT)
-				return true;
-			break;
-		}
-	}
 	return false;
 }
 
-/* The ports one deciding rule is limited to: equality or small ranges on
- * a loaded destination port, a lookup of it in a port set, an xt port
- * match.  None found: any port.  A rule that decides nothing: none. */
+/* The ports one deciding rule is limited to, as its expressions tell
+ * (nm_expr_ops.dports: equality or a range on the loaded destination
+ * port, a lookup of it in a port set, an xt port match).  None found:
+ * any port.  A rule that decides nothing: none. */
 static void rule_ports(struct md_ports *pp, const struct nm_model *m,
 		       const struct nm_rule *r)
 {
+	struct port_sink sink = { .ports.add = sink_add, .pp = pp };
 	uint32_t dport_regs = 0;	/* registers holding the dport */
 	bool limited = false;
-	unsigned int k, i;
+	unsigned int k;
 
 	if (!rule_decides(r))
 		return;
@@ -271,36 +240,15 @@ static void rule_ports(struct md_ports *pp, const struct nm_model *m,
 		const struct nm_expr *x = &r->exprs[k];
 		uint32_t sbit = x->sreg < 32 ? 1u << x->sreg : 0;
 
-		if (is_dport_load(x) && x->dreg < 32) {
+		if (nm_expr_dports(x, m, dport_regs & sbit, &sink.ports))
+			limited = true;
+		/* Whatever writes a register overwrites the port in it. */
+		if (!x->dreg || x->dreg >= 32)
+			continue;
+		if (nm_expr_role(x) & NM_ROLE_DPORT)
 			dport_regs |= 1u << x->dreg;
-			continue;
-		}
-		if (x->op == NM_OP_PAYLOAD || x->op == NM_OP_META ||
-		    x->op == NM_OP_IMMEDIATE || x->op == NM_OP_BITWISE)
-			if (x->dreg < 32)
-				dport_regs &= ~(1u << x->dreg);
-		if (!(dport_regs & sbit) && x->op != NM_OP_XT_PORTS)
-			continue;
-		if (x->op == NM_OP_CMP && x->cmp.op == NFT_CMP_EQ &&
-		    x->cmp.data.len == 2) {
-			port_add(pp, data_port(&x->cmp.data));
-			limited = true;
-		} else if (x->op == NM_OP_RANGE && x->range.op == NFT_RANGE_EQ) {
-			port_range(pp, data_port(&x->range.from),
-				   data_port(&x->range.to));
-			limited = true;
-		} else if (x->op == NM_OP_LOOKUP && !x->lookup.invert &&
-			   x->lookup.set >= 0 &&
-			   (unsigned int)x->lookup.set < m->nsets) {
-			set_ports(pp, &m->sets[x->lookup.set]);
-			limited = true;
-		} else if (x->op == NM_OP_XT_PORTS && !x->ports.dst_inv &&
-			   !x->ports.either && x->ports.ndst) {
-			for (i = 0; i < x->ports.ndst; i++)
-				port_range(pp, htons(x->ports.dst[i][0]),
-					   htons(x->ports.dst[i][1]));
-			limited = true;
-		}
+		else
+			dport_regs &= ~(1u << x->dreg);
 	}
 	if (!limited)
 		pp->any = true;

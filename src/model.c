@@ -9,6 +9,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include "model.h"
+#include "expr.h"
 
 /* Grow @*arr (of @*n elements of @size) by one zeroed element. */
 static void *grow(void **arr, unsigned int *n, size_t size)
@@ -219,20 +220,7 @@ int nm_mark_chains(const struct nm_model *m, int hook, uint8_t family,
 
 bool nm_expr_writes_mark(const struct nm_expr *e)
 {
-	switch (e->op) {
-	case NM_OP_META_SET:
-		return e->set.key == NFT_META_MARK;
-	case NM_OP_CT_SET:
-		return e->set.key == NFT_CT_MARK;
-	case NM_OP_XT_MARK:
-	case NM_OP_XT_CONNMARK:
-		return true;
-	case NM_OP_UNKNOWN:
-		/* A target we cannot read may be one that marks (TPROXY,
-		 * a MARK revision we do not know); a match cannot. */
-		return !strncmp(e->unknown, "xt target", 9);
-	}
-	return false;
+	return nm_expr_role(e) & NM_ROLE_MARK;
 }
 
 static bool rule_writes(const struct nm_model *m, const struct nm_rule *r)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "plan.h"	/* before linux/: glibc's netinet/in.h must come first */
+#include "expr.h"
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -308,9 +309,7 @@ static void walk_expr(struct walker *w, const struct nm_expr *e,
 	switch (e->op) {
 	case NM_OP_PAYLOAD:
 		if (e->dreg < NREGS)
-			rs->dport[e->dreg] =
-				e->payload.base == NFT_PAYLOAD_TRANSPORT_HEADER &&
-				e->payload.offset == 2 && e->len == 2;
+			rs->dport[e->dreg] = nm_expr_role(e) & NM_ROLE_DPORT;
 		return;
 	case NM_OP_CMP:
 		if (is_dport && e->cmp.op == NFT_CMP_EQ) {

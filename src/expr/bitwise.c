@@ -195,4 +195,5 @@ const struct nm_expr_ops expr_bitwise = {
 	.fields = bitwise_fields, .nfields = NM_NFIELDS(bitwise_fields),
 	.member = NM_MEMBER(bitwise),
 	.eval = eval_bitwise, .print = bitwise_print,
+	.role = nm_role_none,
 };

@@ -93,9 +93,22 @@ static const struct nm_field cmp_fields[] = {
 	NM_FIELD(cmp.data, NM_F_DATA),
 };
 
+static int cmp_dports(const struct nm_expr *e, const struct nm_model *m,
+		      bool dport, struct nm_ports *out)
+{
+	uint16_t p;
+
+	if (!dport || e->cmp.op != NFT_CMP_EQ || e->cmp.data.len != 2)
+		return 0;
+	memcpy(&p, e->cmp.data.val, 2);
+	out->add(out, p, p);
+	return 1;
+}
+
 const struct nm_expr_ops expr_cmp = {
 	.op = NM_OP_CMP, .name = "cmp",
 	.fields = cmp_fields, .nfields = NM_NFIELDS(cmp_fields),
 	.member = NM_MEMBER(cmp),
 	.eval = eval_cmp, .print = cmp_print,
+	.role = nm_role_none, .dports = cmp_dports,
 };

@@ -165,11 +165,18 @@ const struct nm_expr_ops expr_ct = {
 	.fields = ct_fields, .nfields = NM_NFIELDS(ct_fields),
 	.member = NM_MEMBER(ct),
 	.eval = eval_ct, .keys = ct_keys, .print = ct_print,
+	.role = nm_role_none,
 };
+
+static unsigned int ct_set_role(const struct nm_expr *e)
+{
+	return e->set.key == NFT_CT_MARK ? NM_ROLE_MARK : 0;
+}
 
 const struct nm_expr_ops expr_ct_set = {
 	.op = NM_OP_CT_SET, .name = "ct set",
 	.fields = ct_set_fields, .nfields = NM_NFIELDS(ct_set_fields),
 	.member = NM_MEMBER(set),
 	.eval = eval_ct_set, .print = ct_set_print,
+	.role = ct_set_role,
 };

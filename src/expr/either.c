@@ -39,4 +39,5 @@ const struct nm_expr_ops expr_xt_either = {
 	.fields = either_fields, .nfields = NM_NFIELDS(either_fields),
 	.member = NM_MEMBER(either),
 	.eval = eval_either, .print = either_print,
+	.role = nm_role_none,
 };

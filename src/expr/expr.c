@@ -10,8 +10,21 @@
 
 /* A counter, a comment, log, a dynset's side effect: nothing NAT sees. */
 const struct nm_expr_ops expr_nop = {
-	.op = NM_OP_NOP, .name = "nop",
+	.op = NM_OP_NOP, .name = "nop", .role = nm_role_none,
 };
+
+unsigned int nm_role_none(const struct nm_expr *e)
+{
+	return 0;
+}
+
+/* It may be a target we cannot read: one that NATs or marks (TPROXY, a
+ * MARK revision we do not know); a match cannot mark. */
+static unsigned int unknown_role(const struct nm_expr *e)
+{
+	return NM_ROLE_NAT |
+	       (!strncmp(e->unknown, "xt target", 9) ? NM_ROLE_MARK : 0);
+}
 
 static void eval_unknown(struct ev_run *r, struct ev_regs *regs,
 			 const struct nm_expr *e)
@@ -39,6 +52,7 @@ const struct nm_expr_ops expr_unknown = {
 	.fields = unknown_fields, .nfields = NM_NFIELDS(unknown_fields),
 	.member = NM_MEMBER(unknown),
 	.eval = eval_unknown, .keys = unknown_keys, .print = unknown_print,
+	.role = unknown_role,
 };
 
 static const struct nm_expr_ops *const table[] = {
@@ -77,6 +91,21 @@ _Static_assert(sizeof(table) / sizeof(table[0]) == NM_OP_UNKNOWN + 1,
 const struct nm_expr_ops *nm_expr_ops(uint8_t op)
 {
 	return op < sizeof(table) / sizeof(table[0]) ? table[op] : NULL;
+}
+
+unsigned int nm_expr_role(const struct nm_expr *e)
+{
+	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
+
+	return ops ? ops->role(e) : NM_ROLE_NAT;
+}
+
+int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
+		   bool dport, struct nm_ports *out)
+{
+	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
+
+	return ops && ops->dports ? ops->dports(e, m, dport, out) : 0;
 }
 
 static uint64_t field_digest(uint64_t h, const struct nm_expr *e,

@@ -62,9 +62,15 @@ static const struct nm_field immediate_fields[] = {
 	NM_FIELD(imm.chain, NM_F_PLAIN),
 };
 
+static unsigned int immediate_role(const struct nm_expr *e)
+{
+	return e->dreg == NFT_REG_VERDICT ? NM_ROLE_VERDICT : 0;
+}
+
 const struct nm_expr_ops expr_immediate = {
 	.op = NM_OP_IMMEDIATE, .name = "immediate",
 	.fields = immediate_fields, .nfields = NM_NFIELDS(immediate_fields),
 	.member = NM_MEMBER(imm),
 	.eval = eval_immediate, .print = immediate_print,
+	.role = immediate_role,
 };

@@ -147,9 +147,51 @@ static const struct nm_field lookup_fields[] = {
 	NM_FIELD(lookup.has_dreg, NM_F_PLAIN),
 };
 
+/* A verdict map decides what runs next. */
+static unsigned int lookup_role(const struct nm_expr *e)
+{
+	return e->lookup.has_dreg && e->dreg == NFT_REG_VERDICT ?
+	       NM_ROLE_VERDICT : 0;
+}
+
+/* The port an element's key stands for; every port when the key is not
+ * one (a concatenation, a wider key). */
+void nm_elem_dports(const struct nm_set *s, const struct nm_elem *el,
+		    struct nm_ports *out)
+{
+	uint16_t lo, hi;
+
+	if (s->key_len != 2 || s->nfields > 1 ||
+	    (el->key_end.len != 2 && el->key.len != 2)) {
+		out->add(out, 0, 0xffff);
+		return;
+	}
+	memcpy(&lo, el->key.val, 2);
+	hi = lo;
+	if (el->key_end.len == 2)
+		memcpy(&hi, el->key_end.val, 2);
+	out->add(out, lo, hi);
+}
+
+static int lookup_dports(const struct nm_expr *e, const struct nm_model *m,
+			 bool dport, struct nm_ports *out)
+{
+	const struct nm_set *s;
+	unsigned int i;
+
+	if (!dport || e->lookup.invert || e->lookup.set < 0 ||
+	    (unsigned int)e->lookup.set >= m->nsets)
+		return 0;
+	s = &m->sets[e->lookup.set];
+	for (i = 0; i < s->nelems; i++)
+		nm_elem_dports(s, &s->elems[i], out);
+	return 1;
+}
+
 const struct nm_expr_ops expr_lookup = {
 	.op = NM_OP_LOOKUP, .name = "lookup",
 	.fields = lookup_fields, .nfields = NM_NFIELDS(lookup_fields),
 	.member = NM_MEMBER(lookup),
 	.eval = eval_lookup, .print = lookup_print,
+	.role = lookup_role, .dports = lookup_dports,
 };

@@ -154,11 +154,18 @@ const struct nm_expr_ops expr_meta = {
 	.fields = meta_fields, .nfields = NM_NFIELDS(meta_fields),
 	.member = NM_MEMBER(meta),
 	.eval = eval_meta, .keys = meta_keys, .print = meta_print,
+	.role = nm_role_none,
 };
+
+static unsigned int meta_set_role(const struct nm_expr *e)
+{
+	return e->set.key == NFT_META_MARK ? NM_ROLE_MARK : 0;
+}
 
 const struct nm_expr_ops expr_meta_set = {
 	.op = NM_OP_META_SET, .name = "meta set",
 	.fields = meta_set_fields, .nfields = NM_NFIELDS(meta_set_fields),
 	.member = NM_MEMBER(set),
 	.eval = eval_meta_set, .print = meta_set_print,
+	.role = meta_set_role,
 };

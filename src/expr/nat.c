@@ -425,11 +425,17 @@ static const struct nm_field natspec_fields[] = {
 	NM_FIELD(natspec.port_max, NM_F_PLAIN),
 };
 
+static unsigned int nat_role(const struct nm_expr *e)
+{
+	return NM_ROLE_NAT;
+}
+
 const struct nm_expr_ops expr_nat = {
 	.op = NM_OP_NAT, .name = "nat",
 	.fields = nat_fields, .nfields = NM_NFIELDS(nat_fields),
 	.member = NM_MEMBER(nat),
 	.eval = eval_nat, .keys = nat_keys, .print = nat_print,
+	.role = nat_role,
 };
 
 const struct nm_expr_ops expr_redir = {
@@ -437,6 +443,7 @@ const struct nm_expr_ops expr_redir = {
 	.fields = redir_fields, .nfields = NM_NFIELDS(redir_fields),
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = redir_keys, .print = redir_print,
+	.role = nat_role,
 };
 
 const struct nm_expr_ops expr_masq = {
@@ -444,6 +451,7 @@ const struct nm_expr_ops expr_masq = {
 	.fields = redir_fields, .nfields = NM_NFIELDS(redir_fields),
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = masq_keys, .print = redir_print,
+	.role = nat_role,
 };
 
 const struct nm_expr_ops expr_natspec = {
@@ -452,4 +460,5 @@ const struct nm_expr_ops expr_natspec = {
 	.member = NM_MEMBER(natspec),
 	.eval = eval_natspec, .keys = natspec_expr_keys,
 	.print = natspec_print,
+	.role = nat_role,
 };

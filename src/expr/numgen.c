@@ -42,6 +42,7 @@ const struct nm_expr_ops expr_numgen = {
 	.fields = gen_fields, .nfields = NM_NFIELDS(gen_fields),
 	.member = NM_MEMBER(gen),
 	.eval = eval_gen, .print = gen_print,
+	.role = nm_role_none,
 };
 
 /* The hash's inputs do not matter: every value is tried. */
@@ -50,4 +51,5 @@ const struct nm_expr_ops expr_hash = {
 	.fields = gen_fields, .nfields = NM_NFIELDS(gen_fields),
 	.member = NM_MEMBER(gen),
 	.eval = eval_gen, .print = gen_print,
+	.role = nm_role_none,
 };

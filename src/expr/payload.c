@@ -106,9 +106,17 @@ static const struct nm_field payload_fields[] = {
 	NM_FIELD(payload.offset, NM_F_PLAIN),
 };
 
+/* th+2, two bytes: the destination port, for UDP, TCP, SCTP and DCCP alike. */
+static unsigned int payload_role(const struct nm_expr *e)
+{
+	return e->payload.base == NFT_PAYLOAD_TRANSPORT_HEADER &&
+	       e->payload.offset == 2 && e->len == 2 ? NM_ROLE_DPORT : 0;
+}
+
 const struct nm_expr_ops expr_payload = {
 	.op = NM_OP_PAYLOAD, .name = "payload",
 	.fields = payload_fields, .nfields = NM_NFIELDS(payload_fields),
 	.member = NM_MEMBER(payload),
 	.eval = eval_payload, .keys = payload_keys, .print = payload_print,
+	.role = payload_role,
 };

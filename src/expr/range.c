@@ -58,9 +58,23 @@ static const struct nm_field range_fields[] = {
 	NM_FIELD(range.to, NM_F_DATA),
 };
 
+static int range_dports(const struct nm_expr *e, const struct nm_model *m,
+			bool dport, struct nm_ports *out)
+{
+	uint16_t lo, hi;
+
+	if (!dport || e->range.op != NFT_RANGE_EQ)
+		return 0;
+	memcpy(&lo, e->range.from.val, 2);
+	memcpy(&hi, e->range.to.val, 2);
+	out->add(out, lo, hi);
+	return 1;
+}
+
 const struct nm_expr_ops expr_range = {
 	.op = NM_OP_RANGE, .name = "range",
 	.fields = range_fields, .nfields = NM_NFIELDS(range_fields),
 	.member = NM_MEMBER(range),
 	.eval = eval_range, .print = range_print,
+	.role = nm_role_none, .dports = range_dports,
 };

@@ -45,4 +45,5 @@ const struct nm_expr_ops expr_xt_ctstate = {
 	.fields = ctstate_fields, .nfields = NM_NFIELDS(ctstate_fields),
 	.member = NM_MEMBER(ctstate),
 	.eval = eval_ctstate, .print = ctstate_print,
+	.role = nm_role_none,
 };

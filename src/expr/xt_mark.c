@@ -137,11 +137,18 @@ static const struct nm_field connmark_fields[] = {
 	NM_FIELD(connmark.nfmask, NM_F_PLAIN),
 };
 
+/* MARK and CONNMARK --set-xmark, --save-mark, --restore-mark. */
+static unsigned int mark_role(const struct nm_expr *e)
+{
+	return NM_ROLE_MARK;
+}
+
 const struct nm_expr_ops expr_xt_mark = {
 	.op = NM_OP_XT_MARK, .name = "xt MARK",
 	.fields = mark_fields, .nfields = NM_NFIELDS(mark_fields),
 	.member = NM_MEMBER(mark),
 	.eval = eval_mark, .print = mark_print,
+	.role = mark_role,
 };
 
 const struct nm_expr_ops expr_xt_mark_match = {
@@ -150,6 +157,7 @@ const struct nm_expr_ops expr_xt_mark_match = {
 	.member = NM_MEMBER(mark),
 	.eval = eval_mark_match, .keys = mark_match_keys,
 	.print = mark_print,
+	.role = nm_role_none,
 };
 
 const struct nm_expr_ops expr_xt_connmark = {
@@ -157,4 +165,5 @@ const struct nm_expr_ops expr_xt_connmark = {
 	.fields = connmark_fields, .nfields = NM_NFIELDS(connmark_fields),
 	.member = NM_MEMBER(connmark),
 	.eval = eval_connmark, .print = connmark_print,
+	.role = mark_role,
 };

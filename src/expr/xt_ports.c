@@ -86,9 +86,24 @@ static const struct nm_field ports_fields[] = {
 	NM_FIELD(ports.either_inv, NM_F_PLAIN),
 };
 
+/* An xt port match names its ports itself, no register needed. */
+static int ports_dports(const struct nm_expr *e, const struct nm_model *m,
+			bool dport, struct nm_ports *out)
+{
+	unsigned int i;
+
+	if (e->ports.dst_inv || e->ports.either || !e->ports.ndst)
+		return 0;
+	for (i = 0; i < e->ports.ndst; i++)
+		out->add(out, htons(e->ports.dst[i][0]),
+			 htons(e->ports.dst[i][1]));
+	return 1;
+}
+
 const struct nm_expr_ops expr_xt_ports = {
 	.op = NM_OP_XT_PORTS, .name = "xt ports",
 	.fields = ports_fields, .nfields = NM_NFIELDS(ports_fields),
 	.member = NM_MEMBER(ports),
 	.eval = eval_ports, .keys = ports_keys, .print = ports_print,
+	.role = nm_role_none, .dports = ports_dports,
 };

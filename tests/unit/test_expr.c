@@ -2,7 +2,8 @@
 /*
  * test_expr.c - the table of expression types (src/expr/): every op has
  * its entry, every field of every type changes the digest watch compares,
- * and each prints.
+ * each prints, and each says what it means to the static looks at the
+ * rules (its role, the ports it limits a rule to).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,9 +49,152 @@ static void test_every_op_has_an_entry(void **state)
 		assert_non_null(ops);
 		assert_int_equal(ops->op, op);
 		assert_true(ops->name && *ops->name);
+		/* a type cannot be half added: every entry says what it
+		 * is (test_roles) */
+		assert_non_null(ops->role);
 	}
 	assert_null(nm_expr_ops(NM_OP_UNKNOWN + 1));
 	assert_null(nm_expr_ops(255));
+}
+
+/* What each type is, asked of the type: mdigest.c's "does this rule
+ * decide anything" and model.c's "does it write a mark" have no list of
+ * their own to forget a type in. */
+static void test_roles(void **state)
+{
+	static const struct { uint8_t op; unsigned int role; } kinds[] = {
+		{ NM_OP_NAT, NM_ROLE_NAT }, { NM_OP_REDIR, NM_ROLE_NAT },
+		{ NM_OP_MASQ, NM_ROLE_NAT }, { NM_OP_NATSPEC, NM_ROLE_NAT },
+		{ NM_OP_UNKNOWN, NM_ROLE_NAT },
+		{ NM_OP_XT_MARK, NM_ROLE_MARK },
+		{ NM_OP_XT_CONNMARK, NM_ROLE_MARK },
+		{ NM_OP_CMP, 0 }, { NM_OP_META, 0 }, { NM_OP_CT, 0 },
+		{ NM_OP_XT_MARK_MATCH, 0 }, { NM_OP_XT_PORTS, 0 },
+		{ NM_OP_NOP, 0 }, { NM_OP_NUMGEN, 0 }, { NM_OP_HASH, 0 },
+	};
+	struct nm_expr e;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		base_expr(&e, kinds[i].op);
+		assert_int_equal(nm_expr_role(&e), kinds[i].role);
+	}
+	/* an unreadable target may mark, an unreadable match cannot */
+	base_expr(&e, NM_OP_UNKNOWN);
+	snprintf(e.unknown, sizeof(e.unknown), "xt target TPROXY");
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_NAT | NM_ROLE_MARK);
+	/* by their fields */
+	base_expr(&e, NM_OP_IMMEDIATE);
+	assert_int_equal(nm_expr_role(&e), 0);
+	e.dreg = NFT_REG_VERDICT;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_VERDICT);
+	base_expr(&e, NM_OP_LOOKUP);
+	assert_int_equal(nm_expr_role(&e), 0);
+	e.lookup.has_dreg = true;
+	e.dreg = NFT_REG_VERDICT;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_VERDICT);
+	base_expr(&e, NM_OP_META_SET);
+	e.set.key = NFT_META_MARK;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
+	e.set.key = NFT_META_PRIORITY;
+	assert_int_equal(nm_expr_role(&e), 0);
+	base_expr(&e, NM_OP_CT_SET);
+	e.set.key = NFT_CT_MARK;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
+	base_expr(&e, NM_OP_PAYLOAD);
+	e.payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
+	e.payload.offset = 2;
+	e.len = 2;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_DPORT);
+	e.payload.offset = 0;		/* the source port */
+	assert_int_equal(nm_expr_role(&e), 0);
+	/* an op no reader makes is the worst */
+	e.op = NM_OP_UNKNOWN + 1;
+	assert_int_equal(nm_expr_role(&e), NM_ROLE_NAT);
+}
+
+struct got_ports {
+	struct nm_ports ports;
+	unsigned int n;
+	uint16_t lo[8], hi[8];
+};
+
+static void got_add(struct nm_ports *p, uint16_t lo, uint16_t hi)
+{
+	struct got_ports *g = (struct got_ports *)p;
+
+	if (g->n < 8) {
+		g->lo[g->n] = ntohs(lo);
+		g->hi[g->n++] = ntohs(hi);
+	}
+}
+
+/* The ports a type limits a rule to, with the destination port in its
+ * source register or not. */
+static void test_dports(void **state)
+{
+	struct got_ports g = { .ports.add = got_add };
+	struct nm_model m = { 0 };
+	struct nm_set *set;
+	uint16_t k;
+	struct nm_expr e;
+
+	(void)state;
+	base_expr(&e, NM_OP_CMP);
+	e.cmp.op = NFT_CMP_EQ;
+	e.cmp.data.len = 2;
+	k = htons(53820);
+	memcpy(e.cmp.data.val, &k, 2);
+	assert_int_equal(nm_expr_dports(&e, &m, false, &g.ports), 0);
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 1);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.lo[0], 53820);
+	assert_int_equal(g.hi[0], 53820);
+	e.cmp.op = NFT_CMP_NEQ;
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 0);
+	/* a range */
+	base_expr(&e, NM_OP_RANGE);
+	e.range.op = NFT_RANGE_EQ;
+	k = htons(5000);
+	memcpy(e.range.from.val, &k, 2);
+	k = htons(5010);
+	memcpy(e.range.to.val, &k, 2);
+	g.n = 0;
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 1);
+	assert_int_equal(g.lo[0], 5000);
+	assert_int_equal(g.hi[0], 5010);
+	/* a port set's elements; a concatenation's are every port */
+	set = mk_set(&m, "ports", 0, 2, 0);
+	k = htons(7000);
+	mk_elem(set, &k, NULL, NULL, 0);
+	base_expr(&e, NM_OP_LOOKUP);
+	e.lookup.set = 0;
+	g.n = 0;
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 1);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.lo[0], 7000);
+	e.lookup.invert = true;
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 0);
+	e.lookup.invert = false;
+	set->nfields = 2;
+	g.n = 0;
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 1);
+	assert_int_equal(g.lo[0], 0);
+	assert_int_equal(g.hi[0], 0xffff);
+	/* an xt port match needs no register */
+	base_expr(&e, NM_OP_XT_PORTS);
+	e.ports.ndst = 1;
+	e.ports.dst[0][0] = 8000;
+	e.ports.dst[0][1] = 8001;
+	g.n = 0;
+	assert_int_equal(nm_expr_dports(&e, &m, false, &g.ports), 1);
+	assert_int_equal(g.lo[0], 8000);
+	assert_int_equal(g.hi[0], 8001);
+	/* what says nothing of ports */
+	base_expr(&e, NM_OP_META);
+	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 0);
+	nm_model_free(&m);
 }
 
 /* Each change of one field, and of the header, must change the digest;
@@ -212,6 +356,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_op_has_an_entry),
+		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_dports),
 		cmocka_unit_test(test_every_field_changes_the_digest),
 		cmocka_unit_test(test_fields_cover_the_member),
 		cmocka_unit_test(test_print),
