@@ -281,7 +281,7 @@ static int local_src_fits(const struct ev_run *r, const struct ne_route *rt)
 	uint8_t fam = r->pkt.family;
 
 	return !r->pkt.local ||
-	       !memcmp(rt->prefsrc.b, src->b, addr_len(fam)) ||
+	       addr_eq(fam, &rt->prefsrc, src) ||
 	       netenv_addr_on(r->cx->env, fam, rt->oif, src);
 }
 
@@ -740,11 +740,6 @@ static int run_group(struct ev_run *r, int hook, const struct nm_chain **ch,
 	return 0;
 }
 
-static int addr_eq(const union addr *a, const union addr *b, uint8_t family)
-{
-	return !memcmp(a->b, b->b, addr_len(family));
-}
-
 /* Rewrite the packet as the DNAT binding does; a range leaves the field
  * unknown to later hooks. */
 static void apply_dnat(struct ev_pkt *p, const struct nm_natspec *s)
@@ -752,7 +747,7 @@ static void apply_dnat(struct ev_pkt *p, const struct nm_natspec *s)
 	unsigned int alen = addr_len(p->family), off = daddr_off(p->family);
 
 	if (s->flags & NF_NAT_RANGE_MAP_IPS) {
-		p->dst_fuzzy = !addr_eq(&s->addr_min, &s->addr_max, p->family);
+		p->dst_fuzzy = !addr_eq(p->family, &s->addr_min, &s->addr_max);
 		pkt_put(p->nh, p->nhk, off, s->addr_min.b, alen,
 			p->dst_fuzzy ? 0 : 0xff);
 	}
@@ -961,11 +956,6 @@ static void marks_init(struct ev_run *r)
 	snprintf(r->mark.why, sizeof(r->mark.why), "socket mark");
 }
 
-static int cmp_addr(const union addr *a, const union addr *b, uint8_t family)
-{
-	return memcmp(a->b, b->b, addr_len(family));
-}
-
 /* Does [@lo, @hi] hold an address of this host? */
 static int range_has_local(const struct netenv *env, uint8_t family,
 			   const union addr *lo, const union addr *hi)
@@ -975,8 +965,8 @@ static int range_has_local(const struct netenv *env, uint8_t family,
 	for (i = 0; i < env->naddrs; i++) {
 		const struct ne_addr *x = &env->addrs[i];
 
-		if (x->family == family && cmp_addr(&x->addr, lo, family) >= 0 &&
-		    cmp_addr(&x->addr, hi, family) <= 0)
+		if (x->family == family && addr_cmp(family, &x->addr, lo) >= 0 &&
+		    addr_cmp(family, &x->addr, hi) <= 0)
 			return 1;
 	}
 	for (i = 0; i < env->nroutes; i++) {
@@ -986,8 +976,8 @@ static int range_has_local(const struct netenv *env, uint8_t family,
 		    rt->type == RTN_LOCAL &&
 		    (ev_prefix_has(&rt->dst, rt->dst_len, lo) ||
 		     ev_prefix_has(&rt->dst, rt->dst_len, hi) ||
-		     (cmp_addr(&rt->dst, lo, family) >= 0 &&
-		      cmp_addr(&rt->dst, hi, family) <= 0)))
+		     (addr_cmp(family, &rt->dst, lo) >= 0 &&
+		      addr_cmp(family, &rt->dst, hi) <= 0)))
 			return 1;
 	}
 	return 0;

@@ -63,4 +63,17 @@ static inline int addr_len(uint8_t family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
+/* memcmp() over @family's bytes of two addresses: the order of numbers. */
+static inline int addr_cmp(uint8_t family, const union addr *a,
+			   const union addr *b)
+{
+	return __builtin_memcmp(a->b, b->b, addr_len(family));
+}
+
+static inline bool addr_eq(uint8_t family, const union addr *a,
+			   const union addr *b)
+{
+	return !addr_cmp(family, a, b);
+}
+
 #endif

@@ -176,11 +176,6 @@ void judge_eval_traced(const struct nm_model *m, const struct netenv *env,
 
 /* ---- comparison ---- */
 
-static int addr_cmp(const union addr *a, const union addr *b, uint8_t family)
-{
-	return memcmp(a->b, b->b, addr_len(family));
-}
-
 static int port_in(uint16_t port, uint16_t lo, uint16_t hi)
 {
 	return ntohs(port) >= ntohs(lo) && ntohs(port) <= ntohs(hi);
@@ -199,10 +194,10 @@ static int cand_fits(const struct nm_natspec *c, uint8_t family, int ports,
 	if (c->family && c->family != family)
 		return 0;
 	if (c->flags & NF_NAT_RANGE_MAP_IPS) {
-		if (addr_cmp(now, &c->addr_min, family) < 0 ||
-		    addr_cmp(now, &c->addr_max, family) > 0)
+		if (addr_cmp(family, now, &c->addr_min) < 0 ||
+		    addr_cmp(family, now, &c->addr_max) > 0)
 			return 0;
-	} else if (addr_cmp(now, was, family)) {
+	} else if (addr_cmp(family, now, was)) {
 		return 0;
 	}
 	if (!ports)
@@ -256,7 +251,7 @@ static enum jreason check_dnat(const struct flow *f,
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
 	int ports = proto_has_ports(or->l4proto);
-	int dnated = addr_cmp(&re->src, &or->dst, or->family) ||
+	int dnated = addr_cmp(or->family, &re->src, &or->dst) ||
 		     (ports && re->sport != or->dport);
 
 	if (!o->ncand)
@@ -272,7 +267,7 @@ static enum jreason check_snat(const struct flow *f,
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
 	int ports = proto_has_ports(or->l4proto);
-	int snated = addr_cmp(&re->dst, &or->src, or->family) != 0;
+	int snated = !addr_eq(or->family, &re->dst, &or->src);
 
 	if (!o->ncand)
 		return snated ? JR_SNAT_REMOVED : JR_NONE;

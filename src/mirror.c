@@ -12,11 +12,6 @@
 #include "mirror.h"
 #include "hash.h"
 
-static bool addr_eq(uint8_t family, const union addr *a, const union addr *b)
-{
-	return !memcmp(a->b, b->b, addr_len(family));
-}
-
 static bool tuple_eq(const struct tuple *a, const struct tuple *b)
 {
 	return a->family == b->family && a->l4proto == b->l4proto &&

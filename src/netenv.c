@@ -103,7 +103,7 @@ int netenv_addr_on(const struct netenv *env, uint8_t family, uint32_t ifindex,
 		const struct ne_addr *x = &env->addrs[i];
 
 		if (x->family == family && x->ifindex == ifindex &&
-		    !memcmp(x->addr.b, a->b, addr_len(family)))
+		    addr_eq(family, &x->addr, a))
 			return 1;
 	}
 	return 0;
@@ -118,7 +118,7 @@ static int addr_is_ours(const struct netenv *env, uint8_t family,
 		const struct ne_addr *x = &env->addrs[i];
 
 		if (x->family == family &&
-		    !memcmp(x->addr.b, a->b, addr_len(family)))
+		    addr_eq(family, &x->addr, a))
 			return 1;
 	}
 	return 0;
