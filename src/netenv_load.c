@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
+#include "agree.h"
 #include "netenv.h"
 #include "nlattr.h"
 
@@ -460,33 +461,35 @@ static bool same_env(const struct netenv *a, const struct netenv *b)
 				       a->nroutes * sizeof(*a->routes)));
 }
 
+static int read_env(void *snap)
+{
+	return load_once(snap);
+}
+
+static bool same_env_snap(const void *a, const void *b)
+{
+	return same_env(a, b);
+}
+
+static void free_env(void *snap)
+{
+	netenv_free(snap);
+}
+
 /*
  * A missing route or address changes the interfaces and local addresses
  * the judge infers, and with them verdicts; a dump cut short without a
  * word would go unnoticed.  So, as for the ruleset, a snapshot is
- * believed when two reads in a row agree.
+ * believed when two reads in a row agree; fewer tries than the ruleset's,
+ * since each is five dumps under RTNL.
  */
 int netenv_load(struct netenv *env)
 {
-	struct netenv prev = { 0 }, cur;
-	bool have_prev = false;
-	int err = -EAGAIN, tries;
+	static const struct agree_ops ops = {
+		.size = sizeof(*env), .read = read_env, .same = same_env_snap,
+		.free = free_env,
+	};
 
 	memset(env, 0, sizeof(*env));
-	for (tries = 0; tries < 5; tries++) {
-		err = load_once(&cur);
-		if (err)
-			break;
-		if (have_prev && same_env(&prev, &cur)) {
-			netenv_free(&prev);
-			*env = cur;
-			return 0;
-		}
-		netenv_free(&prev);
-		prev = cur;
-		have_prev = true;
-		err = -EAGAIN;
-	}
-	netenv_free(&prev);
-	return err;
+	return read_agreed(&ops, 5, env);
 }

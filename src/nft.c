@@ -42,6 +42,7 @@
 #include <libnftnl/common.h>
 #include "nft.h"
 #include "xt.h"
+#include "agree.h"
 #include "hash.h"
 #include "nlattr.h"
 
@@ -2411,6 +2412,21 @@ static bool same_shape(const struct nm_model *a, const struct nm_model *b)
 	return true;
 }
 
+static int read_model(void *snap)
+{
+	return read_once(snap);
+}
+
+static bool same_model(const void *a, const void *b)
+{
+	return same_shape(a, b);
+}
+
+static void free_model(void *snap)
+{
+	nm_model_free(snap);
+}
+
 /*
  * A dump that the kernel cuts short says so (an error in its NLMSG_DONE,
  * an NLMSG_ERROR, ENOBUFS), and each of those fails the read.  But a
@@ -2420,27 +2436,12 @@ static bool same_shape(const struct nm_model *a, const struct nm_model *b)
  */
 int nft_read(struct nm_model *m)
 {
-	struct nm_model prev = { 0 }, cur;
-	bool have_prev = false;
-	int err = -EAGAIN, tries;
+	static const struct agree_ops ops = {
+		.size = sizeof(*m), .read = read_model, .same = same_model,
+		.free = free_model,
+	};
 
-	for (tries = 0; tries < CAPTURE_TRIES; tries++) {
-		memset(&cur, 0, sizeof(cur));
-		err = read_once(&cur);
-		if (err)
-			break;
-		if (have_prev && same_shape(&prev, &cur)) {
-			nm_model_free(&prev);
-			*m = cur;
-			return 0;
-		}
-		nm_model_free(&prev);
-		prev = cur;
-		have_prev = true;
-		err = -EAGAIN;
-	}
-	nm_model_free(&prev);
-	return err;
+	return read_agreed(&ops, CAPTURE_TRIES, m);
 }
 
 int nft_genid(uint32_t *genid)

@@ -28,7 +28,7 @@ pass="scan"
 readers="nft ipt netenv_load"
 kernel="ct ctfilter"
 pure="eval judge plan netenv model mirror mdigest xt expr/*"
-lib="fileio nlattr privs mirror_file"
+lib="fileio nlattr privs mirror_file agree"
 
 # What a layer may not call: symbols as nm prints them (anchored regexes).
 print_syms='printf|fprintf|vfprintf|dprintf|puts|fputs|fputc|putchar|fwrite|perror|syslog|vsyslog|log_[a-z_]+'
