@@ -94,6 +94,19 @@ void judge_flow(const struct nm_model *m, const struct netenv *env,
 		const struct flow *f, struct judgement *j);
 
 /* Static strings, "?" for a value out of range. */
+/* Is @r about the destination NAT (a port forward) or the source NAT? */
+static inline bool judge_reason_dnat(enum jreason r)
+{
+	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
+	       r == JR_DNAT_ADDED;
+}
+
+static inline bool judge_reason_snat(enum jreason r)
+{
+	return r == JR_SNAT_CHANGED || r == JR_SNAT_REMOVED ||
+	       r == JR_SNAT_ADDED;
+}
+
 const char *judge_reason_str(enum jreason r);	/* "forward-changed" ... */
 const char *judge_reason_text(enum jreason r);	/* human sentence */
 const char *judge_verdict_str(enum jverdict v);	/* "stale" ... */

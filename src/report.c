@@ -140,12 +140,6 @@ static bool snat_done(const struct flow *f)
 	       f->reply.dport != f->orig.sport;
 }
 
-static bool reason_is_snat(uint8_t r)
-{
-	return r == JR_SNAT_CHANGED || r == JR_SNAT_REMOVED ||
-	       r == JR_SNAT_ADDED;
-}
-
 /* ---- JSON ---- */
 
 void fmt_json_str(FILE *f, const char *s)
@@ -389,7 +383,7 @@ static void make_row(const struct scan *s, const struct rec *r,
 		     struct row *w)
 {
 	const struct flow *fl = &r->f;
-	bool snat = reason_is_snat(r->reason);
+	bool snat = judge_reason_snat(r->reason);
 	const struct nat_outcome *o;
 	struct judgement j;
 	char a[64], b[64];

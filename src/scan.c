@@ -326,12 +326,6 @@ static void note_class(struct scan *s, const struct flow *f, bool stale)
 		c->mixed = true;
 }
 
-static bool reason_is_dnat(enum jreason r)
-{
-	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
-	       r == JR_DNAT_ADDED;
-}
-
 /* @f mirrors a forward we deleted.  Judge that forward, i.e. where the
  * peer's packets should go: stale when they should not go where @f takes
  * them.  A forward that is only SNAT-stale still reaches the backend the
@@ -345,7 +339,7 @@ static struct jv judge_mirror(struct scan *s, const struct flow *f,
 	c->mark = s->pass;
 	flow_reversed(f, &fwd);
 	j = judge(s, &fwd);
-	if (j.verdict == JV_STALE && !reason_is_dnat(j.reason))
+	if (j.verdict == JV_STALE && !judge_reason_dnat(j.reason))
 		j.verdict = JV_CONSISTENT;
 	if (j.verdict == JV_STALE)
 		j.reason = JR_DNAT_MIRRORED;

@@ -381,8 +381,7 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 	const struct nat_outcome *o;
 	struct judgement j;
 	struct flow fwd;
-	bool snat = r->reason == JR_SNAT_CHANGED ||
-		    r->reason == JR_SNAT_REMOVED || r->reason == JR_SNAT_ADDED;
+	bool snat = judge_reason_snat(r->reason);
 
 	if (r->mirror) {
 		/* told as the forward it mirrors: the peer's packets */
