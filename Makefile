@@ -91,6 +91,19 @@ check-unit: all $(UNIT_BINS)
 check-netns: deps-test all $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/run netns
 
+# The namespace suite on Debian's own kernels (tests/kernels/run): 5.10,
+# 6.1 and 6.12 booted under qemu.  KERNELS picks some (KERNELS=6.1),
+# KERNEL_CASES a subset ("ci", or case numbers); the whole suite under
+# emulation takes hours per kernel.
+KERNELS      ?= 5.10,6.1,6.12
+KERNEL_CASES ?= all
+.PHONY: check-kernels deps-kernels
+check-kernels: deps-kernels all $(BUILD)/nlfault.so
+	@BUILD=$(abspath $(BUILD)) tests/kernels/run -k $(KERNELS) $(KERNEL_CASES)
+
+deps-kernels:
+	@scripts/deps.sh kernels
+
 demo: deps all
 	@tests/demo.sh
 

@@ -6,6 +6,7 @@
 #   deps.sh        build, unit tests and the demo
 #   deps.sh test   also the tools whose rules the namespace tests judge
 #   deps.sh ci     also what CI runs beyond make check
+#   deps.sh kernels  also the kernel matrix's (make check-kernels)
 set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
@@ -22,6 +23,10 @@ nftables iptables conntrack iproute2 socat tcpdump procps kmod jq valgrind"
 TEST_PKGS="nfacct containernetworking-plugins netavark firewalld dbus-daemon
 dbus-bin conntrackd keepalived"
 
+# The kernel matrix (tests/kernels): Debian's kernels booted under qemu
+# with a busybox initramfs; apt fetches the kernels, depmod indexes them.
+KERNEL_PKGS="qemu-system-x86 busybox-static apt kmod xz-utils zstd"
+
 # Packages that ship a service: installed for the tests, they must not
 # start on the host (firewalld would take over the host's firewall).
 DAEMONS="firewalld conntrackd keepalived"
@@ -30,8 +35,9 @@ case "${1:-}" in
 "") ;;
 test) PKGS="$PKGS $TEST_PKGS" ;;
 ci) PKGS="$PKGS $TEST_PKGS clang libclang-rt-14-dev dpkg-dev debhelper
-bash-completion fakeroot" ;;
-*) echo "usage: scripts/deps.sh [test|ci]" >&2; exit 2 ;;
+bash-completion fakeroot $KERNEL_PKGS" ;;
+kernels) PKGS="$PKGS $TEST_PKGS $KERNEL_PKGS" ;;
+*) echo "usage: scripts/deps.sh [test|ci|kernels]" >&2; exit 2 ;;
 esac
 
 missing=""

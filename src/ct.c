@@ -1170,8 +1170,12 @@ static bool flush_supported(struct ct_handle *h)
 	if (h->flush_probed)
 		return h->flush_filtered;
 	h->flush_probed = true;
-	if (!kernel_at_least(h, 6, 12) || h->tuple_rejected ||
-	    h->status_rejected || !h->filter_reply)
+	/* By behaviour, not by version: a distribution kernel may carry the
+	 * filtered flush back (RHEL), and one that ignores CTA_FILTER on a
+	 * tuple-less DELETE (<= 5.7) flushes only the probe's own namespace;
+	 * 5.8 to 6.11 refuse it (EOPNOTSUPP).  Without the reply filter
+	 * (filter_reply) the probe's flush takes 2 entries and says no. */
+	if (h->tuple_rejected || h->status_rejected)
 		return false;
 	pid = fork();
 	if (pid < 0)

@@ -107,6 +107,10 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		log_info("sweep: %zu of the stale flows went in %zu filtered "
 			 "flush%s, the rest one by one", s.flushed, s.flushes,
 			 s.flushes == 1 ? "" : "es");
+	if (s.flush_refused && o->verbose)
+		log_info("sweep: this kernel cannot delete a class of flows by "
+			 "filter exactly (it ignores or refuses part of the "
+			 "filter): the stale flows went one by one");
 	if (s.mirror_err && o->verbose)
 		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",

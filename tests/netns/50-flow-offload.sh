@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The seed report with OpenWrt's flow offloading (fw4 with
+# flow_offloading=1): a flowtable on the WAN and LAN devices and "flow
+# offload @ft" for forwarded flows.  An offloaded flow's packets skip the
+# nat hooks altogether, so after the switch to B it stays with A; ctsweep
+# must judge it (an [OFFLOAD] entry) and moving it must work by deleting
+# its conntrack entry alone, for sweep and for watch.  The flowtable's
+# entry of a deleted flow stays in the fast path until the flowtable's
+# garbage collection (once a second) sees the entry dying; the case logs
+# how long B waited each way, and with a route cache flush after the
+# sweep (a flowtable entry whose route is outdated is torn down by its
+# next packet).  Figures only, no assertion on them.
+. "$(dirname "$0")/watchlib.sh"
+
+# fw4_offload TARGET: fw4's shape with its flowtable, the redirect "wg"
+# pointing at TARGET (ADDR:PORT).
+fw4_offload()
+{
+	cat <<EOT
+table inet fw4
+flush table inet fw4
+table inet fw4 {
+	flowtable ft {
+		hook ingress priority filter;
+		devices = { "br-lan", "wan" };
+	}
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iifname "lo" accept
+		ct state established,related accept
+		meta l4proto { icmp, ipv6-icmp } accept
+		iifname "br-lan" accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		meta l4proto { tcp, udp } flow offload @ft comment "!fw4: Traffic offloading"
+		ct state established,related accept
+		iifname "br-lan" oifname "wan" accept
+		iifname "wan" jump forward_wan
+	}
+	chain forward_wan {
+		ct status dnat accept comment "!fw4: Accept port forwards"
+		meta l4proto ipv6-icmp accept
+	}
+	chain dstnat {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan" jump dstnat_wan
+	}
+	chain dstnat_wan {
+		meta nfproto ipv4 udp dport 53820 counter dnat ip to $1 comment "!fw4: wg"
+	}
+	chain srcnat {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" jump srcnat_wan
+	}
+	chain srcnat_wan {
+		meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
+	}
+}
+EOT
+}
+
+offloaded() { ct_seed | grep -q OFFLOAD; }
+
+# first_rx_start HOST PORT: note the time of the first datagram from the
+# peer to PORT that HOST sees (tcpdump, started now).
+first_rx_start()
+{
+	FIRST_RX=$LAB_TMP/first-rx.$1.$2
+	: >"$FIRST_RX.err"
+	spawn FIRST_PID "$1" bash -c 'exec tcpdump -i eth0 -n -tt -l -c 1 \
+		"udp and src host $1 and dst port $2" >"$3" 2>"$3.err"' \
+		first "$REMOTE4" "$2" "$FIRST_RX"
+	wait_until 10 grep -q listening "$FIRST_RX.err" ||
+		fail "tcpdump did not start in $1: $(cat "$FIRST_RX.err")"
+}
+
+# first_rx_after T0 WHAT: seconds from T0 (epoch) to that datagram.
+first_rx_after()
+{
+	local t
+	wait_until 30 test -s "$FIRST_RX" ||
+		fail "$2: no datagram arrived"
+	t=$(awk '{ print $1; exit }' "$FIRST_RX")
+	stop "$FIRST_PID"
+	awk -v a="$1" -v b="$t" 'BEGIN { printf "%.2f", b - a }'
+}
+
+reload() { nft_rtr -f "$LAB_TMP/fw4-$1.nft"; }
+
+topo_standard --fw none
+fw4_offload "$A4:51820" >"$LAB_TMP/fw4-a.nft"
+fw4_offload "$B4:53820" >"$LAB_TMP/fw4-b.nft"
+if ! out=$(in_rtr nft -f "$LAB_TMP/fw4-a.nft" 2>&1); then
+	case $out in
+	*"No such file or directory"*)
+		skip "kernel without flow offloading (nf_flow_table_inet)" ;;
+	esac
+	fail "fw4's ruleset with a flowtable did not load: $out"
+fi
+
+step "1. the stream to A, offloaded"
+seed_traffic
+wait_until 20 offloaded || fail "the seed flow was not offloaded: $(ct_seed)"
+log "flow: $(ct_seed)"
+
+step "2. fw4 reloads with the forward to B: the offloaded flow stays with A"
+reload b
+expect_stuck_on_a "offloaded flow after the switch"
+offloaded || fail "the seed flow is no longer offloaded: $(ct_seed)"
+cts status --json
+assert_rc 1 "status with a stale offloaded flow"
+assert_json "$SEED_SEL | .verdict == \"stale\" and .reason == \"forward-changed\"" \
+	"the offloaded seed flow judged stale (forward-changed)"
+
+step "3. sweep: B's first datagram waits for the flowtable's collection"
+first_rx_start b 53820
+cts sweep --json --settle 0
+t0=$EPOCHREALTIME
+assert_rc 0 "sweep"
+assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow"
+gc_delay=$(first_rx_after "$t0" "B after the sweep")
+expect_moved_to_b "sweep of an offloaded flow"
+log "FIGURE: sweep alone: B's first datagram $gc_delay s after sweep returned"
+
+step "4. back to A, sweep and a route cache flush"
+wait_until 20 offloaded || fail "the flow to B was not offloaded: $(ct_seed)"
+reload a
+expect_no_rx a 2 "offloaded flow to B after the switch back"
+first_rx_start a 51820
+cts sweep --json --settle 0
+in_rtr sysctl -qw net.ipv4.route.flush=1 ||
+	fail "cannot flush the router's route cache"
+t0=$EPOCHREALTIME
+assert_rc 0 "sweep"
+assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow to B"
+flush_delay=$(first_rx_after "$t0" "A after the sweep and the flush")
+expect_rx a 10 "sweep and route flush"
+log "FIGURE: sweep + route cache flush: A's first datagram $flush_delay s after both"
+
+step "5. watch: fw4 reloads with the forward to B"
+wait_until 20 offloaded || fail "the flow to A was not offloaded: $(ct_seed)"
+ct_tag ipv4 udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
+watch_start
+first_rx_start b 53820
+t0=$EPOCHREALTIME
+reload b
+watch_delay=$(first_rx_after "$t0" "B after the reload under watch")
+expect_moved_to_b "watch, offloaded flow"
+log "FIGURE: watch: B's first datagram $watch_delay s after the reload"
+watch_stop
+pass
