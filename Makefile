@@ -104,6 +104,12 @@ check-kernels: deps-kernels all $(BUILD)/nlfault.so
 deps-kernels:
 	@scripts/deps.sh kernels
 
+# bench/sweep at 100k on each of those kernels, emulated alike: ratios to
+# conntrack -D in the same VM.
+.PHONY: bench-kernels
+bench-kernels: deps-kernels all
+	@BUILD=$(abspath $(BUILD)) tests/kernels/bench -k $(KERNELS)
+
 demo: deps all
 	@tests/demo.sh
 
