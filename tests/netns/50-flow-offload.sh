@@ -89,6 +89,31 @@ first_rx_after()
 
 reload() { nft_rtr -f "$LAB_TMP/fw4-$1.nft"; }
 
+# destroy_start: note the time of the seed flow's DESTROY event (the
+# delete, as the kernel reports it).
+destroy_start()
+{
+	DESTROY_LOG=$LAB_TMP/destroy.$((++DESTROY_N))
+	spawn DESTROY_PID rtr bash -c 'exec conntrack -E -e DESTROY \
+		-o timestamp -p udp --orig-port-src "$1" --orig-port-dst "$2" \
+		>"$3" 2>/dev/null' destroy "$PEER_PORT" "$FWD_PORT" "$DESTROY_LOG"
+	inflight_pause	# the event socket is bound before the delete
+}
+DESTROY_N=0
+
+# since_destroy T: seconds from the DESTROY event to T (epoch).
+since_destroy()
+{
+	local d
+	wait_until 10 test -s "$DESTROY_LOG" || fail "no DESTROY event came"
+	stop "$DESTROY_PID"
+	d=$(sed -n 's/^\[\([0-9.]*\)\].*/\1/p' "$DESTROY_LOG" | head -n 1)
+	awk -v a="$d" -v b="$1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# first_rx_time: the epoch time of the datagram first_rx_start waited for.
+first_rx_time() { awk '{ print $1; exit }' "$FIRST_RX"; }
+
 topo_standard --fw none
 fw4_offload "$A4:51820" >"$LAB_TMP/fw4-a.nft"
 fw4_offload "$B4:53820" >"$LAB_TMP/fw4-b.nft"
@@ -123,15 +148,17 @@ assert_json "$SEED_SEL | .verdict == \"stale\" and .reason == \"forward-changed\
 
 step "3. sweep: how long B waits for the stream"
 first_rx_start b 53820
+destroy_start
 t0=$EPOCHREALTIME
 cts sweep --json --settle 0
 t1=$EPOCHREALTIME
 assert_rc 0 "sweep"
 assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow"
 delay=$(first_rx_after "$t0" "B after the sweep")
-expect_moved_to_b "sweep of an offloaded flow"
-log "FIGURE: sweep: B's first datagram $delay s after sweep started" \
+log "FIGURE: sweep: B's first datagram $(since_destroy "$(first_rx_time)") s" \
+	"after the delete, $delay s after sweep started" \
 	"(sweep ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s)"
+expect_moved_to_b "sweep of an offloaded flow"
 
 step "4. back to A: sweep and a route cache flush"
 # A's echo answered packets that reached it just before step 3's delete:
@@ -142,6 +169,7 @@ wait_until 20 offloaded || fail "the flow to B was not offloaded: $(ct_seed)"
 reload a
 expect_no_rx a:anyrx 2 "offloaded flow to B after the switch back"
 first_rx_start a 51820
+destroy_start
 t0=$EPOCHREALTIME
 cts sweep --json --settle 0
 in_rtr sysctl -qw net.ipv4.route.flush=1 ||
@@ -150,9 +178,10 @@ t1=$EPOCHREALTIME
 assert_rc 0 "sweep"
 assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow to B"
 delay=$(first_rx_after "$t0" "A after the sweep and the flush")
-expect_rx a:anyrx 10 "sweep and route flush"
-log "FIGURE: sweep + route cache flush: A's first datagram $delay s after" \
+log "FIGURE: sweep + route cache flush: A's first datagram" \
+	"$(since_destroy "$(first_rx_time)") s after the delete, $delay s after" \
 	"sweep started (both ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s)"
+expect_rx a:anyrx 10 "sweep and route flush"
 
 step "5. watch: fw4 reloads with the forward to B"
 wait_until 20 offloaded || fail "the flow to A was not offloaded: $(ct_seed)"
@@ -160,14 +189,16 @@ ct_tag ipv4 udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
 offloaded || fail "the tag took the flow out of the flowtable: $(ct_seed)"
 watch_start
 first_rx_start b 53820
+destroy_start
 t0=$EPOCHREALTIME
 reload b
 watch_delay=$(first_rx_after "$t0" "B after the reload under watch")
+log "FIGURE: watch: B's first datagram $(since_destroy "$(first_rx_time)") s" \
+	"after the delete, $watch_delay s after the reload"
 # By any source port: B's echo may hold its own port as step 4's did A's.
 expect_rx b:anyrx 10 "watch, offloaded flow"
 inflight_pause
 expect_no_rx a:anyrx 2 "watch, offloaded flow"
 expect_seed_replaced "watch, offloaded flow"
-log "FIGURE: watch: B's first datagram $watch_delay s after the reload"
 watch_stop
 pass
