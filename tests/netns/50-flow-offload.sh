@@ -76,15 +76,12 @@ first_rx_start()
 		fail "tcpdump did not start in $1: $(cat "$FIRST_RX.err")"
 }
 
-# first_rx_after T0 WHAT: seconds from T0 (epoch) to that datagram.
-first_rx_after()
+# first_rx_wait WHAT: wait for that datagram; its time (epoch) in FIRST_T.
+first_rx_wait()
 {
-	local t
-	wait_until 30 test -s "$FIRST_RX" ||
-		fail "$2: no datagram arrived"
-	t=$(awk '{ print $1; exit }' "$FIRST_RX")
+	wait_until 30 test -s "$FIRST_RX" || fail "$1: no datagram arrived"
 	stop "$FIRST_PID"
-	awk -v a="$1" -v b="$t" 'BEGIN { printf "%.2f", b - a }'
+	FIRST_T=$(awk '{ print $1; exit }' "$FIRST_RX")
 }
 
 reload() { nft_rtr -f "$LAB_TMP/fw4-$1.nft"; }
@@ -101,20 +98,23 @@ destroy_start()
 }
 DESTROY_N=0
 
-# since_destroy T: seconds from the DESTROY event to T (epoch).
-since_destroy()
+# destroy_wait: wait for that event; its time (epoch) in DESTROY_T.
+destroy_wait()
 {
-	local d
 	wait_until 10 test -s "$DESTROY_LOG" || fail "no DESTROY event came"
 	stop "$DESTROY_PID"
-	d=$(sed -n 's/^\[\([0-9.]*\)\].*/\1/p' "$DESTROY_LOG" | head -n 1)
-	awk -v a="$d" -v b="$1" 'BEGIN { printf "%.3f", b - a }'
+	DESTROY_T=$(sed -n 's/^\[\([0-9.]*\)\].*/\1/p' "$DESTROY_LOG" | head -n 1)
+	[ -n "$DESTROY_T" ] || fail "no time in the DESTROY event: $(head -n 1 "$DESTROY_LOG")"
 }
 
-# first_rx_time: the epoch time of the datagram first_rx_start waited for.
-first_rx_time() { awk '{ print $1; exit }' "$FIRST_RX"; }
+# secs A B: B - A, in seconds.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 topo_standard --fw none
+# Events for every entry, also those made before a listener (the default
+# since 5.19 gives them only to entries made while one listens).
+lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_events=1 ||
+	fail "cannot turn on conntrack events in the router"
 fw4_offload "$A4:51820" >"$LAB_TMP/fw4-a.nft"
 fw4_offload "$B4:53820" >"$LAB_TMP/fw4-b.nft"
 if ! out=$(in_rtr nft -f "$LAB_TMP/fw4-a.nft" 2>&1); then
@@ -154,10 +154,11 @@ cts sweep --json --settle 0
 t1=$EPOCHREALTIME
 assert_rc 0 "sweep"
 assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow"
-delay=$(first_rx_after "$t0" "B after the sweep")
-log "FIGURE: sweep: B's first datagram $(since_destroy "$(first_rx_time)") s" \
-	"after the delete, $delay s after sweep started" \
-	"(sweep ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s)"
+first_rx_wait "B after the sweep"
+destroy_wait
+log "FIGURE: sweep: B's first datagram $(secs "$DESTROY_T" "$FIRST_T") s" \
+	"after the delete, $(secs "$t0" "$FIRST_T") s after sweep started" \
+	"(sweep ran $(secs "$t0" "$t1") s)"
 expect_moved_to_b "sweep of an offloaded flow"
 
 step "4. back to A: sweep and a route cache flush"
@@ -177,10 +178,11 @@ in_rtr sysctl -qw net.ipv4.route.flush=1 ||
 t1=$EPOCHREALTIME
 assert_rc 0 "sweep"
 assert_json '.summary.deleted == 1' "sweep deleted the offloaded flow to B"
-delay=$(first_rx_after "$t0" "A after the sweep and the flush")
+first_rx_wait "A after the sweep and the flush"
+destroy_wait
 log "FIGURE: sweep + route cache flush: A's first datagram" \
-	"$(since_destroy "$(first_rx_time)") s after the delete, $delay s after" \
-	"sweep started (both ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s)"
+	"$(secs "$DESTROY_T" "$FIRST_T") s after the delete," \
+	"$(secs "$t0" "$FIRST_T") s after sweep started (both ran $(secs "$t0" "$t1") s)"
 expect_rx a:anyrx 10 "sweep and route flush"
 
 step "5. watch: fw4 reloads with the forward to B"
@@ -192,9 +194,10 @@ first_rx_start b 53820
 destroy_start
 t0=$EPOCHREALTIME
 reload b
-watch_delay=$(first_rx_after "$t0" "B after the reload under watch")
-log "FIGURE: watch: B's first datagram $(since_destroy "$(first_rx_time)") s" \
-	"after the delete, $watch_delay s after the reload"
+first_rx_wait "B after the reload under watch"
+destroy_wait
+log "FIGURE: watch: B's first datagram $(secs "$DESTROY_T" "$FIRST_T") s" \
+	"after the delete, $(secs "$t0" "$FIRST_T") s after the reload"
 # By any source port: B's echo may hold its own port as step 4's did A's.
 expect_rx b:anyrx 10 "watch, offloaded flow"
 inflight_pause
