@@ -100,6 +100,25 @@ WRITERS    ?= bookworm bullseye trixie
 check-writers: deps-test all $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/writers/run $(WRITERS)
 
+# The namespace suite on Debian's own kernels (tests/kernels/run): 5.10,
+# 6.1 and 6.12 booted under qemu.  KERNELS picks some (KERNELS=6.1),
+# KERNEL_CASES a subset ("ci", or case numbers); the whole suite under
+# emulation takes hours per kernel.
+KERNELS      ?= 5.10,6.1,6.12
+KERNEL_CASES ?= all
+.PHONY: check-kernels deps-kernels
+check-kernels: deps-kernels all $(BUILD)/nlfault.so
+	@BUILD=$(abspath $(BUILD)) tests/kernels/run -k $(KERNELS) $(KERNEL_CASES)
+
+deps-kernels:
+	@scripts/deps.sh kernels
+
+# bench/sweep at 100k on each of those kernels, emulated alike: ratios to
+# conntrack -D in the same VM.
+.PHONY: bench-kernels
+bench-kernels: deps-kernels all
+	@BUILD=$(abspath $(BUILD)) tests/kernels/bench -k $(KERNELS)
+
 demo: deps all
 	@tests/demo.sh
 

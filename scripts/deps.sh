@@ -7,6 +7,7 @@
 #   deps.sh test   also the tools whose rules the namespace tests judge
 #   deps.sh ci     also what CI runs beyond make check
 #   deps.sh image  also podman, buildah and debootstrap (make image)
+#   deps.sh kernels  also the kernel matrix's (make check-kernels)
 set -e
 
 PKGS="build-essential pkg-config libmnl-dev libnetfilter-conntrack-dev
@@ -39,6 +40,10 @@ libip4tc2 libip6tc2 debootstrap"
 UNPACK="miniupnpd-nftables miniupnpd-iptables"
 UNPACK_DIR=${CTSWEEP_TEST_CACHE:-/var/cache/ctsweep-test}
 
+# The kernel matrix (tests/kernels): Debian's kernels booted under qemu
+# with a busybox initramfs; apt fetches the kernels, depmod indexes them.
+KERNEL_PKGS="qemu-system-x86 busybox-static apt kmod xz-utils zstd"
+
 # Packages that ship a service: installed for the tests, they must not
 # start on the host (firewalld would take over the host's firewall).
 DAEMONS="firewalld conntrackd keepalived"
@@ -47,9 +52,10 @@ case "${1:-}" in
 "") UNPACK="" ;;
 test) PKGS="$PKGS $TEST_PKGS" ;;
 ci) PKGS="$PKGS $TEST_PKGS clang libclang-rt-14-dev dpkg-dev debhelper
-bash-completion fakeroot yamllint" ;;
+bash-completion fakeroot yamllint $KERNEL_PKGS" ;;
 image) PKGS="$PKGS podman buildah debootstrap" ;;
-*) echo "usage: scripts/deps.sh [test|ci|image]" >&2; exit 2 ;;
+kernels) PKGS="$PKGS $TEST_PKGS $KERNEL_PKGS" ;;
+*) echo "usage: scripts/deps.sh [test|ci|image|kernels]" >&2; exit 2 ;;
 esac
 
 # unpack_missing: the packages of UNPACK not unpacked yet.

@@ -65,6 +65,7 @@ struct ct_handle {
 	bool status_rejected;
 	bool zone_rejected;
 	bool flush_probed;
+	enum ct_flush_probe flush_probe;
 	int kmajor, kminor;
 	unsigned int del_batch;		/* deletes per datagram */
 	/* an incremental dump under way (ct_dump_start) */
@@ -1127,7 +1128,8 @@ static int probe_collect(const struct flow *f, void *data)
 
 /* In a fresh network namespace: four entries, a flush whose filter matches
  * exactly the first, and a dump to see that exactly the other three
- * survived.  Exit status 0 means the kernel applies every part we send.
+ * survived.  Exit status 0 means the kernel applies every part we send,
+ * 5 that it rejected the flush, 7 that the wrong entries went.
  * The status bit is ASSURED because CTA_STATUS cannot set the NAT bits
  * (IPS_UNCHANGEABLE_MASK); the kernel's status match is the same for any
  * bit. */
@@ -1170,9 +1172,15 @@ static bool flush_supported(struct ct_handle *h)
 	if (h->flush_probed)
 		return h->flush_filtered;
 	h->flush_probed = true;
-	if (!kernel_at_least(h, 6, 12) || h->tuple_rejected ||
-	    h->status_rejected || !h->filter_reply)
+	/* By behaviour, not by version: a distribution kernel may carry the
+	 * filtered flush back (RHEL), and one that ignores CTA_FILTER on a
+	 * tuple-less DELETE (<= 5.7) flushes only the probe's own namespace;
+	 * 5.8 to 6.11 refuse it (EOPNOTSUPP).  Without the reply filter
+	 * (filter_reply) the probe's flush takes 2 entries and says no. */
+	h->flush_probe = CT_FLUSH_REFUSED;
+	if (h->tuple_rejected || h->status_rejected)
 		return false;
+	h->flush_probe = CT_FLUSH_NO_PROBE;
 	pid = fork();
 	if (pid < 0)
 		return false;
@@ -1181,8 +1189,26 @@ static bool flush_supported(struct ct_handle *h)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return false;
-	h->flush_filtered = WIFEXITED(status) && !WEXITSTATUS(status);
+	if (!WIFEXITED(status))
+		return false;
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		h->flush_probe = CT_FLUSH_EXACT;
+		break;
+	case 5:
+		h->flush_probe = CT_FLUSH_REFUSED;
+		break;
+	case 7:
+		h->flush_probe = CT_FLUSH_WIDER;
+		break;
+	}
+	h->flush_filtered = h->flush_probe == CT_FLUSH_EXACT;
 	return h->flush_filtered;
+}
+
+enum ct_flush_probe ct_flush_probe_result(const struct ct_handle *h)
+{
+	return h->flush_probe;
 }
 
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt)

@@ -95,13 +95,25 @@ struct nlmsghdr;
 int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f);
 
 /* Delete, inside the kernel, every entry that matches @flt (CTA_FILTER on
- * IPCTNL_MSG_CT_DELETE, kernel >= 6.12).  Older kernels ignore the filter
- * and flush everything, so this first proves support once per handle by
+ * IPCTNL_MSG_CT_DELETE, kernel >= 6.12).  5.8 to 6.11 refuse it, older
+ * kernels ignore the filter and flush everything, so this first proves
+ * support once per handle by
  * flushing synthetic entries in a throwaway network namespace (needs
  * CAP_SYS_ADMIN).  -EOPNOTSUPP when unproven or when @flt has parts the
  * kernel cannot apply exactly (zone, IPv6 addresses, ports without
  * l4proto); -EINVAL for a filter that would match everything. */
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt);
+
+/* What ct_flush_filtered's probe found on this kernel, for the message
+ * that says why a sweep deleted one by one. */
+enum ct_flush_probe {
+	CT_FLUSH_UNPROBED,	/* not asked yet */
+	CT_FLUSH_EXACT,		/* flushes by the whole filter */
+	CT_FLUSH_REFUSED,	/* rejects it (5.8 to 6.11) */
+	CT_FLUSH_WIDER,		/* took entries the filter did not match */
+	CT_FLUSH_NO_PROBE,	/* the probe could not run (no CAP_SYS_ADMIN) */
+};
+enum ct_flush_probe ct_flush_probe_result(const struct ct_handle *h);
 
 /* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
 #define CT_EV_NEW	1u

@@ -55,6 +55,7 @@ static void reset_results(struct scan *s)
 	s->nrecs = 0;
 	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
 	s->flushed = s->flushes = 0;
+	s->flush_refused = false;
 	s->nclasses = 0;
 	s->classes_full = false;
 	memset(s->by_reason, 0, sizeof(s->by_reason));
@@ -725,6 +726,7 @@ static void flush_classes(struct scan *s)
 {
 	unsigned int i;
 	uint32_t gen;
+	int err;
 
 	for (i = 0; i < s->nclasses; i++) {
 		struct fclass *c = &s->classes[i];
@@ -733,8 +735,11 @@ static void flush_classes(struct scan *s)
 			continue;
 		if (nft_genid(&gen) || gen != s->model.genid)
 			return;
-		if (ct_flush_filtered(s->ct, &c->k))
+		err = ct_flush_filtered(s->ct, &c->k);
+		if (err) {
+			s->flush_refused = err == -EOPNOTSUPP;
 			return;
+		}
 		c->flushed = true;
 		s->flushed += c->stale;
 		s->flushes++;

@@ -86,6 +86,7 @@ struct scan {
 	size_t nrecs, cap;
 	size_t judged, consistent, stale, unknown, deleted;
 	size_t flushed, flushes;	/* of deleted: by filtered flushes */
+	bool flush_refused;	/* the kernel cannot flush a class exactly */
 	size_t by_reason[JR__MAX];
 	/* for error messages: what failed */
 	const char *failed;

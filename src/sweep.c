@@ -31,6 +31,21 @@ static int on_new(unsigned int ev, const struct flow *f, void *data)
 /* After the deletes, listen for new entries until every swept forward
  * is back (mirror.h) or @ms pass: the mirrors the old backends' late
  * replies create are judged and deleted as they appear. */
+/* Why ct_flush_filtered said no, as its probe found. */
+static const char *flush_why(enum ct_flush_probe p)
+{
+	switch (p) {
+	case CT_FLUSH_REFUSED:
+		return "it refuses the filter on a flush; Linux 6.12 has it";
+	case CT_FLUSH_WIDER:
+		return "its probe saw a filtered flush delete too much";
+	case CT_FLUSH_NO_PROBE:
+		return "the probe needs CAP_SYS_ADMIN";
+	default:
+		return "not for these flows";
+	}
+}
+
 static int settle(struct scan *s, struct ct_handle *ev, long ms)
 {
 	int64_t end = now_ms() + ms;
@@ -107,6 +122,10 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		log_info("sweep: %zu of the stale flows went in %zu filtered "
 			 "flush%s, the rest one by one", s.flushed, s.flushes,
 			 s.flushes == 1 ? "" : "es");
+	if (s.flush_refused && o->verbose)
+		log_info("sweep: this kernel cannot delete a class of flows by "
+			 "filter exactly (%s): the stale flows went one by one",
+			 flush_why(ct_flush_probe_result(s.ct)));
 	if (s.mirror_err && o->verbose)
 		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",

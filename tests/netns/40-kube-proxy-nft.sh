@@ -513,7 +513,7 @@ for s in "${ALL_SPORTS[@]}"; do
 		expect_flow_kept "$s" 80 "${CTID[$s]}" "sweep"
 	fi
 done
-sleep 0.3	# packets already on their way to .5 when its flows went
+inflight_pause	# packets already on their way to .5 when its flows went
 expect_no_rx "$NS_EP5" 2 "after ctsweep sweep"
 expect_rx "$NS_EP4" 5 "after ctsweep sweep"
 [ -z "$(ct_list -p tcp --reply-src "$EP5")" ] ||
@@ -653,7 +653,7 @@ log "watch logged the $W4 deletes of flows to $EP4, with their ids, as forward-c
 
 flows_replaced "watch" "${W4_SPORTS[@]}"
 flows_kept "watch" "${W6_SPORTS[@]}"
-sleep 0.3	# packets already on their way to .4 when its flows went
+inflight_pause	# packets already on their way to .4 when its flows went
 expect_no_rx "$NS_EP4" 2 "after watch reacted"
 for c in remote pod; do
 	expect_rx "$NS_EP6:$c" 5 "$c flows to $EP6, after watch reacted"

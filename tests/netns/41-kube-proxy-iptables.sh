@@ -531,7 +531,7 @@ case_run()
 		fail "entries to $EP5 remain: $(ct_list -p tcp --reply-src "$EP5")"
 	expect_ids_kept "$ids4" "$EP4" "sweep"
 	expect_ids_kept "$ids3" "$EP3" "sweep (svc5)"
-	sleep 0.3	# packets already on their way to .5
+	inflight_pause	# packets already on their way to .5
 	expect_no_rx "$(ep_rx 5)" 2 "after the sweep"
 	expect_rx "$(ep_rx 4)" 5 "after the sweep"
 	expect_rx "$(ep_rx 3)" 5 "after the sweep"

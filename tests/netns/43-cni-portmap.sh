@@ -623,7 +623,7 @@ cni_case()
 	[ -z "$(ct_flow "$HAIRPIN_PORT" "$FWD_PORT")" ] ||
 		fail "the hairpin flow is still there: $(ct_flow "$HAIRPIN_PORT" "$FWD_PORT")"
 	expect_flow_kept "$OUT_PORT" "$OUT_DPORT" "$id_out" "sweep"
-	sleep 0.3	# datagrams already on their way to C
+	inflight_pause	# datagrams already on their way to C
 	expect_no_rx "$NS_C" 2 "after ctsweep sweep"
 	wait_until 10 seed_to "$WAN4" "$FWD_PORT" ||
 		fail "the peer's new flow is not un-NATed: $(ct_seed)"

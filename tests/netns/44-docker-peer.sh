@@ -505,7 +505,7 @@ case_run()
 	[ "$(ids_of --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
 		fail "the container's flows lost their entries: $(ct_list -p tcp --orig-src "$CTR_OLD")"
 	log "the $nc container flows keep their conntrack ids and tag"
-	sleep 0.3	# segments already on their way to the old container
+	inflight_pause	# segments already on their way to the old container
 	expect_no_rx "$NS_OLD:rx" 2 "after ctsweep sweep"
 	[ -z "$(ct_list -p tcp --orig-src "$REMOTE4" --reply-src "$CTR_OLD")" ] ||
 		fail "conntrack still sends the remote to $CTR_OLD: $(ct_list -p tcp --orig-src "$REMOTE4" --reply-src "$CTR_OLD")"

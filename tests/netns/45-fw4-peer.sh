@@ -415,7 +415,7 @@ jqa '.summary.deleted == 3 and ([.flows[] | select(.deleted)] | all(r23 or h23))
 [ "$(ids_of tcp --orig-port-dst 22) $(ids_of udp --orig-port-dst 53)" = "$IDS_KEEP" ] ||
 	fail "flows of #3 or #1 lost their entries: $(ct_list -p tcp --orig-port-dst 22; ct_list -p udp --orig-port-dst 53)"
 log "the flows of #3, its reflection and #1 keep their conntrack ids and tag"
-sleep 0.3	# segments already on their way to $HOST:23
+inflight_pause	# segments already on their way to $HOST:23
 expect_no_rx "$NS_LAN:r23" 2 "the remote to $HOST:23, after ctsweep sweep"
 expect_no_rx "$NS_LAN:h23" 2 "the reflection to $HOST:23, after ctsweep sweep"
 expect_rx "$NS_LAN:r22" 5 "redirect #3 after the sweep"

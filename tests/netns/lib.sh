@@ -37,6 +37,8 @@
 #   WRITER_ROOT=DIR  write every rule with another Debian release's nft and
 #                  iptables (a chroot made by tests/writers/chroot.sh; see
 #                  tests/writers/run), not the host's
+#   LAB_SLOW=N     a machine N times slower (an emulated kernel, see
+#                  tests/kernels): every deadline and pause times N
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTSWEEP=${CTSWEEP:-$TOP/build/ctsweep}
@@ -73,6 +75,7 @@ LAB_TMP=$(mktemp -d "/tmp/$LAB_ID.XXXXXX")
 export RUNTIME_DIRECTORY=$LAB_TMP/run
 LAB_T0=$EPOCHREALTIME
 LAB_VERBOSE=${LAB_VERBOSE:-1}
+LAB_SLOW=${LAB_SLOW:-1}
 CTS_N=0
 CTS_RC=
 CTS_OUT=/dev/null
@@ -201,6 +204,12 @@ pass()
 	exit 0
 }
 
+# inflight_pause: let packets already on their way arrive (0.3 s).
+inflight_pause()
+{
+	sleep "$(awk -v n="$LAB_SLOW" 'BEGIN { print 0.3 * n }')"
+}
+
 # ------------------------------------------------------------ housekeeping
 
 ns_exists()
@@ -321,10 +330,10 @@ stop()
 }
 
 # wait_until TIMEOUT CMD...: poll CMD every 0.2 s until it succeeds or
-# TIMEOUT seconds pass (return 1 then).
+# TIMEOUT seconds (times LAB_SLOW) pass (return 1 then).
 wait_until()
 {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * LAB_SLOW))
 	shift
 	while :; do
 		"$@" && return 0
@@ -440,9 +449,12 @@ topo_standard()
 		lab_sysctl "$ns" net.ipv6.conf.default.accept_dad=0
 		in_ns "$ns" ip link set lo up
 	done
-	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
-		in_rtr test -e /proc/sys/net/netfilter/nf_conntrack_max ||
-		skip "kernel without connection tracking (nf_conntrack)"
+	# A freshly booted kernel may not have loaded nf_conntrack yet: load
+	# it, then ask ctnetlink (which loads itself on first use) whether
+	# there is connection tracking at all.
+	modprobe -q nf_conntrack 2>/dev/null
+	in_rtr conntrack -C >/dev/null 2>&1 ||
+		skip "kernel without connection tracking (nf_conntrack, nf_conntrack_netlink)"
 	in_rtr nft add table inet ctsprobe 2>/dev/null ||
 		skip "kernel without nf_tables"
 	in_rtr nft delete table inet ctsprobe
@@ -803,9 +815,27 @@ expect_moved_to_b()
 	local ff=""
 	if [ "$1" = -6 ]; then ff=-6; shift; fi
 	expect_rx b 10 "$1"
-	sleep 0.3	# packets already queued towards A when the flow moved
+	inflight_pause	# packets already queued towards A when the flow moved
 	expect_no_rx a 2 "$1"
 	expect_seed_replaced $ff "$1"
+}
+
+# ---- the filtered flush (tests 19, 49)
+
+# ctsweep -v says how many went in a flush, or that the kernel cannot.
+FLUSH_LINE='of the stale flows went in 1 filtered flush'
+FLUSH_REFUSED='cannot delete a class of flows by filter exactly'
+
+# kernel_flushes_by_filter: whether this kernel deletes by CTA_FILTER on a
+# tuple-less DELETE (upstream 6.12).  ctsweep itself decides by a probe,
+# never by version; the cases hold its probe to what the upstream kernels
+# the matrix boots (tests/kernels) are known to do.  A kernel with the
+# flush carried back would fail here: name it in the case, not in src/.
+kernel_flushes_by_filter()
+{
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	((maj > 6 || (maj == 6 && min >= 12)))
 }
 
 # ------------------------------------------------------------------ ctsweep
@@ -821,7 +851,7 @@ cts_cmd()
 	CTS_OUT=$LAB_TMP/cts.$CTS_N.out
 	CTS_ERR=$LAB_TMP/cts.$CTS_N.err
 	log "\$ ${*/#$CTSWEEP/ctsweep}"
-	timeout -k 5 60 "$@" >"$CTS_OUT" 2>"$CTS_ERR"
+	timeout -k 5 $((60 * LAB_SLOW)) "$@" >"$CTS_OUT" 2>"$CTS_ERR"
 	CTS_RC=$?
 	log "exit $CTS_RC"
 	# Shown shortened (LAB_KEEP=1 keeps the full output in $LAB_TMP).
