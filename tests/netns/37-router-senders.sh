@@ -59,7 +59,7 @@ table inet senders {
 	counter ssdp {}
 	counter mdns6 {}
 	counter bcast {}
-	chain in {
+	chain rxcount {
 		type filter hook prerouting priority -300;
 		ip daddr 239.255.255.250 udp dport 1900 counter name ssdp
 		ip6 daddr ff02::fb udp dport 5353 counter name mdns6
@@ -70,7 +70,7 @@ EOF
 in_remote nft -f - <<'EOF' || fail "cannot add the remote's counter"
 table inet senders {
 	counter leak {}
-	chain in {
+	chain rxcount {
 		type filter hook prerouting priority -300;
 		udp dport { 1900, 5353, 68, 9999 } counter name leak
 	}

@@ -69,7 +69,7 @@ nft_rtr -f - <<EOF
 table inet node {
 	counter rx {
 	}
-	chain in {
+	chain rxcount {
 		type filter hook input priority -300; policy accept;
 		ip saddr $REMOTE4 udp sport $PEER_PORT udp dport 80 counter name "rx"
 	}

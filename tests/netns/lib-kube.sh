@@ -37,7 +37,7 @@ kube_pod()
 	table inet lab {
 		counter rx {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			udp dport 80 counter name "rx"
 		}

@@ -156,7 +156,7 @@ upnp_counters()
 		}
 		counter s3 {
 		}
-		chain in {
+		chain rxcount {
 			type filter hook input priority -300; policy accept;
 			$rules
 		}
