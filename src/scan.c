@@ -634,6 +634,52 @@ int scan_run(struct scan *s)
 	return scan_pass(s, feed_dumps, NULL);
 }
 
+struct port_sel {
+	const uint16_t *ports;
+	int n;
+};
+
+/* A flow one of the plan's walks would have returned. */
+static int on_port_flow(const struct flow *f, void *data)
+{
+	struct scan *s = data;
+	unsigned int i;
+
+	for (i = 0; i < s->plan.n; i++)
+		if (ct_filter_match(&s->plan.walk[i], f))
+			return on_flow(f, s);
+	return 0;
+}
+
+/* One walk per port, protocol and family, each filtered in the kernel,
+ * so each returns only the flows to that port. */
+static int feed_ports(struct scan *s, void *data)
+{
+	const struct port_sel *p = data;
+	struct ct_filter flt = { .l4proto = IPPROTO_UDP };
+	int k, ret = 0;
+
+	s->failed = "conntrack";
+	for (k = 0; k < p->n && !ret; k++) {
+		flt.has_orig_dport = true;
+		flt.orig_dport = p->ports[k];
+		flt.l4proto = IPPROTO_UDP;
+		ret = ct_dump(s->ct, &flt, on_port_flow, s);
+		if (!ret && s->tcp) {
+			flt.l4proto = IPPROTO_TCP;
+			ret = ct_dump(s->ct, &flt, on_port_flow, s);
+		}
+	}
+	return ret;
+}
+
+int scan_run_ports(struct scan *s, const uint16_t *ports, int n)
+{
+	struct port_sel p = { .ports = ports, .n = n };
+
+	return scan_pass(s, feed_ports, &p);
+}
+
 /* Did @f see a packet in the last seconds?  A UDP entry's timer restarts
  * at the state's full timeout with each packet, so a timer well below it
  * means an idle flow, and an idle flow has no reply on its way to race

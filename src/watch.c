@@ -60,6 +60,14 @@
  * at 10,000 new flows/s).  What waits: a mirror (mirror.h) is deleted up
  * to this much later.  The socket holds seconds of events at that rate. */
 #define EVENT_BATCH_US		20000
+/* The periodic refill (a dump of the whole table, ~45 s of CPU at 10M
+ * flows) starts no sooner than this many times its last duration after
+ * it: at most 2% of a core on average, whatever --refill says. */
+#define REFILL_DUTY		50
+#define REFILL_RETRY_US		1000000	/* a fill that could not start */
+/* Without the index, a change's likely flows are found by one kernel
+ * walk per port (and protocol and family): worth it for a few ports. */
+#define EARLY_WALK_PORTS	4
 
 enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
@@ -77,6 +85,14 @@ struct watch {
 	bool refill_due;	/* start an incremental refill */
 	uint64_t refill_t0;
 	size_t refill_before;
+	uint64_t refill_took;	/* us, the last refill that ended */
+	uint64_t refill_next;	/* mono_us() to try a failed start again */
+	uint64_t fill_t0;	/* the index is incomplete: since when it
+				 * fills (0: complete) */
+	/* A full pass waits for the index to be complete: until then the
+	 * passes judge the part indexed (and a change's ports by walks). */
+	bool held;
+	enum stats_trigger held_why;
 	int sigfd, resync_fd, legacy_fd;
 
 	/* what is pending, since when, and when to react */
@@ -192,7 +208,9 @@ static void want_full(struct watch *w, enum stats_trigger why, uint64_t now,
 	if (why == ST_RESYNC)
 		w->refill_due |= w->o.refill_s &&
 				 now - w->last_refill >=
-				 (uint64_t)w->o.refill_s * 1000000;
+				 (uint64_t)w->o.refill_s * 1000000 &&
+				 now - w->last_refill >=
+				 REFILL_DUTY * w->refill_took;
 	else if (why != ST_RETRY && why != ST_NEW)
 		w->ix_resync = true;
 	if (!w->due_full || due < w->due_full)
@@ -480,7 +498,25 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 	write_stats(w);
 }
 
-/* Judge: from the flow index when there is one, else by dumping. */
+/* Conntrack events were lost: the index refills (windex_events started
+ * it), and the passes until then judge the part it holds. */
+static void index_lost(struct watch *w, uint64_t now)
+{
+	w->st.events_lost++;
+	log_warn("watch: conntrack events lost (receive buffer full); refilling "
+	     "the flow index");
+	if (!w->fill_t0)
+		w->fill_t0 = now;
+	w->ix_resync = true;	/* (re)start the refill, if it could not */
+	w->s.no_mirror_lookup = false;
+	if (!w->held)
+		w->held_why = ST_LOST;
+	w->held = true;
+}
+
+/* Judge: from the flow index when there is one, else by dumping.  An
+ * index still filling holds a part of the table, exactly: what it holds
+ * is judged now, the rest by the full pass held until it is complete. */
 static int judge_flows(struct watch *w)
 {
 	int ret;
@@ -490,17 +526,8 @@ static int judge_flows(struct watch *w)
 	ret = windex_judge(w->ix, &w->s);
 	if (ret != -ENOBUFS)
 		return ret;
-	/* Conntrack events lost just now: refill from a dump, once. */
-	w->st.events_lost++;
-	log_warn("watch: conntrack events lost (receive buffer full); refilling "
-	     "the flow index");
-	ret = windex_resync(w->ix, w->s.tcp);
-	if (!ret) {
-		w->last_refill = mono_us();
-		w->s.no_mirror_lookup = false;
-		ret = windex_judge(w->ix, &w->s);
-	}
-	return ret;
+	index_lost(w, mono_us());
+	return windex_judge(w->ix, &w->s);
 }
 
 /* What an early pass deleted, for the reaction's one log line. */
@@ -563,7 +590,13 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 	n = mdigest_changed_ports(&w->last_md, &r->md, ports, MD_PORTS);
 	if (n <= 0)
 		return 0;
-	ret = windex_judge_ports(w->ix, &w->s, ports, n);
+	/* An index still filling may not hold them yet: walks do. */
+	if (windex_complete(w->ix))
+		ret = windex_judge_ports(w->ix, &w->s, ports, n);
+	else if (n <= EARLY_WALK_PORTS)
+		ret = scan_run_ports(&w->s, ports, n);
+	else
+		return 0;
 	if (ret)
 		return 0;	/* the full pass will meet it and report */
 	moved = moved_meanwhile(w, mono_us());
@@ -604,26 +637,66 @@ static void take_pending(struct watch *w, struct reaction *r)
 	w->legacy_v4 = w->legacy_v6 = false;
 	/* With the index, events show each mirror as it forms; look them
 	 * up by tuple only when events may have been missed (the refills). */
-	w->s.no_mirror_lookup = w->ix && !w->ix_resync;
+	w->s.no_mirror_lookup = w->ix && !w->ix_resync &&
+				windex_complete(w->ix) && !(r->full &&
+				(r->trig == ST_START || r->trig == ST_LOST ||
+				 r->trig == ST_HUP));
 }
 
-/* Start, lost events, SIGHUP or the periodic resync: refill the index
- * from a dump. */
-static int refill(struct watch *w)
+/* Start, lost events or SIGHUP: (re)fill the index from a dump read a
+ * step at a time by the loop (refill_step); passes go on meanwhile. */
+static void refill(struct watch *w, uint64_t now)
 {
 	int ret;
 
-	if (!w->ix || !w->ix_resync)
-		return 0;
+	if (!w->ix || !w->ix_resync || now < w->refill_next)
+		return;
 	w->s.no_mirror_lookup = false;
-	ret = windex_resync(w->ix, w->s.tcp);
-	if (ret) {
-		w->s.failed = "conntrack (filling the flow index)";
-		return ret;
+	if (!windex_complete(w->ix) && !w->fill_t0)
+		w->fill_t0 = now;
+	if (windex_refilling(w->ix)) {
+		w->ix_resync = false;
+		return;
 	}
+	w->last_refill = now;
+	ret = windex_refill_start(w->ix);
+	if (ret) {
+		if (!w->refill_next)
+			log_warn("watch: cannot start filling the flow index: %s; "
+			     "trying again every %d ms", strerror(-ret),
+			     REFILL_RETRY_US / 1000);
+		w->refill_next = now + REFILL_RETRY_US;
+		return;
+	}
+	w->refill_next = 0;
 	w->ix_resync = false;
-	w->last_refill = mono_us();
-	return 0;
+	w->refill_t0 = now;
+	w->refill_before = windex_count(w->ix);
+}
+
+/* While the index fills, the full part of a pass waits for it; the rest
+ * of the reaction (a change's ports, the flows indexed) goes on. */
+static void hold_full(struct watch *w, struct reaction *r)
+{
+	if (!(r->why & P_FULL) || !w->ix || windex_complete(w->ix))
+		return;
+	if (!w->held)
+		w->held_why = r->trig;
+	w->held = true;
+	r->why &= ~P_FULL;
+	r->full = false;
+}
+
+/* The index is complete: the full pass held for it, now. */
+static void release_held(struct watch *w, uint64_t now)
+{
+	if (!w->held)
+		return;
+	w->held = false;
+	mark(w, P_FULL, now);
+	w->full_why = w->held_why;
+	if (!w->due_full || now < w->due_full)
+		w->due_full = now;
 }
 
 static int load(struct watch *w, struct reaction *r)
@@ -675,8 +748,9 @@ static int full_pass(struct watch *w, const struct reaction *r,
 		return ret;
 	log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules and routes "
 	    "in %" PRIu64 " us, judged %zu flows (%s) in %" PRIu64 " us",
-	    tries + 1, tl - r->t0, tj - tl, w->s.judged, w->ix ?
-	    "from the index" : "walking conntrack", mono_us() - tj);
+	    tries + 1, tl - r->t0, tj - tl, w->s.judged, !w->ix ?
+	    "walking conntrack" : windex_complete(w->ix) ? "from the index" :
+	    "from the index, still filling", mono_us() - tj);
 	*moved = moved_meanwhile(w, mono_us());
 	return 0;
 }
@@ -686,8 +760,6 @@ static int full_pass(struct watch *w, const struct reaction *r,
 static int fold_moved(struct watch *w, struct reaction *r,
 		      unsigned int moved)
 {
-	int ret;
-
 	r->ns.msgs += w->nseen.msgs;
 	r->ns.rules += w->nseen.rules;
 	r->ns.elems += w->nseen.elems;
@@ -701,9 +773,7 @@ static int fold_moved(struct watch *w, struct reaction *r,
 		w->pending &= ~P_FULL;
 		w->due_full = 0;
 		r->full = true;
-		ret = refill(w);
-		if (ret)
-			return ret;
+		refill(w, mono_us());
 	}
 	r->why |= moved & (P_NFT | P_ROUTE);
 	return 0;
@@ -846,6 +916,24 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	write_stats(w);
 }
 
+/* Only a full pass was due, and it waits for the index: read the rules
+ * and routes now all the same, as what the changes made while the index
+ * fills are told from (the early pass's ports). */
+static int baseline(struct watch *w, struct reaction *r)
+{
+	int ret;
+
+	if (w->have_last)
+		return 0;
+	ret = load(w, r);
+	if (ret)
+		return ret;
+	log_dbg("watch: rules and routes read; the first full pass waits for "
+	    "the flow index (%zu flows so far)", windex_count(w->ix));
+	remember_pass(w, r);
+	return 0;
+}
+
 static void reconcile(struct watch *w)
 {
 	struct reaction r = { 0 };
@@ -853,9 +941,15 @@ static void reconcile(struct watch *w)
 	int ret;
 
 	take_pending(w, &r);
-	ret = refill(w);
-	if (ret)
-		goto fail;
+	refill(w, mono_us());
+	hold_full(w, &r);
+	if (!r.why) {
+		ret = baseline(w, &r);
+		if (ret)
+			goto fail;
+		mdigest_free(&r.md);
+		return;
+	}
 	ret = judge_until_still(w, &r, &res);
 	if (ret)
 		goto fail;
@@ -902,24 +996,28 @@ static void on_signal(struct watch *w, uint64_t now)
 	}
 }
 
+/* The periodic refill, when due (want_full). */
 static void refill_start(struct watch *w, uint64_t now)
 {
-	int ret;
-
+	if (w->ix_resync)
+		refill(w, now);	/* a fill that could not start before */
 	if (!w->refill_due || windex_refilling(w->ix))
 		return;
 	w->refill_due = false;
-	w->last_refill = now;
-	ret = windex_refill_start(w->ix);
-	if (ret) {
-		log_dbg("watch: cannot start the periodic refill (%s); refilling "
-		    "before the next pass instead", strerror(-ret));
-		w->ix_resync = true;
-		return;
-	}
-	w->refill_t0 = now;
-	w->refill_before = windex_count(w->ix);
+	w->ix_resync = true;
+	refill(w, now);
 	log_dbg("watch: periodic refill of the flow index started");
+}
+
+static void index_ready(struct watch *w, uint64_t now)
+{
+	size_t n = windex_count(w->ix), b = windex_bytes(w->ix);
+
+	log_info("watch: flow index ready: %zu flows in %.1f s (%zu MB, %zu "
+	     "bytes a flow)", n, (now - w->fill_t0) / 1e6, b >> 20,
+	     n ? b / n : 0);
+	w->fill_t0 = 0;
+	release_held(w, now);
 }
 
 static void refill_step(struct watch *w, uint64_t now)
@@ -928,13 +1026,20 @@ static void refill_step(struct watch *w, uint64_t now)
 
 	if (ret > 0)
 		return;
-	if (ret)
-		log_dbg("watch: periodic refill of the flow index cut short (%s); "
-		    "kept as it was", strerror(-ret));
-	else
+	w->refill_took = now - w->refill_t0;
+	if (ret) {
+		log_dbg("watch: %s of the flow index cut short (%s); kept as "
+		    "it was", w->fill_t0 ? "fill" : "periodic refill",
+		    strerror(-ret));
+		if (!windex_complete(w->ix))
+			w->ix_resync = true;	/* again, from the loop */
+	} else if (!w->fill_t0) {
 		log_dbg("watch: periodic refill of the flow index done in %" PRIu64
-		    " ms: %zu flows, were %zu", (now - w->refill_t0) / 1000,
+		    " ms: %zu flows, were %zu", w->refill_took / 1000,
 		    windex_count(w->ix), w->refill_before);
+	}
+	if (!ret && w->fill_t0)
+		index_ready(w, now);
 	w->st.indexed = windex_count(w->ix);
 	w->st.index_bytes = windex_bytes(w->ix);
 }
@@ -973,9 +1078,12 @@ static int loop(struct watch *w)
 			pfd[F_INDEX].fd = now >= ev_due ? windex_fd(w->ix) : -1;
 			if (pfd[F_INDEX].fd < 0 && (!due || ev_due < due))
 				due = ev_due;
+			if (w->ix_resync && w->refill_next &&
+			    (!due || w->refill_next < due))
+				due = w->refill_next;
 		}
 		if (due) {
-			uint64_t d = due - now;
+			uint64_t d = due > now ? due - now : 0;
 
 			ts.tv_sec = (time_t)(d / 1000000u);
 			ts.tv_nsec = (long)(d % 1000000u) * 1000;
@@ -994,12 +1102,8 @@ static int loop(struct watch *w)
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents)
 			w->last_ev_read = now;
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents &&
-		    windex_events(w->ix) == -ENOBUFS) {
-			w->st.events_lost++;
-			log_warn("watch: conntrack events lost (receive buffer "
-			     "full); refilling the flow index");
-			want_full(w, ST_LOST, now, now);
-		}
+		    windex_events(w->ix) == -ENOBUFS)
+			index_lost(w, now);
 		if (pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents)
 			refill_step(w, now);
 		if (pfd[F_NFT].revents)
@@ -1160,8 +1264,10 @@ static int setup(struct watch *w)
 			w->ix = NULL;
 		}
 	}
-	if (w->ix)
+	if (w->ix) {
 		windex_on_new(w->ix, on_new_flow, w);
+		windex_set_tcp(w->ix, w->o.tcp);
+	}
 	w->sigfd = signals_open();
 	if (w->sigfd < 0) {
 		log_err("watch: cannot set up signal handling: %s",

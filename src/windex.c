@@ -95,6 +95,9 @@ struct windex {
 	uint32_t a6cap, a6count, a6free;
 	uint32_t *a6bucket;
 	uint32_t a6nbucket;
+	/* holds every flow of the table: a fill begun after the last
+	 * loss of events ended */
+	bool complete;
 	/* an incremental refill under way: its dumps, in order */
 	bool refilling;
 	unsigned int stage;	/* index into refill_stages */
@@ -625,38 +628,15 @@ int windex_events(struct windex *ix)
 {
 	int ret = ct_events_read(ix->ev, on_event, ix);
 
-	return ret < 0 ? ret : 0;
-}
-
-static int on_dump(const struct flow *f, void *data)
-{
-	return insert(data, f);
-}
-
-int windex_resync(struct windex *ix, bool tcp)
-{
-	struct ct_filter flt = { .l4proto = IPPROTO_UDP };
-	int ret;
-
-	/* Events queued before the dump are applied after it, in order:
-	 * a NEW for a flow the dump found is a duplicate, a DESTROY for
-	 * one it found removes it, one for a flow it missed is a no-op. */
-	windex_refill_abort(ix);
-	clear(ix);
-	ix->tcp = tcp;
-	/* A filter that cannot be attached costs CPU, not correctness. */
-	(void)ct_events_protos(ct_events_fd(ix->ev), tcp);
-	ret = ct_dump(ix->dump, &flt, on_dump, ix);
-	if (!ret && tcp) {
-		flt.l4proto = IPPROTO_TCP;
-		ret = ct_dump(ix->dump, &flt, on_dump, ix);
+	if (ret == -ENOBUFS) {
+		/* A NEW may be among the lost: incomplete until a dump
+		 * begun after the loss ends.  One under way restarts, as
+		 * what it has seen so far may have lost its DESTROY. */
+		ix->complete = false;
+		windex_refill_abort(ix);
+		(void)windex_refill_start(ix);
 	}
-	if (ret)
-		return ret;
-	ret = windex_events(ix);
-	/* Lost again while dumping: what the dump saw is still right for
-	 * the flows it saw; the caller resyncs once more. */
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- incremental refill ---- */
@@ -710,6 +690,9 @@ int windex_refill_start(struct windex *ix)
 
 	if (ix->refilling)
 		return 0;
+	/* A filter that cannot be attached costs CPU, not correctness. */
+	if (!ix->complete)
+		(void)ct_events_protos(ct_events_fd(ix->ev), ix->tcp);
 	ix->stage = 0;
 	ix->refilling = true;
 	ret = refill_dump(ix);
@@ -750,6 +733,8 @@ int windex_refill_step(struct windex *ix)
 	/* Done: what no dump and no event showed is gone.  Failed or cut
 	 * short: keep everything, the events kept it right meanwhile. */
 	refill_end(ix, ret == 0);
+	if (!ret)
+		ix->complete = true;
 	return ret;
 }
 
@@ -908,6 +893,16 @@ int windex_delete(struct windex *ix, struct scan *s)
 		if (s->recs[i].deleted)
 			erase(ix, &s->recs[i].f);
 	return ret;
+}
+
+bool windex_complete(const struct windex *ix)
+{
+	return ix->complete;
+}
+
+void windex_set_tcp(struct windex *ix, bool tcp)
+{
+	ix->tcp = tcp;
 }
 
 size_t windex_count(const struct windex *ix)
