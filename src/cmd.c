@@ -563,7 +563,8 @@ int cmd_scan(const char *cmd, struct scan *s, const struct opts *o)
 	ret = scan_load(s);
 	if (!ret)
 		ret = scan_run(s);
-	if (ret)
+	/* after deletes made as it walked, the caller says what failed */
+	if (ret && !s->deleted)
 		cmd_report_error(cmd, s->failed, ret);
 	return ret;
 }

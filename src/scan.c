@@ -15,6 +15,14 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #define READ_TRIES 5
+/* recs a sweep lets gather before deleting the stale ones as it walks:
+ * 0.4 MB of them, a few hundred microseconds of deletes */
+#define DEL_WALK_BATCH 4096
+/* stale recs a sweep holds back for a filtered flush of their class (7 MB
+ * of them): past this, memory would grow with the table, and every class
+ * goes by deletes as walked instead (a flush would have walked the whole
+ * table again for them) */
+#define DEL_WALK_HOLD 65536
 
 static uint64_t wall_now(void)
 {
@@ -39,6 +47,9 @@ void scan_free(struct scan *s)
 {
 	if (s->ct)
 		ct_close(s->ct);
+	if (s->ct_del)
+		ct_close(s->ct_del);
+	s->ct_del = NULL;
 	nft_close();
 	nm_model_free(&s->model);
 	netenv_free(&s->env);
@@ -53,11 +64,15 @@ void scan_free(struct scan *s)
 static void reset_results(struct scan *s)
 {
 	s->nrecs = 0;
-	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
+	s->del_from = 0;
+	s->judged = s->consistent = s->unknown = 0;
+	/* what an earlier try deleted as it walked is gone, and counted */
+	s->stale = s->deleted = s->walk_deleted;
+	s->judged = s->walk_deleted;
 	s->flushed = s->flushes = 0;
 	s->nclasses = 0;
 	s->classes_full = false;
-	memset(s->by_reason, 0, sizeof(s->by_reason));
+	memcpy(s->by_reason, s->walk_by_reason, sizeof(s->by_reason));
 }
 
 static int load_rules(struct nm_model *m, const char **failed)
@@ -203,6 +218,8 @@ static struct jv judge(struct scan *s, const struct flow *f)
 	return v;
 }
 
+static int delete_walked(struct scan *s);
+
 static int keep(struct scan *s, const struct flow *f, struct jv j,
 		bool mirror)
 {
@@ -223,6 +240,8 @@ static int keep(struct scan *s, const struct flow *f, struct jv j,
 	r->reason = j.reason;
 	r->deleted = false;
 	r->mirror = mirror;
+	if (s->delete_as_walked && s->nrecs - s->del_from >= DEL_WALK_BATCH)
+		return delete_walked(s);
 	return 0;
 }
 
@@ -360,7 +379,8 @@ static int on_flow(const struct flow *f, void *data)
 	struct mirror_cand *c;
 	struct jv j;
 
-	s->returned++;
+	if (!(++s->returned % SCAN_PROGRESS) && s->progress)
+		s->progress(s, s->progress_data);
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
@@ -584,12 +604,17 @@ static int feed_dumps(struct scan *s, void *data)
 	p = s->plan;
 	for (i = 0; i < p.n; i++) {
 		s->returned = 0;
+		s->walk = i + 1;
+		s->walks = p.n;
 		ret = ct_dump(s->ct, &p.walk[i], on_flow, s);
 		if (ret)
 			break;
 		if (!i)
 			plan_after_dnat_walk(&p, s->returned);
 	}
+	/* the last batch, while the classes still hold their flows back */
+	if (!ret && s->delete_as_walked)
+		ret = delete_walked(s);
 	s->classes_on = false;
 	return ret;
 }
@@ -722,6 +747,96 @@ static void remember(struct scan *s, const struct rec *r)
 	c = mirror_find_orig(&s->mirrors, &r->f);
 	if (c)
 		mirror_wait(&s->mirrors, c);
+}
+
+/* A stale rec delete_walked takes: not a mirror (those go after the
+ * walks, with the lookups), nor in a class the flush may yet take whole. */
+static bool walk_deletable(const struct scan *s, const struct rec *r)
+{
+	const struct fclass *c;
+
+	if (r->verdict != JV_STALE || r->mirror)
+		return false;
+	if (!s->classes_on || s->classes_full || !classed(&r->f))
+		return true;
+	c = find_class((struct scan *)s, &r->f);
+	return !c || c->mixed || !plan_covers(&s->plan, &c->k) ||
+	       plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src);
+}
+
+struct walk_iter {
+	struct scan *s;
+	size_t i;
+};
+
+static const struct flow *next_walked(void *data)
+{
+	struct walk_iter *it = data;
+
+	while (it->i < it->s->nrecs) {
+		const struct rec *r = &it->s->recs[it->i++];
+
+		if (walk_deletable(it->s, r))
+			return &r->f;
+	}
+	return NULL;
+}
+
+/*
+ * Delete the stale recs gathered since the last batch, on a socket of
+ * their own (ct's is in the middle of a dump), and drop them from recs.
+ * Only while the ruleset is the one judged against: else the pass is
+ * judged again anyway (scan_pass), and nothing is deleted on old rules.
+ * A delete does not disturb the dump: the kernel resumes it from an
+ * entry it has not sent yet, which is not among those deleted.
+ */
+static int delete_walked(struct scan *s)
+{
+	size_t i, from = s->del_from, n, done;
+	struct walk_iter it = { .s = s };
+	uint32_t gen;
+	int ret;
+
+	if (nft_genid(&gen) || gen != s->model.genid) {
+		s->del_from = s->nrecs;	/* judged again, or at the end */
+		return 0;
+	}
+	if (from > DEL_WALK_HOLD && !s->classes_full) {
+		/* too many kept: no flush, and the held back go now too */
+		s->classes_full = true;
+		from = 0;
+	}
+	it.i = n = from;
+	if (!s->ct_del) {
+		ret = ct_open(&s->ct_del);
+		if (ret)
+			goto fail;
+	}
+	ret = ct_delete_each(s->ct_del, next_walked, &it, &done);
+	if (ret)
+		goto fail;
+	for (i = from; i < s->nrecs; i++) {
+		struct rec *r = &s->recs[i];
+
+		if (!walk_deletable(s, r)) {
+			s->recs[n++] = *r;
+			continue;
+		}
+		r->deleted = true;
+		remember(s, r);
+		s->deleted++;
+		s->walk_deleted++;
+		if (r->reason < JR__MAX)
+			s->walk_by_reason[r->reason]++;
+	}
+	s->nrecs = n;
+	s->del_from = n;
+	if (s->progress)
+		s->progress(s, s->progress_data);
+	return 0;
+fail:
+	s->failed = "conntrack (deleting)";
+	return ret;
 }
 
 /* plan.h says when a class may go in one flush. */

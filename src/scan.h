@@ -53,6 +53,14 @@ struct scan {
 	bool keep_env;		/* watch: no route notification since the
 				 * last scan_load; keep the routes read then */
 	enum scan_flush flush;
+	/* sweep: delete stale flows in batches while the walks go on, so
+	 * memory stays flat whatever the table's size; their recs are not
+	 * kept (nothing lists them) */
+	bool delete_as_walked;
+	/* told how the pass goes, every SCAN_PROGRESS flows and after each
+	 * batch of deletes (sweep's progress line on a terminal) */
+	void (*progress)(const struct scan *s, void *data);
+	void *progress_data;
 	/* state */
 	struct nm_model model;
 	struct netenv env;
@@ -73,6 +81,13 @@ struct scan {
 				 * pass need not look them up by tuple */
 	uint32_t pass;		/* counts passes, to mark mirrors seen */
 	uint64_t returned;	/* by the walk under way */
+	unsigned int walk, walks;	/* the walk under way (from 1), of */
+	/* deleted as walked (delete_as_walked): gone from recs, still in
+	 * the counts of every later try of the pass */
+	size_t walk_deleted;
+	size_t walk_by_reason[JR__MAX];
+	size_t del_from;	/* recs before it were looked at for that */
+	struct ct_handle *ct_del;	/* deletes while ct dumps */
 	/* the classes of this pass's flows, while the dumps feed it */
 	bool classes_on;
 	bool classes_full;	/* more than SCAN_MAX_CLASSES: none flushed */
@@ -87,6 +102,8 @@ struct scan {
 	/* for error messages: what failed */
 	const char *failed;
 };
+
+#define SCAN_PROGRESS	65536
 
 int scan_init(struct scan *s);
 /* Read the rules (nftables, then iptables-legacy v4 and v6) and routes
