@@ -672,6 +672,15 @@ static void refill(struct watch *w, uint64_t now)
 	w->ix_resync = false;
 	w->refill_t0 = now;
 	w->refill_before = windex_count(w->ix);
+	if (w->refill_due)
+		log_dbg("watch: periodic refill of the flow index started");
+	else if (w->fill_t0)
+		log_info("watch: filling the flow index from a conntrack dump "
+		     "(%zu flows in it); reactions go on meanwhile",
+		     w->refill_before);
+	else
+		log_dbg("watch: refill of the flow index started");
+	w->refill_due = false;
 }
 
 /* While the index fills, the full part of a pass waits for it; the rest
@@ -1003,10 +1012,8 @@ static void refill_start(struct watch *w, uint64_t now)
 		refill(w, now);	/* a fill that could not start before */
 	if (!w->refill_due || windex_refilling(w->ix))
 		return;
-	w->refill_due = false;
 	w->ix_resync = true;
 	refill(w, now);
-	log_dbg("watch: periodic refill of the flow index started");
 }
 
 static void index_ready(struct watch *w, uint64_t now)
