@@ -18,11 +18,13 @@
 /* recs a sweep lets gather before deleting the stale ones as it walks:
  * 0.4 MB of them, a few hundred microseconds of deletes */
 #define DEL_WALK_BATCH 4096
-/* stale recs a sweep holds back for a filtered flush of their class (7 MB
- * of them): past this, memory would grow with the table, and every class
- * goes by deletes as walked instead (a flush would have walked the whole
- * table again for them) */
-#define DEL_WALK_HOLD 65536
+/* recs a sweep keeps while it walks, stale ones held back for a filtered
+ * flush of their class among them (1.7 MB): past this, memory would grow
+ * with the table, and unless asked for the flush (--flush), every class
+ * goes by deletes as walked instead.  The flush pays by itself (plan.h)
+ * only for classes of about a tenth of the table, so by default few
+ * tables lose one. */
+#define DEL_WALK_HOLD 16384
 
 static uint64_t wall_now(void)
 {
@@ -801,7 +803,8 @@ static int delete_walked(struct scan *s)
 		s->del_from = s->nrecs;	/* judged again, or at the end */
 		return 0;
 	}
-	if (from > DEL_WALK_HOLD && !s->classes_full) {
+	if (from > DEL_WALK_HOLD && !s->classes_full &&
+	    s->flush != SF_ALWAYS) {
 		/* too many kept: no flush, and the held back go now too */
 		s->classes_full = true;
 		from = 0;
