@@ -678,25 +678,38 @@ static int on_port_flow(const struct flow *f, void *data)
 	return 0;
 }
 
+static bool family_nats(const struct scan *s, int fam)
+{
+	const struct nat_caps *c = &s->plan.caps[fam == AF_INET6];
+
+	return c->dnat || c->snat_static || c->masq;
+}
+
 /* One walk per port, protocol and family, each filtered in the kernel,
- * so each returns only the flows to that port. */
+ * so each returns only the flows to that port.  Only the families some
+ * rule can NAT: the flows of the others can only have lost a NAT, and
+ * the full pass judges them (this one only puts the likely flows first). */
 static int feed_ports(struct scan *s, void *data)
 {
+	static const uint8_t fams[] = { AF_INET, AF_INET6 };
 	const struct port_sel *p = data;
-	struct ct_filter flt = { .l4proto = IPPROTO_UDP };
-	int k, ret = 0;
+	struct ct_filter flt = { .has_orig_dport = true };
+	int k, f, ret = 0;
 
 	s->failed = "conntrack";
-	for (k = 0; k < p->n && !ret; k++) {
-		flt.has_orig_dport = true;
-		flt.orig_dport = p->ports[k];
-		flt.l4proto = IPPROTO_UDP;
-		ret = ct_dump(s->ct, &flt, on_port_flow, s);
-		if (!ret && s->tcp) {
-			flt.l4proto = IPPROTO_TCP;
+	for (k = 0; k < p->n && !ret; k++)
+		for (f = 0; f < 2 && !ret; f++) {
+			if (!family_nats(s, fams[f]))
+				continue;
+			flt.family = fams[f];
+			flt.orig_dport = p->ports[k];
+			flt.l4proto = IPPROTO_UDP;
 			ret = ct_dump(s->ct, &flt, on_port_flow, s);
+			if (!ret && s->tcp) {
+				flt.l4proto = IPPROTO_TCP;
+				ret = ct_dump(s->ct, &flt, on_port_flow, s);
+			}
 		}
-	}
 	return ret;
 }
 

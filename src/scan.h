@@ -116,9 +116,11 @@ int scan_run(struct scan *s);
  * feeder applies the plan's filters); then, as scan_run() does, the pass
  * starts again while the ruleset moved under it. */
 /* scan_run for the flows to @ports only (network byte order), each port a
- * walk filtered in the kernel (per protocol and family), the plan's
- * filters applied to what they return: what a change to those ports may
- * have made stale, found without a flow index. */
+ * walk filtered in the kernel (per protocol, and per family that some
+ * rule can NAT), the plan's filters applied to what they return: what a
+ * change to those ports most likely made stale, found without a flow
+ * index.  Not a whole pass: a flow that only lost its NAT in a family no
+ * rule NATs any more is left to one. */
 int scan_run_ports(struct scan *s, const uint16_t *ports, int n);
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data);
