@@ -694,6 +694,8 @@ static void hold_full(struct watch *w, struct reaction *r)
 	w->held = true;
 	r->why &= ~P_FULL;
 	r->full = false;
+	if (r->why)
+		r->trig = trigger_of(w, r->why);
 }
 
 /* The index is complete: the full pass held for it, now. */
