@@ -83,6 +83,7 @@ struct watch {
 	uint64_t last_rules;	/* mono_us() at the end of the last pass
 				 * a rule change set off */
 	bool refill_due;	/* start an incremental refill */
+	bool refill_periodic;	/* the one under way is the periodic one */
 	uint64_t refill_t0;
 	size_t refill_before;
 	uint64_t refill_took;	/* us, the last refill that ended */
@@ -672,6 +673,7 @@ static void refill(struct watch *w, uint64_t now)
 	w->ix_resync = false;
 	w->refill_t0 = now;
 	w->refill_before = windex_count(w->ix);
+	w->refill_periodic = w->refill_due;
 	if (w->refill_due)
 		log_dbg("watch: periodic refill of the flow index started");
 	else if (w->fill_t0)
@@ -1038,13 +1040,14 @@ static void refill_step(struct watch *w, uint64_t now)
 	w->refill_took = now - w->refill_t0;
 	if (ret) {
 		log_dbg("watch: %s of the flow index cut short (%s); kept as "
-		    "it was", w->fill_t0 ? "fill" : "periodic refill",
-		    strerror(-ret));
+		    "it was", w->fill_t0 ? "fill" : w->refill_periodic ?
+		    "periodic refill" : "refill", strerror(-ret));
 		if (!windex_complete(w->ix))
 			w->ix_resync = true;	/* again, from the loop */
 	} else if (!w->fill_t0) {
-		log_dbg("watch: periodic refill of the flow index done in %" PRIu64
-		    " ms: %zu flows, were %zu", w->refill_took / 1000,
+		log_dbg("watch: %s of the flow index done in %" PRIu64
+		    " ms: %zu flows, were %zu", w->refill_periodic ?
+		    "periodic refill" : "refill", w->refill_took / 1000,
 		    windex_count(w->ix), w->refill_before);
 	}
 	if (!ret && w->fill_t0)
