@@ -4,12 +4,9 @@
  * differently.  Flows judged unknown are reported and kept.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "cmd.h"
 #include "log.h"
 #include "scan.h"
@@ -56,39 +53,6 @@ static int settle(struct scan *s, struct ct_handle *ev, long ms)
 	return 0;
 }
 
-/* A progress line on a terminal, for a sweep that takes more than a
- * second (a walk of 10M entries takes tens): which walk, how many flows it
- * returned, of how many in the table, and what became of them. */
-struct progress {
-	uint64_t t0, last;
-	bool shown;
-};
-
-#define PROGRESS_AFTER_US	1000000
-#define PROGRESS_EVERY_US	200000
-
-static void show_progress(const struct scan *s, void *data)
-{
-	struct progress *p = data;
-	uint64_t now = mono_us();
-
-	if (now - p->t0 < PROGRESS_AFTER_US || now - p->last < PROGRESS_EVERY_US)
-		return;
-	p->last = now;
-	p->shown = true;
-	fprintf(stderr, "\rsweep: walk %u of %u: %" PRIu64 " flows returned "
-		"(%" PRIu64 " in the table); %zu stale, %zu deleted; %.0f s\033[K",
-		s->walk, s->walks, s->returned, s->plan.entries, s->stale,
-		s->deleted, (now - p->t0) / 1e6);
-	fflush(stderr);
-}
-
-static void progress_end(struct progress *p)
-{
-	if (p->shown)
-		fprintf(stderr, "\r\033[K");
-}
-
 static bool may_mirror(const struct scan *s)
 {
 	size_t i;
@@ -113,7 +77,6 @@ static void report_delete_error(const struct scan *s, int ret)
 
 int cmd_sweep(int argc, char **argv, struct opts *o)
 {
-	struct progress prog = { .t0 = mono_us() };
 	struct ct_handle *ev = NULL;
 	struct scan s = { 0 };
 	int ret;
@@ -123,10 +86,6 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 	/* Nothing lists the stale flows unless asked (-v, --json): delete
 	 * them as the walks go, and memory stays what a small table needs. */
 	s.delete_as_walked = !o->dry_run && !o->json && !o->verbose;
-	if (isatty(STDERR_FILENO)) {
-		s.progress = show_progress;
-		s.progress_data = &prog;
-	}
 	/* Subscribe before deleting, or a mirror could form unseen.
 	 * Without events the file still lets the next run find it. */
 	if (s.delete_as_walked && o->settle_ms &&
@@ -134,8 +93,6 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		ev = NULL;
 	ret = cmd_scan("sweep", &s, o);
 	s.delete_as_walked = false;
-	s.progress = NULL;
-	progress_end(&prog);
 	if (ret) {
 		if (s.deleted)	/* cmd_scan left it to us */
 			report_delete_error(&s, ret);
