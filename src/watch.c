@@ -1093,6 +1093,8 @@ static int loop(struct watch *w)
 			if (w->ix_resync && w->refill_next &&
 			    (!due || w->refill_next < due))
 				due = w->refill_next;
+			if (windex_refill_ready(w->ix))
+				due = now;	/* a refill's end: no wait */
 		}
 		if (due) {
 			uint64_t d = due > now ? due - now : 0;
@@ -1116,7 +1118,8 @@ static int loop(struct watch *w)
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents &&
 		    windex_events(w->ix) == -ENOBUFS)
 			index_lost(w, now);
-		if (pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents)
+		if ((pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents) ||
+		    (w->ix && windex_refill_ready(w->ix)))
 			refill_step(w, now);
 		if (pfd[F_NFT].revents)
 			on_nft(w, now);

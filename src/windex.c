@@ -48,9 +48,16 @@
  * 1.5 on average cost a lookup little, and the buckets 2.7 bytes a flow. */
 #define LOAD_NUM	3
 #define LOAD_DEN	2
-/* In ixent.status, never a conntrack status bit (they end at 16): the
- * entry was seen by the refill under way, or created during it. */
-#define IX_SEEN		0x80000000u
+/* In ixent.status, above the conntrack status bits (they end at 16): the
+ * last refill that saw the entry (by its dump, or as it was created),
+ * 1..IX_EPOCHS, 0 for none.  A refill's end drops what its epoch did not
+ * see, a step at a time, and an aborted one leaves nothing to clear. */
+#define IX_EPOCH_SHIFT	20
+#define IX_EPOCH_MASK	0xfff00000u
+#define IX_EPOCHS	(IX_EPOCH_MASK >> IX_EPOCH_SHIFT)
+/* Segments a step of a refill's end looks at: 64k slots, 2.6 MB read in
+ * order, a millisecond or two (the whole index at 10M: about a second). */
+#define SWEEP_SEGS	64
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -101,6 +108,9 @@ struct windex {
 	bool complete;
 	/* an incremental refill under way: its dumps, in order */
 	bool refilling;
+	uint32_t epoch;		/* of the refill under way or the last one */
+	bool sweeping;		/* its dumps are done: dropping the unseen */
+	uint32_t sweep_seg;	/* next segment to look at */
 	unsigned int stage;	/* index into refill_stages */
 	/* told of every new flow after it is indexed */
 	int (*on_new)(const struct flow *f, void *data);
@@ -246,7 +256,7 @@ static void to_flow(const struct windex *ix, const struct ixent *e,
 	f->reply.sport = e->port[2];
 	f->reply.dport = e->port[3];
 	f->id = e->id;
-	f->status = e->status & ~IX_SEEN;
+	f->status = e->status & ~IX_EPOCH_MASK;
 	f->zone = e->zone;
 }
 
@@ -422,6 +432,11 @@ static uint32_t *find(struct windex *ix, const struct flow *f)
 	return NULL;
 }
 
+static void mark_seen(const struct windex *ix, struct ixent *e)
+{
+	e->status = (e->status & ~IX_EPOCH_MASK) | ix->epoch << IX_EPOCH_SHIFT;
+}
+
 static int insert(struct windex *ix, const struct flow *f)
 {
 	struct ixent *e;
@@ -435,7 +450,7 @@ static int insert(struct windex *ix, const struct flow *f)
 	p = find(ix, f);
 	if (p) {
 		if (ix->refilling)
-			ent(ix, *p)->status |= IX_SEEN;
+			mark_seen(ix, ent(ix, *p));
 		return 0;
 	}
 	if (ix->free == NIL) {
@@ -471,7 +486,9 @@ static int insert(struct windex *ix, const struct flow *f)
 	*dport_of(ix, i) = f->orig.dport;
 	e->port[2] = f->reply.sport;
 	e->port[3] = f->reply.dport;
-	e->status = f->status | (ix->refilling ? IX_SEEN : 0);
+	e->status = f->status & ~IX_EPOCH_MASK;
+	if (ix->refilling)
+		mark_seen(ix, e);
 	e->zone = f->zone;
 	e->family = f->orig.family;
 	e->l4proto = f->orig.l4proto;
@@ -663,26 +680,46 @@ static int refill_dump(struct windex *ix)
 	return ct_dump_start(ix->dump, &flt);
 }
 
-/* End a refill: keep what was seen (clearing the mark), or on success
- * only, drop what was not: gone without an event reaching us. */
-static void refill_end(struct windex *ix, bool sweep)
+/* Begin a refill's marks: everything it sees from now on gets a new
+ * epoch; what keeps an older one was not seen. */
+static void refill_begin(struct windex *ix)
 {
-	uint32_t b, *p;
+	ix->epoch = ix->epoch % IX_EPOCHS + 1;
+	ix->refilling = true;
+	ix->sweeping = false;
+	ix->stage = 0;
+}
 
-	for (b = 0; b < nbuckets(ix) && ix->round; b++) {
-		p = bucket(ix, b);
-		while (*p != NIL) {
-			struct ixent *e = ent(ix, *p);
+static void refill_stop(struct windex *ix)
+{
+	ix->refilling = false;
+	ix->sweeping = false;
+}
 
-			if (sweep && !(e->status & IX_SEEN)) {
-				release(ix, p);
+/* Drop the entries of SWEEP_SEGS segments that the refill did not see:
+ * gone without an event reaching us.  0 when the last segment is done. */
+static int sweep_step(struct windex *ix)
+{
+	uint32_t end = ix->sweep_seg + SWEEP_SEGS, i;
+
+	for (; ix->sweep_seg < end && ix->sweep_seg < ix->nseg;
+	     ix->sweep_seg++) {
+		uint32_t base = ix->sweep_seg << SEG_SHIFT;
+
+		for (i = base ? base : 1; i < base + SEG; i++) {
+			struct ixent *e = ent(ix, i);
+			uint32_t *p;
+
+			if (!e->family ||
+			    e->status >> IX_EPOCH_SHIFT == ix->epoch)
 				continue;
-			}
-			e->status &= ~IX_SEEN;
-			p = &e->next;
+			p = bucket_of(ix, ent_hash(e));
+			while (*p != i)
+				p = &ent(ix, *p)->next;
+			release(ix, p);
 		}
 	}
-	ix->refilling = false;
+	return ix->sweep_seg < ix->nseg;
 }
 
 int windex_refill_start(struct windex *ix)
@@ -694,11 +731,10 @@ int windex_refill_start(struct windex *ix)
 	/* A filter that cannot be attached costs CPU, not correctness. */
 	if (!ix->complete)
 		(void)ct_events_protos(ct_events_fd(ix->ev), ix->tcp);
-	ix->stage = 0;
-	ix->refilling = true;
+	refill_begin(ix);
 	ret = refill_dump(ix);
 	if (ret)
-		refill_end(ix, false);
+		refill_stop(ix);
 	return ret;
 }
 
@@ -709,7 +745,12 @@ bool windex_refilling(const struct windex *ix)
 
 int windex_refill_fd(const struct windex *ix)
 {
-	return ix->refilling ? ct_fd(ix->dump) : -1;
+	return ix->refilling && !ix->sweeping ? ct_fd(ix->dump) : -1;
+}
+
+bool windex_refill_ready(const struct windex *ix)
+{
+	return ix->refilling && ix->sweeping;
 }
 
 static int on_refill(const struct flow *f, void *data)
@@ -723,6 +764,13 @@ int windex_refill_step(struct windex *ix)
 
 	if (!ix->refilling)
 		return 0;
+	if (ix->sweeping) {
+		if (sweep_step(ix))
+			return 1;
+		refill_stop(ix);
+		ix->complete = true;
+		return 0;
+	}
 	ret = ct_dump_step(ix->dump, REFILL_STEP, on_refill, ix);
 	if (ret == 0 && ++ix->stage < last_stage(ix)) {
 		ret = refill_dump(ix);
@@ -731,20 +779,24 @@ int windex_refill_step(struct windex *ix)
 	}
 	if (ret > 0)
 		return 1;
-	/* Done: what no dump and no event showed is gone.  Failed or cut
-	 * short: keep everything, the events kept it right meanwhile. */
-	refill_end(ix, ret == 0);
-	if (!ret)
-		ix->complete = true;
-	return ret;
+	if (ret) {
+		/* cut short: keep everything, the events kept it right */
+		refill_stop(ix);
+		return ret;
+	}
+	/* the dumps are done: the unseen go, a step at a time */
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	return 1;
 }
 
 void windex_refill_abort(struct windex *ix)
 {
 	if (!ix->refilling)
 		return;
-	ct_dump_abort(ix->dump);
-	refill_end(ix, false);
+	if (!ix->sweeping)
+		ct_dump_abort(ix->dump);
+	refill_stop(ix);
 }
 
 /* Could @e pass walk @w?  The cheap fields, on the packed entry, so most

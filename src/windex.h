@@ -41,6 +41,10 @@ int windex_refill_step(struct windex *ix);
 int windex_refill_fd(const struct windex *ix);
 bool windex_refilling(const struct windex *ix);
 void windex_refill_abort(struct windex *ix);
+/* The refill has a step to take that needs no wait for its socket (its
+ * end: dropping what it did not see, a part of the index a step): call
+ * windex_refill_step without polling. */
+bool windex_refill_ready(const struct windex *ix);
 /* Holds every flow of its protocols in the table: filled, and no event
  * lost since.  An incomplete index holds a part of them, exactly. */
 bool windex_complete(const struct windex *ix);

@@ -751,7 +751,8 @@ static void test_index_linear_growth(void **state)
 }
 
 /* A refill's end drops what neither its dump nor an event showed, across
- * split buckets; a new index is incomplete until a fill ends. */
+ * split buckets, a part at a time; a new index is incomplete until a fill
+ * ends.  A second refill that sees none of them drops them all. */
 static void test_index_refill_sweep(void **state)
 {
 	struct windex *ix = ix_new(false);
@@ -764,7 +765,7 @@ static void test_index_refill_sweep(void **state)
 
 		assert_int_equal(insert(ix, &f), 0);
 	}
-	ix->refilling = true;
+	refill_begin(ix);
 	for (i = 0; i < n; i += 2) {	/* the dump shows the even ones */
 		struct flow f = many_flow(i);
 
@@ -775,7 +776,12 @@ static void test_index_refill_sweep(void **state)
 
 		assert_int_equal(insert(ix, &f), 0);
 	}
-	refill_end(ix, true);
+	/* the end, a step at a time */
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	while (sweep_step(ix))
+		;
+	refill_stop(ix);
 	assert_false(ix->refilling);
 	assert_int_equal(windex_count(ix), n / 2 + 100);
 	for (i = 0; i < n + 100; i++) {
@@ -787,8 +793,19 @@ static void test_index_refill_sweep(void **state)
 			continue;
 		}
 		assert_non_null(p);
-		assert_int_equal(ent(ix, *p)->status & IX_SEEN, 0);
+		assert_int_equal(ent(ix, *p)->status >> IX_EPOCH_SHIFT, ix->epoch);
+		assert_int_equal(ent(ix, *p)->status & ~IX_EPOCH_MASK, 0x19e);
 	}
+	assert_index_sound(ix);
+	refill_begin(ix);		/* aborted: nothing to clear */
+	refill_stop(ix);
+	refill_begin(ix);
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	while (sweep_step(ix))
+		;
+	refill_stop(ix);
+	assert_int_equal(windex_count(ix), 0);
 	assert_index_sound(ix);
 	windex_free(ix);
 }
