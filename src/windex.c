@@ -58,6 +58,12 @@
 /* Segments a step of a refill's end looks at: 64k slots, 2.6 MB read in
  * order, a millisecond or two (the whole index at 10M: about a second). */
 #define SWEEP_SEGS	64
+/* Flows that left the index while a refill's dump runs (a DESTROY, or
+ * deleted by a reaction), so that the dump, whose datagrams the kernel
+ * filled a moment before, does not put them back: direct-mapped by hash,
+ * a few milliseconds of deletes (a collision forgets one: a ghost kept
+ * until the next refill, deleted then as gone if judged stale). */
+#define GONE_SLOTS	8192
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -111,6 +117,7 @@ struct windex {
 	uint32_t epoch;		/* of the refill under way or the last one */
 	bool sweeping;		/* its dumps are done: dropping the unseen */
 	uint32_t sweep_seg;	/* next segment to look at */
+	struct { uint32_t id, h; } gone[GONE_SLOTS];
 	unsigned int stage;	/* index into refill_stages */
 	/* told of every new flow after it is indexed */
 	int (*on_new)(const struct flow *f, void *data);
@@ -520,8 +527,22 @@ static void erase(struct windex *ix, const struct flow *f)
 {
 	uint32_t *p = find(ix, f);
 
+	if (ix->refilling && !ix->sweeping) {
+		uint32_t h = ehash(f->id, &f->orig);
+
+		ix->gone[h & (GONE_SLOTS - 1)].id = f->id;
+		ix->gone[h & (GONE_SLOTS - 1)].h = h | 1;	/* 0: empty */
+	}
 	if (p)
 		release(ix, p);
+}
+
+static bool gone_lately(const struct windex *ix, const struct flow *f)
+{
+	uint32_t h = ehash(f->id, &f->orig);
+
+	return ix->gone[h & (GONE_SLOTS - 1)].id == f->id &&
+	       ix->gone[h & (GONE_SLOTS - 1)].h == (h | 1);
 }
 
 static void clear(struct windex *ix)
@@ -684,6 +705,7 @@ static int refill_dump(struct windex *ix)
  * epoch; what keeps an older one was not seen. */
 static void refill_begin(struct windex *ix)
 {
+	memset(ix->gone, 0, sizeof(ix->gone));
 	ix->epoch = ix->epoch % IX_EPOCHS + 1;
 	ix->refilling = true;
 	ix->sweeping = false;
@@ -753,9 +775,15 @@ bool windex_refill_ready(const struct windex *ix)
 	return ix->refilling && ix->sweeping;
 }
 
+/* A flow of the dump: indexed, unless it left the index since the dump
+ * began (its datagram was filled before; the flow is gone). */
 static int on_refill(const struct flow *f, void *data)
 {
-	return insert(data, f);
+	struct windex *ix = data;
+
+	if (gone_lately(ix, f) && !find(ix, f))
+		return 0;
+	return insert(ix, f);
 }
 
 int windex_refill_step(struct windex *ix)
