@@ -3,7 +3,10 @@
  * ixmem - what watch's flow index costs a flow, without a conntrack table:
  * synthetic IPv4 UDP flows inserted as conntrack events would, the index's
  * own accounting (windex_bytes) and the process's RSS growth read at each
- * size asked for, and the insert rate.  The kernel's table cannot hold 10M
+ * size asked for, and the insert rate; then, at the last size, a refill
+ * that sees every flow again: its lookups, and its end (dropping what it
+ * did not see) step by step, the longest step being the longest the
+ * daemon's loop waits on it.  The kernel's table cannot hold 10M
  * entries on a shared machine without slowing every dump in every
  * namespace; the index's memory does not depend on where flows come from.
  *
@@ -68,6 +71,36 @@ static void mk(uint32_t i, struct flow *f)
 	f->status = 0x19e;
 }
 
+static void refill_timed(struct windex *ix, uint64_t n)
+{
+	double t0 = now_s(), worst = 0, t;
+	struct flow f;
+	uint64_t i;
+	int steps = 0, more;
+
+	refill_begin(ix);
+	for (i = 0; i < n; i++) {
+		mk((uint32_t)i, &f);
+		on_refill(&f, ix);
+	}
+	printf("refill of %llu: %.0f ns a flow seen again; ",
+	       (unsigned long long)n, (now_s() - t0) * 1e9 / n);
+	t0 = now_s();
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	do {
+		t = now_s();
+		more = sweep_step(ix);
+		t = now_s() - t;
+		if (t > worst)
+			worst = t;
+		steps++;
+	} while (more);
+	refill_stop(ix);
+	printf("its end %.3f s in %d steps, the longest %.2f ms\n",
+	       now_s() - t0, steps, worst * 1e3);
+}
+
 int main(int argc, char **argv)
 {
 	struct windex *ix = calloc(1, sizeof(*ix));
@@ -101,6 +134,7 @@ int main(int argc, char **argv)
 		       (double)windex_bytes(ix) / n, rss - rss0,
 		       (rss - rss0) * 1024.0 / n, (now_s() - t0) * 1e9 / n);
 	}
+	refill_timed(ix, n);
 	windex_free(ix);
 	return 0;
 }
