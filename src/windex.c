@@ -63,7 +63,7 @@
  * filled a moment before, does not put them back: direct-mapped by hash,
  * a few milliseconds of deletes (a collision forgets one: a ghost kept
  * until the next refill, deleted then as gone if judged stale). */
-#define GONE_SLOTS	8192
+#define GONE_SLOTS	2048
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -993,7 +993,7 @@ size_t windex_count(const struct windex *ix)
 
 size_t windex_bytes(const struct windex *ix)
 {
-	return (size_t)ix->nseg * sizeof(struct ixseg) +
+	return sizeof(*ix) + (size_t)ix->nseg * sizeof(struct ixseg) +
 	       (size_t)ix->nbseg * BSEG * sizeof(uint32_t) +
 	       ((size_t)ix->segcap + ix->bsegcap) * sizeof(void *) +
 	       (size_t)ix->a6cap * (sizeof(struct a6ent) + sizeof(uint32_t));
