@@ -61,6 +61,10 @@ struct scan {
 	 * batch of deletes (sweep's progress line on a terminal) */
 	void (*progress)(const struct scan *s, void *data);
 	void *progress_data;
+	/* watch: asked every SCAN_PREEMPT_SLOTS slots of a whole pass over
+	 * its index; true stops the pass with -EINTR, nothing deleted */
+	bool (*preempt)(void *data);
+	void *preempt_data;
 	/* state */
 	struct nm_model model;
 	struct netenv env;
@@ -104,6 +108,7 @@ struct scan {
 };
 
 #define SCAN_PROGRESS	65536
+#define SCAN_PREEMPT_SLOTS	65536	/* ~2-5 ms of a pass */
 
 int scan_init(struct scan *s);
 /* Read the rules (nftables, then iptables-legacy v4 and v6) and routes

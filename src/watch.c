@@ -68,6 +68,10 @@
 /* Without the index, a change's likely flows are found by one kernel
  * walk per port (and protocol and family): worth it for a few ports. */
 #define EARLY_WALK_PORTS	4
+/* A whole pass over the index (a second at 10M flows) gives way to a rule
+ * change at most this many times in a row, so that changes without end
+ * cannot starve it. */
+#define PREEMPT_MAX		3
 
 enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
@@ -94,6 +98,8 @@ struct watch {
 	 * passes judge the part indexed (and a change's ports by walks). */
 	bool held;
 	enum stats_trigger held_why;
+	bool may_preempt;	/* the pass under way may give way */
+	unsigned int preempted;	/* passes that gave way, in a row */
 	int sigfd, resync_fd, legacy_fd;
 
 	/* what is pending, since when, and when to react */
@@ -750,13 +756,29 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 	return true;
 }
 
+/* A whole pass over a big index gives way to a rule change that arrives
+ * meanwhile (its notifications are waiting), when it has deleted nothing
+ * yet: the change's reaction comes first (its early pass), and that
+ * reaction judges every flow again anyway. */
+static bool preempt_pass(void *data)
+{
+	struct watch *w = data;
+	struct pollfd p = { .fd = nlmon_fd(w->nft), .events = POLLIN };
+
+	return w->may_preempt && w->preempted < PREEMPT_MAX &&
+	       poll(&p, 1, 0) > 0;
+}
+
 /* The whole pass after the early one; @moved: what moved meanwhile. */
 static int full_pass(struct watch *w, const struct reaction *r,
 		     unsigned int tries, uint64_t tl, unsigned int *moved)
 {
 	uint64_t tj = mono_us();
-	int ret = judge_flows(w);
+	int ret;
 
+	w->may_preempt = !r->early.stale;
+	ret = judge_flows(w);
+	w->may_preempt = false;
 	if (ret)
 		return ret;
 	log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules and routes "
@@ -925,6 +947,7 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	w->have_last = true;
 	w->retry_ms = 0;
 	w->last_err = 0;
+	w->preempted = 0;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -947,6 +970,29 @@ static int baseline(struct watch *w, struct reaction *r)
 	return 0;
 }
 
+/* A pass gave way (preempt_pass): what set it off is pending again,
+ * with the rule change that came meanwhile, to be answered at once. */
+static void put_back(struct watch *w, struct reaction *r)
+{
+	uint64_t now = mono_us();
+
+	w->preempted++;
+	w->nseen.msgs += r->ns.msgs;
+	w->nseen.rules += r->ns.rules;
+	w->nseen.elems += r->ns.elems;
+	w->nseen.other += r->ns.other;
+	w->route_msgs += r->route_msgs;
+	w->legacy_v4 |= r->v4;
+	w->legacy_v6 |= r->v6;
+	mark(w, r->why, r->t0);
+	if (!w->t_first || r->t0 < w->t_first)
+		w->t_first = r->t0;
+	on_nft(w, now);
+	w->due_full = w->due_nft ? w->due_nft : now;
+	log_dbg("watch: the pass gave way to a rule change (%u in a row)",
+	    w->preempted);
+}
+
 static void reconcile(struct watch *w)
 {
 	struct reaction r = { 0 };
@@ -964,6 +1010,11 @@ static void reconcile(struct watch *w)
 		return;
 	}
 	ret = judge_until_still(w, &r, &res);
+	if (ret == -EINTR) {
+		put_back(w, &r);
+		mdigest_free(&r.md);
+		return;
+	}
 	if (ret)
 		goto fail;
 	if (res != J_STILL) {
@@ -1282,6 +1333,8 @@ static int setup(struct watch *w)
 	if (w->ix) {
 		windex_on_new(w->ix, on_new_flow, w);
 		windex_set_tcp(w->ix, w->o.tcp);
+		w->s.preempt = preempt_pass;
+		w->s.preempt_data = w;
 	}
 	w->sigfd = signals_open();
 	if (w->sigfd < 0) {

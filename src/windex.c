@@ -932,6 +932,10 @@ static int feed_index(struct scan *s, void *data)
 	s->failed = "the flow index";
 	/* cap is whole segments: whole blocks of four */
 	for (b = 0; b < ix->cap; b += 4) {
+		/* a whole pass may give way to something more urgent */
+		if (!p->ports && !(b % SCAN_PREEMPT_SLOTS) && s->preempt &&
+		    s->preempt(s->preempt_data))
+			return -EINTR;
 		if (!block_may(ix, b, p))
 			continue;
 		for (i = b; i < b + 4; i++) {
