@@ -584,7 +584,7 @@ struct reaction {
  * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
  */
 static unsigned int early_pass(struct watch *w, struct reaction *r,
-			       uint64_t tl)
+			       uint64_t tl, const struct mdigest *base)
 {
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
@@ -592,9 +592,9 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 	uint64_t tj = mono_us(), td;
 	int n, ret;
 
-	if (!w->ix || w->o.dry_run || !w->have_last)
+	if (!w->ix || w->o.dry_run || !base)
 		return 0;
-	n = mdigest_changed_ports(&w->last_md, &r->md, ports, MD_PORTS);
+	n = mdigest_changed_ports(base, &r->md, ports, MD_PORTS);
 	if (n <= 0)
 		return 0;
 	/* An index still filling may not hold them yet: walks do. */
@@ -817,34 +817,44 @@ static int fold_moved(struct watch *w, struct reaction *r,
 enum judged { J_STILL, J_NOTHING, J_MOVING };
 
 /* Read and judge until the rules and routes hold still across a whole
- * pass (J_STILL), or there is nothing to judge, or they kept moving. */
+ * pass (J_STILL), or there is nothing to judge, or they kept moving.
+ * After the first try, the early pass looks at what changed since the
+ * try before (a switch back while the last one was judged changes
+ * nothing since the last reaction, but moves the flow again). */
 static int judge_until_still(struct watch *w, struct reaction *r,
 			     enum judged *res)
 {
+	struct mdigest prev = { 0 };
 	unsigned int tries, moved;
 	int ret;
 
 	for (tries = 0;; tries++) {
 		uint64_t tl = mono_us();
 
+		if (tries) {
+			mdigest_free(&prev);
+			prev = r->md;
+			memset(&r->md, 0, sizeof(r->md));
+		}
 		ret = load(w, r);
 		if (ret)
-			return ret;
+			goto out;
 		*res = J_NOTHING;
 		if (nothing_to_judge(w, r))
-			return 0;
-		moved = early_pass(w, r, tl);
+			goto out;
+		moved = early_pass(w, r, tl, tries ? &prev :
+				   w->have_last ? &w->last_md : NULL);
 		if (!moved) {
 			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)
-				return ret;
+				goto out;
 		}
 		*res = J_STILL;
 		if (!moved)
-			return 0;
+			goto out;
 		ret = fold_moved(w, r, moved);
 		if (ret)
-			return ret;
+			goto out;
 		if (tries + 1 >= REJUDGE_TRIES) {
 			/* Still moving: delete nothing now, come back as
 			 * soon as the loop has looked at the sockets. */
@@ -853,9 +863,12 @@ static int judge_until_still(struct watch *w, struct reaction *r,
 			log_dbg("watch: rules still changing after %u passes; "
 			    "deferring deletes", tries + 1);
 			*res = J_MOVING;
-			return 0;
+			goto out;
 		}
 	}
+out:
+	mdigest_free(&prev);
+	return ret;
 }
 
 /* Deletes go against the model of the latest generation. */
