@@ -157,6 +157,10 @@ bench-events: deps all
 # A router pair (conntrackd, ctsweep watch on both): a commit of 100k
 # entries, from conntrackd -c to the deletion of the stale ones, and each
 # daemon's CPU.
+.PHONY: bench-scale
+bench-scale: deps all
+	@bench/scale
+
 .PHONY: bench-pair
 bench-pair: deps all
 	@bench/pair

@@ -6,10 +6,13 @@
  * says what failed and what to do.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "clock.h"
 #include "cmd.h"
 #include "log.h"
 #include "scan.h"
@@ -559,8 +562,37 @@ void cmd_report_error(const char *cmd, const char *what, int ret)
 	    strerror(-ret), cmd_hint(ret));
 }
 
+/* A progress line on a terminal, for a pass that takes more than a
+ * second (a walk of 10M entries takes tens): which walk, how many flows it
+ * returned, of how many in the table, and what became of them. */
+struct progress {
+	const char *cmd;
+	uint64_t t0, last;
+	bool shown;
+};
+
+#define PROGRESS_AFTER_US	1000000
+#define PROGRESS_EVERY_US	200000
+
+static void show_progress(const struct scan *s, void *data)
+{
+	struct progress *p = data;
+	uint64_t now = mono_us();
+
+	if (now - p->t0 < PROGRESS_AFTER_US || now - p->last < PROGRESS_EVERY_US)
+		return;
+	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "\r%s: walk %u of %u: %" PRIu64 " flows returned (%"
+		PRIu64 " in the table); %zu stale, %zu deleted; %.0f s\033[K",
+		p->cmd, s->walk, s->walks, s->returned, s->plan.entries,
+		s->stale, s->deleted, (now - p->t0) / 1e6);
+	fflush(stderr);
+}
+
 int cmd_scan(const char *cmd, struct scan *s, const struct opts *o)
 {
+	struct progress prog = { .cmd = cmd, .t0 = mono_us() };
 	int ret;
 
 	s->tcp = o->tcp;
@@ -570,10 +602,19 @@ int cmd_scan(const char *cmd, struct scan *s, const struct opts *o)
 		cmd_report_error(cmd, "conntrack", ret);
 		return ret;
 	}
+	/* nothing when stderr is a file or a pipe: logs stay clean */
+	if (isatty(STDERR_FILENO)) {
+		s->progress = show_progress;
+		s->progress_data = &prog;
+	}
 	ret = scan_load(s);
 	if (!ret)
 		ret = scan_run(s);
-	if (ret)
+	s->progress = NULL;
+	if (prog.shown)
+		fprintf(stderr, "\r\033[K");
+	/* after deletes made as it walked, the caller says what failed */
+	if (ret && !s->deleted)
 		cmd_report_error(cmd, s->failed, ret);
 	return ret;
 }

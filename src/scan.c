@@ -15,6 +15,16 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #define READ_TRIES 5
+/* recs a sweep lets gather before deleting the stale ones as it walks:
+ * 0.4 MB of them, a few hundred microseconds of deletes */
+#define DEL_WALK_BATCH 4096
+/* recs a sweep keeps while it walks, stale ones held back for a filtered
+ * flush of their class among them (1.7 MB): past this, memory would grow
+ * with the table, and unless asked for the flush (--flush), every class
+ * goes by deletes as walked instead.  The flush pays by itself (plan.h)
+ * only for classes of about a tenth of the table, so by default few
+ * tables lose one. */
+#define DEL_WALK_HOLD 16384
 
 static uint64_t wall_now(void)
 {
@@ -39,6 +49,9 @@ void scan_free(struct scan *s)
 {
 	if (s->ct)
 		ct_close(s->ct);
+	if (s->ct_del)
+		ct_close(s->ct_del);
+	s->ct_del = NULL;
 	nft_close();
 	nm_model_free(&s->model);
 	netenv_free(&s->env);
@@ -53,12 +66,16 @@ void scan_free(struct scan *s)
 static void reset_results(struct scan *s)
 {
 	s->nrecs = 0;
-	s->judged = s->consistent = s->stale = s->unknown = s->deleted = 0;
+	s->del_from = 0;
+	s->judged = s->consistent = s->unknown = 0;
+	/* what an earlier try deleted as it walked is gone, and counted */
+	s->stale = s->deleted = s->walk_deleted;
+	s->judged = s->walk_deleted;
 	s->flushed = s->flushes = 0;
 	s->flush_refused = false;
 	s->nclasses = 0;
 	s->classes_full = false;
-	memset(s->by_reason, 0, sizeof(s->by_reason));
+	memcpy(s->by_reason, s->walk_by_reason, sizeof(s->by_reason));
 }
 
 static int load_rules(struct nm_model *m, const char **failed)
@@ -234,6 +251,8 @@ static struct jv judge(struct scan *s, const struct flow *f)
 	return v;
 }
 
+static int delete_walked(struct scan *s);
+
 static int keep(struct scan *s, const struct flow *f, struct jv j,
 		bool mirror)
 {
@@ -254,6 +273,8 @@ static int keep(struct scan *s, const struct flow *f, struct jv j,
 	r->reason = j.reason;
 	r->deleted = false;
 	r->mirror = mirror;
+	if (s->delete_as_walked && s->nrecs - s->del_from >= DEL_WALK_BATCH)
+		return delete_walked(s);
 	return 0;
 }
 
@@ -385,7 +406,8 @@ static int on_flow(const struct flow *f, void *data)
 	struct mirror_cand *c;
 	struct jv j;
 
-	s->returned++;
+	if (!(++s->returned % SCAN_PROGRESS) && s->progress)
+		s->progress(s, s->progress_data);
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
 	c = mirror_find(&s->mirrors, f);
@@ -609,12 +631,17 @@ static int feed_dumps(struct scan *s, void *data)
 	p = s->plan;
 	for (i = 0; i < p.n; i++) {
 		s->returned = 0;
+		s->walk = i + 1;
+		s->walks = p.n;
 		ret = ct_dump(s->ct, &p.walk[i], on_flow, s);
 		if (ret)
 			break;
 		if (!i)
 			plan_after_dnat_walk(&p, s->returned);
 	}
+	/* the last batch, while the classes still hold their flows back */
+	if (!ret && s->delete_as_walked)
+		ret = delete_walked(s);
 	s->classes_on = false;
 	return ret;
 }
@@ -662,6 +689,65 @@ int scan_run(struct scan *s)
 	return scan_pass(s, feed_dumps, NULL);
 }
 
+struct port_sel {
+	const uint16_t *ports;
+	int n;
+};
+
+/* A flow one of the plan's walks would have returned. */
+static int on_port_flow(const struct flow *f, void *data)
+{
+	struct scan *s = data;
+	unsigned int i;
+
+	for (i = 0; i < s->plan.n; i++)
+		if (ct_filter_match(&s->plan.walk[i], f))
+			return on_flow(f, s);
+	return 0;
+}
+
+static bool family_nats(const struct scan *s, int fam)
+{
+	const struct nat_caps *c = &s->plan.caps[fam == AF_INET6];
+
+	return c->dnat || c->snat_static || c->masq;
+}
+
+/* One walk per port, protocol and family, each filtered in the kernel,
+ * so each returns only the flows to that port.  Only the families some
+ * rule can NAT: the flows of the others can only have lost a NAT, and
+ * the full pass judges them (this one only puts the likely flows first). */
+static int feed_ports(struct scan *s, void *data)
+{
+	static const uint8_t fams[] = { AF_INET, AF_INET6 };
+	const struct port_sel *p = data;
+	struct ct_filter flt = { .has_orig_dport = true };
+	int k, f, ret = 0;
+
+	s->failed = "conntrack";
+	for (k = 0; k < p->n && !ret; k++)
+		for (f = 0; f < 2 && !ret; f++) {
+			if (!family_nats(s, fams[f]))
+				continue;
+			flt.family = fams[f];
+			flt.orig_dport = p->ports[k];
+			flt.l4proto = IPPROTO_UDP;
+			ret = ct_dump(s->ct, &flt, on_port_flow, s);
+			if (!ret && s->tcp) {
+				flt.l4proto = IPPROTO_TCP;
+				ret = ct_dump(s->ct, &flt, on_port_flow, s);
+			}
+		}
+	return ret;
+}
+
+int scan_run_ports(struct scan *s, const uint16_t *ports, int n)
+{
+	struct port_sel p = { .ports = ports, .n = n };
+
+	return scan_pass(s, feed_ports, &p);
+}
+
 /* Did @f see a packet in the last seconds?  A UDP entry's timer restarts
  * at the state's full timeout with each packet, so a timer well below it
  * means an idle flow, and an idle flow has no reply on its way to race
@@ -704,6 +790,97 @@ static void remember(struct scan *s, const struct rec *r)
 	c = mirror_find_orig(&s->mirrors, &r->f);
 	if (c)
 		mirror_wait(&s->mirrors, c);
+}
+
+/* A stale rec delete_walked takes: not a mirror (those go after the
+ * walks, with the lookups), nor in a class the flush may yet take whole. */
+static bool walk_deletable(const struct scan *s, const struct rec *r)
+{
+	const struct fclass *c;
+
+	if (r->verdict != JV_STALE || r->mirror)
+		return false;
+	if (!s->classes_on || s->classes_full || !classed(&r->f))
+		return true;
+	c = find_class((struct scan *)s, &r->f);
+	return !c || c->mixed || !plan_covers(&s->plan, &c->k) ||
+	       plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src);
+}
+
+struct walk_iter {
+	struct scan *s;
+	size_t i;
+};
+
+static const struct flow *next_walked(void *data)
+{
+	struct walk_iter *it = data;
+
+	while (it->i < it->s->nrecs) {
+		const struct rec *r = &it->s->recs[it->i++];
+
+		if (walk_deletable(it->s, r))
+			return &r->f;
+	}
+	return NULL;
+}
+
+/*
+ * Delete the stale recs gathered since the last batch, on a socket of
+ * their own (ct's is in the middle of a dump), and drop them from recs.
+ * Only while the ruleset is the one judged against: else the pass is
+ * judged again anyway (scan_pass), and nothing is deleted on old rules.
+ * A delete does not disturb the dump: the kernel resumes it from an
+ * entry it has not sent yet, which is not among those deleted.
+ */
+static int delete_walked(struct scan *s)
+{
+	size_t i, from = s->del_from, n, done;
+	struct walk_iter it = { .s = s };
+	uint32_t gen;
+	int ret;
+
+	if (nft_genid(&gen) || gen != s->model.genid) {
+		s->del_from = s->nrecs;	/* judged again, or at the end */
+		return 0;
+	}
+	if (from > DEL_WALK_HOLD && !s->classes_full &&
+	    s->flush != SF_ALWAYS) {
+		/* too many kept: no flush, and the held back go now too */
+		s->classes_full = true;
+		from = 0;
+	}
+	it.i = n = from;
+	if (!s->ct_del) {
+		ret = ct_open(&s->ct_del);
+		if (ret)
+			goto fail;
+	}
+	ret = ct_delete_each(s->ct_del, next_walked, &it, &done);
+	if (ret)
+		goto fail;
+	for (i = from; i < s->nrecs; i++) {
+		struct rec *r = &s->recs[i];
+
+		if (!walk_deletable(s, r)) {
+			s->recs[n++] = *r;
+			continue;
+		}
+		r->deleted = true;
+		remember(s, r);
+		s->deleted++;
+		s->walk_deleted++;
+		if (r->reason < JR__MAX)
+			s->walk_by_reason[r->reason]++;
+	}
+	s->nrecs = n;
+	s->del_from = n;
+	if (s->progress)
+		s->progress(s, s->progress_data);
+	return 0;
+fail:
+	s->failed = "conntrack (deleting)";
+	return ret;
 }
 
 /* plan.h says when a class may go in one flush. */

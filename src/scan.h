@@ -53,6 +53,18 @@ struct scan {
 	bool keep_env;		/* watch: no route notification since the
 				 * last scan_load; keep the routes read then */
 	enum scan_flush flush;
+	/* sweep: delete stale flows in batches while the walks go on, so
+	 * memory stays flat whatever the table's size; their recs are not
+	 * kept (nothing lists them) */
+	bool delete_as_walked;
+	/* told how the pass goes, every SCAN_PROGRESS flows and after each
+	 * batch of deletes (sweep's progress line on a terminal) */
+	void (*progress)(const struct scan *s, void *data);
+	void *progress_data;
+	/* watch: asked every SCAN_PREEMPT_SLOTS slots of a whole pass over
+	 * its index; true stops the pass with -EINTR, nothing deleted */
+	bool (*preempt)(void *data);
+	void *preempt_data;
 	/* state */
 	struct nm_model model;
 	uint64_t legacy_fp[2];	/* ipt_fingerprint() v4, v6, taken before
@@ -76,6 +88,13 @@ struct scan {
 				 * pass need not look them up by tuple */
 	uint32_t pass;		/* counts passes, to mark mirrors seen */
 	uint64_t returned;	/* by the walk under way */
+	unsigned int walk, walks;	/* the walk under way (from 1), of */
+	/* deleted as walked (delete_as_walked): gone from recs, still in
+	 * the counts of every later try of the pass */
+	size_t walk_deleted;
+	size_t walk_by_reason[JR__MAX];
+	size_t del_from;	/* recs before it were looked at for that */
+	struct ct_handle *ct_del;	/* deletes while ct dumps */
 	/* the classes of this pass's flows, while the dumps feed it */
 	bool classes_on;
 	bool classes_full;	/* more than SCAN_MAX_CLASSES: none flushed */
@@ -92,6 +111,9 @@ struct scan {
 	const char *failed;
 };
 
+#define SCAN_PROGRESS	65536
+#define SCAN_PREEMPT_SLOTS	65536	/* ~2-5 ms of a pass */
+
 int scan_init(struct scan *s);
 /* Read the rules (nftables, then iptables-legacy v4 and v6) and routes
  * (not with keep_env, when a snapshot is loaded). */
@@ -107,6 +129,13 @@ int scan_run(struct scan *s);
  * flow to scan_feed(), which judges it exactly as a dump would (the
  * feeder applies the plan's filters); then, as scan_run() does, the pass
  * starts again while the ruleset moved under it. */
+/* scan_run for the flows to @ports only (network byte order), each port a
+ * walk filtered in the kernel (per protocol, and per family that some
+ * rule can NAT), the plan's filters applied to what they return: what a
+ * change to those ports most likely made stale, found without a flow
+ * index.  Not a whole pass: a flow that only lost its NAT in a family no
+ * rule NATs any more is left to one. */
+int scan_run_ports(struct scan *s, const uint16_t *ports, int n);
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data);
 int scan_feed(struct scan *s, const struct flow *f);

@@ -98,16 +98,26 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 
 	if (!o->dry_run)
 		s.flush = o->flush ? SF_ALWAYS : SF_AUTO;
+	/* Nothing lists the stale flows unless asked (-v, --json): delete
+	 * them as the walks go, and memory stays what a small table needs. */
+	s.delete_as_walked = !o->dry_run && !o->json && !o->verbose;
+	/* Subscribe before deleting, or a mirror could form unseen.
+	 * Without events the file still lets the next run find it. */
+	if (s.delete_as_walked && o->settle_ms &&
+	    ct_events_open(&ev, CT_EV_NEW))
+		ev = NULL;
 	ret = cmd_scan("sweep", &s, o);
+	s.delete_as_walked = false;
 	if (ret) {
+		if (s.deleted)	/* cmd_scan left it to us */
+			report_delete_error(&s, ret);
 		ret = EXIT_ERR;
 		goto out;
 	}
 	if (o->dry_run || !s.stale)
 		goto done;
-	/* Subscribe before deleting, or a mirror could form unseen.
-	 * Without events the file still lets the next run find it. */
-	if (o->settle_ms && may_mirror(&s) && ct_events_open(&ev, CT_EV_NEW))
+	if (!ev && o->settle_ms && may_mirror(&s) &&
+	    ct_events_open(&ev, CT_EV_NEW))
 		ev = NULL;
 	ret = scan_delete(&s);
 	if (!ret && ev)

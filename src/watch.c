@@ -71,6 +71,18 @@
  * at 10,000 new flows/s).  What waits: a mirror (mirror.h) is deleted up
  * to this much later.  The socket holds seconds of events at that rate. */
 #define EVENT_BATCH_US		20000
+/* The periodic refill (a dump of the whole table, ~45 s of CPU at 10M
+ * flows) starts no sooner than this many times its last duration after
+ * it: at most 2% of a core on average, whatever --refill says. */
+#define REFILL_DUTY		50
+#define REFILL_RETRY_US		1000000	/* a fill that could not start */
+/* Without the index, a change's likely flows are found by one kernel
+ * walk per port (and protocol and family): worth it for a few ports. */
+#define EARLY_WALK_PORTS	4
+/* A whole pass over the index (a second at 10M flows) gives way to a rule
+ * change at most this many times in a row, so that changes without end
+ * cannot starve it. */
+#define PREEMPT_MAX		3
 
 enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
@@ -86,8 +98,19 @@ struct watch {
 	uint64_t last_rules;	/* mono_us() at the end of the last pass
 				 * a rule change set off */
 	bool refill_due;	/* start an incremental refill */
+	bool refill_periodic;	/* the one under way is the periodic one */
 	uint64_t refill_t0;
 	size_t refill_before;
+	uint64_t refill_took;	/* us, the last refill that ended */
+	uint64_t refill_next;	/* mono_us() to try a failed start again */
+	uint64_t fill_t0;	/* the index is incomplete: since when it
+				 * fills (0: complete) */
+	/* A full pass waits for the index to be complete: until then the
+	 * passes judge the part indexed (and a change's ports by walks). */
+	bool held;
+	enum stats_trigger held_why;
+	bool may_preempt;	/* the pass under way may give way */
+	unsigned int preempted;	/* passes that gave way, in a row */
 	int sigfd, resync_fd, legacy_fd;
 	long legacy_ms;		/* the legacy poll's interval now */
 
@@ -213,7 +236,9 @@ static void want_full(struct watch *w, enum stats_trigger why, uint64_t now,
 	if (why == ST_RESYNC)
 		w->refill_due |= w->o.refill_s &&
 				 now - w->last_refill >=
-				 (uint64_t)w->o.refill_s * 1000000;
+				 (uint64_t)w->o.refill_s * 1000000 &&
+				 now - w->last_refill >=
+				 REFILL_DUTY * w->refill_took;
 	else if (why != ST_RETRY && why != ST_NEW)
 		w->ix_resync = true;
 	if (!w->due_full || due < w->due_full)
@@ -547,7 +572,25 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 	write_stats(w);
 }
 
-/* Judge: from the flow index when there is one, else by dumping. */
+/* Conntrack events were lost: the index refills (windex_events started
+ * it), and the passes until then judge the part it holds. */
+static void index_lost(struct watch *w, uint64_t now)
+{
+	w->st.events_lost++;
+	log_warn("watch: conntrack events lost (receive buffer full); refilling "
+	     "the flow index");
+	if (!w->fill_t0)
+		w->fill_t0 = now;
+	w->ix_resync = true;	/* (re)start the refill, if it could not */
+	w->s.no_mirror_lookup = false;
+	if (!w->held)
+		w->held_why = ST_LOST;
+	w->held = true;
+}
+
+/* Judge: from the flow index when there is one, else by dumping.  An
+ * index still filling holds a part of the table, exactly: what it holds
+ * is judged now, the rest by the full pass held until it is complete. */
 static int judge_flows(struct watch *w)
 {
 	int ret;
@@ -557,17 +600,8 @@ static int judge_flows(struct watch *w)
 	ret = windex_judge(w->ix, &w->s);
 	if (ret != -ENOBUFS)
 		return ret;
-	/* Conntrack events lost just now: refill from a dump, once. */
-	w->st.events_lost++;
-	log_warn("watch: conntrack events lost (receive buffer full); refilling "
-	     "the flow index");
-	ret = windex_resync(w->ix, w->s.tcp);
-	if (!ret) {
-		w->last_refill = mono_us();
-		w->s.no_mirror_lookup = false;
-		ret = windex_judge(w->ix, &w->s);
-	}
-	return ret;
+	index_lost(w, mono_us());
+	return windex_judge(w->ix, &w->s);
 }
 
 /* What an early pass deleted, for the reaction's one log line. */
@@ -617,7 +651,7 @@ struct reaction {
  * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
  */
 static unsigned int early_pass(struct watch *w, struct reaction *r,
-			       uint64_t tl)
+			       uint64_t tl, const struct mdigest *base)
 {
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
@@ -625,12 +659,18 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 	uint64_t tj = mono_us(), td;
 	int n, ret;
 
-	if (!w->ix || w->o.dry_run || !w->have_last)
+	if (!w->ix || w->o.dry_run || !base)
 		return 0;
-	n = mdigest_changed_ports(&w->last_md, &r->md, ports, MD_PORTS);
+	n = mdigest_changed_ports(base, &r->md, ports, MD_PORTS);
 	if (n <= 0)
 		return 0;
-	ret = windex_judge_ports(w->ix, &w->s, ports, n);
+	/* An index still filling may not hold them yet: walks do. */
+	if (windex_complete(w->ix))
+		ret = windex_judge_ports(w->ix, &w->s, ports, n);
+	else if (n <= EARLY_WALK_PORTS)
+		ret = scan_run_ports(&w->s, ports, n);
+	else
+		return 0;
 	if (ret)
 		return 0;	/* the full pass will meet it and report */
 	moved = moved_meanwhile(w, mono_us());
@@ -671,26 +711,78 @@ static void take_pending(struct watch *w, struct reaction *r)
 	w->legacy_v4 = w->legacy_v6 = false;
 	/* With the index, events show each mirror as it forms; look them
 	 * up by tuple only when events may have been missed (the refills). */
-	w->s.no_mirror_lookup = w->ix && !w->ix_resync;
+	w->s.no_mirror_lookup = w->ix && !w->ix_resync &&
+				windex_complete(w->ix) && !(r->full &&
+				(r->trig == ST_START || r->trig == ST_LOST ||
+				 r->trig == ST_HUP));
 }
 
-/* Start, lost events, SIGHUP or the periodic resync: refill the index
- * from a dump. */
-static int refill(struct watch *w)
+/* Start, lost events or SIGHUP: (re)fill the index from a dump read a
+ * step at a time by the loop (refill_step); passes go on meanwhile. */
+static void refill(struct watch *w, uint64_t now)
 {
 	int ret;
 
-	if (!w->ix || !w->ix_resync)
-		return 0;
+	if (!w->ix || !w->ix_resync || now < w->refill_next)
+		return;
 	w->s.no_mirror_lookup = false;
-	ret = windex_resync(w->ix, w->s.tcp);
-	if (ret) {
-		w->s.failed = "conntrack (filling the flow index)";
-		return ret;
+	if (!windex_complete(w->ix) && !w->fill_t0)
+		w->fill_t0 = now;
+	if (windex_refilling(w->ix)) {
+		w->ix_resync = false;
+		return;
 	}
+	w->last_refill = now;
+	ret = windex_refill_start(w->ix);
+	if (ret) {
+		if (!w->refill_next)
+			log_warn("watch: cannot start filling the flow index: %s; "
+			     "trying again every %d ms", strerror(-ret),
+			     REFILL_RETRY_US / 1000);
+		w->refill_next = now + REFILL_RETRY_US;
+		return;
+	}
+	w->refill_next = 0;
 	w->ix_resync = false;
-	w->last_refill = mono_us();
-	return 0;
+	w->refill_t0 = now;
+	w->refill_before = windex_count(w->ix);
+	w->refill_periodic = w->refill_due;
+	if (w->refill_due)
+		log_dbg("watch: periodic refill of the flow index started");
+	else if (w->fill_t0)
+		log_info("watch: filling the flow index from a conntrack dump "
+		     "(%zu flows in it); reactions go on meanwhile",
+		     w->refill_before);
+	else
+		log_dbg("watch: refill of the flow index started");
+	w->refill_due = false;
+}
+
+/* While the index fills, the full part of a pass waits for it; the rest
+ * of the reaction (a change's ports, the flows indexed) goes on. */
+static void hold_full(struct watch *w, struct reaction *r)
+{
+	if (!(r->why & P_FULL) || !w->ix || windex_complete(w->ix))
+		return;
+	if (!w->held)
+		w->held_why = r->trig;
+	w->held = true;
+	r->why &= ~P_FULL;
+	r->full = false;
+	if (r->why)
+		r->trig = trigger_of(w, r->why);
+}
+
+/* The index is complete: the full pass held for it, now. */
+static void release_held(struct watch *w, uint64_t now)
+{
+	if (!w->held)
+		return;
+	w->held = false;
+	mark(w, P_FULL, now);
+	w->full_why = w->held_why;
+	if (!w->due_full || now < w->due_full)
+		w->due_full = now;
 }
 
 static int load(struct watch *w, struct reaction *r)
@@ -731,19 +823,36 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 	return true;
 }
 
+/* A whole pass over a big index gives way to a rule change that arrives
+ * meanwhile (its notifications are waiting), when it has deleted nothing
+ * yet: the change's reaction comes first (its early pass), and that
+ * reaction judges every flow again anyway. */
+static bool preempt_pass(void *data)
+{
+	struct watch *w = data;
+	struct pollfd p = { .fd = nlmon_fd(w->nft), .events = POLLIN };
+
+	return w->may_preempt && w->preempted < PREEMPT_MAX &&
+	       poll(&p, 1, 0) > 0;
+}
+
 /* The whole pass after the early one; @moved: what moved meanwhile. */
 static int full_pass(struct watch *w, const struct reaction *r,
 		     unsigned int tries, uint64_t tl, unsigned int *moved)
 {
 	uint64_t tj = mono_us();
-	int ret = judge_flows(w);
+	int ret;
 
+	w->may_preempt = !r->early.stale;
+	ret = judge_flows(w);
+	w->may_preempt = false;
 	if (ret)
 		return ret;
 	log_dbg("watch: pass %u: waited %" PRIu64 " us, read rules and routes "
 	    "in %" PRIu64 " us, judged %zu flows (%s) in %" PRIu64 " us",
-	    tries + 1, tl - r->t0, tj - tl, w->s.judged, w->ix ?
-	    "from the index" : "walking conntrack", mono_us() - tj);
+	    tries + 1, tl - r->t0, tj - tl, w->s.judged, !w->ix ?
+	    "walking conntrack" : windex_complete(w->ix) ? "from the index" :
+	    "from the index, still filling", mono_us() - tj);
 	*moved = moved_meanwhile(w, mono_us());
 	return 0;
 }
@@ -753,8 +862,6 @@ static int full_pass(struct watch *w, const struct reaction *r,
 static int fold_moved(struct watch *w, struct reaction *r,
 		      unsigned int moved)
 {
-	int ret;
-
 	r->ns.msgs += w->nseen.msgs;
 	r->ns.rules += w->nseen.rules;
 	r->ns.elems += w->nseen.elems;
@@ -768,9 +875,7 @@ static int fold_moved(struct watch *w, struct reaction *r,
 		w->pending &= ~P_FULL;
 		w->due_full = 0;
 		r->full = true;
-		ret = refill(w);
-		if (ret)
-			return ret;
+		refill(w, mono_us());
 	}
 	r->why |= moved & (P_NFT | P_ROUTE);
 	return 0;
@@ -779,34 +884,44 @@ static int fold_moved(struct watch *w, struct reaction *r,
 enum judged { J_STILL, J_NOTHING, J_MOVING };
 
 /* Read and judge until the rules and routes hold still across a whole
- * pass (J_STILL), or there is nothing to judge, or they kept moving. */
+ * pass (J_STILL), or there is nothing to judge, or they kept moving.
+ * After the first try, the early pass looks at what changed since the
+ * try before (a switch back while the last one was judged changes
+ * nothing since the last reaction, but moves the flow again). */
 static int judge_until_still(struct watch *w, struct reaction *r,
 			     enum judged *res)
 {
+	struct mdigest prev = { 0 };
 	unsigned int tries, moved;
 	int ret;
 
 	for (tries = 0;; tries++) {
 		uint64_t tl = mono_us();
 
+		if (tries) {
+			mdigest_free(&prev);
+			prev = r->md;
+			memset(&r->md, 0, sizeof(r->md));
+		}
 		ret = load(w, r);
 		if (ret)
-			return ret;
+			goto out;
 		*res = J_NOTHING;
 		if (nothing_to_judge(w, r))
-			return 0;
-		moved = early_pass(w, r, tl);
+			goto out;
+		moved = early_pass(w, r, tl, tries ? &prev :
+				   w->have_last ? &w->last_md : NULL);
 		if (!moved) {
 			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)
-				return ret;
+				goto out;
 		}
 		*res = J_STILL;
 		if (!moved)
-			return 0;
+			goto out;
 		ret = fold_moved(w, r, moved);
 		if (ret)
-			return ret;
+			goto out;
 		if (tries + 1 >= REJUDGE_TRIES) {
 			/* Still moving: delete nothing now, come back as
 			 * soon as the loop has looked at the sockets. */
@@ -815,9 +930,12 @@ static int judge_until_still(struct watch *w, struct reaction *r,
 			log_dbg("watch: rules still changing after %u passes; "
 			    "deferring deletes", tries + 1);
 			*res = J_MOVING;
-			return 0;
+			goto out;
 		}
 	}
+out:
+	mdigest_free(&prev);
+	return ret;
 }
 
 /* Deletes go against the model of the latest generation. */
@@ -912,8 +1030,50 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	w->again = 0;
 	legacy_poll_tune(w);
 	w->lost_ok = w->st.events_lost;
+	w->preempted = 0;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
+}
+
+/* Only a full pass was due, and it waits for the index: read the rules
+ * and routes now all the same, as what the changes made while the index
+ * fills are told from (the early pass's ports). */
+static int baseline(struct watch *w, struct reaction *r)
+{
+	int ret;
+
+	if (w->have_last)
+		return 0;
+	ret = load(w, r);
+	if (ret)
+		return ret;
+	log_dbg("watch: rules and routes read; the first full pass waits for "
+	    "the flow index (%zu flows so far)", windex_count(w->ix));
+	remember_pass(w, r);
+	return 0;
+}
+
+/* A pass gave way (preempt_pass): what set it off is pending again,
+ * with the rule change that came meanwhile, to be answered at once. */
+static void put_back(struct watch *w, struct reaction *r)
+{
+	uint64_t now = mono_us();
+
+	w->preempted++;
+	w->nseen.msgs += r->ns.msgs;
+	w->nseen.rules += r->ns.rules;
+	w->nseen.elems += r->ns.elems;
+	w->nseen.other += r->ns.other;
+	w->route_msgs += r->route_msgs;
+	w->legacy_v4 |= r->v4;
+	w->legacy_v6 |= r->v6;
+	mark(w, r->why, r->t0);
+	if (!w->t_first || r->t0 < w->t_first)
+		w->t_first = r->t0;
+	on_nft(w, now);
+	w->due_full = w->due_nft ? w->due_nft : now;
+	log_dbg("watch: the pass gave way to a rule change (%u in a row)",
+	    w->preempted);
 }
 
 static void reconcile(struct watch *w)
@@ -923,10 +1083,21 @@ static void reconcile(struct watch *w)
 	int ret;
 
 	take_pending(w, &r);
-	ret = refill(w);
-	if (ret)
-		goto fail;
+	refill(w, mono_us());
+	hold_full(w, &r);
+	if (!r.why) {
+		ret = baseline(w, &r);
+		if (ret)
+			goto fail;
+		mdigest_free(&r.md);
+		return;
+	}
 	ret = judge_until_still(w, &r, &res);
+	if (ret == -EINTR) {
+		put_back(w, &r);
+		mdigest_free(&r.md);
+		return;
+	}
 	if (ret)
 		goto fail;
 	if (res != J_STILL) {
@@ -974,24 +1145,26 @@ static void on_signal(struct watch *w, uint64_t now)
 	}
 }
 
+/* The periodic refill, when due (want_full). */
 static void refill_start(struct watch *w, uint64_t now)
 {
-	int ret;
-
+	if (w->ix_resync)
+		refill(w, now);	/* a fill that could not start before */
 	if (!w->refill_due || windex_refilling(w->ix))
 		return;
-	w->refill_due = false;
-	w->last_refill = now;
-	ret = windex_refill_start(w->ix);
-	if (ret) {
-		log_dbg("watch: cannot start the periodic refill (%s); refilling "
-		    "before the next pass instead", strerror(-ret));
-		w->ix_resync = true;
-		return;
-	}
-	w->refill_t0 = now;
-	w->refill_before = windex_count(w->ix);
-	log_dbg("watch: periodic refill of the flow index started");
+	w->ix_resync = true;
+	refill(w, now);
+}
+
+static void index_ready(struct watch *w, uint64_t now)
+{
+	size_t n = windex_count(w->ix), b = windex_bytes(w->ix);
+
+	log_info("watch: flow index ready: %zu flows in %.1f s (%zu MB, %zu "
+	     "bytes a flow)", n, (now - w->fill_t0) / 1e6, b >> 20,
+	     n ? b / n : 0);
+	w->fill_t0 = 0;
+	release_held(w, now);
 }
 
 static void refill_step(struct watch *w, uint64_t now)
@@ -1000,13 +1173,21 @@ static void refill_step(struct watch *w, uint64_t now)
 
 	if (ret > 0)
 		return;
-	if (ret)
-		log_dbg("watch: periodic refill of the flow index cut short (%s); "
-		    "kept as it was", strerror(-ret));
-	else
-		log_dbg("watch: periodic refill of the flow index done in %" PRIu64
-		    " ms: %zu flows, were %zu", (now - w->refill_t0) / 1000,
+	w->refill_took = now - w->refill_t0;
+	if (ret) {
+		log_dbg("watch: %s of the flow index cut short (%s); kept as "
+		    "it was", w->fill_t0 ? "fill" : w->refill_periodic ?
+		    "periodic refill" : "refill", strerror(-ret));
+		if (!windex_complete(w->ix))
+			w->ix_resync = true;	/* again, from the loop */
+	} else if (!w->fill_t0) {
+		log_dbg("watch: %s of the flow index done in %" PRIu64
+		    " ms: %zu flows, were %zu", w->refill_periodic ?
+		    "periodic refill" : "refill", w->refill_took / 1000,
 		    windex_count(w->ix), w->refill_before);
+	}
+	if (!ret && w->fill_t0)
+		index_ready(w, now);
 	w->st.indexed = windex_count(w->ix);
 	w->st.index_bytes = windex_bytes(w->ix);
 }
@@ -1046,9 +1227,14 @@ static int loop(struct watch *w)
 			pfd[F_INDEX].fd = now >= ev_due ? windex_fd(w->ix) : -1;
 			if (pfd[F_INDEX].fd < 0 && (!due || ev_due < due))
 				due = ev_due;
+			if (w->ix_resync && w->refill_next &&
+			    (!due || w->refill_next < due))
+				due = w->refill_next;
+			if (windex_refill_ready(w->ix))
+				due = now;	/* a refill's end: no wait */
 		}
 		if (due) {
-			uint64_t d = due - now;
+			uint64_t d = due > now ? due - now : 0;
 
 			ts.tv_sec = (time_t)(d / 1000000u);
 			ts.tv_nsec = (long)(d % 1000000u) * 1000;
@@ -1067,13 +1253,10 @@ static int loop(struct watch *w)
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents)
 			w->last_ev_read = now;
 		if (pfd[F_INDEX].fd >= 0 && pfd[F_INDEX].revents &&
-		    windex_events(w->ix) == -ENOBUFS) {
-			w->st.events_lost++;
-			log_warn("watch: conntrack events lost (receive buffer "
-			     "full); refilling the flow index");
-			want_full(w, ST_LOST, now, now);
-		}
-		if (pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents)
+		    windex_events(w->ix) == -ENOBUFS)
+			index_lost(w, now);
+		if ((pfd[F_REFILL].fd >= 0 && pfd[F_REFILL].revents) ||
+		    (w->ix && windex_refill_ready(w->ix)))
 			refill_step(w, now);
 		if (pfd[F_NFT].revents)
 			on_nft(w, now);
@@ -1263,8 +1446,12 @@ static int setup(struct watch *w)
 			w->ix = NULL;
 		}
 	}
-	if (w->ix)
+	if (w->ix) {
 		windex_on_new(w->ix, on_new_flow, w);
+		windex_set_tcp(w->ix, w->o.tcp);
+		w->s.preempt = preempt_pass;
+		w->s.preempt_data = w;
+	}
 	w->sigfd = signals_open();
 	if (w->sigfd < 0) {
 		log_err("watch: cannot set up signal handling: %s",

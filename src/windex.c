@@ -13,11 +13,19 @@
  *
  * An entry is 40 bytes: ports, ids and status inline; IPv4 addresses
  * inline; IPv6 addresses as indices into a refcounted pool (a flow's four
- * addresses are mostly the router's own and a few backends'), plus 4 bytes
- * of hash bucket per entry, plus 2 bytes of destination port in a column
- * of its own: the early pass looks for the flows to a few ports, and a
- * walk of that column touches 2 MB at 1M flows where a walk of the
- * entries touches 40 MB (~5 ms).
+ * addresses are mostly the router's own and a few backends'), plus 2 bytes
+ * of destination port in a column of its own: the early pass looks for the
+ * flows to a few ports, and a walk of that column touches 2 MB at 1M flows
+ * where a walk of the entries touches 40 MB (~5 ms).
+ *
+ * Memory grows in small steps, never by doubling: entries live in segments
+ * of SEG slots (the slot number names segment and place), and the hash
+ * table is linear hashing (Litwin): one bucket is split at a time as the
+ * count grows, into bucket segments of BSEG, so it holds about 1/LOAD
+ * buckets (4 bytes) a flow at every size, and no insert ever rehashes the
+ * whole table (a doubling rehashed every entry in one go, a pause inside
+ * a fill read between reactions, and left a spare half: 77 bytes a flow
+ * at 10M).  44.7 bytes a flow in all (bench/ixmem).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,9 +39,31 @@
 #include "ctfilter.h"
 
 #define NIL		0u		/* index 0 is never used */
-/* In ixent.status, never a conntrack status bit (they end at 16): the
- * entry was seen by the refill under way, or created during it. */
-#define IX_SEEN		0x80000000u
+#define SEG_SHIFT	10		/* 1024 slots, 42 KB, a segment */
+#define SEG		(1u << SEG_SHIFT)
+#define BSEG_SHIFT	12		/* 4096 buckets, 16 KB, a segment */
+#define BSEG		(1u << BSEG_SHIFT)
+#define BMIN		BSEG		/* buckets to start with */
+/* Split a bucket while count > buckets * LOAD_NUM / LOAD_DEN: chains of
+ * 1.5 on average cost a lookup little, and the buckets 2.7 bytes a flow. */
+#define LOAD_NUM	3
+#define LOAD_DEN	2
+/* In ixent.status, above the conntrack status bits (they end at 16): the
+ * last refill that saw the entry (by its dump, or as it was created),
+ * 1..IX_EPOCHS, 0 for none.  A refill's end drops what its epoch did not
+ * see, a step at a time, and an aborted one leaves nothing to clear. */
+#define IX_EPOCH_SHIFT	20
+#define IX_EPOCH_MASK	0xfff00000u
+#define IX_EPOCHS	(IX_EPOCH_MASK >> IX_EPOCH_SHIFT)
+/* Segments a step of a refill's end looks at: 64k slots, 2.6 MB read in
+ * order, a millisecond or two (the whole index at 10M: about a second). */
+#define SWEEP_SEGS	64
+/* Flows that left the index while a refill's dump runs (a DESTROY, or
+ * deleted by a reaction), so that the dump, whose datagrams the kernel
+ * filled a moment before, does not put them back: direct-mapped by hash,
+ * a few milliseconds of deletes (a collision forgets one: a ghost kept
+ * until the next refill, deleted then as gone if judged stale). */
+#define GONE_SLOTS	2048
 
 struct ixent {
 	uint32_t next;		/* bucket chain, or free list */
@@ -47,6 +77,13 @@ struct ixent {
 	uint8_t l4proto;
 };
 
+/* SEG slots: the entries and their destination ports (the early pass's
+ * column, blocks of four read as one word). */
+struct ixseg {
+	struct ixent e[SEG];
+	uint16_t dport[SEG];	/* e[i].port[1], or 0 for a free slot */
+};
+
 struct a6ent {
 	struct in6_addr a;
 	uint32_t refs;
@@ -57,19 +94,30 @@ struct windex {
 	struct ct_handle *ev;
 	struct ct_handle *dump;	/* for resyncs */
 	bool tcp;
-	/* flows */
-	struct ixent *e;
-	uint16_t *dport;	/* e[i].port[1], or 0 for a free slot */
+	/* flows: slot i is seg[i >> SEG_SHIFT]->e[i % SEG] */
+	struct ixseg **seg;
+	uint32_t nseg, segcap;	/* in use, room in seg[] */
 	uint32_t cap, count, free;
-	uint32_t *bucket;
-	uint32_t nbucket;	/* power of two */
+	/* buckets, linear hashing: bucket b is bseg[b >> BSEG_SHIFT][b %
+	 * BSEG]; a hash goes to h % round, or h % (2 * round) below split */
+	uint32_t **bseg;
+	uint32_t nbseg, bsegcap;
+	uint32_t round;		/* power of two, >= BMIN */
+	uint32_t split;		/* next bucket to split; buckets: round+split */
 	/* IPv6 address pool */
 	struct a6ent *a6;
 	uint32_t a6cap, a6count, a6free;
 	uint32_t *a6bucket;
 	uint32_t a6nbucket;
+	/* holds every flow of the table: a fill begun after the last
+	 * loss of events ended */
+	bool complete;
 	/* an incremental refill under way: its dumps, in order */
 	bool refilling;
+	uint32_t epoch;		/* of the refill under way or the last one */
+	bool sweeping;		/* its dumps are done: dropping the unseen */
+	uint32_t sweep_seg;	/* next segment to look at */
+	struct { uint32_t id, h; } gone[GONE_SLOTS];
 	unsigned int stage;	/* index into refill_stages */
 	/* told of every new flow after it is indexed */
 	int (*on_new)(const struct flow *f, void *data);
@@ -215,7 +263,7 @@ static void to_flow(const struct windex *ix, const struct ixent *e,
 	f->reply.sport = e->port[2];
 	f->reply.dport = e->port[3];
 	f->id = e->id;
-	f->status = e->status & ~IX_SEEN;
+	f->status = e->status & ~IX_EPOCH_MASK;
 	f->zone = e->zone;
 }
 
@@ -240,53 +288,135 @@ static bool same(const struct windex *ix, const struct ixent *e,
 	return true;
 }
 
-static int rehash(struct windex *ix, uint32_t nb)
+static struct ixent *ent(const struct windex *ix, uint32_t i)
 {
-	uint32_t *b = calloc(nb, sizeof(*b)), i;
+	return &ix->seg[i >> SEG_SHIFT]->e[i & (SEG - 1)];
+}
 
-	if (!b)
-		return -ENOMEM;
-	for (i = 1; i < ix->cap; i++) {
-		struct ixent *e = &ix->e[i];
-		struct flow f;
-		uint32_t h;
+static uint16_t *dport_of(const struct windex *ix, uint32_t i)
+{
+	return &ix->seg[i >> SEG_SHIFT]->dport[i & (SEG - 1)];
+}
 
-		if (!e->family)
-			continue;
-		f.id = e->id;
-		f.orig.sport = e->port[0];
-		f.orig.dport = e->port[1];
-		h = ehash(f.id, &f.orig) & (nb - 1);
-		e->next = b[h];
-		b[h] = i;
+static uint32_t *bucket(const struct windex *ix, uint32_t b)
+{
+	return &ix->bseg[b >> BSEG_SHIFT][b & (BSEG - 1)];
+}
+
+static uint32_t nbuckets(const struct windex *ix)
+{
+	return ix->round + ix->split;
+}
+
+/* The bucket of hash @h, as the table stands. */
+static uint32_t *bucket_of(const struct windex *ix, uint32_t h)
+{
+	uint32_t b = h & (ix->round - 1);
+
+	if (b < ix->split)
+		b = h & (2 * ix->round - 1);
+	return bucket(ix, b);
+}
+
+static uint32_t ent_hash(const struct ixent *e)
+{
+	struct tuple o;
+
+	o.sport = e->port[0];
+	o.dport = e->port[1];
+	return ehash(e->id, &o);
+}
+
+/* @tab (of @n pointers, room for *@cap) with room for one more: the same
+ * or a larger copy, NULL when out of memory (@tab then unchanged). */
+static void *ptrs_room(void *tab, uint32_t n, uint32_t *cap)
+{
+	uint32_t ncap;
+	void *t;
+
+	if (n < *cap)
+		return tab;
+	ncap = *cap ? *cap * 2 : 16;
+	t = realloc(tab, (size_t)ncap * sizeof(void *));
+	if (t)
+		*cap = ncap;
+	return t;
+}
+
+/* Bucket segments to hold @n buckets, new ones empty. */
+static int buckets_room(struct windex *ix, uint32_t n)
+{
+	while (ix->nbseg * BSEG < n) {
+		uint32_t *b, **t = ptrs_room(ix->bseg, ix->nbseg, &ix->bsegcap);
+
+		if (!t)
+			return -ENOMEM;
+		ix->bseg = t;
+		b = calloc(BSEG, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		ix->bseg[ix->nbseg++] = b;
 	}
-	free(ix->bucket);
-	ix->bucket = b;
-	ix->nbucket = nb;
 	return 0;
 }
 
+/* Split bucket @split into itself and @split + round, by the next bit of
+ * each entry's hash: one bucket's chain moved, never the whole table. */
+static int split_one(struct windex *ix)
+{
+	uint32_t lo = ix->split, hi = lo + ix->round, i, *p, *q;
+
+	if (buckets_room(ix, hi + 1))
+		return -ENOMEM;
+	p = bucket(ix, lo);
+	q = bucket(ix, hi);
+	i = *p;
+	*p = NIL;
+	while (i != NIL) {
+		struct ixent *e = ent(ix, i);
+		uint32_t next = e->next;
+		uint32_t *to = ent_hash(e) & ix->round ? q : p;
+
+		e->next = *to;
+		*to = i;
+		i = next;
+	}
+	if (++ix->split == ix->round) {
+		ix->round *= 2;
+		ix->split = 0;
+	}
+	return 0;
+}
+
+/* One more segment of slots, onto the free list lowest first. */
 static int egrow(struct windex *ix)
 {
-	uint32_t ncap = ix->cap ? ix->cap * 2 : 4096, i;
-	struct ixent *n = realloc(ix->e, (size_t)ncap * sizeof(*n));
-	uint16_t *d;
+	uint32_t base = ix->nseg << SEG_SHIFT, i;
+	struct ixseg *sg, **t;
 
-	if (!n)
-		return -ENOMEM;
-	ix->e = n;
-	d = realloc(ix->dport, (size_t)ncap * sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	ix->dport = d;
-	memset(d + ix->cap, 0, (size_t)(ncap - ix->cap) * sizeof(*d));
-	for (i = ncap - 1; i >= (ix->cap ? ix->cap : 1); i--) {
-		n[i].family = 0;
-		n[i].next = ix->free;
-		ix->free = i;
+	if (ix->nseg >= UINT32_MAX >> SEG_SHIFT)
+		return -ENOSPC;
+	if (!ix->round) {
+		if (buckets_room(ix, BMIN))
+			return -ENOMEM;
+		ix->round = BMIN;
 	}
-	ix->cap = ncap;
-	return rehash(ix, ncap);
+	t = ptrs_room(ix->seg, ix->nseg, &ix->segcap);
+	if (!t)
+		return -ENOMEM;
+	ix->seg = t;
+	sg = malloc(sizeof(*sg));
+	if (!sg)
+		return -ENOMEM;
+	memset(sg->dport, 0, sizeof(sg->dport));
+	ix->seg[ix->nseg++] = sg;
+	for (i = SEG; i-- > (base ? 0 : 1);) {
+		sg->e[i].family = 0;
+		sg->e[i].next = ix->free;
+		ix->free = base + i;
+	}
+	ix->cap = ix->nseg << SEG_SHIFT;
+	return 0;
 }
 
 static bool wanted(const struct windex *ix, const struct flow *f)
@@ -300,19 +430,24 @@ static uint32_t *find(struct windex *ix, const struct flow *f)
 {
 	uint32_t *p;
 
-	if (!ix->nbucket)
+	if (!ix->round)
 		return NULL;
-	p = &ix->bucket[ehash(f->id, &f->orig) & (ix->nbucket - 1)];
-	for (; *p != NIL; p = &ix->e[*p].next)
-		if (same(ix, &ix->e[*p], f))
+	p = bucket_of(ix, ehash(f->id, &f->orig));
+	for (; *p != NIL; p = &ent(ix, *p)->next)
+		if (same(ix, ent(ix, *p), f))
 			return p;
 	return NULL;
+}
+
+static void mark_seen(const struct windex *ix, struct ixent *e)
+{
+	e->status = (e->status & ~IX_EPOCH_MASK) | ix->epoch << IX_EPOCH_SHIFT;
 }
 
 static int insert(struct windex *ix, const struct flow *f)
 {
 	struct ixent *e;
-	uint32_t i, h;
+	uint32_t i, *b;
 	int k, err;
 
 	uint32_t *p;
@@ -322,7 +457,7 @@ static int insert(struct windex *ix, const struct flow *f)
 	p = find(ix, f);
 	if (p) {
 		if (ix->refilling)
-			ix->e[*p].status |= IX_SEEN;
+			mark_seen(ix, ent(ix, *p));
 		return 0;
 	}
 	if (ix->free == NIL) {
@@ -330,8 +465,13 @@ static int insert(struct windex *ix, const struct flow *f)
 		if (err)
 			return err;
 	}
+	/* A split that cannot get memory leaves longer chains, not a
+	 * wrong index: the flow is indexed all the same. */
+	if ((uint64_t)(ix->count + 1) * LOAD_DEN >
+	    (uint64_t)nbuckets(ix) * LOAD_NUM)
+		(void)split_one(ix);
 	i = ix->free;
-	e = &ix->e[i];
+	e = ent(ix, i);
 	for (k = 0; k < 4; k++) {
 		const union addr *a = tuple_addr(f, k);
 
@@ -350,16 +490,18 @@ static int insert(struct windex *ix, const struct flow *f)
 	e->id = f->id;
 	e->port[0] = f->orig.sport;
 	e->port[1] = f->orig.dport;
-	ix->dport[i] = f->orig.dport;
+	*dport_of(ix, i) = f->orig.dport;
 	e->port[2] = f->reply.sport;
 	e->port[3] = f->reply.dport;
-	e->status = f->status | (ix->refilling ? IX_SEEN : 0);
+	e->status = f->status & ~IX_EPOCH_MASK;
+	if (ix->refilling)
+		mark_seen(ix, e);
 	e->zone = f->zone;
 	e->family = f->orig.family;
 	e->l4proto = f->orig.l4proto;
-	h = ehash(f->id, &f->orig) & (ix->nbucket - 1);
-	e->next = ix->bucket[h];
-	ix->bucket[h] = i;
+	b = bucket_of(ix, ehash(f->id, &f->orig));
+	e->next = *b;
+	*b = i;
 	ix->count++;
 	return 0;
 }
@@ -367,7 +509,7 @@ static int insert(struct windex *ix, const struct flow *f)
 static void release(struct windex *ix, uint32_t *p)
 {
 	uint32_t i = *p;
-	struct ixent *e = &ix->e[i];
+	struct ixent *e = ent(ix, i);
 	int k;
 
 	*p = e->next;
@@ -375,7 +517,7 @@ static void release(struct windex *ix, uint32_t *p)
 		for (k = 0; k < 4; k++)
 			a6put(ix, e->addr[k]);
 	e->family = 0;
-	ix->dport[i] = 0;
+	*dport_of(ix, i) = 0;
 	e->next = ix->free;
 	ix->free = i;
 	ix->count--;
@@ -385,23 +527,43 @@ static void erase(struct windex *ix, const struct flow *f)
 {
 	uint32_t *p = find(ix, f);
 
+	if (ix->refilling && !ix->sweeping) {
+		uint32_t h = ehash(f->id, &f->orig);
+
+		ix->gone[h & (GONE_SLOTS - 1)].id = f->id;
+		ix->gone[h & (GONE_SLOTS - 1)].h = h | 1;	/* 0: empty */
+	}
 	if (p)
 		release(ix, p);
 }
 
+static bool gone_lately(const struct windex *ix, const struct flow *f)
+{
+	uint32_t h = ehash(f->id, &f->orig);
+
+	return ix->gone[h & (GONE_SLOTS - 1)].id == f->id &&
+	       ix->gone[h & (GONE_SLOTS - 1)].h == (h | 1);
+}
+
 static void clear(struct windex *ix)
 {
-	free(ix->e);
-	free(ix->dport);
-	free(ix->bucket);
+	uint32_t i;
+
+	for (i = 0; i < ix->nseg; i++)
+		free(ix->seg[i]);
+	for (i = 0; i < ix->nbseg; i++)
+		free(ix->bseg[i]);
+	free(ix->seg);
+	free(ix->bseg);
 	free(ix->a6);
 	free(ix->a6bucket);
-	ix->e = NULL;
-	ix->dport = NULL;
-	ix->bucket = NULL;
+	ix->seg = NULL;
+	ix->bseg = NULL;
 	ix->a6 = NULL;
 	ix->a6bucket = NULL;
-	ix->cap = ix->count = ix->nbucket = 0;
+	ix->nseg = ix->segcap = ix->nbseg = ix->bsegcap = 0;
+	ix->round = ix->split = 0;
+	ix->cap = ix->count = 0;
 	ix->a6cap = ix->a6count = ix->a6nbucket = 0;
 	ix->free = ix->a6free = NIL;
 }
@@ -505,38 +667,15 @@ int windex_events(struct windex *ix)
 {
 	int ret = ct_events_read(ix->ev, on_event, ix);
 
-	return ret < 0 ? ret : 0;
-}
-
-static int on_dump(const struct flow *f, void *data)
-{
-	return insert(data, f);
-}
-
-int windex_resync(struct windex *ix, bool tcp)
-{
-	struct ct_filter flt = { .l4proto = IPPROTO_UDP };
-	int ret;
-
-	/* Events queued before the dump are applied after it, in order:
-	 * a NEW for a flow the dump found is a duplicate, a DESTROY for
-	 * one it found removes it, one for a flow it missed is a no-op. */
-	windex_refill_abort(ix);
-	clear(ix);
-	ix->tcp = tcp;
-	/* A filter that cannot be attached costs CPU, not correctness. */
-	(void)ct_events_protos(ct_events_fd(ix->ev), tcp);
-	ret = ct_dump(ix->dump, &flt, on_dump, ix);
-	if (!ret && tcp) {
-		flt.l4proto = IPPROTO_TCP;
-		ret = ct_dump(ix->dump, &flt, on_dump, ix);
+	if (ret == -ENOBUFS) {
+		/* A NEW may be among the lost: incomplete until a dump
+		 * begun after the loss ends.  One under way restarts, as
+		 * what it has seen so far may have lost its DESTROY. */
+		ix->complete = false;
+		windex_refill_abort(ix);
+		(void)windex_refill_start(ix);
 	}
-	if (ret)
-		return ret;
-	ret = windex_events(ix);
-	/* Lost again while dumping: what the dump saw is still right for
-	 * the flows it saw; the caller resyncs once more. */
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- incremental refill ---- */
@@ -562,26 +701,47 @@ static int refill_dump(struct windex *ix)
 	return ct_dump_start(ix->dump, &flt);
 }
 
-/* End a refill: keep what was seen (clearing the mark), or on success
- * only, drop what was not: gone without an event reaching us. */
-static void refill_end(struct windex *ix, bool sweep)
+/* Begin a refill's marks: everything it sees from now on gets a new
+ * epoch; what keeps an older one was not seen. */
+static void refill_begin(struct windex *ix)
 {
-	uint32_t b, *p;
+	memset(ix->gone, 0, sizeof(ix->gone));
+	ix->epoch = ix->epoch % IX_EPOCHS + 1;
+	ix->refilling = true;
+	ix->sweeping = false;
+	ix->stage = 0;
+}
 
-	for (b = 0; b < ix->nbucket; b++) {
-		p = &ix->bucket[b];
-		while (*p != NIL) {
-			struct ixent *e = &ix->e[*p];
+static void refill_stop(struct windex *ix)
+{
+	ix->refilling = false;
+	ix->sweeping = false;
+}
 
-			if (sweep && !(e->status & IX_SEEN)) {
-				release(ix, p);
+/* Drop the entries of SWEEP_SEGS segments that the refill did not see:
+ * gone without an event reaching us.  0 when the last segment is done. */
+static int sweep_step(struct windex *ix)
+{
+	uint32_t end = ix->sweep_seg + SWEEP_SEGS, i;
+
+	for (; ix->sweep_seg < end && ix->sweep_seg < ix->nseg;
+	     ix->sweep_seg++) {
+		uint32_t base = ix->sweep_seg << SEG_SHIFT;
+
+		for (i = base ? base : 1; i < base + SEG; i++) {
+			struct ixent *e = ent(ix, i);
+			uint32_t *p;
+
+			if (!e->family ||
+			    e->status >> IX_EPOCH_SHIFT == ix->epoch)
 				continue;
-			}
-			e->status &= ~IX_SEEN;
-			p = &e->next;
+			p = bucket_of(ix, ent_hash(e));
+			while (*p != i)
+				p = &ent(ix, *p)->next;
+			release(ix, p);
 		}
 	}
-	ix->refilling = false;
+	return ix->sweep_seg < ix->nseg;
 }
 
 int windex_refill_start(struct windex *ix)
@@ -590,11 +750,13 @@ int windex_refill_start(struct windex *ix)
 
 	if (ix->refilling)
 		return 0;
-	ix->stage = 0;
-	ix->refilling = true;
+	/* A filter that cannot be attached costs CPU, not correctness. */
+	if (!ix->complete)
+		(void)ct_events_protos(ct_events_fd(ix->ev), ix->tcp);
+	refill_begin(ix);
 	ret = refill_dump(ix);
 	if (ret)
-		refill_end(ix, false);
+		refill_stop(ix);
 	return ret;
 }
 
@@ -605,12 +767,23 @@ bool windex_refilling(const struct windex *ix)
 
 int windex_refill_fd(const struct windex *ix)
 {
-	return ix->refilling ? ct_fd(ix->dump) : -1;
+	return ix->refilling && !ix->sweeping ? ct_fd(ix->dump) : -1;
 }
 
+bool windex_refill_ready(const struct windex *ix)
+{
+	return ix->refilling && ix->sweeping;
+}
+
+/* A flow of the dump: indexed, unless it left the index since the dump
+ * began (its datagram was filled before; the flow is gone). */
 static int on_refill(const struct flow *f, void *data)
 {
-	return insert(data, f);
+	struct windex *ix = data;
+
+	if (gone_lately(ix, f) && !find(ix, f))
+		return 0;
+	return insert(ix, f);
 }
 
 int windex_refill_step(struct windex *ix)
@@ -619,6 +792,13 @@ int windex_refill_step(struct windex *ix)
 
 	if (!ix->refilling)
 		return 0;
+	if (ix->sweeping) {
+		if (sweep_step(ix))
+			return 1;
+		refill_stop(ix);
+		ix->complete = true;
+		return 0;
+	}
 	ret = ct_dump_step(ix->dump, REFILL_STEP, on_refill, ix);
 	if (ret == 0 && ++ix->stage < last_stage(ix)) {
 		ret = refill_dump(ix);
@@ -627,18 +807,24 @@ int windex_refill_step(struct windex *ix)
 	}
 	if (ret > 0)
 		return 1;
-	/* Done: what no dump and no event showed is gone.  Failed or cut
-	 * short: keep everything, the events kept it right meanwhile. */
-	refill_end(ix, ret == 0);
-	return ret;
+	if (ret) {
+		/* cut short: keep everything, the events kept it right */
+		refill_stop(ix);
+		return ret;
+	}
+	/* the dumps are done: the unseen go, a step at a time */
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	return 1;
 }
 
 void windex_refill_abort(struct windex *ix)
 {
 	if (!ix->refilling)
 		return;
-	ct_dump_abort(ix->dump);
-	refill_end(ix, false);
+	if (!ix->sweeping)
+		ct_dump_abort(ix->dump);
+	refill_stop(ix);
 }
 
 /* Could @e pass walk @w?  The cheap fields, on the packed entry, so most
@@ -706,7 +892,7 @@ static bool block_may(const struct windex *ix, uint32_t i,
 
 	if (!p->ports)
 		return true;
-	memcpy(&w, &ix->dport[i], sizeof(w));
+	memcpy(&w, dport_of(ix, i), sizeof(w));
 	for (k = 0; k < p->n; k++) {
 		x = w ^ p->lanes[k];
 		if ((x - LANES_LO) & ~x & LANES_HI)	/* a lane is zero */
@@ -719,7 +905,7 @@ static bool block_may(const struct windex *ix, uint32_t i,
 static bool selected(const struct windex *ix, uint32_t i,
 		     const struct feed_sel *p)
 {
-	return i && port_in(p, ix->dport[i]) && ix->e[i].family;
+	return i && port_in(p, *dport_of(ix, i)) && ent(ix, i)->family;
 }
 
 static int feed_slot(struct scan *s, struct windex *ix, uint32_t i,
@@ -727,7 +913,7 @@ static int feed_slot(struct scan *s, struct windex *ix, uint32_t i,
 {
 	struct flow f;
 
-	if (!selected(ix, i, p) || !in_plan(ix, &s->plan, &ix->e[i], &f))
+	if (!selected(ix, i, p) || !in_plan(ix, &s->plan, ent(ix, i), &f))
 		return 0;
 	return scan_feed(s, &f);
 }
@@ -744,8 +930,12 @@ static int feed_index(struct scan *s, void *data)
 	if (ret)
 		return ret;
 	s->failed = "the flow index";
-	/* cap is 4096 times a power of two: whole blocks of four */
+	/* cap is whole segments: whole blocks of four */
 	for (b = 0; b < ix->cap; b += 4) {
+		/* a whole pass may give way to something more urgent */
+		if (!p->ports && !(b % SCAN_PREEMPT_SLOTS) && s->preempt &&
+		    s->preempt(s->preempt_data))
+			return -EINTR;
 		if (!block_may(ix, b, p))
 			continue;
 		for (i = b; i < b + 4; i++) {
@@ -790,6 +980,16 @@ int windex_delete(struct windex *ix, struct scan *s)
 	return ret;
 }
 
+bool windex_complete(const struct windex *ix)
+{
+	return ix->complete;
+}
+
+void windex_set_tcp(struct windex *ix, bool tcp)
+{
+	ix->tcp = tcp;
+}
+
 size_t windex_count(const struct windex *ix)
 {
 	return ix->count;
@@ -797,7 +997,8 @@ size_t windex_count(const struct windex *ix)
 
 size_t windex_bytes(const struct windex *ix)
 {
-	return (size_t)ix->cap * (sizeof(struct ixent) + sizeof(uint32_t) +
-				  sizeof(uint16_t)) +
+	return sizeof(*ix) + (size_t)ix->nseg * sizeof(struct ixseg) +
+	       (size_t)ix->nbseg * BSEG * sizeof(uint32_t) +
+	       ((size_t)ix->segcap + ix->bsegcap) * sizeof(void *) +
 	       (size_t)ix->a6cap * (sizeof(struct a6ent) + sizeof(uint32_t));
 }

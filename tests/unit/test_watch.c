@@ -553,7 +553,7 @@ static void test_index_insert_find_erase(void **state)
 	assert_int_equal(windex_count(ix), 2);
 	p = find(ix, &f);
 	assert_non_null(p);
-	to_flow(ix, &ix->e[*p], &back);
+	to_flow(ix, ent(ix, *p), &back);
 	assert_same_flow(&back, &f);
 	erase(ix, &f);
 	assert_int_equal(windex_count(ix), 1);
@@ -605,7 +605,7 @@ static void test_index_ipv6_pool(void **state)
 	for (k = 0; k < 3; k++) {
 		p = find(ix, &f[k]);
 		assert_non_null(p);
-		to_flow(ix, &ix->e[*p], &back);
+		to_flow(ix, ent(ix, *p), &back);
 		assert_same_flow(&back, &f[k]);
 	}
 	erase(ix, &f[2]);
@@ -666,6 +666,160 @@ static void test_index_grows(void **state)
 	windex_free(ix);
 }
 
+/* Every indexed flow sits in the bucket its hash names, once; every
+ * bucket's chain holds live slots only; free slots are all on the list. */
+static void assert_index_sound(struct windex *ix)
+{
+	uint32_t b, i, chained = 0, freed = 0;
+
+	for (b = 0; b < nbuckets(ix); b++)
+		for (i = *bucket(ix, b); i != NIL; i = ent(ix, i)->next) {
+			assert_true(i < ix->cap);
+			assert_int_not_equal(ent(ix, i)->family, 0);
+			assert_ptr_equal(bucket_of(ix, ent_hash(ent(ix, i))),
+					 bucket(ix, b));
+			chained++;
+		}
+	assert_int_equal(chained, ix->count);
+	for (i = ix->free; i != NIL; i = ent(ix, i)->next)
+		freed++;
+	assert_int_equal(freed + ix->count + 1, ix->cap);
+}
+
+static struct flow many_flow(uint32_t i)
+{
+	struct flow f = v4flow(i * 2654435761u, (uint16_t)(1024 + i % 60000));
+
+	f.orig.src.ip = f.reply.dst.ip = htonl(0xcb007100u + i / 60000);
+	return f;
+}
+
+/* Linear hashing under growth and deletion: the table splits one bucket
+ * at a time, never rehashes, and every flow stays findable; memory grows
+ * with the count, in segments, at about 44 bytes a flow whatever the
+ * count (no doubling, so no step at a power of two). */
+static void test_index_linear_growth(void **state)
+{
+	static const uint32_t sizes[] = { 10000, 65536, 65537, 131073, 300000 };
+	struct windex *ix = ix_new(false);
+	uint32_t i, n = 0, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (; n < sizes[k]; n++) {
+			struct flow f = many_flow(n);
+
+			assert_int_equal(insert(ix, &f), 0);
+		}
+		assert_int_equal(windex_count(ix), n);
+		assert_true(windex_bytes(ix) <= (size_t)n * 50);
+		assert_true((uint64_t)nbuckets(ix) * LOAD_NUM >=
+			    (uint64_t)n * LOAD_DEN);
+		assert_index_sound(ix);
+	}
+	/* delete two in three, then grow again into the freed slots */
+	for (i = 0; i < n; i++)
+		if (i % 3) {
+			struct flow f = many_flow(i);
+
+			assert_non_null(find(ix, &f));
+			erase(ix, &f);
+			assert_null(find(ix, &f));
+		}
+	assert_int_equal(windex_count(ix), (n + 2) / 3);
+	assert_index_sound(ix);
+	k = ix->cap;
+	for (i = 0; i < n; i++)
+		if (i % 3) {
+			struct flow f = many_flow(i + n);
+
+			assert_int_equal(insert(ix, &f), 0);
+		}
+	assert_int_equal(ix->cap, k);	/* no new segment: slots reused */
+	assert_int_equal(windex_count(ix), n);
+	for (i = 0; i < n; i++) {
+		struct flow f = many_flow(i % 3 ? i + n : i);
+		uint32_t *p = find(ix, &f);
+		struct flow back;
+
+		assert_non_null(p);
+		to_flow(ix, ent(ix, *p), &back);
+		assert_same_flow(&back, &f);
+	}
+	assert_index_sound(ix);
+	windex_free(ix);
+}
+
+/* A refill's end drops what neither its dump nor an event showed, across
+ * split buckets, a part at a time; a new index is incomplete until a fill
+ * ends.  A second refill that sees none of them drops them all. */
+static void test_index_refill_sweep(void **state)
+{
+	struct windex *ix = ix_new(false);
+	uint32_t i, n = 20000;
+
+	(void)state;
+	assert_false(windex_complete(ix));
+	for (i = 0; i < n; i++) {
+		struct flow f = many_flow(i);
+
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	refill_begin(ix);
+	for (i = 0; i < n; i += 2) {	/* the dump shows the even ones */
+		struct flow f = many_flow(i);
+
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	for (i = n; i < n + 100; i++) {	/* and new ones */
+		struct flow f = many_flow(i);
+
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	{
+		/* one is deleted after the kernel put it in a datagram of
+		 * the dump: the datagram read later does not bring it back */
+		struct flow f = many_flow(n + 100);
+
+		assert_int_equal(insert(ix, &f), 0);
+		erase(ix, &f);
+		assert_int_equal(on_refill(&f, ix), 0);
+		assert_null(find(ix, &f));
+	}
+	/* the end, a step at a time */
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	while (sweep_step(ix))
+		;
+	refill_stop(ix);
+	assert_false(ix->refilling);
+	assert_int_equal(windex_count(ix), n / 2 + 100);
+	for (i = 0; i < n + 100; i++) {
+		struct flow f = many_flow(i);
+		uint32_t *p = find(ix, &f);
+
+		if (i < n && i % 2) {
+			assert_null(p);
+			continue;
+		}
+		assert_non_null(p);
+		assert_int_equal(ent(ix, *p)->status >> IX_EPOCH_SHIFT, ix->epoch);
+		assert_int_equal(ent(ix, *p)->status & ~IX_EPOCH_MASK, 0x19e);
+	}
+	assert_index_sound(ix);
+	refill_begin(ix);		/* aborted: nothing to clear */
+	refill_stop(ix);
+	refill_begin(ix);
+	ix->sweeping = true;
+	ix->sweep_seg = 0;
+	while (sweep_step(ix))
+		;
+	refill_stop(ix);
+	assert_int_equal(windex_count(ix), 0);
+	assert_index_sound(ix);
+	windex_free(ix);
+}
+
 /* The plan's walks pick the flows a reaction judges. */
 static void test_index_plan_filter(void **state)
 {
@@ -687,17 +841,17 @@ static void test_index_plan_filter(void **state)
 	p.walk[0].l4proto = IPPROTO_UDP;
 	p.walk[0].has_orig_dport = true;
 	p.walk[0].orig_dport = htons(53820);
-	assert_true(in_plan(ix, &p, &ix->e[*pa], &out));
+	assert_true(in_plan(ix, &p, ent(ix, *pa), &out));
 	assert_same_flow(&out, &a);
-	assert_false(in_plan(ix, &p, &ix->e[*pb], &out));
+	assert_false(in_plan(ix, &p, ent(ix, *pb), &out));
 	/* a second walk by status bits takes the other one too */
 	p.n = 2;
 	p.walk[1].family = AF_INET;
 	p.walk[1].status_mask = 0x2;
 	p.walk[1].status = 0x2;
-	assert_true(in_plan(ix, &p, &ix->e[*pb], &out));
+	assert_true(in_plan(ix, &p, ent(ix, *pb), &out));
 	p.walk[1].family = AF_INET6;
-	assert_false(in_plan(ix, &p, &ix->e[*pb], &out));
+	assert_false(in_plan(ix, &p, ent(ix, *pb), &out));
 	windex_free(ix);
 }
 
@@ -730,7 +884,7 @@ static void test_index_port_blocks(void **state)
 	for (k = 0; k < p.n; k++)
 		p.lanes[k] = LANES_LO * want[k];
 	for (i = 0; i < ix->cap; i++) {
-		const struct ixent *e = &ix->e[i];
+		const struct ixent *e = ent(ix, i);
 		bool is = i && e->family && (e->port[1] == want[0] ||
 					     e->port[1] == want[1]);
 
@@ -769,6 +923,8 @@ int main(void)
 		cmocka_unit_test(test_index_grows),
 		cmocka_unit_test(test_index_plan_filter),
 		cmocka_unit_test(test_index_port_blocks),
+		cmocka_unit_test(test_index_linear_growth),
+		cmocka_unit_test(test_index_refill_sweep),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
