@@ -537,6 +537,21 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	return moved;
 }
 
+/* A read failed: count it, double the wait before the next try (from
+ * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it) and say so, once
+ * per kind of error. */
+static void back_off(struct watch *w, int ret, const char *what)
+{
+	w->st.errors++;
+	w->retry_ms = w->retry_ms ? w->retry_ms * 2 : RETRY_MIN_MS;
+	if (w->retry_ms > RETRY_MAX_MS)
+		w->retry_ms = RETRY_MAX_MS;
+	if (ret != w->last_err || w->retry_ms == RETRY_MAX_MS)
+		log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
+		    what, strerror(-ret), cmd_hint(ret), w->retry_ms);
+	w->last_err = ret;
+}
+
 static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 			     uint64_t t0, uint64_t now)
 {
@@ -559,15 +574,7 @@ static void reconcile_failed(struct watch *w, int ret, unsigned int why,
 			w->due_full = now + d;
 		return;
 	}
-	w->st.errors++;
-	w->retry_ms = w->retry_ms ? w->retry_ms * 2 : RETRY_MIN_MS;
-	if (w->retry_ms > RETRY_MAX_MS)
-		w->retry_ms = RETRY_MAX_MS;
-	if (ret != w->last_err || w->retry_ms == RETRY_MAX_MS)
-		log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
-		    w->s.failed ? w->s.failed : "the kernel state",
-		    strerror(-ret), cmd_hint(ret), w->retry_ms);
-	w->last_err = ret;
+	back_off(w, ret, w->s.failed ? w->s.failed : "the kernel state");
 	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
 	write_stats(w);
 }
@@ -1174,12 +1181,17 @@ static void refill_step(struct watch *w, uint64_t now)
 	if (ret > 0)
 		return;
 	w->refill_took = now - w->refill_t0;
-	if (ret) {
+	if (ret && !windex_complete(w->ix)) {
+		/* Again from the loop, after a pass's back-off: a kernel
+		 * that fails every dump must not have the loop spin. */
+		back_off(w, ret, "conntrack (filling the flow index)");
+		w->ix_resync = true;
+		w->refill_next = now + (uint64_t)w->retry_ms * 1000;
+		write_stats(w);
+	} else if (ret) {
 		log_dbg("watch: %s of the flow index cut short (%s); kept as "
-		    "it was", w->fill_t0 ? "fill" : w->refill_periodic ?
-		    "periodic refill" : "refill", strerror(-ret));
-		if (!windex_complete(w->ix))
-			w->ix_resync = true;	/* again, from the loop */
+		    "it was", w->refill_periodic ? "periodic refill" :
+		    "refill", strerror(-ret));
 	} else if (!w->fill_t0) {
 		log_dbg("watch: %s of the flow index done in %" PRIu64
 		    " ms: %zu flows, were %zu", w->refill_periodic ?
