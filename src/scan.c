@@ -67,10 +67,9 @@ static void reset_results(struct scan *s)
 {
 	s->nrecs = 0;
 	s->del_from = 0;
-	s->judged = s->consistent = s->unknown = 0;
+	s->consistent = s->unknown = 0;
 	/* what an earlier try deleted as it walked is gone, and counted */
-	s->stale = s->deleted = s->walk_deleted;
-	s->judged = s->walk_deleted;
+	s->judged = s->stale = s->deleted = s->walk_deleted;
 	s->flushed = s->flushes = 0;
 	s->flush_refused = false;
 	s->nclasses = 0;
