@@ -23,17 +23,7 @@
  * lan (3) 192.168.50.1/24 with the services behind it; dmz (4)
  * 192.168.60.1/24.  IPv6: wan 2001:db8::1/64, lan fd00:50::1/64.
  */
-#define LO	1
-#define WAN	2
-#define LAN	3
-#define DMZ	4
-
-#define PRE	NF_INET_PRE_ROUTING
-#define IN	NF_INET_LOCAL_IN
-#define OUT	NF_INET_LOCAL_OUT
-#define POST	NF_INET_POST_ROUTING
-#define UDP	IPPROTO_UDP
-#define TCP	IPPROTO_TCP
+#define DMZ	4	/* LO, WAN, LAN: judgefx.h */
 
 static inline void router_env(struct netenv *env)
 {
@@ -84,15 +74,7 @@ static inline void router_env(struct netenv *env)
 		 0);
 }
 
-static inline int setup(void **state)
-{
-	return fx_setup(state, router_env);
-}
-
-static inline int teardown(void **state)
-{
-	return fx_teardown(state);
-}
+FX_SETUP(router_env)
 
 /* The seed: a WireGuard forward moved from 192.168.50.2:51820 to
  * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
@@ -115,11 +97,6 @@ static inline struct nm_chain *seed_model(struct nm_model *m)
 	return c;
 }
 
-static inline void judge(struct fx *fx, const struct flow *f)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-}
-
 /* oifname "wan" masquerade */
 static inline struct nm_chain *masq_model(struct nm_model *m)
 {
@@ -130,7 +107,5 @@ static inline struct nm_chain *masq_model(struct nm_model *m)
 	mk_masq(r);
 	return c;
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 #endif

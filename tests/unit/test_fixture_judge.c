@@ -22,22 +22,10 @@
 #define CTSWEEP_TOP "."
 #endif
 
-enum { LO = 1, WAN = 2, LAN = 3 };
-#define UDP IPPROTO_UDP
-#define TCP IPPROTO_TCP
-
-
 static void router(struct netenv *env)
 {
-	mk_iface(env, LO, "lo", "127.0.0.1", 8);
-	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
-	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
-	mk_iface(env, WAN, "wan", "2001:db8::1", 64);
-	mk_iface(env, LAN, "lan", "fd00:50::1", 64);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
-		 "203.0.113.254", NULL, 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, WAN, "2001:db8::fe",
-		 NULL, 1024);
+	fx_home_router(env, "wan", "lan");
+	fx_home_router6(env, "wan", "lan");
 }
 
 static void load(struct fx *fx, const char *name)
@@ -66,10 +54,7 @@ static void load(struct fx *fx, const char *name)
 	free(buf);
 }
 
-static int setup(void **state)
-{
-	return fx_setup(state, router);
-}
+FX_SETUP(router)
 
 /* The name of the chain a step is about. */
 static const char *step_chain(const struct fx *fx, const struct ev_step *st)
@@ -77,20 +62,6 @@ static const char *step_chain(const struct fx *fx, const struct ev_step *st)
 	assert_non_null(st);
 	assert_true(st->chain >= 0 && (unsigned int)st->chain < fx->m.nchains);
 	return fx->m.chains[st->chain].name;
-}
-
-static int teardown(void **state)
-{
-	return fx_teardown(state);
-}
-
-static enum jverdict judge(struct fx *fx, const struct flow *f,
-			   enum jreason want_reason)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-	assert_string_equal(judge_reason_str(fx->j.reason),
-			    judge_reason_str(want_reason));
-	return fx->j.verdict;
 }
 
 /* A peer's flow to wan:53820, now replying from @backend:@port. */
@@ -106,19 +77,19 @@ static void test_seed(void **state)
 	struct flow f = wg("198.51.100.7", "192.168.50.2", 51820);
 
 	load(fx, "seed.nlbin");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f = wg("198.51.100.7", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* started when the service ran on the router itself */
 	f = wg("198.51.100.7", "203.0.113.1", 53820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_ADDED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_ADDED);
 	/* the lan's own traffic, masqueraded out of wan */
 	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
 		    "198.51.100.7", 53, "203.0.113.1", 5000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* ... and one that left before the masquerade rule existed */
 	f.reply.dst = f.orig.src;
-	assert_int_equal(judge(fx, &f, JR_SNAT_ADDED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_ADDED);
 }
 
 static void test_fw4(void **state)
@@ -128,33 +99,33 @@ static void test_fw4(void **state)
 
 	load(fx, "fw4.nlbin");
 	/* iifname "wan" jump dstnat_wan; udp dport 53820 dnat ip to .3 */
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f = wg("203.0.113.50", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* the same packet from the lan does not take the wan chain */
 	f = wg("192.168.50.9", "192.168.50.2", 51820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* ip daddr . tcp dport map @dnat_wan_map */
 	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.10", 8080,
 		    "192.168.50.10", 80, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.11");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* numgen inc mod 2 map { 0 : .5, 1 : .6 }: either is right */
 	f = mk_flow(UDP, "203.0.113.50", 40000, "203.0.113.1", 60000,
 		    "192.168.50.6", 60000, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	f.reply.src = A("192.168.50.7");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a limit on the path: never judged */
 	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.1", 60002,
 		    "192.168.50.2", 60002, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_UNMODELLED), JV_UNKNOWN);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	/* from a blocked source the chain returns before any dnat */
 	f = mk_flow(TCP, "203.0.113.70", 40000, "203.0.113.10", 8080,
 		    "192.168.50.10", 80, "203.0.113.70", 40000);
-	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 static void test_iptables_nft(void **state)
@@ -164,19 +135,19 @@ static void test_iptables_nft(void **state)
 
 	load(fx, "iptables-nft.nlbin");
 	/* -p udp --dport 53820 -j DNAT --to-destination .3:53820 */
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f = wg("198.51.100.7", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* -m multiport --dports 80,443,8000:8080 -j DNAT --to .4 */
 	f = mk_flow(TCP, "198.51.100.7", 40000, "203.0.113.1", 8001,
 		    "192.168.50.4", 8001, "198.51.100.7", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.9");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* the lan's traffic: SNAT --to-source 203.0.113.1 (-s lan -o wan) */
 	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
 		    "198.51.100.7", 53, "203.0.113.1", 5000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 static void test_ipv6(void **state)
@@ -188,10 +159,10 @@ static void test_ipv6(void **state)
 	/* ip6tables-nft -p udp --dport 53820 -j DNAT --to [fd00:50::3]:53820 */
 	f = mk_flow(UDP, "2001:db8:1::10", 51820, "2001:db8::1", 53820,
 		    "fd00:50::2", 51820, "2001:db8:1::10", 51820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f.reply.src = A("fd00:50::3");
 	f.reply.sport = htons(53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* explain's trace of the seed: prerouting, the nat chain, the forward's
@@ -276,15 +247,12 @@ static void test_trace_fw4(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_seed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_trace_fw4, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fw4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iptables_nft, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+		T(test_seed),
+		T(test_trace_seed),
+		T(test_trace_fw4),
+		T(test_fw4),
+		T(test_iptables_nft),
+		T(test_ipv6),
 	};
 
 	return cmocka_run_group_tests_name("fixture_judge", tests, NULL, NULL);

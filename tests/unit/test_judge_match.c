@@ -26,17 +26,14 @@ static void test_iifname(void **state)
 	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* from the lan side the rule does not apply */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "203.0.113.1", 53820,
 		    "192.168.50.2", 51820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	f.reply.src = f.orig.dst;
 	f.reply.sport = f.orig.dport;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* With routing rules beyond the defaults (mwan3's fwmark rules) the main
@@ -53,13 +50,11 @@ static void test_iifname_policy_routing(void **state)
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	fx->env.policy = NE_POLICY_V4;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "input interface (policy routing)");
 	/* IPv6 rules say nothing about IPv4 routing */
 	fx->env.policy = NE_POLICY_V6;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* meta iif: the ifindex in host order */
@@ -73,12 +68,10 @@ static void test_meta_iif_index(void **state)
 	mk_meta(r, NFT_META_IIF, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, WAN);
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* no route back to the source: the input interface is unknown */
 	fx->env.nroutes = 0;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "input interface (no single route back)");
 }
@@ -98,22 +91,18 @@ static void test_fib_daddr_local(void **state)
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, RTN_LOCAL);
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a forwarded flow to an outside address keeps its destination */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "198.51.100.7", 53820,
 		    "198.51.100.7", 53820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* . iif: 203.0.113.1 is on wan, the packet from lan: not local */
 	r->exprs[0].fib.flags |= NFTA_FIB_F_IIF;
 	f = mk_flow(UDP, "192.168.50.9", 1000, "203.0.113.1", 53820,
 		    "203.0.113.1", 53820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* ---- what we cannot know ---- */
@@ -132,8 +121,7 @@ static void test_meta_mark_unknown(void **state)
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
@@ -152,13 +140,11 @@ static void test_unknown_not_reached(void **state)
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	r = mk_rule(pre);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* other flows do reach it */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 1,
 		    "203.0.113.1", 1, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 }
 
 /*
@@ -179,14 +165,12 @@ static void test_snat_unknown_dnat_exact(void **state)
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_masq(r);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_true(fx->j.snat_unknown);
 	/* the same flow already at B: its DNAT fits, its SNAT is unknown */
 	f = mk_flow(UDP, "203.0.113.10", 51820, "203.0.113.1", 53820,
 		    "192.168.50.3", 53820, "203.0.113.10", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta cpu");
 }
 
@@ -200,8 +184,7 @@ static void test_unknown_payload(void **state)
 	/* ip ttl 64 */
 	mk_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 1, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 64);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @nh+8");
 	/* ether saddr */
 	r->exprs[0].payload.base = NFT_PAYLOAD_LL_HEADER;
@@ -224,8 +207,7 @@ static void test_unwritten_register(void **state)
 	struct flow f = seed_flow_old();
 
 	mk_cmp_u32(r, NFT_REG32_05, NFT_CMP_EQ, 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "register read before it was written");
 }
@@ -244,19 +226,16 @@ static void test_partly_known_byte(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &hi, &zero, 1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0x40);
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* "ip version 6" fails on the known bits alone, unmasked */
 	r->exprs[1].op = NM_OP_NOP;
 	r->exprs[2].cmp.data.val[0] = 0x65;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* the header length is not known */
 	r->exprs[1].op = NM_OP_BITWISE;
 	r->exprs[1].bitwise.mask.val[0] = lo;
 	r->exprs[2].cmp.data.val[0] = 5;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @nh+0");
 }
 
@@ -275,12 +254,10 @@ static void test_tcp_syn(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, 1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0x02);
 	mk_dnat_to(r, "192.168.50.2", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* the ECN bits of a SYN vary */
 	r->exprs[3].bitwise.mask.val[0] = 0xff;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @th+13");
 }
 
@@ -298,8 +275,7 @@ static void test_bitwise_and_shift(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, mask.b, zero.b, 4);
 	mk_cmp_addr(r, NFT_REG_1, NFT_CMP_EQ, "198.51.100.0");
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 
 	/* meta l4proto << 8 == 17 << 8 (host order word) */
 	r = mk_rule(mk_chain(&fx->m, NFPROTO_IPV4, "pre0", PRE, -200));
@@ -311,8 +287,7 @@ static void test_bitwise_and_shift(void **state)
 	v = UDP << 4;
 	mk_cmp_u32(r, NFT_REG_2, NFT_CMP_EQ, v);
 	mk_dnat_to(r, "192.168.50.9", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, 1);
 }
 
@@ -328,26 +303,20 @@ static void test_range_and_order(void **state)
 	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 53000, 54000);
 	mk_dnat_to(r, "192.168.50.2", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);	/* port kept */
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);	/* port kept */
 	r->exprs[3].range.op = NFT_RANGE_NEQ;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* udp dport >= 53820 */
 	r->exprs[3].op = NM_OP_CMP;
 	r->exprs[3].cmp.op = NFT_CMP_GTE;
 	mk_data(&r->exprs[3].cmp.data, "\xd2\x3c", 2);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	r->exprs[3].cmp.op = NFT_CMP_GT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	r->exprs[3].cmp.op = NFT_CMP_LTE;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	r->exprs[3].cmp.op = NFT_CMP_LT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* ct state new, ct direction original, ct original daddr */
@@ -373,17 +342,14 @@ static void test_ct(void **state)
 	e->dreg = NFT_REG_1;
 	mk_cmp_addr(r, NFT_REG_1, NFT_CMP_EQ, "203.0.113.1");
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* a new entry's ct mark is 0, not 8: the forward no longer
 	 * applies to it */
 	pre->rules[0].exprs[0].ct.key = NFT_CT_MARK;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* the ct zone is not modelled */
 	pre->rules[0].exprs[0].ct.key = NFT_CT_ZONE;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct zone");
 }
 
@@ -404,8 +370,7 @@ static void test_families(void **state)
 	r = mk_rule(c4);
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f6);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f6, JV_STALE, JR_DNAT_REMOVED);
 
 	ci = mk_chain(&fx->m, NFPROTO_INET, "prei", PRE, -50);
 	r = mk_rule(ci);
@@ -414,8 +379,7 @@ static void test_families(void **state)
 	r = mk_rule(ci);
 	mk_dport(r, UDP, 53820);
 	mk_dnat_to(r, "fd00:50::3", 53820);	/* dnat ip6 to */
-	judge(fx, &f6);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f6, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 1);
 	/* IPv4: the ip chain comes first by priority and binds */
@@ -423,8 +387,7 @@ static void test_families(void **state)
 		struct flow f4 = mk_flow(UDP, "198.51.100.7", 40000,
 					 "203.0.113.1", 53820, "192.168.50.3",
 					 53820, "198.51.100.7", 40000);
-		judge(fx, &f4);
-		assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+		assert_judged(fx, &f4, JV_CONSISTENT, JR_NONE);
 		assert_int_equal(fx->j.chain, 0);
 	}
 }
@@ -443,16 +406,13 @@ static void test_ipv6_dnat(void **state)
 	mk_addr_match(r, 1, NFT_CMP_EQ, "2001:db8::1");
 	mk_dport(r, TCP, 443);
 	mk_dnat_to(r, "fd00:50::3", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.cand[0].family, AF_INET6);
 	f.reply.src = A("fd00:50::3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* IPv4 flows fail "meta nfproto ipv6" */
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 int main(void)

@@ -13,40 +13,15 @@
 #include "mkmodel.h"
 #include "judgefx.h"
 
-#define LO	1
-#define WAN	2
-#define LAN	3
 #define PODS	4
-#define PRE	NF_INET_PRE_ROUTING
-#define FWD	NF_INET_FORWARD
-#define OUT	NF_INET_LOCAL_OUT
-#define POST	NF_INET_POST_ROUTING
-#define UDP	IPPROTO_UDP
 
 static void router_env(struct netenv *env)
 {
-	mk_iface(env, LO, "lo", "127.0.0.1", 8);
-	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
-	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
+	fx_home_router(env, "wan", "lan");
 	mk_iface(env, PODS, "pods", "10.244.0.1", 16);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
-		 "203.0.113.254", NULL, 0);
 }
 
-static int setup(void **state)
-{
-	return fx_setup(state, router_env);
-}
-
-static int teardown(void **state)
-{
-	return fx_teardown(state);
-}
-
-static void judge(struct fx *fx, const struct flow *f)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-}
+FX_SETUP(router_env)
 
 /* A filter-type chain: the evaluator runs it only for the mark. */
 static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
@@ -152,23 +127,19 @@ static void test_kube_masquerade(void **state)
 	/* from outside: marked, DNATed and masqueraded */
 	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
 		    "192.168.50.2", 53, "192.168.50.1", 61000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* the same flow left unmasqueraded: the rules masquerade it now */
 	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
 		    "192.168.50.2", 53, "198.51.100.7", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_ADDED);
 	/* from a pod: not marked, so not masqueraded */
 	f = mk_flow(UDP, "10.244.0.5", 40000, "203.0.113.1", 53,
 		    "192.168.50.2", 53, "10.244.0.5", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* to an endpoint that is gone */
 	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
 		    "192.168.50.9", 53, "192.168.50.1", 61000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* A local packet carries its socket's mark: postrouting's test of it is
@@ -180,8 +151,7 @@ static void test_socket_mark(void **state)
 				"198.51.100.7", 53, "203.0.113.1", 40000);
 
 	kube_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
 }
 
@@ -211,28 +181,21 @@ static void test_mangle_then_nat(void **state)
 	mk_mark_is(r, ~0u, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	nm_model_finish(&fx->m);
-	judge(fx, &a);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
-	judge(fx, &b);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
 	/* after the nat core (priority -100): the mark comes too late */
 	fx->m.chains[0].prio = 0;
-	judge(fx, &b);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &b, JV_STALE, JR_DNAT_REMOVED);
 	/* a nat chain's own priority does not move it past the nat core */
 	fx->m.chains[1].prio = -300;
-	judge(fx, &b);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &b, JV_STALE, JR_DNAT_REMOVED);
 	/* at the nat core's priority either may go first: both kept */
 	fx->m.chains[0].prio = -100;
-	judge(fx, &b);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	judge(fx, &a);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
 	a.reply.src = A("203.0.113.1");
 	a.reply.sport = htons(53820);
-	judge(fx, &a);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &a, JV_CONSISTENT, JR_NONE);
 }
 
 /* Something unmodelled on the way to a mark write: the mark is unknown,
@@ -270,13 +233,11 @@ static void test_mark_lost(void **state)
 				40000);
 
 	mark_lost_model(&fx->m, false);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a rule before the forward that reads the mark */
 	nm_model_free(&fx->m);
 	mark_lost_model(&fx->m, true);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "meta mark: mark set in t/mangle after 'meta cpu'");
 }
@@ -298,14 +259,11 @@ static void test_tc_ingress(void **state)
 	mk_mark_is(r, ~0u, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	nm_model_finish(&fx->m);
-	judge(fx, &wan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
 	fx->env.links[1].tc_ingress = 1;	/* wan */
-	judge(fx, &wan);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &wan, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: tc filter on wan");
-	judge(fx, &lan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &lan, JV_CONSISTENT, JR_NONE);
 }
 
 /* An nftables netdev ingress chain on wan marks before prerouting. */
@@ -334,10 +292,8 @@ static void test_netdev_ingress(void **state)
 	mk_mark_is(r, ~0u, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	nm_model_finish(&fx->m);
-	judge(fx, &wan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	judge(fx, &lan);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &lan, JV_STALE, JR_DNAT_REMOVED);
 	assert_int_equal(judge_keys(&fx->m) & (JK_IIF | JK_SADDR),
 			 JK_IIF | JK_SADDR);
 }
@@ -376,12 +332,10 @@ static void test_connmark(void **state)
 	mk_xt_mark(r, NM_OP_XT_MARK_MATCH, true, 0x10, 0xff);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	nm_model_finish(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* inverted, the match fails and the forward no longer applies */
 	nat->rules[0].exprs[1].mark.inv = 1;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* "ct mark set meta mark" of an unknown socket mark, read back later:
@@ -406,8 +360,7 @@ static void test_ct_mark_from_socket(void **state)
 	e->dreg = NFT_REG_1;
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 7);
 	mk_dnat_to(r, "192.168.50.3", 53);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct mark: socket mark");
 }
 
@@ -528,18 +481,14 @@ static void test_ct_mark_math(void **state)
 				40000);
 
 	ct_mark_math_model(fx, true);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* without the mangle rule: mark 0, the forward is gone */
 	ct_mark_math_model(fx, false);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	fx->env.links[1].tc_ingress = 1;	/* wan */
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct mark: tc filter on wan");
 }
 
@@ -563,17 +512,13 @@ static void test_dynamic_set(void **state)
 	r = mk_rule(nat);
 	mk_dnat_to(r, "192.168.50.2", 53820);
 	/* a static set without the element: only the second rule */
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	s->flags = NFT_SET_EVAL | NFT_SET_TIMEOUT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.9");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* xt statistic and recent --rcheck: either branch. */
@@ -590,18 +535,15 @@ static void test_xt_either(void **state)
 	snprintf(mk_expr(r, NM_OP_XT_EITHER)->either, 24, "xt match statistic");
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	mk_dnat_to(mk_rule(nat), "192.168.50.2", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	/* the rule named is the one of the branch the flow took */
 	assert_int_equal(fx->j.rule, 0);
 	f.reply.src = A("192.168.50.2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.rule, 1);
 	f.reply.src = A("192.168.50.4");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* A mark set in the forward hook reaches postrouting's source NAT. */
@@ -627,11 +569,9 @@ static void test_forward_mark(void **state)
 	mk_snat_to(r, "203.0.113.5", 0);
 	mk_masq(mk_rule(post));
 	nm_model_finish(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.dst = A("203.0.113.1");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 }
 
 /* What the evaluator runs besides nat chains: chains that may write the
@@ -734,8 +674,6 @@ static void test_trace_numgen_vmap(void **state)
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 2);	/* ep5: the flow's branch */
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
