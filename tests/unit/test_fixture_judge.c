@@ -16,11 +16,9 @@
 #include "judgefx.h"
 #include "judge.h"
 #include "nft.h"
+#include "fixture.h"
 #include <linux/rtnetlink.h>
 
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
 
 static void router(struct netenv *env)
 {
@@ -30,26 +28,10 @@ static void router(struct netenv *env)
 
 static void load(struct fx *fx, const char *name)
 {
-	char path[512];
 	size_t len;
-	void *buf;
-	FILE *f;
-	long n;
+	void *buf = read_fixture(name, "", &len);
 
-	snprintf(path, sizeof(path), "%s/tests/unit/fixtures/%s",
-		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP,
-		 name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc(n);
-	assert_non_null(buf);
-	len = fread(buf, 1, n, f);
-	fclose(f);
-	assert_int_equal(len, (size_t)n);
+	assert_true(len > 0);
 	assert_int_equal(nft_parse(buf, len, &fx->m), 0);
 	free(buf);
 }

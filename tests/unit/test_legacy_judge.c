@@ -17,40 +17,22 @@
 #include "judgefx.h"
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include "ipt.h"
+#include "fixture.h"
 #include "judge.h"
 
 /* eth0 and br0 are WAN and LAN of fx_home_router */
 #define DOCKER0	4	/* 172.17.0.1/16 */
 
-static const char *fixture_dir(void)
-{
-	const char *env = getenv("CTSWEEP_FIXTURES");
-
-	return env ? env : CTSWEEP_TOP "/tests/unit/fixtures";
-}
-
-/* Load NAME.iptbin (format: fixtures/README.md) and append it to @m. */
+/* Load NAME.iptbin and append it to @m. */
 static void load_table(const char *name, struct nm_model *m)
 {
-	char path[4200], magic[8];
-	uint32_t hdr[14];
-	unsigned char *entries;
-	FILE *f;
+	struct iptbin t;
 
-	snprintf(path, sizeof(path), "%s/%s.iptbin", fixture_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	assert_int_equal(fread(magic, 8, 1, f), 1);
-	assert_memory_equal(magic, "CTSIPTB1", 8);
-	assert_int_equal(fread(hdr, sizeof(hdr), 1, f), 1);
-	entries = malloc(hdr[13]);
-	assert_non_null(entries);
-	assert_int_equal(fread(entries, hdr[13], 1, f), 1);
-	fclose(f);
-	assert_int_equal(ipt_parse((int)hdr[0], entries, hdr[13], &hdr[2],
-				   &hdr[7], hdr[1], m), 0);
-	free(entries);
+	iptbin_load(name, &t);
+	assert_int_equal(ipt_parse((int)t.family, t.entries, t.size,
+				   t.hook_entry, t.underflow, t.valid_hooks,
+				   m), 0);
+	free(t.entries);
 }
 
 static int chain_of(const struct nm_model *m, uint8_t family,

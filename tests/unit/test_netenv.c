@@ -14,10 +14,8 @@
 #include <linux/pkt_sched.h>
 #include "mkmodel.h"
 #include "netenv.h"
+#include "fixture.h"
 
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
 
 /* netenv_load.c's pure part, as the fuzzer declares it */
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
@@ -474,27 +472,12 @@ static void test_qdisc_captured(void **state)
 {
 	struct netenv env = { 0 };
 	const struct nlmsghdr *nlh;
-	char path[512], *buf;
 	size_t len;
-	FILE *f;
-	long n;
+	char *buf = read_top("fuzz/corpus/route/qdisc-veth", &len);
 	int rem;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fuzz/corpus/route/qdisc-veth",
-		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	/* aligned, as a socket's buffer is */
-	buf = aligned_alloc(8, ((size_t)n + 7) & ~(size_t)7);
-	assert_non_null(buf);
-	len = fread(buf, 1, n, f);
-	fclose(f);
-	assert_int_equal(len, (size_t)n);
+	assert_true(len > 0);
 	rem = (int)len;
 	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, rem);
 	     nlh = mnl_nlmsg_next(nlh, &rem))
