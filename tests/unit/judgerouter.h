@@ -76,6 +76,18 @@ static inline void router_env(struct netenv *env)
 
 FX_SETUP(router_env)
 
+/* A new ip chain "pre" at prerouting, priority dstnat. */
+static inline struct nm_chain *pre_chain(struct fx *fx)
+{
+	return mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+}
+
+/* The first rule of a new pre_chain(). */
+static inline struct nm_rule *pre_rule(struct fx *fx)
+{
+	return mk_rule(pre_chain(fx));
+}
+
 /* The seed: a WireGuard forward moved from 192.168.50.2:51820 to
  * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
 static inline struct flow seed_flow_old(void)
@@ -92,8 +104,7 @@ static inline struct nm_chain *seed_model(struct nm_model *m)
 				      -100);
 	struct nm_rule *r = mk_rule(c);
 
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	return c;
 }
 

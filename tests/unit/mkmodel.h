@@ -323,6 +323,14 @@ static inline void mk_dport(struct nm_rule *r, uint8_t proto, uint16_t port)
 	mk_cmp_be16(r, NFT_REG_1, NFT_CMP_EQ, port);
 }
 
+/* @proto dport @dport dnat to @addr:@port (port 0: the port is kept) */
+static inline void mk_forward(struct nm_rule *r, uint8_t proto,
+			      uint16_t dport, const char *addr, uint16_t port)
+{
+	mk_dport(r, proto, dport);
+	mk_dnat_to(r, addr, port);
+}
+
 /* "ip saddr ADDR" / "ip6 daddr ADDR" */
 static inline void mk_addr_match(struct nm_rule *r, int dst, int op,
 				 const char *s)

@@ -19,13 +19,11 @@
 static void test_iifname(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* from the lan side the rule does not apply */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "203.0.113.1", 53820,
@@ -42,13 +40,11 @@ static void test_iifname(void **state)
 static void test_iifname_policy_routing(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	fx->env.policy = NE_POLICY_V4;
 	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "input interface (policy routing)");
@@ -61,8 +57,7 @@ static void test_iifname_policy_routing(void **state)
 static void test_meta_iif_index(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_meta(r, NFT_META_IIF, NFT_REG_1);
@@ -80,8 +75,7 @@ static void test_meta_iif_index(void **state)
 static void test_fib_daddr_local(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_expr *e = mk_expr(r, NM_OP_FIB);
 	struct flow f = seed_flow_old();
 
@@ -89,8 +83,7 @@ static void test_fib_daddr_local(void **state)
 	e->fib.flags = NFTA_FIB_F_DADDR;
 	e->dreg = NFT_REG_1;
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, RTN_LOCAL);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a forwarded flow to an outside address keeps its destination */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "198.51.100.7", 53820,
@@ -132,12 +125,11 @@ static void test_meta_mark_unknown(void **state)
 static void test_unknown_not_reached(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct flow f = seed_flow_old();
 
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	r = mk_rule(pre);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
@@ -177,8 +169,7 @@ static void test_snat_unknown_dnat_exact(void **state)
 static void test_unknown_payload(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	/* ip ttl 64 */
@@ -202,8 +193,7 @@ static void test_unknown_payload(void **state)
 static void test_unwritten_register(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_cmp_u32(r, NFT_REG32_05, NFT_CMP_EQ, 0);
@@ -217,8 +207,7 @@ static void test_unwritten_register(void **state)
 static void test_partly_known_byte(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 	uint8_t hi = 0xf0, lo = 0x0f, zero = 0;
 
@@ -243,8 +232,7 @@ static void test_partly_known_byte(void **state)
 static void test_tcp_syn(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	uint8_t mask = 0x17, zero = 0;
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 22,
 				"192.168.50.2", 22, "198.51.100.7", 1000);
@@ -265,8 +253,7 @@ static void test_tcp_syn(void **state)
 static void test_bitwise_and_shift(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	union addr mask = A("255.255.255.0"), zero = A("0.0.0.0");
 	struct flow f = seed_flow_old();
 	uint32_t v;
@@ -295,8 +282,7 @@ static void test_bitwise_and_shift(void **state)
 static void test_range_and_order(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_l4proto(r, UDP);
@@ -323,7 +309,7 @@ static void test_range_and_order(void **state)
 static void test_ct(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct nm_expr *e;
 	struct flow f = seed_flow_old();
@@ -368,17 +354,14 @@ static void test_families(void **state)
 				 1000);
 
 	r = mk_rule(c4);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	assert_judged(fx, &f6, JV_STALE, JR_DNAT_REMOVED);
 
 	ci = mk_chain(&fx->m, NFPROTO_INET, "prei", PRE, -50);
 	r = mk_rule(ci);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.9", 53820);	/* dnat ip to */
+	mk_forward(r, UDP, 53820, "192.168.50.9", 53820);	/* dnat ip to */
 	r = mk_rule(ci);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "fd00:50::3", 53820);	/* dnat ip6 to */
+	mk_forward(r, UDP, 53820, "fd00:50::3", 53820);	/* dnat ip6 to */
 	assert_judged(fx, &f6, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 1);
@@ -404,8 +387,7 @@ static void test_ipv6_dnat(void **state)
 	mk_meta(r, NFT_META_NFPROTO, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, NFPROTO_IPV6);
 	mk_addr_match(r, 1, NFT_CMP_EQ, "2001:db8::1");
-	mk_dport(r, TCP, 443);
-	mk_dnat_to(r, "fd00:50::3", 0);
+	mk_forward(r, TCP, 443, "fd00:50::3", 0);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.cand[0].family, AF_INET6);
 	f.reply.src = A("fd00:50::3");

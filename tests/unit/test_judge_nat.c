@@ -159,8 +159,7 @@ static void test_local_output(void **state)
 	masq_model(&fx->m);
 	out = mk_chain(&fx->m, NFPROTO_IPV4, "out", OUT, -100);
 	r = mk_rule(out);
-	mk_dport(r, UDP, 53);
-	mk_dnat_to(r, "192.168.50.53", 0);
+	mk_forward(r, UDP, 53, "192.168.50.53", 0);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 0);	/* oif lan: no masquerade */
 	/* iifname in output is not known */
@@ -278,7 +277,7 @@ static void test_ipv6_masquerade(void **state)
 static void test_dnat_range(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *post;
 	struct nm_rule *r = mk_rule(pre);
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 80,

@@ -20,7 +20,7 @@
 static void test_anonymous_set(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *c = pre_chain(fx);
 	struct nm_rule *r = mk_rule(c);
 	struct nm_set *s = mk_set(&fx->m, "__set0", 0, 2, 0);
 	uint16_t p1 = htons(53820), p2 = htons(53821);
@@ -53,8 +53,7 @@ static void test_anonymous_set(void **state)
 static void test_interval_set(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "__set0", NFT_SET_INTERVAL, 4, 0);
 	union addr lo = A("198.51.100.0"), hi = A("198.51.100.255");
 	struct flow f;
@@ -82,8 +81,7 @@ static void test_interval_set(void **state)
 static void test_map_concat_value(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "fwd", NFT_SET_MAP, 2, 8);
 	uint16_t k1 = htons(53820), k2 = htons(2222);
 	uint8_t v1[8] = { 192, 168, 50, 3, 0xd2, 0x3c, 0, 0 };	/* :53820 */
@@ -120,8 +118,7 @@ static void test_map_concat_value(void **state)
 static void test_map_concat_key_ranges(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "fwd",
 				  NFT_SET_MAP | NFT_SET_INTERVAL |
 				  NFT_SET_CONCAT, 8, 4);
@@ -162,7 +159,7 @@ static void test_map_concat_key_ranges(void **state)
 static void test_verdict_map(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *fwd;
 	struct nm_set *s = mk_set(&fx->m, "vm", NFT_SET_MAP, 2, 0);
 	struct nm_elem *el;
@@ -195,7 +192,7 @@ static void test_verdict_map(void **state)
 static void test_jump_return(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *fwd;
 	struct nm_rule *r;
 	struct flow f;
@@ -228,7 +225,7 @@ static void test_jump_return(void **state)
 static void test_goto(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *empty;
 	struct nm_rule *r;
 	struct flow f = seed_flow_old();
@@ -247,7 +244,7 @@ static void test_goto(void **state)
 static void test_jump_loop_unknown(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *a;
 	struct flow f = seed_flow_old();
 
@@ -265,7 +262,7 @@ static void test_jump_loop_unknown(void **state)
 static void test_drop_is_unknown(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct flow f = seed_flow_old();
 	struct nm_rule *r = mk_rule(pre);
 
@@ -315,8 +312,7 @@ static void test_two_chains_accept_then_dnat(void **state)
 static void test_numgen_map(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "__map0", NFT_SET_MAP, 4, 4);
 	uint32_t k0 = 0, k1 = 1;
 	union addr a0 = A("192.168.50.2"), a1 = A("192.168.50.3");
@@ -354,8 +350,7 @@ static void test_numgen_map(void **state)
 static void test_hash_too_wide(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_expr *e = mk_expr(r, NM_OP_HASH);
 	struct flow f = seed_flow_old();
 	struct ev_result res;
@@ -382,7 +377,7 @@ static void test_hash_too_wide(void **state)
 static void test_numgen_partial_drop(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *a;
 	struct nm_rule *r = mk_rule(pre);
 	struct nm_set *s = mk_set(&fx->m, "vm", NFT_SET_MAP, 4, 0);

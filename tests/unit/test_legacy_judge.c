@@ -297,8 +297,7 @@ static void test_equal_priority_legacy_nft(void **state)
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "prerouting", NF_INET_PRE_ROUTING,
 		     -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.4", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.4", 53820);
 	load_asus(fx, 0);
 
 	f = seed_on_a();
@@ -345,12 +344,10 @@ static void test_equal_priority_nft_nft(void **state)
 
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "t1", NF_INET_PRE_ROUTING, -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 9999);
-	mk_dnat_to(r, "192.168.50.2", 0);
+	mk_forward(r, UDP, 9999, "192.168.50.2", 0);
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "t2", NF_INET_PRE_ROUTING, -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 9999);
-	mk_dnat_to(r, "192.168.50.3", 0);
+	mk_forward(r, UDP, 9999, "192.168.50.3", 0);
 	f = mk_flow(UDP, "203.0.113.10", 40000, "203.0.113.1", 9999,
 		    "192.168.50.3", 9999, "203.0.113.10", 40000);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);

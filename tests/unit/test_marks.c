@@ -106,8 +106,7 @@ static void kube_model(struct nm_model *m)
 	mk_cmp(r, NFT_REG_1, NFT_CMP_NEQ, pods.b, 4);
 	mk_mark_op(r, ~0x4000u, 0x4000);
 	r = mk_rule(pre);
-	mk_dport(r, UDP, 53);
-	mk_dnat_to(r, "192.168.50.2", 53);
+	mk_forward(r, UDP, 53, "192.168.50.2", 53);
 
 	r = mk_rule(post);
 	mk_mark_is(r, 0x4000, 0);
@@ -220,8 +219,7 @@ static void mark_lost_model(struct nm_model *m, bool read_first)
 		mk_dnat_to(r, "192.168.50.4", 53820);
 	}
 	r = mk_rule(nat);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	nm_model_finish(m);
 }
 

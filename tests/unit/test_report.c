@@ -55,8 +55,7 @@ static void nat_model(struct nm_model *m)
 	free(c->table);
 	c->table = mk_check(strdup("nat"));
 	r = mk_rule(c);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	r->comment = mk_check(strdup(COMMENT));
 	r = mk_rule(c);
 	strcpy(mk_expr(r, NM_OP_UNKNOWN)->unknown, UNKNOWN);
