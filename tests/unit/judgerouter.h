@@ -92,8 +92,7 @@ static inline struct nm_rule *pre_rule(struct fx *fx)
  * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
 static inline struct flow seed_flow_old(void)
 {
-	return mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53820,
-		       "192.168.50.2", 51820, "198.51.100.7", 40000);
+	return peer_flow("192.168.50.2", 51820);
 }
 
 /* table ip nat { chain prerouting { type nat hook prerouting priority

@@ -527,4 +527,12 @@ static inline struct flow mk_flow(uint8_t proto, const char *src,
 	return f;
 }
 
+/* A peer's flow: 198.51.100.7:40000 to the wan address 203.0.113.1:53820,
+ * answered by @backend:@port. */
+static inline struct flow peer_flow(const char *backend, uint16_t port)
+{
+	return mk_flow(IPPROTO_UDP, "198.51.100.7", 40000, "203.0.113.1",
+		       53820, backend, port, "198.51.100.7", 40000);
+}
+
 #endif

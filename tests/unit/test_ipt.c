@@ -29,6 +29,7 @@
 #include <linux/rtnetlink.h>
 #include "ipt.h"
 #include "fixture.h"
+#include "exprassert.h"
 
 /* Every fixture, and the table it is (the file does not say). */
 static const struct { const char *name, *table; } fixtures[] = {
@@ -109,20 +110,6 @@ static const struct nm_rule *rule(const struct nm_model *m, const char *c,
 	assert_int_equal(ch->rules[n - 1].handle, n);
 	return &ch->rules[n - 1];
 }
-
-/* The rule's expression ops, as a string of op numbers for one compare. */
-static void assert_ops(const struct nm_rule *r, int n, ...)
-{
-	va_list ap;
-	int i;
-
-	assert_int_equal(r->nexprs, n);
-	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		assert_int_equal(r->exprs[i].op, va_arg(ap, int));
-	va_end(ap);
-}
-
 static uint32_t ip4(const char *s)
 {
 	uint32_t a;
@@ -569,18 +556,6 @@ static void assert_xt_mark(const struct nm_expr *e, bool ct, uint32_t value,
 	assert_int_equal(e->mark.ct, ct);
 	assert_int_equal(e->mark.value, value);
 	assert_int_equal(e->mark.mask, mask);
-}
-
-static void assert_connmark(const struct nm_expr *e, uint8_t mode,
-			    uint8_t dir, uint8_t bits, uint32_t ctmask,
-			    uint32_t nfmask)
-{
-	assert_int_equal(e->op, NM_OP_XT_CONNMARK);
-	assert_int_equal(e->connmark.mode, mode);
-	assert_int_equal(e->connmark.shift_dir, dir);
-	assert_int_equal(e->connmark.shift_bits, bits);
-	assert_int_equal(e->connmark.ctmask, ctmask);
-	assert_int_equal(e->connmark.nfmask, nfmask);
 }
 
 static void test_mangle(void **state)

@@ -39,9 +39,7 @@ static void test_seed_forward_changed(void **state)
 static void test_seed_consistent(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 
 	seed_model(&fx->m);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
@@ -52,9 +50,7 @@ static void test_seed_consistent(void **state)
 static void test_seed_same_addr_old_port(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 51820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 51820);
 
 	seed_model(&fx->m);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
@@ -77,9 +73,7 @@ static void test_seed_forward_added(void **state)
 {
 	struct fx *fx = *state;
 	/* Reached the router itself before the forward existed. */
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "203.0.113.1", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("203.0.113.1", 53820);
 
 	seed_model(&fx->m);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_ADDED);
@@ -108,9 +102,7 @@ static void test_eval_then_compare(void **state)
 {
 	struct fx *fx = *state;
 	struct flow f1 = seed_flow_old();
-	struct flow f2 = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				 53820, "192.168.50.3", 53820, "198.51.100.7",
-				 40000);
+	struct flow f2 = peer_flow("192.168.50.3", 53820);
 	struct judgement j, copy;
 
 	seed_model(&fx->m);

@@ -15,24 +15,45 @@
 
 /* ---- iptables rules in the neutral form ---- */
 
+/* A new chain PREROUTING (-100), as iptables-nft names it. */
+static struct nm_chain *prerouting(struct fx *fx)
+{
+	return mk_chain(&fx->m, NFPROTO_IPV4, "PREROUTING", PRE, -100);
+}
+
+/* -p @proto: a rule's ip header match */
+static struct nm_expr *mk_iphdr(struct nm_rule *r, uint8_t proto)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_IPHDR);
+
+	e->iphdr.family = AF_INET;
+	e->iphdr.proto = proto;
+	return e;
+}
+
+/* -m multiport (or udp, tcp) on @proto */
+static struct nm_expr *mk_xt_ports(struct nm_rule *r, uint8_t proto)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_XT_PORTS);
+
+	e->ports.proto = proto;
+	return e;
+}
+
 /* -A PREROUTING -i wan -p udp --dport 53820 -j DNAT --to 192.168.50.3 */
 static void test_xt_dnat(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "PREROUTING",
-					PRE, -100);
+	struct nm_chain *pre = prerouting(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct nm_expr *e;
 	struct flow f = seed_flow_old();
 
 	pre->source = NM_SRC_LEGACY;
-	e = mk_expr(r, NM_OP_IPHDR);
-	e->iphdr.family = AF_INET;
+	e = mk_iphdr(r, UDP);
 	strcpy(e->iphdr.iniface, "wan");
 	e->iphdr.iniface_len = 4;
-	e->iphdr.proto = UDP;
-	e = mk_expr(r, NM_OP_XT_PORTS);
-	e->ports.proto = UDP;
+	e = mk_xt_ports(r, UDP);
 	e->ports.nsrc = 1;
 	e->ports.src[0][1] = 65535;
 	e->ports.ndst = 1;
@@ -59,23 +80,18 @@ static void test_xt_dnat(void **state)
 static void test_xt_iphdr_multiport(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "PREROUTING",
-					PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = mk_rule(prerouting(fx));
 	struct nm_expr *e;
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 8443,
 				"192.168.50.2", 443, "198.51.100.7", 1000);
 
-	e = mk_expr(r, NM_OP_IPHDR);
-	e->iphdr.family = AF_INET;
+	e = mk_iphdr(r, TCP);
 	e->iphdr.src = A("198.51.100.0");
 	e->iphdr.smsk = A("255.255.255.0");
 	e->iphdr.dst = A("192.168.0.0");
 	e->iphdr.dmsk = A("255.255.0.0");
 	e->iphdr.invflags = IPT_INV_DSTIP;
-	e->iphdr.proto = TCP;
-	e = mk_expr(r, NM_OP_XT_PORTS);
-	e->ports.proto = TCP;
+	e = mk_xt_ports(r, TCP);
 	e->ports.either = 1;
 	e->ports.ndst = 2;
 	e->ports.dst[0][0] = e->ports.dst[0][1] = 8080;
@@ -96,9 +112,7 @@ static void test_xt_iphdr_multiport(void **state)
 static void test_xt_addrtype_ctstate(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "PREROUTING",
-					PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = mk_rule(prerouting(fx));
 	struct nm_expr *e;
 	struct flow f = seed_flow_old();
 
@@ -133,9 +147,7 @@ static void test_xt_addrtype_ctstate(void **state)
 static void test_xt_unknown_match(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "PREROUTING",
-					PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = mk_rule(prerouting(fx));
 	struct nm_expr *e = mk_expr(r, NM_OP_UNKNOWN);
 	struct flow f = seed_flow_old();
 

@@ -33,6 +33,18 @@ static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
 	return c;
 }
 
+/* A mangle chain at prerouting (priority mangle), then a nat chain
+ * (dstnat), in *@mangle and *@nat. */
+static void mangle_and_nat(struct fx *fx, struct nm_chain **mangle,
+			   struct nm_chain **nat)
+{
+	mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle", PRE, -150);
+	mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE, -100);
+	/* the second mk_chain may have moved the array */
+	*mangle = &fx->m.chains[0];
+	*nat = &fx->m.chains[1];
+}
+
 /* "meta mark set mark and ~@mask xor @xor", as nft compiles or/xor/set */
 static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
 {
@@ -158,21 +170,12 @@ static void test_socket_mark(void **state)
 static void test_mangle_then_nat(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
-					-100);
-	struct flow a = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
-	struct flow b = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct nm_chain *mangle, *nat;
+	struct flow a = peer_flow("192.168.50.2", 51820);
+	struct flow b = peer_flow("192.168.50.3", 53820);
 	struct nm_rule *r;
 
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(fx, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_dport(r, UDP, 53820);
 	mk_mark_set(r, 1);
@@ -226,9 +229,7 @@ static void mark_lost_model(struct nm_model *m, bool read_first)
 static void test_mark_lost(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.2", 51820);
 
 	mark_lost_model(&fx->m, false);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
@@ -246,9 +247,7 @@ static void test_tc_ingress(void **state)
 	struct fx *fx = *state;
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				  53820, "203.0.113.1", 53820, "198.51.100.7",
-				  40000);
+	struct flow wan = peer_flow("203.0.113.1", 53820);
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "203.0.113.1", 53820, "192.168.50.7",
 				  40000);
@@ -272,9 +271,7 @@ static void test_netdev_ingress(void **state)
 					     NM_HOOK_INGRESS, 0);
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				  53820, "192.168.50.3", 53820,
-				  "198.51.100.7", 40000);
+	struct flow wan = peer_flow("192.168.50.3", 53820);
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "192.168.50.3", 53820,
 				  "192.168.50.7", 40000);
@@ -301,19 +298,12 @@ static void test_netdev_ingress(void **state)
 static void test_connmark(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
-					-100);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
+	struct nm_chain *mangle, *nat;
+	struct flow f = peer_flow("192.168.50.2", 51820);
 	struct nm_rule *r;
 	struct nm_expr *e;
 
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(fx, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_xt_mark(r, NM_OP_XT_MARK, false, 0x10, 0xff);
 	e = mk_expr(r, NM_OP_XT_CONNMARK);
@@ -441,11 +431,7 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 
 	nm_model_free(&fx->m);
 	memset(&fx->m, 0, sizeof(fx->m));
-	mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle", PRE, -150);
-	mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE, -100);
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(fx, &mangle, &nat);
 	if (set_mark)
 		mk_mark_set(mk_rule(mangle), htonl(0x1234));
 	r = mk_rule(mangle);
@@ -474,9 +460,7 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 static void test_ct_mark_math(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 
 	ct_mark_math_model(fx, true);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
@@ -498,9 +482,7 @@ static void test_dynamic_set(void **state)
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
 	struct nm_set *s = mk_set(&fx->m, "affinity", NFPROTO_IPV4, 4, 0);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.2", 53820);
 	struct nm_rule *r;
 
 	r = mk_rule(nat);
@@ -525,9 +507,7 @@ static void test_xt_either(void **state)
 	struct fx *fx = *state;
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 	struct nm_rule *r = mk_rule(nat);
 
 	snprintf(mk_expr(r, NM_OP_XT_EITHER)->either, 24, "xt match statistic");

@@ -25,6 +25,7 @@
 #include <linux/rtnetlink.h>
 #include "nft.h"
 #include "fixture.h"
+#include "exprassert.h"
 
 static void *load(const char *name, size_t *len)
 {
@@ -70,25 +71,6 @@ static const struct nm_set *set(const struct nm_model *m, const char *table,
 		fail_msg("no set %s %s", table, name);
 	return &m->sets[i];
 }
-
-/* The rule's expression ops, in order. */
-static void assert_ops(const struct nm_rule *r, int n, ...)
-{
-	va_list ap;
-	int i;
-
-	assert_int_equal(r->nexprs, n);
-	va_start(ap, n);
-	for (i = 0; i < n; i++) {
-		int op = va_arg(ap, int);
-
-		if (r->exprs[i].op != op)
-			fail_msg("expr %d: op %d, want %d", i, r->exprs[i].op,
-				 op);
-	}
-	va_end(ap);
-}
-
 /* The last expression of @op in @r. */
 static const struct nm_expr *last_op(const struct nm_rule *r, int op)
 {

@@ -93,8 +93,7 @@ static int setup(void **state)
 		return -1;
 	router(&s->env);
 	nat_model(&s->model);
-	add_rec(s, mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53820,
-			   "192.168.50.2", 51820, "198.51.100.7", 40000),
+	add_rec(s, peer_flow("192.168.50.2", 51820),
 		JV_STALE, JR_DNAT_CHANGED, true, false);
 	s->recs[0].f.id = 11;
 	add_rec(s, mk_flow(TCP, "198.51.100.8", 1000, "203.0.113.1", 80,
