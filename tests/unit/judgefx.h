@@ -32,6 +32,7 @@ struct fx {
 	struct nm_model m;
 	struct netenv env;
 	struct judgement j;
+	const void *arg;	/* the test's initial state, if any */
 };
 
 static inline int fx_setup(void **state, void (*router)(struct netenv *))
@@ -41,6 +42,7 @@ static inline int fx_setup(void **state, void (*router)(struct netenv *))
 	if (!fx)
 		return -1;
 	router(&fx->env);
+	fx->arg = *state;
 	*state = fx;
 	return 0;
 }
@@ -109,6 +111,42 @@ static inline void judge(struct fx *fx, const struct flow *f)
 	judge(fx, f);							\
 	assert_verdict(fx, v, r);					\
 } while (0)
+
+/* A flow and what the judge must say of it: one step of a scenario
+ * written as a table (fx_judge_cases). */
+struct jcase {
+	const char *what;		/* named when the judge differs */
+	uint8_t proto;
+	const char *src;
+	uint16_t sport;
+	const char *dst;
+	uint16_t dport;
+	const char *rsrc;		/* the reply */
+	uint16_t rsport;
+	const char *rdst;
+	uint16_t rdport;
+	enum jverdict verdict;
+	enum jreason reason;
+};
+
+/* Judge each of @n cases on the fixture, in order. */
+static inline void fx_judge_cases(struct fx *fx, const struct jcase *c,
+				  size_t n)
+{
+	for (; n--; c++) {
+		struct flow f = mk_flow(c->proto, c->src, c->sport, c->dst,
+					c->dport, c->rsrc, c->rsport, c->rdst,
+					c->rdport);
+
+		judge(fx, &f);
+		if (fx->j.verdict != c->verdict || fx->j.reason != c->reason)
+			fail_msg("%s: %s (%s), want %s (%s)", c->what,
+				 judge_verdict_str(fx->j.verdict),
+				 judge_reason_str(fx->j.reason),
+				 judge_verdict_str(c->verdict),
+				 judge_reason_str(c->reason));
+	}
+}
 
 /* ---- explain's trace ---- */
 

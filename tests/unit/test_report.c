@@ -55,7 +55,8 @@ static void nat_model(struct nm_model *m)
 	free(c->table);
 	c->table = mk_check(strdup("nat"));
 	r = mk_rule(c);
-	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
+	mk_dport(r, UDP, 53820);
+	mk_dnat_to(r, "192.168.50.3", 53820);
 	r->comment = mk_check(strdup(COMMENT));
 	r = mk_rule(c);
 	strcpy(mk_expr(r, NM_OP_UNKNOWN)->unknown, UNKNOWN);
@@ -93,7 +94,8 @@ static int setup(void **state)
 		return -1;
 	router(&s->env);
 	nat_model(&s->model);
-	add_rec(s, peer_flow("192.168.50.2", 51820),
+	add_rec(s, mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53820,
+			   "192.168.50.2", 51820, "198.51.100.7", 40000),
 		JV_STALE, JR_DNAT_CHANGED, true, false);
 	s->recs[0].f.id = 11;
 	add_rec(s, mk_flow(TCP, "198.51.100.8", 1000, "203.0.113.1", 80,
