@@ -88,6 +88,12 @@ static inline struct nm_rule *pre_rule(struct fx *fx)
 	return mk_rule(pre_chain(fx));
 }
 
+/* The first rule of a new ip chain "post" at postrouting, srcnat. */
+static inline struct nm_rule *post_rule(struct fx *fx)
+{
+	return mk_rule(mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100));
+}
+
 /* The seed: a WireGuard forward moved from 192.168.50.2:51820 to
  * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
 static inline struct flow seed_flow_old(void)

@@ -527,6 +527,14 @@ static inline struct flow mk_flow(uint8_t proto, const char *src,
 	return f;
 }
 
+/* @f as answered by @addr:@port (what the flow was NATed to). */
+static inline void mk_reply_from(struct flow *f, const char *addr,
+				 uint16_t port)
+{
+	f->reply.src = A(addr);
+	f->reply.sport = htons(port);
+}
+
 /* A peer's flow: 198.51.100.7:40000 to the wan address 203.0.113.1:53820,
  * answered by @backend:@port. */
 static inline struct flow peer_flow(const char *backend, uint16_t port)

@@ -147,13 +147,11 @@ static void test_unknown_not_reached(void **state)
 static void test_snat_unknown_dnat_exact(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *post;
 	struct nm_rule *r;
 	struct flow f = seed_flow_old();
 
 	seed_model(&fx->m);
-	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(post);
+	r = post_rule(fx);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_masq(r);

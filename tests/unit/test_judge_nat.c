@@ -104,15 +104,13 @@ static void test_snat_to(void **state)
 static void test_dnat_then_snat(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c;
 	struct nm_rule *r;
 	struct flow f = mk_flow(UDP, "192.168.50.9", 5000, "203.0.113.1",
 				53820, "192.168.50.3", 53820, "192.168.50.1",
 				5000);
 
 	seed_model(&fx->m);
-	c = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(c);
+	r = post_rule(fx);
 	mk_addr_match(r, 1, NFT_CMP_EQ, "192.168.50.3");
 	mk_ifname(r, 1, NFT_CMP_EQ, "lan");
 	mk_masq(r);
@@ -278,7 +276,6 @@ static void test_dnat_range(void **state)
 {
 	struct fx *fx = *state;
 	struct nm_chain *pre = pre_chain(fx);
-	struct nm_chain *post;
 	struct nm_rule *r = mk_rule(pre);
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 80,
 				"192.168.50.4", 80, "198.51.100.7", 1000);
@@ -290,8 +287,7 @@ static void test_dnat_range(void **state)
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.5");
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
-	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(post);
+	r = post_rule(fx);
 	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
 	mk_masq(r);
 	/* outside the range: stale, whatever the source NAT would be */

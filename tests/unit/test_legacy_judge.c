@@ -130,8 +130,7 @@ static void test_asus_mark_rule_judged(void **state)
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_false(fx->j.snat_unknown);
 	/* At B its DNAT fits, and the mark rule leaves its source alone. */
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
+	mk_reply_from(&f, "192.168.50.3", 53820);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* Masqueraded as if it were marked: the rules do not now. */
 	f.reply.dst = A("192.168.50.1");
@@ -185,8 +184,7 @@ static void test_asus_seed(void **state)
 	assert_int_equal(fx->j.snat.ncand, 0);
 
 	/* After a sweep the flow goes to B: consistent. */
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
+	mk_reply_from(&f, "192.168.50.3", 53820);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
@@ -251,8 +249,7 @@ static void test_docker(void **state)
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 0);
 	/* ... so a container's flow that is DNATed is stale. */
-	f.reply.src = A("172.17.0.2");
-	f.reply.sport = htons(80);
+	mk_reply_from(&f, "172.17.0.2", 80);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* Not a local destination: DOCKER is not consulted. */
 	f = mk_flow(TCP, "203.0.113.10", 40000, "203.0.113.20", 8080,
@@ -301,8 +298,7 @@ static void test_equal_priority_legacy_nft(void **state)
 	load_asus(fx, 0);
 
 	f = seed_on_a();
-	f.reply.src = A("192.168.50.3");	/* legacy's target */
-	f.reply.sport = htons(53820);
+	mk_reply_from(&f, "192.168.50.3", 53820);	/* legacy's target */
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	assert_true(has_cand(&fx->j.dnat, "192.168.50.3", 53820));
@@ -318,16 +314,14 @@ static void test_equal_priority_legacy_nft(void **state)
 		    "192.168.50.2", 51820, "203.0.113.10", 40000);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 1);
-	f.reply.src = A("192.168.50.1");
-	f.reply.sport = htons(51820);
+	mk_reply_from(&f, "192.168.50.1", 51820);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 
 	/* An earlier priority is no guess: nft's chain decides. */
 	c = &fx->m.chains[0];
 	c->prio = -150;
 	f = seed_on_a();
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
+	mk_reply_from(&f, "192.168.50.3", 53820);
 	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.ncand, 1);
 	assert_true(has_cand(&fx->j.dnat, "192.168.50.4", 53820));

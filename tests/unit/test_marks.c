@@ -195,8 +195,7 @@ static void test_mangle_then_nat(void **state)
 	fx->m.chains[0].prio = -100;
 	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
 	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
-	a.reply.src = A("203.0.113.1");
-	a.reply.sport = htons(53820);
+	mk_reply_from(&a, "203.0.113.1", 53820);
 	assert_judged(fx, &a, JV_CONSISTENT, JR_NONE);
 }
 
