@@ -96,21 +96,26 @@ static void test_links(void **state)
 	assert_int_equal(netenv_ifindex(env, "wa"), 0);
 }
 
+/* The route to @addr, either family; NULL when none. */
+static const struct ne_route *route_to(const struct netenv *env,
+				       const char *addr)
+{
+	union addr a = A(addr);
+
+	return netenv_route(env, FAM(addr), &a);
+}
+
 static void test_route_longest_prefix(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("192.168.50.77");
-	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+	const struct ne_route *r = route_to(env, "192.168.50.77");
 
 	assert_non_null(r);
 	assert_int_equal(r->oif, LAN);
 	assert_int_equal(r->dst_len, 24);
-	a = A("198.51.100.1");
-	r = netenv_route(env, AF_INET, &a);
-	assert_int_equal(r->oif, WAN2);
+	assert_int_equal(route_to(env, "198.51.100.1")->oif, WAN2);
 	/* 10.1.0.0/16 beats the blackhole 10.0.0.0/8 */
-	a = A("10.1.2.3");
-	r = netenv_route(env, AF_INET, &a);
+	r = route_to(env, "10.1.2.3");
 	assert_non_null(r);
 	assert_int_equal(r->oif, LAN);
 }
@@ -118,16 +123,13 @@ static void test_route_longest_prefix(void **state)
 static void test_route_metric(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("8.8.8.8");
-	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+	const struct ne_route *r = route_to(env, "8.8.8.8");
 
 	assert_non_null(r);
 	assert_int_equal(r->oif, WAN);
 	assert_int_equal(r->priority, 100);
 	/* the main table only: 9.9.9.9 follows the default */
-	a = A("9.9.9.9");
-	r = netenv_route(env, AF_INET, &a);
-	assert_int_equal(r->oif, WAN);
+	assert_int_equal(route_to(env, "9.9.9.9")->oif, WAN);
 }
 
 static void test_route_blackhole_hides_default(void **state)
@@ -142,15 +144,12 @@ static void test_route_blackhole_hides_default(void **state)
 static void test_route_none(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("2001:db8::1");
 
 	/* no IPv6 default route */
-	assert_null(netenv_route(env, AF_INET6, &a));
-	a = A("fd00:50::7");
-	assert_non_null(netenv_route(env, AF_INET6, &a));
-	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 64);
-	a = A("fd00:50:1::7");
-	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 48);
+	assert_null(route_to(env, "2001:db8::1"));
+	assert_non_null(route_to(env, "fd00:50::7"));
+	assert_int_equal(route_to(env, "fd00:50::7")->dst_len, 64);
+	assert_int_equal(route_to(env, "fd00:50:1::7")->dst_len, 48);
 }
 
 static void test_addr_type(void **state)
@@ -286,14 +285,11 @@ static void test_empty_env(void **state)
 static void test_odd_prefix(void **state)
 {
 	struct netenv *env = *state;
-	union addr a;
 
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "172.16.0.0", 12, LAN, NULL,
 		 NULL, 0);
-	a = A("172.31.255.255");
-	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, LAN);
-	a = A("172.32.0.0");
-	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
+	assert_int_equal(route_to(env, "172.31.255.255")->oif, LAN);
+	assert_int_equal(route_to(env, "172.32.0.0")->oif, WAN);
 }
 
 /* ---- netenv_load.c: a multipath route ---------------------------------------- */
