@@ -108,6 +108,25 @@ static inline void mk_meta(struct nm_rule *r, int key, int dreg)
 	e->dreg = dreg;
 }
 
+/* ct @key => reg @dreg */
+static inline struct nm_expr *mk_ct(struct nm_rule *r, int key, int dreg)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_CT);
+
+	e->ct.key = key;
+	e->dreg = dreg;
+	return e;
+}
+
+/* ct @key set reg @sreg */
+static inline void mk_ct_set(struct nm_rule *r, int key, int sreg)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_CT_SET);
+
+	e->set.key = key;
+	e->sreg = sreg;
+}
+
 static inline void mk_cmp(struct nm_rule *r, int sreg, int op, const void *v,
 			  unsigned int len)
 {

@@ -312,18 +312,12 @@ static void test_ct(void **state)
 	struct nm_expr *e;
 	struct flow f = seed_flow_old();
 
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_STATE;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_STATE, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 8);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_DIRECTION;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_DIRECTION, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_DST;
+	e = mk_ct(r, NFT_CT_DST, NFT_REG_1);
 	e->len = 4;
-	e->dreg = NFT_REG_1;
 	mk_cmp_addr(r, NFT_REG_1, NFT_CMP_EQ, "203.0.113.1");
 	mk_dnat_to(r, "192.168.50.2", 51820);
 	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);

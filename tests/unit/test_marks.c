@@ -335,16 +335,11 @@ static void test_ct_mark_from_socket(void **state)
 	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7", 53,
 				"198.51.100.7", 53, "203.0.113.1", 40000);
 	struct nm_rule *r = mk_rule(out);
-	struct nm_expr *e;
 
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
-	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
-	e->sreg = NFT_REG_1;
+	mk_ct_set(r, NFT_CT_MARK, NFT_REG_1);
 	r = mk_rule(out);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 7);
 	mk_dnat_to(r, "192.168.50.3", 53);
 	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
@@ -426,7 +421,6 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 	uint32_t hi = htonl(0xffff0000), lo = htonl(0xffff), zero = 0;
 	struct nm_chain *mangle, *nat;
 	struct nm_rule *r;
-	struct nm_expr *e;
 
 	nm_model_free(&fx->m);
 	memset(&fx->m, 0, sizeof(fx->m));
@@ -434,20 +428,14 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 	if (set_mark)
 		mk_mark_set(mk_rule(mangle), htonl(0x1234));
 	r = mk_rule(mangle);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &hi, &zero, 4);
 	mk_meta(r, NFT_META_MARK, NFT_REG_2);
 	mk_bitwise(r, NFT_REG_2, NFT_REG_2, &lo, &zero, 4);
 	mk_bitwise2(r, NM_BITWISE_OR, NFT_REG_1, NFT_REG_2, NFT_REG_1, 4);
-	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
-	e->sreg = NFT_REG_1;
+	mk_ct_set(r, NFT_CT_MARK, NFT_REG_1);
 	r = mk_rule(nat);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &lo, &zero, 4);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, htonl(0x1234));
 	mk_dnat_to(r, "192.168.50.3", 53820);
