@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fixture.h - finding and reading the files the unit tests replay: the
- * source tree, tests/unit/fixtures/, a whole file, and an .iptbin
- * (format: fixtures/README.md).  Each reader fails the test, naming the
- * file, when it cannot read it.  Include after cmocka.h.
+ * fixture.h - finding and reading the files the unit tests replay or
+ * read back: the source tree, tests/unit/fixtures/, a whole file, and an
+ * .iptbin (format: fixtures/README.md).  Each reader fails the test,
+ * naming the file, when it cannot read it.  Include after cmocka.h.
  */
 #ifndef CTSWEEP_FIXTURE_H
 #define CTSWEEP_FIXTURE_H
