@@ -129,7 +129,11 @@ struct jcase {
 	enum jreason reason;
 };
 
-/* Judge each of @n cases on the fixture, in order. */
+/* Judge each of @n cases on the fixture, in order (FX_CASES: all of an
+ * array). */
+#define FX_CASES(fx, cases)						\
+	fx_judge_cases(fx, cases, sizeof(cases) / sizeof((cases)[0]))
+
 static inline void fx_judge_cases(struct fx *fx, const struct jcase *c,
 				  size_t n)
 {

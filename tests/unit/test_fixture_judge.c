@@ -123,7 +123,7 @@ static void test_fw4(void **state)
 	struct fx *fx = *state;
 
 	load(fx, "fw4.nlbin");
-	fx_judge_cases(fx, fw4, sizeof(fw4) / sizeof(fw4[0]));
+	FX_CASES(fx, fw4);
 	fx_judge_cases(fx, &fw4[FW4_NUMGEN], 1);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 }

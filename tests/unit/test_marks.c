@@ -129,28 +129,27 @@ static void kube_model(struct nm_model *m)
 	e->redir.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 }
 
+static const struct jcase kube_cases[] = {
+	{ "from outside: marked, DNATed and masqueraded", UDP,
+	  "198.51.100.7", 40000, "203.0.113.1", 53, "192.168.50.2", 53,
+	  "192.168.50.1", 61000, JV_CONSISTENT, JR_NONE },
+	{ "the same flow left unmasqueraded: the rules masquerade it now",
+	  UDP, "198.51.100.7", 40000, "203.0.113.1", 53, "192.168.50.2", 53,
+	  "198.51.100.7", 40000, JV_STALE, JR_SNAT_ADDED },
+	{ "from a pod: not marked, so not masqueraded", UDP, "10.244.0.5",
+	  40000, "203.0.113.1", 53, "192.168.50.2", 53, "10.244.0.5", 40000,
+	  JV_CONSISTENT, JR_NONE },
+	{ "to an endpoint that is gone", UDP, "198.51.100.7", 40000,
+	  "203.0.113.1", 53, "192.168.50.9", 53, "192.168.50.1", 61000,
+	  JV_STALE, JR_DNAT_CHANGED },
+};
+
 static void test_kube_masquerade(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f;
 
 	kube_model(&fx->m);
-	/* from outside: marked, DNATed and masqueraded */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "192.168.50.1", 61000);
-	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
-	/* the same flow left unmasqueraded: the rules masquerade it now */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "198.51.100.7", 40000);
-	assert_judged(fx, &f, JV_STALE, JR_SNAT_ADDED);
-	/* from a pod: not marked, so not masqueraded */
-	f = mk_flow(UDP, "10.244.0.5", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "10.244.0.5", 40000);
-	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
-	/* to an endpoint that is gone */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.9", 53, "192.168.50.1", 61000);
-	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
+	FX_CASES(fx, kube_cases);
 }
 
 /* A local packet carries its socket's mark: postrouting's test of it is
