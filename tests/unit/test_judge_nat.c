@@ -246,7 +246,8 @@ static void test_redirect(void **state)
 	/* a link-local peer on the lan: the link-local address */
 	f6 = mk_flow(UDP, "fe80::9", 4000, "fe80::3", 53, "fe80::3", 5353,
 		     "fe80::9", 4000);
-	assert_judged(fx, &f6, JV_UNKNOWN, JR_UNMODELLED);	/* fe80::/64 twice */
+	/* unknown: fe80::/64 twice */
+	assert_judged(fx, &f6, JV_UNKNOWN, JR_UNMODELLED);
 }
 
 /* IPv6 masquerade: every global address of the interface may be it. */
