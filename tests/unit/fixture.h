@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fixture.h - finding and reading the files the unit tests replay or
- * read back: the source tree, tests/unit/fixtures/, a whole file, and an
- * .iptbin (format: fixtures/README.md).  Each reader fails the test,
+ * read back: the source tree, the binary, tests/unit/fixtures/, a whole
+ * file, and an .iptbin (format: fixtures/README.md).  Each reader fails the test,
  * naming the file, when it cannot read it.  Include after cmocka.h.
  */
 #ifndef CTSWEEP_FIXTURE_H
@@ -24,6 +24,18 @@ static inline const char *src_top(void)
 	const char *t = getenv("CTSWEEP_TOP");
 
 	return t ? t : CTSWEEP_TOP;
+}
+
+#ifndef CTSWEEP_BIN
+#define CTSWEEP_BIN "build/ctsweep"
+#endif
+
+/* The ctsweep under test: $CTSWEEP, else the one the Makefile built. */
+static inline const char *ctsweep_bin(void)
+{
+	const char *b = getenv("CTSWEEP");
+
+	return b ? b : CTSWEEP_BIN;
 }
 
 /* $CTSWEEP_FIXTURES, else tests/unit/fixtures of the source tree. */

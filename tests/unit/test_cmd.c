@@ -23,9 +23,6 @@
 #include "scan.h"
 #include "fixture.h"
 
-#ifndef CTSWEEP_BIN
-#define CTSWEEP_BIN "build/ctsweep"
-#endif
 
 /* What the error messages list, word for word. */
 #define STATUS_LIST	"--json, --tcp"
@@ -833,8 +830,8 @@ static int run(const char *args, char **out)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", getenv("CTSWEEP") ?
-		 getenv("CTSWEEP") : CTSWEEP_BIN, args, path);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", ctsweep_bin(),
+		 args, path);
 	rc = system(cmd);
 	*out = slurp_abs(path);
 	unlink(path);

@@ -44,9 +44,6 @@
 #define FUZZ_TARGET http
 #include "fuzztarget.h"
 
-#ifndef CTSWEEP_BIN
-#define CTSWEEP_BIN "build/ctsweep"
-#endif
 typedef int (*entry_fn)(const uint8_t *, size_t);
 
 /* Feed every file of @dir (whose name starts with @prefix) to @fn;
@@ -148,8 +145,7 @@ static int opts_one(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
-	p += snprintf(p, sizeof(cmd), "timeout 10 %s",
-		      getenv("CTSWEEP") ? getenv("CTSWEEP") : CTSWEEP_BIN);
+	p += snprintf(p, sizeof(cmd), "timeout 10 %s", ctsweep_bin());
 	/* words are NUL-separated; quote each for the shell */
 	*p++ = ' ';
 	*p++ = '\'';
