@@ -14,40 +14,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The Makefile says where the tree and the binary are; the environment
+ * (tests/run, make check SANITIZE=1 BUILD=...) may say otherwise. */
 #ifndef CTSWEEP_TOP
 #define CTSWEEP_TOP "."
 #endif
-
-/* The source tree: $CTSWEEP_TOP, else the one the Makefile built. */
-static inline const char *src_top(void)
-{
-	const char *t = getenv("CTSWEEP_TOP");
-
-	return t ? t : CTSWEEP_TOP;
-}
-
 #ifndef CTSWEEP_BIN
 #define CTSWEEP_BIN "build/ctsweep"
 #endif
 
-/* The ctsweep under test: $CTSWEEP, else the one the Makefile built. */
-static inline const char *ctsweep_bin(void)
+static inline const char *env_or(const char *name, const char *dflt)
 {
-	const char *b = getenv("CTSWEEP");
+	const char *v = getenv(name);
 
-	return b ? b : CTSWEEP_BIN;
+	return v ? v : dflt;
 }
 
-/* $CTSWEEP_FIXTURES, else tests/unit/fixtures of the source tree. */
+/* The source tree. */
+static inline const char *src_top(void)
+{
+	return env_or("CTSWEEP_TOP", CTSWEEP_TOP);
+}
+
+/* The ctsweep under test. */
+static inline const char *ctsweep_bin(void)
+{
+	return env_or("CTSWEEP", CTSWEEP_BIN);
+}
+
+/* tests/unit/fixtures of the source tree. */
 static inline const char *fixture_dir(void)
 {
 	static char dir[4096];
-	const char *env = getenv("CTSWEEP_FIXTURES");
 
-	if (env)
-		return env;
 	snprintf(dir, sizeof(dir), "%s/tests/unit/fixtures", src_top());
-	return dir;
+	return env_or("CTSWEEP_FIXTURES", dir);
 }
 
 /* The whole of @path (it may be empty), NUL-terminated, in malloc's
