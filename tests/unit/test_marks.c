@@ -35,14 +35,14 @@ static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
 
 /* A mangle chain at prerouting (priority mangle), then a nat chain
  * (dstnat), in *@mangle and *@nat. */
-static void mangle_and_nat(struct fx *fx, struct nm_chain **mangle,
+static void mangle_and_nat(struct nm_model *m, struct nm_chain **mangle,
 			   struct nm_chain **nat)
 {
-	mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle", PRE, -150);
-	mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE, -100);
+	mk_mark_chain(m, NFPROTO_IPV4, "mangle", PRE, -150);
+	mk_chain(m, NFPROTO_IPV4, "nat", PRE, -100);
 	/* the second mk_chain may have moved the array */
-	*mangle = &fx->m.chains[0];
-	*nat = &fx->m.chains[1];
+	*mangle = &m->chains[0];
+	*nat = &m->chains[1];
 }
 
 /* "meta mark set mark and ~@mask xor @xor", as nft compiles or/xor/set */
@@ -77,6 +77,15 @@ static void mk_mark_is(struct nm_rule *r, uint32_t mask, uint32_t v)
 	if (mask != ~0u)
 		mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, 4);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, v);
+}
+
+/* A new rule in @nat: meta mark 1 dnat to @addr:53820 */
+static void mk_marked_forward(struct nm_chain *nat, const char *addr)
+{
+	struct nm_rule *r = mk_rule(nat);
+
+	mk_mark_is(r, ~0u, 1);
+	mk_dnat_to(r, addr, 53820);
 }
 
 static struct nm_expr *mk_xt_mark(struct nm_rule *r, int op, bool ct,
@@ -174,13 +183,11 @@ static void test_mangle_then_nat(void **state)
 	struct flow b = peer_flow("192.168.50.3", 53820);
 	struct nm_rule *r;
 
-	mangle_and_nat(fx, &mangle, &nat);
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_dport(r, UDP, 53820);
 	mk_mark_set(r, 1);
-	r = mk_rule(nat);
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
 	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
 	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
@@ -202,22 +209,16 @@ static void test_mangle_then_nat(void **state)
  * and only rules that read it are. */
 static void mark_lost_model(struct nm_model *m, bool read_first)
 {
-	struct nm_chain *mangle = mk_mark_chain(m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(m, NFPROTO_IPV4, "nat", PRE, -100);
+	struct nm_chain *mangle, *nat;
 	struct nm_rule *r;
 
-	/* mk_chain may have moved the array */
-	mangle = &(*m).chains[0];
-	nat = &(*m).chains[1];
+	mangle_and_nat(m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_mark_set(r, 1);
 	if (read_first) {
-		r = mk_rule(nat);
-		mk_mark_is(r, ~0u, 1);
-		mk_dnat_to(r, "192.168.50.4", 53820);
+		mk_marked_forward(nat, "192.168.50.4");
 	}
 	r = mk_rule(nat);
 	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
@@ -249,10 +250,8 @@ static void test_tc_ingress(void **state)
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "203.0.113.1", 53820, "192.168.50.7",
 				  40000);
-	struct nm_rule *r = mk_rule(nat);
 
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
 	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
 	fx->env.links[1].tc_ingress = 1;	/* wan */
@@ -273,7 +272,6 @@ static void test_netdev_ingress(void **state)
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "192.168.50.3", 53820,
 				  "192.168.50.7", 40000);
-	struct nm_rule *r;
 
 	/* mk_chain may have moved the array */
 	ing = &fx->m.chains[0];
@@ -281,9 +279,7 @@ static void test_netdev_ingress(void **state)
 	strcpy(ing->devs[0], "wan");
 	ing->ndevs = 1;
 	mk_mark_set(mk_rule(ing), 1);
-	r = mk_rule(nat);
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
 	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
 	assert_judged(fx, &lan, JV_STALE, JR_DNAT_REMOVED);
@@ -301,7 +297,7 @@ static void test_connmark(void **state)
 	struct nm_rule *r;
 	struct nm_expr *e;
 
-	mangle_and_nat(fx, &mangle, &nat);
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_xt_mark(r, NM_OP_XT_MARK, false, 0x10, 0xff);
 	e = mk_expr(r, NM_OP_XT_CONNMARK);
@@ -423,7 +419,7 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 
 	nm_model_free(&fx->m);
 	memset(&fx->m, 0, sizeof(fx->m));
-	mangle_and_nat(fx, &mangle, &nat);
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	if (set_mark)
 		mk_mark_set(mk_rule(mangle), htonl(0x1234));
 	r = mk_rule(mangle);
