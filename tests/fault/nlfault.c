@@ -601,47 +601,50 @@ static ssize_t mangle(int fd, struct fdstate *s, struct rule *r, char *buf,
 	}
 }
 
-/* Before a receive: may fail it.  After: may mangle it. */
-static int before_recv(int fd, struct rule **out)
+/* Before a receive: may fail it, then true with what to return in *@ret.
+ * After: may mangle it (*@out). */
+static bool before_recv(int fd, struct rule **out, ssize_t *ret)
 {
-	struct fdstate *s = nlfd(fd);
+	struct fdstate *s;
 	struct rule *r;
 
+	init();
+	s = nlfd(fd);
 	*out = NULL;
 	if (!s)
-		return 0;
+		return false;
 	r = fire(1u << OP_RECV | 1u << OP_EMPTY | 1u << OP_TRUNCATE |
 		 1u << OP_CORRUPT | 1u << OP_INTR | 1u << OP_EOF |
 		 1u << OP_DONEERR | 1u << OP_ERRMSG, s->cls);
 	if (!r)
-		return 0;
+		return false;
 	if (r->op == OP_RECV) {
 		note("receive of %s reply -> %s", s->cls, strerror(r->arg));
 		errno = r->arg;
-		return -1;
+		*ret = -1;
+		return true;
 	}
 	if (r->op == OP_EMPTY) {
 		note("receive of %s reply -> 0 bytes", s->cls);
-		return 1;
+		*ret = 0;
+		return true;
 	}
 	*out = r;
-	return 0;
+	return false;
 }
 
+/* After a receive of @n bytes into @buf (room for @len): the rule's
+ * mangling, if any. */
+static ssize_t after_recv(int fd, struct rule *r, void *buf, ssize_t n,
+			  size_t len)
+{
+	return n > 0 && r ? mangle(fd, nlfd(fd), r, buf, n, len) : n;
+}
+
+/* recv(2) is recvfrom(2) without an address. */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	struct rule *r;
-	ssize_t n;
-	int b;
-
-	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
-	n = real_recv(fd, buf, len, flags);
-	if (n > 0 && r)
-		n = mangle(fd, nlfd(fd), r, buf, n, len);
-	return n;
+	return recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
@@ -649,31 +652,23 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
 	struct rule *r;
 	ssize_t n;
-	int b;
 
-	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
+	if (before_recv(fd, &r, &n))
+		return n;
 	n = real_recvfrom(fd, buf, len, flags, from, fromlen);
-	if (n > 0 && r)
-		n = mangle(fd, nlfd(fd), r, buf, n, len);
-	return n;
+	return after_recv(fd, r, buf, n, len);
 }
 
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct rule *r;
 	ssize_t n;
-	int b;
 
-	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
+	if (before_recv(fd, &r, &n))
+		return n;
 	n = real_recvmsg(fd, msg, flags);
-	if (n > 0 && r && msg->msg_iovlen == 1)
-		n = mangle(fd, nlfd(fd), r, msg->msg_iov[0].iov_base, n,
-			   msg->msg_iov[0].iov_len);
-	return n;
+	if (msg->msg_iovlen != 1)
+		return n;
+	return after_recv(fd, r, msg->msg_iov[0].iov_base, n,
+			  msg->msg_iov[0].iov_len);
 }

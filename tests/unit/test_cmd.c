@@ -21,13 +21,8 @@
 #include "mkmodel.h"
 #include "cmd.h"
 #include "scan.h"
+#include "fixture.h"
 
-#ifndef CTSWEEP_BIN
-#define CTSWEEP_BIN "build/ctsweep"
-#endif
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
 
 /* What the error messages list, word for word. */
 #define STATUS_LIST	"--json, --tcp"
@@ -708,31 +703,17 @@ static void test_usage_width(void **state)
 
 static char *slurp_abs(const char *path)
 {
-	char *buf;
-	FILE *f;
-	long n;
+	size_t len;
 
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
+	return read_whole(path, &len);
 }
 
 /* @rel in the source tree. */
 static char *slurp(const char *rel)
 {
-	char path[512];
+	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", getenv("CTSWEEP_TOP") ?
-		 getenv("CTSWEEP_TOP") : CTSWEEP_TOP, rel);
-	return slurp_abs(path);
+	return read_top(rel, &len);
 }
 
 /* The man page's paragraph on option @w (".BI \-\-name") gives the
@@ -849,8 +830,8 @@ static int run(const char *args, char **out)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", getenv("CTSWEEP") ?
-		 getenv("CTSWEEP") : CTSWEEP_BIN, args, path);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", ctsweep_bin(),
+		 args, path);
 	rc = system(cmd);
 	*out = slurp_abs(path);
 	unlink(path);

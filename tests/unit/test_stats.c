@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "stats.h"
+#include "fixture.h"
 
 /* Every counter a distinct value, so a line printing the wrong one
  * shows. */
@@ -245,11 +246,10 @@ static void test_trigger_str(void **state)
  * collector. */
 static void test_write(void **state)
 {
-	char dir[] = "/tmp/ctsweep-stats.XXXXXX", path[64], buf[8192];
+	char dir[] = "/tmp/ctsweep-stats.XXXXXX", path[64];
 	struct stats st;
 	struct stat sb;
-	char *text;
-	FILE *f;
+	char *text, *buf;
 	size_t n;
 
 	(void)state;
@@ -258,12 +258,9 @@ static void test_write(void **state)
 	fill(&st);
 	assert_int_equal(stats_write(&st, path), 0);
 	text = print(&st);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	buf = read_whole(path, &n);
 	assert_string_equal(buf, text);
+	free(buf);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0644);
 	free(text);
