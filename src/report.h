@@ -57,8 +57,5 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 /* Text from the rules, for people: printable ASCII, '"' and '\\'
  * escaped, cut at @len. */
 void fmt_sanitize(char *dst, size_t len, const char *src);
-/* @s (NULL: empty) on @f as a JSON string: quoted, '"' and '\\'
- * escaped, every byte outside printable ASCII as \u00XX. */
-void fmt_json_str(FILE *f, const char *s);
 
 #endif
