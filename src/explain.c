@@ -187,18 +187,22 @@ static void rule_text(const struct nm_model *m, int ci, int ri,
 
 /* ---- the steps ---- */
 
-static void chain_label(const struct nm_model *m, int ci, char *buf,
-			size_t len)
+/* Chain @ci as the field @key: "inet fw4 dstnat", "iptables-legacy -t
+ * nat DOCKER". */
+static void put_chain(struct pr *p, const char *key, const char *label,
+		      const struct nm_model *m, int ci)
 {
 	const struct nm_chain *c = &m->chains[ci];
+	char b[512];
 
 	if (c->source == NM_SRC_LEGACY)
-		snprintf(buf, len, "%s -t %s %s", c->family == NFPROTO_IPV6 ?
-			 "ip6tables-legacy" : "iptables-legacy", c->table,
-			 c->name);
+		snprintf(b, sizeof(b), "%s -t %s %s",
+			 c->family == NFPROTO_IPV6 ? "ip6tables-legacy" :
+			 "iptables-legacy", c->table, c->name);
 	else
-		snprintf(buf, len, "%s %s %s", nm_family_name(c->family),
+		snprintf(b, sizeof(b), "%s %s %s", nm_family_name(c->family),
 			 c->table, c->name);
+	pr_str(p, key, label, b, 0);
 }
 
 static void put_mark(struct pr *p, const char *key, const char *label,
@@ -249,7 +253,7 @@ static void put_elem(struct pr *p, const struct nm_model *m,
 	else if (el->data.len)
 		fmt_value(val, sizeof(val), &el->data);
 	pr_str(p, "set", "set ", s->flags & NFT_SET_ANONYMOUS ? "(anonymous)" :
-	    s->name, 0);
+	       s->name, 0);
 	pr_str(p, "key", ", element ", key, 0);
 	if (*val)
 		pr_str(p, "value", " : ", val, 0);
@@ -278,12 +282,11 @@ static void put_step(struct pr *p, const struct nm_model *m,
 		break;
 	case EVS_CHAIN:
 		pr_open(p, 2);
-		chain_label(m, st->chain, b, sizeof(b));
-		pr_str(p, "chain", "chain ", b, 0);
+		put_chain(p, "chain", "chain ", m, st->chain);
 		if (c->hook >= 0) {
 			snprintf(n, sizeof(n), "%d", c->prio);
 			pr_str(p, "type", " (", c->nat ? "nat" : "filter",
-			    0);
+			       0);
 			pr_str(p, "priority", ", priority ", n, PR_RAW);
 			pr_text(p, ")");
 		}
@@ -291,17 +294,15 @@ static void put_step(struct pr *p, const struct nm_model *m,
 	case EVS_RULE:
 		pr_open(p, 3);
 		rule_text(m, st->chain, st->rule, rc, b, sizeof(b));
-		snprintf(n, sizeof(n), "%llu",
-			 (unsigned long long)c->rules[st->rule].handle);
-		pr_str(p, c->source == NM_SRC_LEGACY ? "rule_number" :
-		    "handle", c->source == NM_SRC_LEGACY ? "rule " :
-		    "rule handle ", n, PR_RAW);
+		pr_u64(p, c->source == NM_SRC_LEGACY ? "rule_number" :
+		       "handle", c->source == NM_SRC_LEGACY ? "rule " :
+		       "rule handle ", c->rules[st->rule].handle);
 		pr_str(p, "rule", ": ", b, 0);
 		/* nft's text has the comment already */
 		if (c->rules[st->rule].comment &&
 		    (p->json || !strstr(b, "comment")))
 			pr_str(p, "comment", "  # ",
-			    c->rules[st->rule].comment, 0);
+			       c->rules[st->rule].comment, 0);
 		break;
 	case EVS_ELEM:
 		pr_open(p, 4);
@@ -309,15 +310,13 @@ static void put_step(struct pr *p, const struct nm_model *m,
 		break;
 	case EVS_RETURN:
 		pr_open(p, 3);
-		chain_label(m, st->chain, b, sizeof(b));
-		pr_str(p, "return", "return from ", b, 0);
+		put_chain(p, "return", "return from ", m, st->chain);
 		break;
 	case EVS_VERDICT:
 		pr_open(p, 2);
-		chain_label(m, st->chain, b, sizeof(b));
 		pr_str(p, "verdict", "verdict ", verdict_name(st->verdict),
-		    0);
-		pr_str(p, "of", " (", b, 0);
+		       0);
+		put_chain(p, "of", " (", m, st->chain);
 		pr_text(p, ")");
 		break;
 	case EVS_MARK:
@@ -330,16 +329,15 @@ static void put_step(struct pr *p, const struct nm_model *m,
 		pr_open(p, 4);
 		fmt_natspec(b, sizeof(b), 0, &st->nat);
 		pr_str(p, "type", "-> ", st->nat.type == NFT_NAT_SNAT ? "snat" :
-		    st->nat.type == NM_NAT_MASQ ? "masquerade" :
-		    st->nat.type == NM_NAT_REDIR ? "redirect" : "dnat", 0);
+		       st->nat.type == NM_NAT_MASQ ? "masquerade" :
+		       st->nat.type == NM_NAT_REDIR ? "redirect" : "dnat", 0);
 		pr_str(p, "to", " to ", b, 0);
 		break;
 	case EVS_UNKNOWN:
 		pr_open(p, 3);
 		pr_str(p, "unknown", "not modelled: ", st->what, 0);
 		if (c) {
-			chain_label(m, st->chain, b, sizeof(b));
-			pr_str(p, "in", " (in ", b, 0);
+			put_chain(p, "in", " (in ", m, st->chain);
 			pr_text(p, ")");
 		}
 		break;
@@ -535,8 +533,7 @@ static void put_packet(struct pr *p, const struct tuple *t, const char *iif)
 	p->fields = 0;
 	if (p->json)
 		fputs("\"packet\":{", p->f);
-	pr_str(p, "proto", "packet ", t->l4proto == IPPROTO_UDP ? "udp" :
-	    t->l4proto == IPPROTO_TCP ? "tcp" : "other", 0);
+	pr_str(p, "proto", "packet ", fmt_proto(t->l4proto), 0);
 	pr_str(p, "src", " ", a, 0);
 	pr_str(p, "dst", " > ", b, 0);
 	if (iif)
@@ -589,7 +586,6 @@ static void put_trace(struct pr *p, const struct nm_model *m,
 {
 	struct rule_cache rc = { .chain = -1 };
 	unsigned int i;
-	char n[16];
 
 	fputs(p->json ? ",\"paths\":[" : "", p->f);
 	for (i = 0; i < tr->n; i++) {
@@ -609,12 +605,9 @@ static void put_trace(struct pr *p, const struct nm_model *m,
 	if (p->json)
 		fputs(tr->n ? "]}]" : "]", p->f);
 	if (tr->truncated) {
-		snprintf(n, sizeof(n), "%d", EV_TRACE_MAX);
-		if (p->json)
-			fputc(',', p->f);
-		p->fields = 0;
-		pr_str(p, "truncated_after", "(trace cut after steps: ", n,
-		    PR_RAW);
+		p->fields = 1;		/* after "paths" */
+		pr_u64(p, "truncated_after", "(trace cut after steps: ",
+		       EV_TRACE_MAX);
 		pr_text(p, ")\n");
 	}
 	free(rc.text);

@@ -153,7 +153,7 @@ void fmt_json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 	fputc(']', f);
 }
 
-static const char *proto_name(uint8_t p)
+const char *fmt_proto(uint8_t p)
 {
 	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_TCP ? "tcp" : "other";
 }
@@ -298,7 +298,7 @@ static void put_rec(struct pr *p, const struct scan *s, const struct rec *r)
 	pr_str(p, "family", NULL, fl->orig.family == AF_INET6 ? "ipv6" :
 	       "ipv4", 0);
 	pr_cell(p, COL_PROTO);
-	pr_str(p, "proto", "", proto_name(fl->orig.l4proto), 0);
+	pr_str(p, "proto", "", fmt_proto(fl->orig.l4proto), 0);
 	pr_cell(p, COL_ORIG);
 	put_tuple(p, "orig", &fl->orig, true);
 	put_tuple(p, "reply", &fl->reply, false);

@@ -27,6 +27,9 @@ void report_table(FILE *f, const struct scan *s, const struct report_opts *ro);
 void report_summary(FILE *f, const struct scan *s,
 		    const struct report_opts *ro);
 
+/* "udp", "tcp", else "other": a flow's protocol as people read it. */
+const char *fmt_proto(uint8_t proto);
+
 /* Formatting helpers, also for watch's log lines and explain.  Each
  * writes a NUL-terminated string into @buf, cut at @len (snprintf's
  * rules); none fails. */
