@@ -486,6 +486,15 @@ static void test_json_empty(void **state)
 
 /* ---- text ---- */
 
+/* The table's lines for the fixture's three flows, and (-v) the rule
+ * under each. */
+#define HEAD "PROTO  ORIGINAL                                 NOW                 RULES               VERDICT\n"
+#define ROW1 "udp    198.51.100.7:40000 > 203.0.113.1:53820   192.168.50.2:51820  192.168.50.3:53820  stale: forward now points elsewhere (deleted)\n"
+#define ROW2 "tcp    198.51.100.8:1000 > 203.0.113.1:80       no nat              ?                   unknown: xt match re?cent\n"
+#define ROW3 "udp    192.168.50.2:51820 > 198.51.100.9:40001  192.168.50.2:51820  192.168.50.3:53820  stale: a swept forward re-created backwards by the old backend's late reply (a mirror) (deleted)\n"
+#define RULE_1 "       rule: table ip nat chain prerouting handle 1 comment \"wg \\\"peer\\\" C:\\\\x?[2J\"\n"
+#define RULE_2 "       rule: table ip nat chain prerouting handle 2\n"
+
 static void test_table(void **state)
 {
 	struct scan *s = *state;
@@ -493,23 +502,13 @@ static void test_table(void **state)
 
 	/* The longest verdict, the deleted mirror's, whole (its column held
 	 * 95 characters once and lost the closing parenthesis). */
-	assert_report(report_table, s, &ro,
-"PROTO  ORIGINAL                                 NOW                 RULES               VERDICT\n"
-"udp    198.51.100.7:40000 > 203.0.113.1:53820   192.168.50.2:51820  192.168.50.3:53820  stale: forward now points elsewhere (deleted)\n"
-"tcp    198.51.100.8:1000 > 203.0.113.1:80       no nat              ?                   unknown: xt match re?cent\n"
-"udp    192.168.50.2:51820 > 198.51.100.9:40001  192.168.50.2:51820  192.168.50.3:53820  stale: a swept forward re-created backwards by the old backend's late reply (a mirror) (deleted)\n");
+	assert_report(report_table, s, &ro, HEAD ROW1 ROW2 ROW3);
 
 	/* -v: the rule under each flow, its comment escaped and cut to one
 	 * line */
 	ro.verbose = 1;
 	assert_report(report_table, s, &ro,
-"PROTO  ORIGINAL                                 NOW                 RULES               VERDICT\n"
-"udp    198.51.100.7:40000 > 203.0.113.1:53820   192.168.50.2:51820  192.168.50.3:53820  stale: forward now points elsewhere (deleted)\n"
-"       rule: table ip nat chain prerouting handle 1 comment \"wg \\\"peer\\\" C:\\\\x?[2J\"\n"
-"tcp    198.51.100.8:1000 > 203.0.113.1:80       no nat              ?                   unknown: xt match re?cent\n"
-"       rule: table ip nat chain prerouting handle 2\n"
-"udp    192.168.50.2:51820 > 198.51.100.9:40001  192.168.50.2:51820  192.168.50.3:53820  stale: a swept forward re-created backwards by the old backend's late reply (a mirror) (deleted)\n"
-"       rule: table ip nat chain prerouting handle 1 comment \"wg \\\"peer\\\" C:\\\\x?[2J\"\n");
+		      HEAD ROW1 RULE_1 ROW2 RULE_2 ROW3 RULE_1);
 
 	/* nothing to list: not even the header */
 	s->nrecs = 0;
