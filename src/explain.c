@@ -530,15 +530,14 @@ static void put_packet(struct pr *p, const struct tuple *t, const char *iif)
 
 	fmt_endpoint(a, sizeof(a), t->family, &t->src, t->sport);
 	fmt_endpoint(b, sizeof(b), t->family, &t->dst, t->dport);
-	p->fields = 0;
-	if (p->json)
-		fputs("\"packet\":{", p->f);
+	pr_obj(p, "packet");
 	pr_str(p, "proto", "packet ", fmt_proto(t->l4proto), 0);
 	pr_str(p, "src", " ", a, 0);
 	pr_str(p, "dst", " > ", b, 0);
 	if (iif)
 		pr_str(p, "iif", ", arriving on ", iif, 0);
-	fputs(p->json ? "}" : "\n", p->f);
+	pr_obj_end(p);
+	pr_text(p, "\n");
 }
 
 static void put_outcome(struct pr *p, const char *key, const char *label,
@@ -546,8 +545,7 @@ static void put_outcome(struct pr *p, const char *key, const char *label,
 {
 	char b[512];
 
-	if (p->json) {
-		fprintf(p->f, ",\"%s\":", key);
+	if (pr_key(p, key)) {
 		fmt_json_outcome(p->f, family, o);
 		return;
 	}
@@ -562,9 +560,7 @@ static void put_entry(struct pr *p, const struct flow *f,
 
 	fmt_endpoint(now, sizeof(now), f->orig.family, &f->reply.src,
 		     f->reply.sport);
-	p->fields = 0;
-	if (p->json)
-		fputs(",\"entry\":{", p->f);
+	pr_obj(p, "entry");
 	pr_u64(p, "id", "entry id ", f->id);
 	pr_str(p, "reply_src", ": answered from ", now, 0);
 	fmt_endpoint(now, sizeof(now), f->orig.family, &f->reply.dst,
@@ -578,16 +574,19 @@ static void put_entry(struct pr *p, const struct flow *f,
 		pr_str(p, "unknown", " (not modelled: ", j->unknown, 0);
 		pr_text(p, ")");
 	}
-	fputs(p->json ? "}" : "\n", p->f);
+	pr_obj_end(p);
+	pr_text(p, "\n");
 }
 
 static void put_trace(struct pr *p, const struct nm_model *m,
 		      const struct ev_trace *tr)
 {
 	struct rule_cache rc = { .chain = -1 };
-	unsigned int i;
+	unsigned int i, fields;
 
-	fputs(p->json ? ",\"paths\":[" : "", p->f);
+	if (pr_key(p, "paths"))
+		fputc('[', p->f);
+	fields = p->fields;	/* the steps' objects count their own */
 	for (i = 0; i < tr->n; i++) {
 		const struct ev_step *st = &tr->steps[i];
 
@@ -604,8 +603,8 @@ static void put_trace(struct pr *p, const struct nm_model *m,
 	}
 	if (p->json)
 		fputs(tr->n ? "]}]" : "]", p->f);
+	p->fields = fields;
 	if (tr->truncated) {
-		p->fields = 1;		/* after "paths" */
 		pr_u64(p, "truncated_after", "(trace cut after steps: ",
 		       EV_TRACE_MAX);
 		pr_text(p, ")\n");
@@ -668,9 +667,6 @@ int cmd_explain(int argc, char **argv, struct opts *o)
 	put_packet(&p, &a.t, a.iif);
 	put_trace(&p, &s.model, &tr);
 	if (j.verdict == JV_UNKNOWN && !entry) {
-		if (p.json)
-			fputc(',', p.f);
-		p.fields = 0;
 		pr_str(&p, "unknown", "not modelled: ", j.unknown, 0);
 		pr_text(&p, "\n");
 	}
