@@ -832,22 +832,32 @@ static void test_docs(void **state)
 	free(readme);
 }
 
+/* The words between @key (which ends in an opening quote) and the next
+ * quote in @from, into @buf with a blank either side (so " --name "
+ * matches a whole word only). */
+static void quoted_words(const char *from, const char *key, char *buf,
+			 size_t len)
+{
+	const char *p = strstr(from, key), *end;
+
+	assert_non_null(p);
+	p += strlen(key);
+	end = strchr(p, '"');
+	assert_non_null(end);
+	snprintf(buf, len, " %.*s ", (int)(end - p), p);
+}
+
 /* The bash completion offers each command the options it takes, and the
  * global ones everywhere. */
 static void test_completion(void **state)
 {
-	char *bc = slurp("contrib/bash-completion/ctsweep"), *p, *end, *start;
+	char *bc = slurp("contrib/bash-completion/ctsweep"), *p, *start;
 	char w[64];
 	char label[32], opts[512];
 	size_t i, k;
 
 	(void)state;
-	p = strstr(bc, "local globals=\"");
-	assert_non_null(p);
-	p += strlen("local globals=\"");
-	end = strchr(p, '"');
-	assert_non_null(end);
-	snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+	quoted_words(bc, "local globals=\"", opts, sizeof(opts));
 	for (i = 0; i < cmd_nopts; i++) {
 		const struct cmd_opt *d = &cmd_opts[i];
 
@@ -864,12 +874,7 @@ static void test_completion(void **state)
 		snprintf(label, sizeof(label), "\t%s)", cmds[k].name);
 		p = strstr(start, label);
 		assert_non_null(p);
-		p = strstr(p, "opts=\"");
-		assert_non_null(p);
-		p += strlen("opts=\"");
-		end = strchr(p, '"');
-		assert_non_null(end);
-		snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+		quoted_words(p, "opts=\"", opts, sizeof(opts));
 		for (i = 0; i < cmd_nopts; i++) {
 			const struct cmd_opt *d = &cmd_opts[i];
 
