@@ -51,13 +51,16 @@ void pr_obj_end(struct pr *p);
 bool pr_key(struct pr *p, const char *key);
 /* One field: JSON "@key":"@value" (escaped, or as @flags say); text
  * @label then @value, printable ASCII only, so text from the rules stays
- * on its line and cannot drive a terminal.  @key NULL: text only; @label
+ * on its line and cannot drive a terminal (quotes are kept: nft's own
+ * text has them; a caller that quotes a name escapes it first, as
+ * fmt_rule() does), cut at 511 bytes.  @key NULL: text only; @label
  * NULL: JSON only. */
 void pr_str(struct pr *p, const char *key, const char *label,
 	    const char *value, unsigned int flags);
 /* pr_str() of a number. */
 void pr_u64(struct pr *p, const char *key, const char *label, uint64_t v);
-/* Text only, ctsweep's own words: "(", ")", a line's end. */
+/* Text only, ctsweep's own words: "(", ")", a line's end; cut at 511
+ * bytes. */
 void pr_text(struct pr *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Text from here on goes into @p's row's cell @col; JSON: nothing. */
