@@ -22,7 +22,7 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 OBJ=$BUILD/obj
 
-commands="main cmd status sweep watch explain log report stats"
+commands="main cmd status sweep watch explain log report print stats"
 daemon="windex nlmon httpd"
 pass="scan"
 readers="nft ipt netenv_load"
