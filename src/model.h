@@ -176,7 +176,7 @@ struct nm_expr {
 		struct nm_xt_ports ports;
 		struct nm_xt_addrtype addrtype;
 		struct nm_xt_ctstate ctstate;
-		struct { uint32_t key; uint8_t dir; } set;	/* meta/ct set */
+		struct { uint32_t key; uint8_t dir; } set_stmt; /* meta/ct set */
 		struct nm_xt_mark mark;
 		struct nm_xt_connmark connmark;
 		char either[24];	/* XT_EITHER: "xt match statistic" */

@@ -86,7 +86,7 @@ static void eval_meta(struct ev_run *r, struct ev_regs *regs,
 static void eval_meta_set(struct ev_run *r, struct ev_regs *regs,
 			  const struct nm_expr *e)
 {
-	switch (e->set.key) {
+	switch (e->set_stmt.key) {
 	case NFT_META_MARK:
 		ev_mark_from_reg(r, regs, e->sreg, &r->mark);
 		return;
@@ -95,7 +95,8 @@ static void eval_meta_set(struct ev_run *r, struct ev_regs *regs,
 	case NFT_META_SECMARK:
 		return;
 	}
-	ev_unknown(r, "meta %s set", NAME_OF(meta_names, e->set.key) ?: "?");
+	ev_unknown(r, "meta %s set",
+		   NAME_OF(meta_names, e->set_stmt.key) ?: "?");
 }
 
 static unsigned int meta_key(uint32_t key)
@@ -136,7 +137,7 @@ static int meta_set_print(char *buf, size_t len, const struct nm_expr *e)
 	char r[12];
 
 	return snprintf(buf, len, "meta set %s with %s",
-			NAME_OF(meta_names, e->set.key) ?: "?",
+			NAME_OF(meta_names, e->set_stmt.key) ?: "?",
 			expr_reg(e->sreg, r));
 }
 
@@ -145,8 +146,8 @@ static const struct nm_field meta_fields[] = {
 };
 
 static const struct nm_field meta_set_fields[] = {
-	NM_FIELD(set.key, NM_F_PLAIN),
-	NM_FIELD(set.dir, NM_F_PLAIN),
+	NM_FIELD(set_stmt.key, NM_F_PLAIN),
+	NM_FIELD(set_stmt.dir, NM_F_PLAIN),
 };
 
 const struct nm_expr_ops expr_meta = {
@@ -159,13 +160,13 @@ const struct nm_expr_ops expr_meta = {
 
 static unsigned int meta_set_role(const struct nm_expr *e)
 {
-	return e->set.key == NFT_META_MARK ? NM_ROLE_MARK : 0;
+	return e->set_stmt.key == NFT_META_MARK ? NM_ROLE_MARK : 0;
 }
 
 const struct nm_expr_ops expr_meta_set = {
 	.op = NM_OP_META_SET, .name = "meta set",
 	.fields = meta_set_fields, .nfields = NM_NFIELDS(meta_set_fields),
-	.member = NM_MEMBER(set),
+	.member = NM_MEMBER(set_stmt),
 	.eval = eval_meta_set, .print = meta_set_print,
 	.role = meta_set_role,
 };

@@ -95,12 +95,12 @@ static void test_roles(void **state)
 	e.dreg = NFT_REG_VERDICT;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_VERDICT);
 	base_expr(&e, NM_OP_META_SET);
-	e.set.key = NFT_META_MARK;
+	e.set_stmt.key = NFT_META_MARK;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
-	e.set.key = NFT_META_PRIORITY;
+	e.set_stmt.key = NFT_META_PRIORITY;
 	assert_int_equal(nm_expr_role(&e), 0);
 	base_expr(&e, NM_OP_CT_SET);
-	e.set.key = NFT_CT_MARK;
+	e.set_stmt.key = NFT_CT_MARK;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
 	base_expr(&e, NM_OP_PAYLOAD);
 	e.payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
@@ -338,7 +338,7 @@ static void test_mark_chain_change_is_seen(void **state)
 	c->nat = false;
 	mk_imm(mk_rule(c), NFT_REG_1, &v, 4);
 	e = mk_expr(&c->rules[0], NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 	nm_model_finish(&m);
 	assert_int_equal(mdigest_build(&m, &a), 0);

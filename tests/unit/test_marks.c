@@ -66,7 +66,7 @@ static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &xor, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -77,7 +77,7 @@ static void mk_mark_set(struct nm_rule *r, uint32_t v)
 
 	mk_imm(r, NFT_REG_1, &v, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -398,7 +398,7 @@ static void test_ct_mark_from_socket(void **state)
 
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
+	e->set_stmt.key = NFT_CT_MARK;
 	e->sreg = NFT_REG_1;
 	r = mk_rule(out);
 	e = mk_expr(r, NM_OP_CT);
@@ -506,7 +506,7 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 	mk_bitwise(r, NFT_REG_2, NFT_REG_2, &lo, &zero, 4);
 	mk_bitwise2(r, NM_BITWISE_OR, NFT_REG_1, NFT_REG_2, NFT_REG_1, 4);
 	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
+	e->set_stmt.key = NFT_CT_MARK;
 	e->sreg = NFT_REG_1;
 	r = mk_rule(nat);
 	e = mk_expr(r, NM_OP_CT);
