@@ -61,7 +61,7 @@ struct nm_ports {
 };
 
 struct nm_expr_ops {
-	uint8_t op;			/* enum nm_op */
+	enum nm_op op;
 	const char *name;		/* "meta", "xt mark" */
 	const struct nm_field *fields;	/* besides op, sreg, dreg, len */
 	unsigned int nfields;
@@ -99,7 +99,7 @@ int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out);
 
 /* The entry of @op, NULL for an op no reader makes. */
-const struct nm_expr_ops *nm_expr_ops(uint8_t op);
+const struct nm_expr_ops *nm_expr_ops(enum nm_op op);
 
 /* FNV-1a, continuing from @h, over op, sreg, dreg, len and the type's
  * fields: equal for equal expressions whatever the padding and unused

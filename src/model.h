@@ -30,7 +30,11 @@ struct nm_data {
 	uint8_t val[NM_DATA_MAX];
 };
 
-enum nm_op {
+/*
+ * Packed (one byte, as the uint8_t it was): struct nm_expr stays 148 bytes,
+ * and a switch on an op is checked by -Wswitch.
+ */
+enum __attribute__((packed)) nm_op {
 	NM_OP_NOP,		/* counter, log, comment, notrack-free no-ops */
 	NM_OP_META,		/* dreg <- meta key (NFT_META_*) */
 	NM_OP_PAYLOAD,		/* dreg <- len bytes at base+offset */
@@ -61,6 +65,7 @@ enum nm_op {
 				 * (statistic, recent --rcheck): both paths */
 	NM_OP_UNKNOWN,		/* anything we cannot model: verdict unknown */
 };
+_Static_assert(sizeof(enum nm_op) == 1, "an op is one byte");
 
 /* A nat action with its ranges resolved, as iptables' nf_nat_range2. */
 struct nm_natspec {
@@ -134,7 +139,7 @@ struct nm_xt_connmark {
 #define NM_NFTA_BITWISE_SREG2	8
 
 struct nm_expr {
-	uint8_t op;		/* enum nm_op */
+	enum nm_op op;
 	uint8_t sreg;
 	uint8_t dreg;
 	uint8_t len;		/* bytes loaded, compared, looked up */

@@ -88,7 +88,7 @@ static const struct nm_expr_ops *const table[] = {
 _Static_assert(sizeof(table) / sizeof(table[0]) == NM_OP_UNKNOWN + 1,
 	       "every op has an entry");
 
-const struct nm_expr_ops *nm_expr_ops(uint8_t op)
+const struct nm_expr_ops *nm_expr_ops(enum nm_op op)
 {
 	return op < sizeof(table) / sizeof(table[0]) ? table[op] : NULL;
 }

@@ -14,7 +14,7 @@
 #include "expr.h"
 #include "mdigest.h"
 
-static void base_expr(struct nm_expr *e, uint8_t op)
+static void base_expr(struct nm_expr *e, enum nm_op op)
 {
 	const struct nm_expr_ops *ops = nm_expr_ops(op);
 	unsigned int i;
@@ -62,7 +62,7 @@ static void test_every_op_has_an_entry(void **state)
  * their own to forget a type in. */
 static void test_roles(void **state)
 {
-	static const struct { uint8_t op; unsigned int role; } kinds[] = {
+	static const struct { enum nm_op op; unsigned int role; } kinds[] = {
 		{ NM_OP_NAT, NM_ROLE_NAT }, { NM_OP_REDIR, NM_ROLE_NAT },
 		{ NM_OP_MASQ, NM_ROLE_NAT }, { NM_OP_NATSPEC, NM_ROLE_NAT },
 		{ NM_OP_UNKNOWN, NM_ROLE_NAT },

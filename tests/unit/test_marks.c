@@ -92,7 +92,7 @@ static void mk_mark_is(struct nm_rule *r, uint32_t mask, uint32_t v)
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, v);
 }
 
-static struct nm_expr *mk_xt_mark(struct nm_rule *r, int op, bool ct,
+static struct nm_expr *mk_xt_mark(struct nm_rule *r, enum nm_op op, bool ct,
 				  uint32_t value, uint32_t mask)
 {
 	struct nm_expr *e = mk_expr(r, op);
