@@ -55,8 +55,8 @@ enum __attribute__((packed)) nm_op {
 	NM_OP_XT_PORTS,		/* xt udp, tcp, multiport */
 	NM_OP_XT_ADDRTYPE,	/* xt addrtype */
 	NM_OP_XT_CTSTATE,	/* xt state / conntrack --ctstate */
-	NM_OP_META_SET,		/* meta key <- sreg (mark; see eval.c) */
-	NM_OP_CT_SET,		/* ct key <- sreg (mark; see eval.c) */
+	NM_OP_META_SET,		/* meta key <- sreg (mark; see expr/meta.c) */
+	NM_OP_CT_SET,		/* ct key <- sreg (mark; see expr/ct.c) */
 	NM_OP_XT_MARK,		/* xt MARK / CONNMARK --set-xmark:
 				 * mark = (mark & ~mask) ^ value */
 	NM_OP_XT_MARK_MATCH,	/* xt mark / connmark: (mark & mask) == value */
