@@ -59,8 +59,7 @@ static void eval_expr(struct ev_run *r, struct ev_regs *regs,
 		ev_unknown(r, "expression op %u", e->op);
 		return;
 	}
-	if (ops->eval)
-		ops->eval(r, regs, e);
+	ops->eval(r, regs, e);
 }
 
 /* ---- chains ---- */

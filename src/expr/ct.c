@@ -166,7 +166,7 @@ const struct nm_expr_ops expr_ct = {
 	.fields = ct_fields, .nfields = NM_NFIELDS(ct_fields),
 	.member = NM_MEMBER(ct),
 	.eval = eval_ct, .keys = ct_keys, .print = ct_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 static unsigned int ct_set_role(const struct nm_expr *e)
@@ -178,6 +178,6 @@ const struct nm_expr_ops expr_ct_set = {
 	.op = NM_OP_CT_SET, .name = "ct set",
 	.fields = ct_set_fields, .nfields = NM_NFIELDS(ct_set_fields),
 	.member = NM_MEMBER(set_stmt),
-	.eval = eval_ct_set, .print = ct_set_print,
-	.role = ct_set_role,
+	.eval = eval_ct_set, .keys = nm_keys_none, .print = ct_set_print,
+	.role = ct_set_role, .dports = nm_dports_none,
 };

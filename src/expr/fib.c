@@ -75,5 +75,5 @@ const struct nm_expr_ops expr_fib = {
 	.fields = fib_fields, .nfields = NM_NFIELDS(fib_fields),
 	.member = NM_MEMBER(fib),
 	.eval = eval_fib, .keys = fib_keys, .print = fib_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -149,5 +149,5 @@ const struct nm_expr_ops expr_iphdr = {
 	.fields = iphdr_fields, .nfields = NM_NFIELDS(iphdr_fields),
 	.member = NM_MEMBER(iphdr),
 	.eval = eval_iphdr, .keys = iphdr_keys, .print = iphdr_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -155,7 +155,7 @@ const struct nm_expr_ops expr_meta = {
 	.fields = meta_fields, .nfields = NM_NFIELDS(meta_fields),
 	.member = NM_MEMBER(meta),
 	.eval = eval_meta, .keys = meta_keys, .print = meta_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 static unsigned int meta_set_role(const struct nm_expr *e)
@@ -167,6 +167,6 @@ const struct nm_expr_ops expr_meta_set = {
 	.op = NM_OP_META_SET, .name = "meta set",
 	.fields = meta_set_fields, .nfields = NM_NFIELDS(meta_set_fields),
 	.member = NM_MEMBER(set_stmt),
-	.eval = eval_meta_set, .print = meta_set_print,
-	.role = meta_set_role,
+	.eval = eval_meta_set, .keys = nm_keys_none, .print = meta_set_print,
+	.role = meta_set_role, .dports = nm_dports_none,
 };

@@ -86,5 +86,5 @@ const struct nm_expr_ops expr_xt_addrtype = {
 	.fields = addrtype_fields, .nfields = NM_NFIELDS(addrtype_fields),
 	.member = NM_MEMBER(addrtype),
 	.eval = eval_addrtype, .keys = addrtype_keys, .print = addrtype_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "mkmodel.h"
 #include "expr.h"
+#include "judge.h"
 #include "mdigest.h"
 
 static void base_expr(struct nm_expr *e, enum nm_op op)
@@ -38,6 +39,9 @@ static void base_expr(struct nm_expr *e, enum nm_op op)
 	}
 }
 
+/* A type cannot be half added: every entry answers every question the
+ * core asks, and says which fields make it what it is.  Only the nop
+ * does nothing to the packet, has no fields and prints as its name. */
 static void test_every_op_has_an_entry(void **state)
 {
 	unsigned int op;
@@ -45,41 +49,87 @@ static void test_every_op_has_an_entry(void **state)
 	(void)state;
 	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
 		const struct nm_expr_ops *ops = nm_expr_ops(op);
+		bool nop = op == NM_OP_NOP;
 
 		assert_non_null(ops);
 		assert_int_equal(ops->op, op);
 		assert_true(ops->name && *ops->name);
-		/* a type cannot be half added: every entry says what it
-		 * is (test_roles) */
-		assert_non_null(ops->role);
+		if (!ops->eval || !ops->keys || !ops->print || !ops->role ||
+		    !ops->dports)
+			fail_msg("op %s: an answer is missing (eval, keys, "
+				 "print, role or dports)", ops->name);
+		if (!nop && (!ops->nfields || !ops->fields || !ops->member))
+			fail_msg("op %s: no fields for the digest", ops->name);
+		assert_int_equal(ops->eval == nm_eval_none, nop);
+		assert_int_equal(ops->print == nm_print_name, nop);
+		assert_int_equal(!ops->nfields, nop);
 	}
 	assert_null(nm_expr_ops(NM_OP_UNKNOWN + 1));
 	assert_null(nm_expr_ops(255));
 }
 
-/* What each type is, asked of the type: mdigest.c's "does this rule
- * decide anything" and model.c's "does it write a mark" have no list of
- * their own to forget a type in. */
+/*
+ * What each type is, asked of the type: mdigest.c's "does this rule
+ * decide anything", model.c's "does it write a mark" and judge_keys have
+ * no list of their own to forget a type in.  Every op is here, with its
+ * role and the tuple fields it sees as base_expr() makes it (its fields
+ * zero: meta key 0 is len, payload base 0 the link layer, neither
+ * modelled, so they see everything; nat type 0 is snat).
+ */
+static const struct {
+	enum nm_op op;
+	unsigned int role, keys;
+} answers[] = {
+	{ NM_OP_NOP, 0, 0 },
+	{ NM_OP_META, 0, JK_ALL },
+	{ NM_OP_PAYLOAD, 0, JK_ALL },
+	{ NM_OP_CMP, 0, 0 },
+	{ NM_OP_BITWISE, 0, 0 },
+	{ NM_OP_RANGE, 0, 0 },
+	{ NM_OP_LOOKUP, 0, 0 },
+	{ NM_OP_IMMEDIATE, 0, 0 },
+	{ NM_OP_FIB, 0, JK_ALL },
+	{ NM_OP_CT, 0, 0 },
+	{ NM_OP_NAT, NM_ROLE_NAT, 0 },
+	{ NM_OP_REDIR, NM_ROLE_NAT, JK_SADDR | JK_IIF },
+	{ NM_OP_MASQ, NM_ROLE_NAT, JK_DADDR | JK_OIF },
+	{ NM_OP_NUMGEN, 0, 0 },
+	{ NM_OP_HASH, 0, 0 },
+	{ NM_OP_NATSPEC, NM_ROLE_NAT, 0 },
+	{ NM_OP_IPHDR, 0, 0 },
+	{ NM_OP_XT_PORTS, 0, JK_SPORT | JK_DPORT },
+	{ NM_OP_XT_ADDRTYPE, 0, 0 },
+	{ NM_OP_XT_CTSTATE, 0, 0 },
+	{ NM_OP_META_SET, 0, 0 },
+	{ NM_OP_CT_SET, 0, 0 },
+	{ NM_OP_XT_MARK, NM_ROLE_MARK, 0 },
+	{ NM_OP_XT_MARK_MATCH, 0, JK_MARK },
+	{ NM_OP_XT_CONNMARK, NM_ROLE_MARK, 0 },
+	{ NM_OP_XT_EITHER, 0, 0 },
+	{ NM_OP_UNKNOWN, NM_ROLE_NAT, JK_ALL },
+};
+
 static void test_roles(void **state)
 {
-	static const struct { enum nm_op op; unsigned int role; } kinds[] = {
-		{ NM_OP_NAT, NM_ROLE_NAT }, { NM_OP_REDIR, NM_ROLE_NAT },
-		{ NM_OP_MASQ, NM_ROLE_NAT }, { NM_OP_NATSPEC, NM_ROLE_NAT },
-		{ NM_OP_UNKNOWN, NM_ROLE_NAT },
-		{ NM_OP_XT_MARK, NM_ROLE_MARK },
-		{ NM_OP_XT_CONNMARK, NM_ROLE_MARK },
-		{ NM_OP_CMP, 0 }, { NM_OP_META, 0 }, { NM_OP_CT, 0 },
-		{ NM_OP_XT_MARK_MATCH, 0 }, { NM_OP_XT_PORTS, 0 },
-		{ NM_OP_NOP, 0 }, { NM_OP_NUMGEN, 0 }, { NM_OP_HASH, 0 },
-	};
+	unsigned char seen[NM_OP_UNKNOWN + 1] = { 0 };
 	struct nm_expr e;
-	unsigned int i;
+	unsigned int i, op;
 
 	(void)state;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		base_expr(&e, kinds[i].op);
-		assert_int_equal(nm_expr_role(&e), kinds[i].role);
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		base_expr(&e, answers[i].op);
+		seen[answers[i].op]++;
+		if (nm_expr_role(&e) != answers[i].role ||
+		    nm_expr_keys(AF_INET, &e) != answers[i].keys ||
+		    nm_expr_keys(AF_INET6, &e) != answers[i].keys)
+			fail_msg("op %s: role %#x keys %#x",
+				 nm_expr_ops(answers[i].op)->name,
+				 nm_expr_role(&e), nm_expr_keys(AF_INET, &e));
 	}
+	for (op = 0; op <= NM_OP_UNKNOWN; op++)
+		if (seen[op] != 1)
+			fail_msg("op %s: %u rows in answers[], not one",
+				 nm_expr_ops(op)->name, seen[op]);
 	/* an unreadable target may mark, an unreadable match cannot */
 	base_expr(&e, NM_OP_UNKNOWN);
 	snprintf(e.unknown, sizeof(e.unknown), "xt target TPROXY");
@@ -112,6 +162,7 @@ static void test_roles(void **state)
 	/* an op no reader makes is the worst */
 	e.op = NM_OP_UNKNOWN + 1;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_NAT);
+	assert_int_equal(nm_expr_keys(AF_INET, &e), JK_ALL);
 }
 
 struct got_ports {
@@ -131,16 +182,36 @@ static void got_add(struct nm_ports *p, uint16_t lo, uint16_t hi)
 }
 
 /* The ports a type limits a rule to, with the destination port in its
- * source register or not. */
+ * source register or not.  Every type that can limit them is below; the
+ * others say nothing of ports whatever they hold. */
 static void test_dports(void **state)
 {
+	static const enum nm_op limits[] = {
+		NM_OP_CMP, NM_OP_RANGE, NM_OP_LOOKUP, NM_OP_XT_PORTS,
+	};
 	struct got_ports g = { .ports.add = got_add };
 	struct nm_model m = { 0 };
 	struct nm_set *set;
+	unsigned int op, i;
 	uint16_t k;
 	struct nm_expr e;
 
 	(void)state;
+	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
+		bool listed = false;
+
+		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+			listed |= limits[i] == op;
+		if (listed != (nm_expr_ops(op)->dports != nm_dports_none))
+			fail_msg("op %s: test its ports here",
+				 nm_expr_ops(op)->name);
+		if (!listed) {
+			base_expr(&e, op);
+			assert_int_equal(nm_expr_dports(&e, &m, true,
+							&g.ports), 0);
+			assert_int_equal(g.n, 0);
+		}
+	}
 	base_expr(&e, NM_OP_CMP);
 	e.cmp.op = NFT_CMP_EQ;
 	e.cmp.data.len = 2;
