@@ -264,6 +264,10 @@ const char *nm_hook_name(int hook);
 
 /* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
+/* Free chains @base.. of @m and forget them (all of them, and the array,
+ * when @base is 0): a reader's way back from a table it could not read
+ * whole. */
+void nm_drop_chains(struct nm_model *m, unsigned int base);
 /* Append everything of @src to @dst (legacy + nft on one host), leaving
  * @src empty, and finish @dst.  0, or -ENOMEM (free both still). */
 int nm_model_merge(struct nm_model *dst, struct nm_model *src);
