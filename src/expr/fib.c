@@ -46,7 +46,7 @@ static unsigned int fib_keys(uint8_t family, const struct nm_expr *e)
 	if (e->fib.flags & NFTA_FIB_F_DADDR)
 		keys |= JK_DADDR;
 	if (e->fib.flags & NFTA_FIB_F_IIF)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (e->fib.flags & ~(NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR |
 			     NFTA_FIB_F_IIF))
 		keys = JK_ALL;

@@ -108,10 +108,10 @@ static unsigned int meta_key(uint32_t key)
 		return 0;
 	case NFT_META_IIF:
 	case NFT_META_IIFNAME:
-		return JK_IIF | JK_SADDR;	/* iif comes from the source */
+		return EXPR_KEYS_IIF;
 	case NFT_META_OIF:
 	case NFT_META_OIFNAME:
-		return JK_OIF | JK_DADDR;
+		return EXPR_KEYS_OIF;
 	case NFT_META_MARK:
 		return JK_MARK;
 	}

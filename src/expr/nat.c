@@ -336,9 +336,9 @@ static unsigned int natspec_keys(uint8_t type, uint32_t flags)
 	unsigned int keys = 0;
 
 	if (type == NM_NAT_REDIR)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (type == NM_NAT_MASQ)
-		keys |= JK_OIF | JK_DADDR;
+		keys |= EXPR_KEYS_OIF;
 	if (flags & NF_NAT_RANGE_NETMAP)
 		keys |= type == NFT_NAT_SNAT ? JK_SADDR : JK_DADDR;
 	return keys;

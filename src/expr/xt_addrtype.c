@@ -49,9 +49,9 @@ static unsigned int addrtype_keys(uint8_t family, const struct nm_expr *e)
 	if (at->dst_type)
 		keys |= JK_DADDR;
 	if (at->limit_iface_in)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (at->limit_iface_out)
-		keys |= JK_OIF | JK_DADDR;
+		keys |= EXPR_KEYS_OIF;
 	return keys;
 }
 
