@@ -318,6 +318,18 @@ static void ports_range(uint16_t (*list)[2], uint8_t *n, uint8_t *inv,
 	*inv = invert;
 }
 
+/* udp's and tcp's --sport and --dport, one range each. */
+static void ports_src_dst(struct nm_expr *e, uint8_t proto,
+			  const uint16_t spts[2], bool sinv,
+			  const uint16_t dpts[2], bool dinv)
+{
+	ports_init(e, proto);
+	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, spts,
+		    sinv);
+	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, dpts,
+		    dinv);
+}
+
 static int match_udp(const void *info, size_t len, struct nm_expr *e)
 {
 	struct xt_udp u;
@@ -330,11 +342,8 @@ static int match_udp(const void *info, size_t len, struct nm_expr *e)
 		set_unknown(e, "match", "udp", "flags");
 		return 0;
 	}
-	ports_init(e, IPPROTO_UDP);
-	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, u.spts,
-		    u.invflags & XT_UDP_INV_SRCPT);
-	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, u.dpts,
-		    u.invflags & XT_UDP_INV_DSTPT);
+	ports_src_dst(e, IPPROTO_UDP, u.spts, u.invflags & XT_UDP_INV_SRCPT,
+		      u.dpts, u.invflags & XT_UDP_INV_DSTPT);
 	return 0;
 }
 
@@ -374,11 +383,8 @@ static int match_tcp(const void *info, size_t len, struct nm_expr *e)
 		set_unknown(e, "match", "tcp", "--tcp-flags");
 		return 0;
 	}
-	ports_init(e, IPPROTO_TCP);
-	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, t.spts,
-		    t.invflags & XT_TCP_INV_SRCPT);
-	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, t.dpts,
-		    t.invflags & XT_TCP_INV_DSTPT);
+	ports_src_dst(e, IPPROTO_TCP, t.spts, t.invflags & XT_TCP_INV_SRCPT,
+		      t.dpts, t.invflags & XT_TCP_INV_DSTPT);
 	return 0;
 }
 
