@@ -31,8 +31,9 @@ struct nm_data {
 };
 
 /*
- * Packed (one byte, as the uint8_t it was): struct nm_expr stays 148 bytes,
- * and a switch on an op is checked by -Wswitch.
+ * Packed: one byte, as the uint8_t it was, so struct nm_expr stays 148
+ * bytes; typed, so -Wswitch names an op a switch without a default
+ * misses.
  */
 enum __attribute__((packed)) nm_op {
 	NM_OP_NOP,		/* counter, log, comment, notrack-free no-ops */
