@@ -417,33 +417,10 @@ static struct nm_chain *new_chain(struct nm_model *m, int family,
 
 /*
  * Chains are added straight to the caller's model and indexed from @base,
- * the count it had before; on failure everything from @base on goes again,
- * so a reader either appends a whole table or nothing.
+ * the count it had before; on failure nm_drop_chains() takes everything
+ * from @base on again, so a reader either appends a whole table or
+ * nothing.  Like nm_find_chain, but only among the chains this read added.
  */
-static void drop_chains(struct nm_model *m, unsigned int base)
-{
-	unsigned int i, j;
-
-	for (i = base; i < m->nchains; i++) {
-		struct nm_chain *c = &m->chains[i];
-
-		for (j = 0; j < c->nrules; j++) {
-			free(c->rules[j].exprs);
-			free(c->rules[j].comment);
-		}
-		free(c->rules);
-		free(c->table);
-		free(c->name);
-	}
-	if (m->nchains > base)
-		m->nchains = base;
-	if (!base) {
-		free(m->chains);
-		m->chains = NULL;
-	}
-}
-
-/* Like nm_find_chain, but only among the chains this read added. */
 static int find_own_chain(const struct nm_model *m, unsigned int base,
 			  const char *name)
 {
@@ -722,7 +699,7 @@ int ipt_parse_table(int family, const char *table, const void *entries,
 		err = raw_rules(family, b, v, n, m);
 out:
 	if (err)
-		drop_chains(m, base);
+		nm_drop_chains(m, base);
 	free(v);
 	free(b);
 	return err;
@@ -970,7 +947,7 @@ int ipt_read(struct nm_model *m, int family)
 		if (present & (1u << i))
 			err = read_table(m, family, tc, &tables[i]);
 	if (err)
-		drop_chains(m, base);
+		nm_drop_chains(m, base);
 	return err;
 }
 

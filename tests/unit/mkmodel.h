@@ -75,7 +75,7 @@ static inline struct nm_rule *mk_rule(struct nm_chain *c)
 	return r;
 }
 
-static inline struct nm_expr *mk_expr(struct nm_rule *r, int op)
+static inline struct nm_expr *mk_expr(struct nm_rule *r, enum nm_op op)
 {
 	struct nm_expr *e = mk_check(nm_add_expr(r));
 
@@ -123,7 +123,7 @@ static inline void mk_ct_set(struct nm_rule *r, int key, int sreg)
 {
 	struct nm_expr *e = mk_expr(r, NM_OP_CT_SET);
 
-	e->set.key = key;
+	e->set_stmt.key = key;
 	e->sreg = sreg;
 }
 

@@ -53,7 +53,7 @@ static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &xor, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -64,7 +64,7 @@ static void mk_mark_set(struct nm_rule *r, uint32_t v)
 
 	mk_imm(r, NFT_REG_1, &v, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -88,7 +88,7 @@ static void mk_marked_forward(struct nm_chain *nat, const char *addr)
 	mk_dnat_to(r, addr, 53820);
 }
 
-static struct nm_expr *mk_xt_mark(struct nm_rule *r, int op, bool ct,
+static struct nm_expr *mk_xt_mark(struct nm_rule *r, enum nm_op op, bool ct,
 				  uint32_t value, uint32_t mask)
 {
 	struct nm_expr *e = mk_expr(r, op);

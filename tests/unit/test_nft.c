@@ -651,10 +651,10 @@ static void test_edge(void **state)
 	assert_int_equal(e->bitwise.shift, 8);
 	e = &pre->rules[2].exprs[2];
 	assert_int_equal(e->op, NM_OP_META_SET);
-	assert_int_equal(e->set.key, NFT_META_MARK);
+	assert_int_equal(e->set_stmt.key, NFT_META_MARK);
 	assert_int_equal(e->sreg, NFT_REG_1);
 	e = last_op(&pre->rules[3], NM_OP_CT_SET);
-	assert_int_equal(e->set.key, NFT_CT_MARK);
+	assert_int_equal(e->set_stmt.key, NFT_CT_MARK);
 	assert_string_equal(last_op(&pre->rules[4], NM_OP_UNKNOWN)->unknown,
 			    "quota");
 	assert_string_equal(last_op(&pre->rules[7], NM_OP_UNKNOWN)->unknown,
