@@ -258,29 +258,50 @@ static uint64_t next_due(const struct watch *w)
 	return d;
 }
 
+/* What a reaction tells of: @from's notifications added to @to's. */
+static void seen_add(struct nlmon_seen *to, const struct nlmon_seen *from)
+{
+	to->msgs += from->msgs;
+	to->rules += from->rules;
+	to->elems += from->elems;
+	to->other += from->other;
+	to->newgen |= from->newgen;
+}
+
+/* Read what @m holds into @seen.  A socket that could not be read may
+ * have held a change: said with its errno, and true (take it for one). */
+static bool drain(struct nlmon *m, const char *what, struct nlmon_seen *seen)
+{
+	int ret = nlmon_drain(m, seen);
+
+	if (ret)
+		log_warn("watch: cannot read %s notifications: %s; one may "
+		     "have been missed: reacting as to a change", what,
+		     strerror(-ret));
+	return ret != 0;
+}
+
+/* The kernel dropped notifications (ENOBUFS): @what, then a full resync. */
+static void notif_lost(struct watch *w, const char *what, uint64_t now)
+{
+	w->st.events_lost++;
+	log_warn("watch: %s; full resync", what);
+	want_full(w, ST_LOST, now, now);
+}
+
 static void on_nft(struct watch *w, uint64_t now)
 {
 	struct nlmon_seen seen = { 0 };
-	int ret = nlmon_drain(w->nft, &seen);
+	bool failed = drain(w->nft, "nftables", &seen);
 
-	if (ret)
-		log_dbg("watch: reading nftables notifications: %s",
-		    strerror(-ret));
-	if (seen.lost) {
-		w->st.events_lost++;
-		log_warn("watch: nftables notifications lost (receive buffer "
-		     "full); full resync");
-		want_full(w, ST_LOST, now, now);
-	}
-	if (!seen.msgs)
+	if (seen.lost)
+		notif_lost(w, "nftables notifications lost (receive buffer "
+			   "full)", now);
+	if (!seen.msgs && !failed)
 		return;
-	w->nseen.msgs += seen.msgs;
-	w->nseen.rules += seen.rules;
-	w->nseen.elems += seen.elems;
-	w->nseen.other += seen.other;
+	seen_add(&w->nseen, &seen);
 	mark(w, P_NFT, now);
-	if (seen.newgen) {
-		w->nseen.newgen = true;
+	if (seen.newgen || failed) {
 		w->due_nft = now;
 	} else if (!w->due_nft) {
 		/* The rest of the transaction is on its way. */
@@ -291,17 +312,12 @@ static void on_nft(struct watch *w, uint64_t now)
 static void on_route(struct watch *w, uint64_t now)
 {
 	struct nlmon_seen seen = { 0 };
-	int ret = nlmon_drain(w->rt, &seen);
+	bool failed = drain(w->rt, "route", &seen);
 
-	if (ret)
-		log_dbg("watch: reading route notifications: %s", strerror(-ret));
-	if (seen.lost) {
-		w->st.events_lost++;
-		log_warn("watch: route notifications lost (receive buffer full); "
-		     "full resync");
-		want_full(w, ST_LOST, now, now);
-	}
-	if (!seen.msgs)
+	if (seen.lost)
+		notif_lost(w, "route notifications lost (receive buffer full)",
+			   now);
+	if (!seen.msgs && !failed)
 		return;
 	if (!(w->pending & P_ROUTE))
 		w->route_first = now;
@@ -512,22 +528,16 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	struct nlmon_seen ns = { 0 }, rs = { 0 };
 	unsigned int moved = 0;
 
-	/* A socket that could not be read may hold a change: moved. */
-	if (nlmon_drain(w->nft, &ns))
+	if (drain(w->nft, "nftables", &ns))
 		moved |= P_NFT;
-	if (nlmon_drain(w->rt, &rs))
+	if (drain(w->rt, "route", &rs))
 		moved |= P_ROUTE;
 	if (ns.lost || rs.lost) {
-		w->st.events_lost++;
-		log_warn("watch: notifications lost while judging; full resync");
-		want_full(w, ST_LOST, now, now);
+		notif_lost(w, "notifications lost while judging", now);
 		moved |= P_FULL;
 	}
 	if (ns.msgs) {
-		w->nseen.msgs += ns.msgs;
-		w->nseen.rules += ns.rules;
-		w->nseen.elems += ns.elems;
-		w->nseen.other += ns.other;
+		seen_add(&w->nseen, &ns);
 		moved |= P_NFT;
 	}
 	if (rs.msgs) {
@@ -869,10 +879,7 @@ static int full_pass(struct watch *w, const struct reaction *r,
 static int fold_moved(struct watch *w, struct reaction *r,
 		      unsigned int moved)
 {
-	r->ns.msgs += w->nseen.msgs;
-	r->ns.rules += w->nseen.rules;
-	r->ns.elems += w->nseen.elems;
-	r->ns.other += w->nseen.other;
+	seen_add(&r->ns, &w->nseen);
 	r->route_msgs += w->route_msgs;
 	memset(&w->nseen, 0, sizeof(w->nseen));
 	w->route_msgs = 0;
@@ -1067,10 +1074,7 @@ static void put_back(struct watch *w, struct reaction *r)
 	uint64_t now = mono_us();
 
 	w->preempted++;
-	w->nseen.msgs += r->ns.msgs;
-	w->nseen.rules += r->ns.rules;
-	w->nseen.elems += r->ns.elems;
-	w->nseen.other += r->ns.other;
+	seen_add(&w->nseen, &r->ns);
 	w->route_msgs += r->route_msgs;
 	w->legacy_v4 |= r->v4;
 	w->legacy_v6 |= r->v6;
