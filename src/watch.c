@@ -488,8 +488,9 @@ static enum stats_trigger trigger_of(const struct watch *w, unsigned int why)
 	return ST_ROUTE;
 }
 
-/* What set this pass off, for the log: "nftables generation 42 (3 rule
- * and 1 set element notifications)", "routes changed (7 notifications)". */
+/* What set this pass off, for the log, in stats.c's words: "nftables
+ * generation 42 (3 rule, 1 element, 0 other notifications)", "routes or
+ * addresses changed (7 notifications)". */
 static void describe(char *buf, size_t len, const struct watch *w,
 		     unsigned int why, const struct nlmon_seen *ns,
 		     unsigned int route_msgs, bool v4, bool v6)
@@ -498,26 +499,23 @@ static void describe(char *buf, size_t len, const struct watch *w,
 
 	buf[0] = 0;
 	if (why & P_FULL)
-		off += (size_t)snprintf(buf, len, "%s", w->full_why ==
-			ST_START ? "start" : w->full_why == ST_RESYNC ?
-			"periodic resync" : w->full_why == ST_LOST ?
-			"resync after lost notifications" : w->full_why ==
-			ST_HUP ? "SIGHUP" : w->full_why == ST_NEW ?
-			"new entries the rules disagree with" : "retry");
+		off += (size_t)snprintf(buf, len, "%s",
+					stats_trigger_text(w->full_why));
 	if ((why & P_NFT) && off < len)
 		off += (size_t)snprintf(buf + off, len - off,
-			"%snftables generation %" PRIu32 " (%u rule, %u "
-			"element, %u other notifications)", off ? ", " : "",
-			w->s.model.genid, ns->rules, ns->elems, ns->other);
+			"%s%s %" PRIu32 " (%u rule, %u element, %u other "
+			"notifications)", off ? ", " : "",
+			stats_trigger_text(ST_NFT), w->s.model.genid,
+			ns->rules, ns->elems, ns->other);
 	if ((why & P_LEGACY) && off < len)
-		off += (size_t)snprintf(buf + off, len - off,
-			"%siptables-legacy tables changed (%s%s%s)",
-			off ? ", " : "", v4 ? "IPv4" : "",
-			v4 && v6 ? ", " : "", v6 ? "IPv6" : "");
+		off += (size_t)snprintf(buf + off, len - off, "%s%s (%s%s%s)",
+			off ? ", " : "", stats_trigger_text(ST_LEGACY),
+			v4 ? "IPv4" : "", v4 && v6 ? ", " : "",
+			v6 ? "IPv6" : "");
 	if ((why & P_ROUTE) && off < len)
-		snprintf(buf + off, len - off,
-			 "%sroutes or addresses changed (%u notifications)",
-			 off ? ", " : "", route_msgs);
+		snprintf(buf + off, len - off, "%s%s (%u notifications)",
+			 off ? ", " : "", stats_trigger_text(ST_ROUTE),
+			 route_msgs);
 }
 
 /* Did the rules or routes move since the pass started judging?  Returns
