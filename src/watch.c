@@ -545,46 +545,31 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	return moved;
 }
 
-/* A read failed: count it, double the wait before the next try (from
- * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it) and say so, once
- * per kind of error. */
-static void back_off(struct watch *w, int ret, const char *what)
+/* A step failed: count it and double the wait before the next try (from
+ * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it).  True when it is
+ * to be said: once per kind of error. */
+static bool back_off(struct watch *w, int ret)
 {
+	bool say;
+
 	w->st.errors++;
 	w->retry_ms = w->retry_ms ? w->retry_ms * 2 : RETRY_MIN_MS;
 	if (w->retry_ms > RETRY_MAX_MS)
 		w->retry_ms = RETRY_MAX_MS;
-	if (ret != w->last_err || w->retry_ms == RETRY_MAX_MS)
-		log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
-		    what, strerror(-ret), cmd_hint(ret), w->retry_ms);
+	say = ret != w->last_err || w->retry_ms == RETRY_MAX_MS;
 	w->last_err = ret;
+	return say;
 }
 
-static void reconcile_failed(struct watch *w, int ret, unsigned int why,
-			     uint64_t t0, uint64_t now)
+/* What to do after deletes failed part way: some went, the rest did not. */
+static const char *delete_hint(int ret)
 {
-	if (ret == -EAGAIN) {
-		/* The rules kept moving under the reader: not an error.
-		 * Come back soon, as the same trigger (2 ms, doubling to
-		 * AGAIN_MAX_US while they keep moving); the rules' own
-		 * notifications will keep asking too. */
-		uint64_t d = AGAIN_MIN_US << (w->again < 5 ? w->again : 5);
-
-		if (d > AGAIN_MAX_US)
-			d = AGAIN_MAX_US;
-		w->again++;
-		log_dbg("watch: the rules kept changing while being read; trying "
-		    "again in %" PRIu64 " ms", d / 1000);
-		w->pending |= why;
-		if (!w->t_first || t0 < w->t_first)
-			w->t_first = t0;
-		if (!w->due_full || now + d < w->due_full)
-			w->due_full = now + d;
-		return;
-	}
-	back_off(w, ret, w->s.failed ? w->s.failed : "the kernel state");
-	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
-	write_stats(w);
+	if (ret == -ENOBUFS)
+		return "the kernel's answers were lost, so more may have been "
+		       "deleted";
+	if (ret == -EPERM || ret == -EACCES)
+		return cmd_hint(ret);
+	return "'ctsweep status' lists what is left";
 }
 
 /* Conntrack events were lost: the index refills (windex_events started
@@ -693,8 +678,13 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 		return moved;
 	td = mono_us();
 	ret = windex_delete(w->ix, &w->s);
-	if (ret)
+	if (ret) {
+		log_warn("watch: early pass: deleting %zu stale flows failed "
+		     "after %zu were deleted: %s; %s; the full pass judges "
+		     "the rest", w->s.stale, w->s.deleted, strerror(-ret),
+		     delete_hint(ret));
 		return 0;
+	}
 	r->early.stale += w->s.stale;
 	for (i = 0; i < JR__MAX; i++)
 		r->early.by_reason[i] += w->s.by_reason[i];
@@ -1085,9 +1075,61 @@ static void put_back(struct watch *w, struct reaction *r)
 	    w->preempted);
 }
 
+/* A reaction failed: what it could not do, and what it had deleted by
+ * then (an early pass's flows, a delete's first batches), never "nothing
+ * was deleted" after deletes.  Said once per kind of error. */
+static void say_failed(const struct watch *w, const struct reaction *r,
+		       int ret, bool deleting)
+{
+	size_t gone = r->early.stale;
+	char before[64];
+
+	if (deleting) {
+		log_err("watch: deleting %zu stale flows failed after %zu were "
+		    "deleted: %s; %s; trying again in %ld ms",
+		    gone + w->s.stale, gone + w->s.deleted, strerror(-ret),
+		    delete_hint(ret), w->retry_ms);
+		return;
+	}
+	snprintf(before, sizeof(before), "%zu stale flow%s deleted before it",
+		 gone, gone == 1 ? " was" : "s were");
+	log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
+	    w->s.failed ? w->s.failed : "the kernel state", strerror(-ret),
+	    gone ? before : cmd_hint(ret), w->retry_ms);
+}
+
+static void reconcile_failed(struct watch *w, const struct reaction *r,
+			     int ret, bool deleting, uint64_t now)
+{
+	if (ret == -EAGAIN && !deleting) {
+		/* The rules kept moving under the reader: not an error.
+		 * Come back soon, as the same trigger (2 ms, doubling to
+		 * AGAIN_MAX_US while they keep moving); the rules' own
+		 * notifications will keep asking too. */
+		uint64_t d = AGAIN_MIN_US << (w->again < 5 ? w->again : 5);
+
+		if (d > AGAIN_MAX_US)
+			d = AGAIN_MAX_US;
+		w->again++;
+		log_dbg("watch: the rules kept changing while being read; trying "
+		    "again in %" PRIu64 " ms", d / 1000);
+		w->pending |= r->why;
+		if (!w->t_first || r->t0 < w->t_first)
+			w->t_first = r->t0;
+		if (!w->due_full || now + d < w->due_full)
+			w->due_full = now + d;
+		return;
+	}
+	if (back_off(w, ret))
+		say_failed(w, r, ret, deleting);
+	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
+	write_stats(w);
+}
+
 static void reconcile(struct watch *w)
 {
 	struct reaction r = { 0 };
+	bool deleting = false;
 	enum judged res;
 	int ret;
 
@@ -1113,6 +1155,7 @@ static void reconcile(struct watch *w)
 		mdigest_free(&r.md);
 		return;
 	}
+	deleting = true;
 	ret = delete_stale(w, &r.early);
 	if (ret)
 		goto fail;
@@ -1125,7 +1168,7 @@ fail:
 	/* keep what set this pass off, so the retry still reports it */
 	w->legacy_v4 |= r.v4;
 	w->legacy_v6 |= r.v6;
-	reconcile_failed(w, ret, r.why, r.t0, mono_us());
+	reconcile_failed(w, &r, ret, deleting, mono_us());
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1186,7 +1229,10 @@ static void refill_step(struct watch *w, uint64_t now)
 	if (ret && !windex_complete(w->ix)) {
 		/* Again from the loop, after a pass's back-off: a kernel
 		 * that fails every dump must not have the loop spin. */
-		back_off(w, ret, "conntrack (filling the flow index)");
+		if (back_off(w, ret))
+			log_err("watch: cannot read conntrack (filling the flow "
+			    "index): %s; %s; trying again in %ld ms",
+			    strerror(-ret), cmd_hint(ret), w->retry_ms);
 		w->ix_resync = true;
 		w->refill_next = now + (uint64_t)w->retry_ms * 1000;
 		write_stats(w);
