@@ -680,9 +680,9 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 	ret = windex_delete(w->ix, &w->s);
 	if (ret) {
 		log_warn("watch: early pass: deleting %zu stale flows failed "
-		     "after %zu were deleted: %s; %s; the full pass judges "
-		     "the rest", w->s.stale, w->s.deleted, strerror(-ret),
-		     delete_hint(ret));
+		     "after %zu %s deleted: %s; %s; the full pass judges the "
+		     "rest", w->s.stale, w->s.deleted, w->s.deleted == 1 ?
+		     "was" : "were", strerror(-ret), delete_hint(ret));
 		return 0;
 	}
 	r->early.stale += w->s.stale;
@@ -1085,10 +1085,11 @@ static void say_failed(const struct watch *w, const struct reaction *r,
 	char before[64];
 
 	if (deleting) {
-		log_err("watch: deleting %zu stale flows failed after %zu were "
+		gone += w->s.deleted;
+		log_err("watch: deleting %zu stale flows failed after %zu %s "
 		    "deleted: %s; %s; trying again in %ld ms",
-		    gone + w->s.stale, gone + w->s.deleted, strerror(-ret),
-		    delete_hint(ret), w->retry_ms);
+		    r->early.stale + w->s.stale, gone, gone == 1 ? "was" :
+		    "were", strerror(-ret), delete_hint(ret), w->retry_ms);
 		return;
 	}
 	snprintf(before, sizeof(before), "%zu stale flow%s deleted before it",
