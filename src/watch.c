@@ -963,20 +963,29 @@ static int delete_stale(struct watch *w, const struct early *early)
 	return 0;
 }
 
-static void account(struct watch *w, const struct reaction *r, uint64_t t)
+/* Stale flows deleted, into the counters by reason. */
+static void count_deleted(struct watch *w, size_t stale,
+			  const size_t *by_reason)
 {
 	size_t i;
 
+	w->st.stale += stale;
+	for (i = 1; i < JR__MAX; i++)
+		if (i != JR_UNMODELLED && i != JR_DROPPED)
+			w->st.deleted[i] += by_reason[i];
+}
+
+static void account(struct watch *w, const struct reaction *r, uint64_t t)
+{
 	w->st.reactions[r->trig]++;
 	w->st.judged += w->s.judged;
 	w->st.unknown += w->s.unknown;
-	w->st.stale += w->s.stale;
-	if (w->o.dry_run)
+	if (w->o.dry_run) {
+		w->st.stale += w->s.stale;
 		w->st.would_delete += w->s.stale;
-	else
-		for (i = 1; i < JR__MAX; i++)
-			if (i != JR_UNMODELLED && i != JR_DROPPED)
-				w->st.deleted[i] += w->s.by_reason[i];
+	} else {
+		count_deleted(w, w->s.stale, w->s.by_reason);
+	}
 	w->st.last_us = t - r->t0;
 	if (w->st.last_us > w->st.max_us)
 		w->st.max_us = w->st.last_us;
@@ -1153,6 +1162,8 @@ static void reconcile(struct watch *w)
 	if (ret)
 		goto fail;
 	if (res != J_STILL) {
+		/* no reaction line, but an early pass's flows are gone */
+		count_deleted(w, r.early.stale, r.early.by_reason);
 		mdigest_free(&r.md);
 		return;
 	}
@@ -1166,6 +1177,8 @@ static void reconcile(struct watch *w)
 	return;
 fail:
 	mdigest_free(&r.md);
+	/* the early pass's flows are gone: counted, as the error line says */
+	count_deleted(w, r.early.stale, r.early.by_reason);
 	/* keep what set this pass off, so the retry still reports it */
 	w->legacy_v4 |= r.v4;
 	w->legacy_v6 |= r.v6;
