@@ -79,13 +79,21 @@
 /* Without the index, a change's likely flows are found by one kernel
  * walk per port (and protocol and family): worth it for a few ports. */
 #define EARLY_WALK_PORTS	4
-/* A whole pass over the index (a second at 10M flows) gives way to a rule
- * change at most this many times in a row, so that changes without end
- * cannot starve it. */
-#define PREEMPT_MAX		3
+/* A whole pass over the index (0.3 s at 10M flows on a quiet machine,
+ * seconds on a busy one) gives way to a rule change, so the change's early
+ * pass moves its flows at once; but only for this long after the first
+ * pass of a row gave way, so that changes without end cannot starve the
+ * whole pass (what no port narrows: routes, a rule on no port). */
+#define PREEMPT_MAX_US		5000000
 
 enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
+};
+
+/* What an early pass deleted (counted and logged with its reaction). */
+struct early {
+	size_t stale;
+	size_t by_reason[JR__MAX];
 };
 
 struct watch {
@@ -111,6 +119,13 @@ struct watch {
 	enum stats_trigger held_why;
 	bool may_preempt;	/* the pass under way may give way */
 	unsigned int preempted;	/* passes that gave way, in a row */
+	uint64_t preempt_t0;	/* mono_us() the first of them did */
+	/* A reaction that gave way: its early pass's deletes, counted with
+	 * the next reaction, and the rules that early pass judged against,
+	 * from which the next one's early pass also looks for changes. */
+	struct early gave_early;
+	struct mdigest gave_md;
+	bool have_gave;
 	int sigfd, resync_fd, legacy_fd;
 	long legacy_ms;		/* the legacy poll's interval now */
 
@@ -605,11 +620,6 @@ static int judge_flows(struct watch *w)
 }
 
 /* What an early pass deleted, for the reaction's one log line. */
-struct early {
-	size_t stale;
-	size_t by_reason[JR__MAX];
-};
-
 static void log_recs(const struct watch *w, size_t *shown)
 {
 	size_t i;
@@ -642,6 +652,37 @@ struct reaction {
 };
 
 /*
+ * The destination ports whose rules differ between @md and @base, and
+ * between @md and @base2 if given (the rules of a reaction that gave way:
+ * a flow created after its early pass was judged against those).  -1 or
+ * 0: none that ports narrow.
+ */
+static int changed_ports(const struct mdigest *base,
+			 const struct mdigest *base2,
+			 const struct mdigest *md, uint16_t *ports)
+{
+	uint16_t more[MD_PORTS];
+	int n, m, i, j;
+
+	n = mdigest_changed_ports(base, md, ports, MD_PORTS);
+	if (n < 0 || !base2)
+		return n;
+	m = mdigest_changed_ports(base2, md, more, MD_PORTS);
+	if (m < 0)
+		return m;
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < n && ports[j] != more[i]; j++)
+			;
+		if (j < n)
+			continue;
+		if (n == MD_PORTS)
+			return -1;
+		ports[n++] = more[i];
+	}
+	return n;
+}
+
+/*
  * Before the full pass, judge and delete the flows to the destination
  * ports the change names (a forward switched on 53820: the flows to
  * 53820), so the flows a change is about move in a few milliseconds
@@ -651,7 +692,8 @@ struct reaction {
  * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
  */
 static unsigned int early_pass(struct watch *w, struct reaction *r,
-			       uint64_t tl, const struct mdigest *base)
+			       uint64_t tl, const struct mdigest *base,
+			       const struct mdigest *base2)
 {
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
@@ -661,7 +703,7 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 
 	if (!w->ix || w->o.dry_run || !base)
 		return 0;
-	n = mdigest_changed_ports(base, &r->md, ports, MD_PORTS);
+	n = changed_ports(base, base2, &r->md, ports);
 	if (n <= 0)
 		return 0;
 	/* An index still filling may not hold them yet: walks do. */
@@ -709,6 +751,8 @@ static void take_pending(struct watch *w, struct reaction *r)
 	r->v4 = w->legacy_v4;
 	r->v6 = w->legacy_v6;
 	r->full = r->why & P_FULL;
+	r->early = w->gave_early;
+	memset(&w->gave_early, 0, sizeof(w->gave_early));
 	w->pending = 0;
 	w->due_nft = w->due_route = w->due_full = 0;
 	memset(&w->nseen, 0, sizeof(w->nseen));
@@ -829,16 +873,18 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 }
 
 /* A whole pass over a big index gives way to a rule change that arrives
- * meanwhile (its notifications are waiting), when it has deleted nothing
- * yet: the change's reaction comes first (its early pass), and that
- * reaction judges every flow again anyway. */
+ * meanwhile (its notifications are waiting): the change's reaction comes
+ * first (its early pass), and that reaction judges every flow again
+ * anyway.  The pass has deleted nothing yet (deletes follow a still
+ * pass); what its early pass deleted is carried to the next reaction. */
 static bool preempt_pass(void *data)
 {
 	struct watch *w = data;
 	struct pollfd p = { .fd = nlmon_fd(w->nft), .events = POLLIN };
 
-	return w->may_preempt && w->preempted < PREEMPT_MAX &&
-	       poll(&p, 1, 0) > 0;
+	if (!w->may_preempt || poll(&p, 1, 0) <= 0)
+		return false;
+	return !w->preempted || mono_us() - w->preempt_t0 < PREEMPT_MAX_US;
 }
 
 /* The whole pass after the early one; @moved: what moved meanwhile. */
@@ -848,7 +894,7 @@ static int full_pass(struct watch *w, const struct reaction *r,
 	uint64_t tj = mono_us();
 	int ret;
 
-	w->may_preempt = !r->early.stale;
+	w->may_preempt = true;
 	ret = judge_flows(w);
 	w->may_preempt = false;
 	if (ret)
@@ -912,7 +958,8 @@ static int judge_until_still(struct watch *w, struct reaction *r,
 		if (nothing_to_judge(w, r))
 			goto out;
 		moved = early_pass(w, r, tl, tries ? &prev :
-				   w->have_last ? &w->last_md : NULL);
+				   w->have_last ? &w->last_md : NULL,
+				   !tries && w->have_gave ? &w->gave_md : NULL);
 		if (!moved) {
 			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)
@@ -1042,6 +1089,8 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	legacy_poll_tune(w);
 	w->lost_ok = w->st.events_lost;
 	w->preempted = 0;
+	mdigest_free(&w->gave_md);
+	w->have_gave = false;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -1069,8 +1118,19 @@ static int baseline(struct watch *w, struct reaction *r)
 static void put_back(struct watch *w, struct reaction *r)
 {
 	uint64_t now = mono_us();
+	size_t i;
 
-	w->preempted++;
+	if (!w->preempted++)
+		w->preempt_t0 = now;
+	w->gave_early.stale += r->early.stale;
+	for (i = 0; i < JR__MAX; i++)
+		w->gave_early.by_reason[i] += r->early.by_reason[i];
+	/* the rules its early pass judged against (judge_until_still's
+	 * later tries compare with their own try before) */
+	mdigest_free(&w->gave_md);
+	w->gave_md = r->md;
+	memset(&r->md, 0, sizeof(r->md));
+	w->have_gave = true;
 	seen_add(&w->nseen, &r->ns);
 	w->route_msgs += r->route_msgs;
 	w->legacy_v4 |= r->v4;
@@ -1366,6 +1426,7 @@ static void watch_free(struct watch *w)
 	if (w->tick_fd >= 0)
 		close(w->tick_fd);
 	mdigest_free(&w->last_md);
+	mdigest_free(&w->gave_md);
 	scan_free(&w->s);
 }
 

@@ -36,6 +36,10 @@
  *   getsockopt=ERR  an x_tables getsockopt fails with ERR, as the kernel's
  *                 does with EAGAIN when the table was replaced between
  *                 GET_INFO and GET_ENTRIES
+ *   stall=MS      a poll() that only looks (timeout 0) first sleeps MS
+ *                 milliseconds: watch's look for a waiting rule change
+ *                 between two parts of a whole pass, so a test can make
+ *                 a change arrive while a pass is under way
  *
  * ERR is an errno name (ENOBUFS) or number.  CLASS, matched as a prefix
  * ("nft" matches every nftables request, "any" everything):
@@ -44,7 +48,8 @@
  *   route-link route-addr route-route route-other
  * For "socket" the class is the protocol: nft and ct (NETLINK_NETFILTER
  * both), route.  For "getsockopt": xt4-info xt4-entries xt6-info
- * xt6-entries (IPT_SO_GET_INFO / _ENTRIES, IPv4 and IPv6).
+ * xt6-entries (IPT_SO_GET_INFO / _ENTRIES, IPv4 and IPv6).  For "stall":
+ * poll.
  *
  * With $NLFAULT_ARM set, rules fire (and count events) only while the file
  * it names exists, so a test can switch a fault on and off while the
@@ -64,6 +69,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <poll.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -74,11 +80,12 @@
 enum op {
 	OP_SOCKET, OP_SEND, OP_RECV, OP_EMPTY, OP_TRUNCATE, OP_CORRUPT,
 	OP_INTR, OP_EOF, OP_DONEERR, OP_ERRMSG, OP_EXEC, OP_GETSOCKOPT,
+	OP_STALL,
 };
 
 static const char *const op_names[] = {
 	"socket", "send", "recv", "empty", "truncate", "corrupt", "intr",
-	"eof", "doneerr", "errmsg", "exec", "getsockopt",
+	"eof", "doneerr", "errmsg", "exec", "getsockopt", "stall",
 };
 
 struct rule {
@@ -113,6 +120,7 @@ static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static int (*real_close)(int);
 static int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+static int (*real_poll)(struct pollfd *, nfds_t, int);
 
 static void note(const char *fmt, ...)
 {
@@ -193,7 +201,8 @@ static void parse_rules(void)
 			continue;
 		}
 		r->op = i;
-		r->arg = eq ? (i == OP_EOF ? atoi(eq) : parse_errno(eq)) : 0;
+		r->arg = eq ? (i == OP_EOF || i == OP_STALL ? atoi(eq) :
+			       parse_errno(eq)) : 0;
 		nrules++;
 	}
 }
@@ -212,6 +221,7 @@ static void init(void)
 	real_recvmsg = dlsym(RTLD_NEXT, "recvmsg");
 	real_close = dlsym(RTLD_NEXT, "close");
 	real_getsockopt = dlsym(RTLD_NEXT, "getsockopt");
+	real_poll = dlsym(RTLD_NEXT, "poll");
 	parse_rules();
 }
 
@@ -671,4 +681,16 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return n;
 	return after_recv(fd, r, msg->msg_iov[0].iov_base, n,
 			  msg->msg_iov[0].iov_len);
+}
+
+int poll(struct pollfd *pfd, nfds_t n, int timeout)
+{
+	struct rule *r;
+
+	init();
+	if (!timeout && (r = fire(1u << OP_STALL, "poll"))) {
+		note("stall %d ms in a poll that only looks", r->arg);
+		usleep((useconds_t)r->arg * 1000);
+	}
+	return real_poll(pfd, n, timeout);
 }
