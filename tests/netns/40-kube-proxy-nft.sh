@@ -31,6 +31,7 @@
 # No traffic goes to the fixture's public addresses (1.2.3.4, 5.6.7.8).
 . "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/kube-proxy-nft.nft
 # shellcheck disable=SC2034 # read by the ct_flow* helpers of lib-legacy.sh
@@ -93,14 +94,7 @@ lab_dump_extra()
 # the node.
 pod()
 {
-	ns_add "$1"
-	in_ns "$1" ip link set lo up &&
-	in_rtr ip link add "$2" type veth peer name eth0 netns "$1" &&
-	in_ns "$1" ip addr add "$3/16" dev eth0 &&
-	in_ns "$1" ip link set eth0 up &&
-	in_rtr ip link set "$2" up &&
-	in_ns "$1" ip route add default via "$4" ||
-		fail "cannot set up pod $1 ($3)"
+	veth_ns "$1" "$2" "$3/16" "$4" || fail "cannot set up pod $1 ($3)"
 }
 
 # endpoint_counters NS: what the endpoint receives on port 80 ("rx"), of it
@@ -129,23 +123,14 @@ endpoint_counters()
 topo_kube()
 {
 	local ns
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: node, remote, endpoint pods .4 .5 .6, client pod"
 	for ns in "$NS_RTR" "$NS_REMOTE"; do
-		ns_add "$ns"
-		in_ns "$ns" ip link set lo up
+		new_ns "$ns"
 	done
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
+	require_nftables "$NS_RTR"
 
-	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-	in_rtr ip addr add "$WAN4/24" dev wan &&
-	in_rtr ip link set wan up &&
-	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-	in_remote ip link set eth0 up &&
+	wan_link &&
 	in_remote ip route add "$EXT_IP/32" via "$WAN4" ||
 		fail "cannot set up the wan side"
 	# The node IP (no dummy interfaces here: on lo).
@@ -203,13 +188,7 @@ kp_load()
 connect()
 {
 	local host=$1 dst=$2 sport=$3
-	spawn CONN_PID "$host" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo line || exit
-			read -t 0.05 -u "$s"
-		done | socat -u STDIN "TCP4:$1:80,sourceport=$2"' tcpcli \
-		"$dst" "$sport"
+	tcp_client CONN_PID "$host" "$dst" 80 "$sport"
 	CPID[$sport]=$CONN_PID
 	SRC[$sport]=$CLIENT
 	[ "$host" = remote ] && SRC[$sport]=$REMOTE4

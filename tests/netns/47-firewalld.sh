@@ -39,6 +39,7 @@
 # the router namespace: they are stopped on exit (also on failure), and
 # lib.sh ends anything left there.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FW_DIR=$LAB_TMP/firewalld
 FW_ETC=$FW_DIR/etc		# firewalld --system-config
@@ -188,6 +189,7 @@ expect_fw_log_clean()
 
 # ------------------------------------------------------- the host untouched
 
+HOST_STATE_WHAT="/etc/firewalld, /run/firewalld and nftables ruleset"
 host_state()
 {
 	{
@@ -202,14 +204,6 @@ host_state()
 		nft list ruleset 2>&1 |
 			sed 's/packets [0-9]* bytes [0-9]*//'
 	}
-}
-
-expect_host_untouched()
-{
-	host_state >"$FW_DIR/host.now"
-	diff -u "$FW_DIR/host.before" "$FW_DIR/host.now" >"$FW_DIR/host.diff" ||
-		fail "$1: the host changed: $(head -c 1500 "$FW_DIR/host.diff")"
-	log "the host's /etc/firewalld, /run/firewalld and nftables ruleset are unchanged ($1)"
 }
 
 # ---------------------------------------------------------------- rules
@@ -325,7 +319,7 @@ for t in firewalld firewall-cmd dbus-daemon dbus-send; do
 		fail "$t not found (Debian packages firewalld, dbus; run 'sudo make deps')"
 done
 mkdir -p "$FW_DIR" || fail "cannot create $FW_DIR"
-host_state >"$FW_DIR/host.before"
+host_state_save
 
 step "firewalld in the router, on the case's own system bus"
 start_bus

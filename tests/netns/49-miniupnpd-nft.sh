@@ -33,19 +33,13 @@
 . "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
 . "$(dirname "$0")/lib-upnp.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
+HOST_STATE_WHAT="nftables and iptables-legacy rulesets"
 host_state()
 {
 	nft list ruleset 2>&1 | sed 's/packets [0-9]* bytes [0-9]*//'
 	iptables-legacy-save 2>&1 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-}
-
-expect_host_untouched()
-{
-	host_state >"$UPNP_DIR/host.now"
-	diff -u "$UPNP_DIR/host.before" "$UPNP_DIR/host.now" >"$UPNP_DIR/host.diff" ||
-		fail "$1: the host's rulesets changed: $(head -c 1500 "$UPNP_DIR/host.diff")"
-	log "the host's nftables and iptables-legacy rulesets are unchanged ($1)"
 }
 
 # expect_status RC STALE WHAT [REASON]: status, the count of stale flows
@@ -110,7 +104,7 @@ move_with_watch()
 
 upnp_require
 upnp_topology
-host_state >"$UPNP_DIR/host.before"
+host_state_save
 upnp_start
 
 step "1. nothing moves: stream 0 by UPnP, stream 1 by NAT-PMP, both to A"

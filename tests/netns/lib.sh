@@ -217,9 +217,28 @@ ns_exists()
 	[ -n "$1" ] && [ -e "/run/netns/$1" ]
 }
 
+# ns_stop NS: end what runs in NS, TERM then (after 2 s) KILL.  Anything
+# running inside the lab's namespaces was started by the case (they did
+# not exist before it), so it is ended by pid.
+ns_stop()
+{
+	local pids n
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for ((n = 0; n < 20; n++)); do
+		pids=$(ip netns pids "$1" 2>/dev/null)
+		[ -n "$pids" ] || return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
+}
+
 lab_cleanup()
 {
-	local rc=$? pid ns pids n
+	local rc=$? pid ns
 	trap - EXIT INT TERM HUP
 	# Bash may run the EXIT trap in a subshell too (seen with an
 	# asynchronous { ...; } & group); only the case's own shell cleans up.
@@ -228,20 +247,8 @@ lab_cleanup()
 		kill -TERM -- "-$pid" 2>/dev/null
 		kill -TERM "$pid" 2>/dev/null
 	done
-	# Anything still running inside our namespaces was started by this
-	# case (they did not exist before it), so end it by pid.
 	for ns in "${LAB_NS[@]}"; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] || continue
-		# shellcheck disable=SC2086
-		kill -TERM $pids 2>/dev/null
-		for ((n = 0; n < 20; n++)); do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			[ -n "$pids" ] || break
-			sleep 0.1
-		done
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		ns_stop "$ns"
 	done
 	for ns in "${LAB_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -269,6 +276,13 @@ ns_add()
 {
 	ip netns add "$1" || fail "cannot create network namespace $1"
 	LAB_NS+=("$1")
+}
+
+# new_ns NS: a namespace of the lab with its loopback up.
+new_ns()
+{
+	ns_add "$1"
+	in_ns "$1" ip link set lo up || fail "cannot set lo up in $1"
 }
 
 host_ns()
@@ -347,6 +361,44 @@ wait_until()
 lab_sysctl()
 {
 	in_ns "$1" sysctl -qw "$2" >/dev/null 2>&1
+}
+
+# require_netns: root, and a kernel with network namespaces (else skip).
+require_netns()
+{
+	require_root
+	unshare --net true 2>/dev/null ||
+		skip "kernel without network namespaces"
+}
+
+# require_nftables NS: skip on a kernel without nf_tables (asked in NS,
+# a namespace of the lab, which loads the module if it can).
+require_nftables()
+{
+	in_ns "$1" nft add table inet ctsprobe 2>/dev/null ||
+		skip "kernel without nf_tables"
+	in_ns "$1" nft delete table inet ctsprobe
+}
+
+# require_conntrack NS: skip on a kernel without connection tracking (the
+# peers' cases ask before they load rules; topo_standard asks ctnetlink).
+require_conntrack()
+{
+	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
+		in_ns "$1" test -e /proc/sys/net/netfilter/nf_conntrack_max ||
+		skip "kernel without connection tracking (nf_conntrack)"
+}
+
+# wan_link: the IPv4 wan of the peers' nodes: "wan" in the node ($NS_RTR,
+# $WAN4/24) to eth0 in the remote ($REMOTE4/24), both up.  Returns
+# nonzero on failure, so a caller chains its own steps and says what failed.
+wan_link()
+{
+	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
+	in_rtr ip addr add "$WAN4/24" dev wan &&
+	in_rtr ip link set wan up &&
+	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
+	in_remote ip link set eth0 up
 }
 
 # The router's base firewall: stateful filter (so conntrack is active even
@@ -438,9 +490,7 @@ topo_standard()
 		*) fail "topo_standard: unknown argument $1" ;;
 		esac
 	done
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: rtr, remote, a, b (firewall: $fw)"
 	for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A" "$NS_B"; do
 		ns_add "$ns"
@@ -455,9 +505,7 @@ topo_standard()
 	modprobe -q nf_conntrack 2>/dev/null
 	in_rtr conntrack -C >/dev/null 2>&1 ||
 		skip "kernel without connection tracking (nf_conntrack, nf_conntrack_netlink)"
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
+	require_nftables "$NS_RTR"
 
 	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
 	in_rtr ip link add br-lan type bridge forward_delay 0 &&
@@ -527,28 +575,37 @@ start_echo()
 	spawn "$var" "$host" socat "UDP$fam-DATAGRAM:$peer:$PEER_PORT,bind=$bind:$port" PIPE
 }
 
-# start_sender VAR [-6] [DPORT [SPORT]]: the remote peer sends ~200
-# datagrams/s from one socket (one flow) to the router's wan address.  A
-# bash loop with a fork-free sleep feeds one socat; the socket is not
-# connected, so ICMP errors from the far side never stop it.
-start_sender()
+# start_stream VAR HOST DST DPORT SPORT [4|6 [INTERVAL]]: HOST sends a
+# datagram every INTERVAL seconds (default 0.005, ~200/s) from SPORT to
+# DST:DPORT, one flow.  A bash loop with a fork-free sleep feeds one socat;
+# the socket is not connected, so ICMP errors from the far side never
+# stop it.
+start_stream()
 {
-	local var=$1 fam=4 dst dport sport
-	shift
-	if [ "${1:-}" = -6 ]; then
-		fam=6
-		shift
-	fi
-	dport=${1:-$FWD_PORT}
-	sport=${2:-$PEER_PORT}
-	if [ "$fam" = 6 ]; then dst="[$WAN6]"; else dst=$WAN4; fi
-	spawn "$var" remote bash -c '
+	local var=$1 host=$2 dst=$3 dport=$4 sport=$5 fam=${6:-4}
+	local every=${7:-0.005}
+	[ "$fam" = 6 ] && dst="[$dst]"
+	spawn "$var" "$host" bash -c '
 		exec {s}<> <(:)
 		while :; do
 			echo ping || exit
-			read -t 0.005 -u "$s"
-		done | socat -u STDIN "$1"' sender \
-		"UDP$fam-SENDTO:$dst:$dport,sourceport=$sport"
+			read -t "$2" -u "$s"
+		done | socat -u STDIN "$1"' stream \
+		"UDP$fam-SENDTO:$dst:$dport,sourceport=$sport" "$every"
+}
+
+# start_sender VAR [-6] [DPORT [SPORT]]: the remote peer's stream (one
+# flow, ~200 datagrams/s) to the router's wan address.
+start_sender()
+{
+	local var=$1 fam=4 dst=$WAN4
+	shift
+	if [ "${1:-}" = -6 ]; then
+		fam=6
+		dst=$WAN6
+		shift
+	fi
+	start_stream "$var" remote "$dst" "${1:-$FWD_PORT}" "${2:-$PEER_PORT}" "$fam"
 }
 
 # udp_burst HOST DST DPORT COUNT: COUNT new flows from HOST to DST:DPORT,
@@ -651,17 +708,27 @@ ct_seed()
 		--orig-port-dst "$FWD_PORT" "$@"
 }
 
+# ct_reply_tuple: "SRC SPORT DST DPORT" of the reply tuple of the first
+# entry conntrack -L prints on stdin (the fields after the second src=).
+ct_reply_tuple()
+{
+	awk '{
+		n = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^src=/) n++
+			if (n == 2 && $i ~ /^src=/) s = substr($i, 5)
+			if (n == 2 && $i ~ /^dst=/ && d == "") d = substr($i, 5)
+			if (n == 2 && $i ~ /^sport=/ && sp == "") sp = substr($i, 7)
+			if (n == 2 && $i ~ /^dport=/ && dp == "") dp = substr($i, 7)
+		}
+		print s, sp, d, dp; exit }'
+}
+
 # ct_seed_reply [-6]: "ADDR PORT" of the reply tuple's source, i.e. where
 # the router sends the flow's packets.
 ct_seed_reply()
 {
-	ct_seed "$@" | awk '{
-		n = 0
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^src=/ && ++n == 2) a = substr($i, 5)
-			if ($i ~ /^sport=/ && n == 2 && !p) p = substr($i, 7)
-		}
-		print a, p; exit }'
+	ct_seed "$@" | ct_reply_tuple | cut -d' ' -f1,2
 }
 
 ct_seed_assured()
@@ -875,12 +942,16 @@ assert_rc()
 		fail "$2: ctsweep exited $CTS_RC, expected $1 (stderr: $(head -c 300 "$CTS_ERR"))"
 }
 
-# assert_json FILTER WHAT: jq -e FILTER on the last ctsweep stdout.
+# assert_json FILTER WHAT: jq -e FILTER on the last ctsweep stdout, after
+# the case's own jq definitions ($JQ_DEFS: "def name: ...;", the peers'
+# cases name their groups of flows so).  On failure it logs the summary and
+# the first three flows $SEED_SEL selects (a case that has no seed flow
+# sets it to the flows that interest it, e.g. those not consistent).
 assert_json()
 {
-	jq -e "$1" "$CTS_OUT" >/dev/null 2>&1 && return 0
+	jq -e "${JQ_DEFS:-} $1" "$CTS_OUT" >/dev/null 2>&1 && return 0
 	log "JSON check failed; summary: $(jq -c .summary "$CTS_OUT" 2>&1 | head -c 600)"
-	log "seed flow: $(jq -c "$SEED_SEL" "$CTS_OUT" 2>&1 | head -c 1000)"
+	log "first flows of SEED_SEL: $(jq -c "[$SEED_SEL] | .[:3]" "$CTS_OUT" 2>&1 | head -c 1500)"
 	fail "$2: JSON check failed: $1"
 }
 

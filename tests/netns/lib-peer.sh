@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# What the peers' cases (40-50, 61-63: another project's rules or daemon
+# on a node of the lab) share.  Source it after lib.sh (or watchlib.sh),
+# and after lib-legacy.sh where the case uses that too:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	. "$(dirname "$0")/lib-peer.sh"
+#
+# It adds: namespaces hung off the node by a veth (pods, containers), a
+# long-lived TCP client and the checks on its entry, the node's iptables
+# of the run, tearing a run's node down between the runs of one case
+# (one per backend), CNI plugins run as a runtime runs them, and the check
+# that a peer's daemon left the host's own state alone.
+
+# ------------------------------------------------------------------ the lab
+
+# veth_ns NS HOSTIF ADDR/LEN GW [BRIDGE]: a new namespace NS whose eth0
+# (ADDR/LEN, default route via GW) is the peer of HOSTIF in the node
+# (on BRIDGE when given), all up.  Nonzero on failure: the caller says
+# what it was setting up.
+veth_ns()
+{
+	new_ns "$1"
+	in_rtr ip link add "$2" type veth peer name eth0 netns "$1" &&
+	in_ns "$1" ip addr add "$3" dev eth0 &&
+	in_ns "$1" ip link set eth0 up &&
+	in_rtr ip link set "$2" ${5:+master "$5"} up &&
+	in_ns "$1" ip route add default via "$4"
+}
+
+# rx_counter NS MATCH [NAME]: a counter NAME (default rx, read by
+# rx_count NS[:NAME]) of the packets NS receives that MATCH (nft syntax).
+rx_counter()
+{
+	local name=${3:-rx}
+	in_ns "$1" nft -f - <<-EOF || fail "cannot set up the counter in $1"
+	table inet lab {
+		counter $name {
+		}
+		chain rxcount {
+			type filter hook input priority -300; policy accept;
+			$2 counter name "$name"
+		}
+	}
+	EOF
+}
+
+# listening NS PORT: something in NS listens on tcp PORT (for wait_until).
+listening()
+{
+	in_ns "$1" ss -Htln "sport = :$2" | grep -q .
+}
+
+# node_teardown: end what runs in this run's namespaces ($LAB_ID-$RUN-*)
+# and delete them, so the case's next run (another backend) starts on a
+# fresh node; the EXIT trap does the same for whatever is left.
+node_teardown()
+{
+	local ns keep=()
+	for ns in "${LAB_NS[@]}"; do
+		case $ns in "$LAB_ID-$RUN-"*) ;; *) keep+=("$ns"); continue ;; esac
+		ns_stop "$ns"
+		ip netns del "$ns" 2>/dev/null
+	done
+	LAB_NS=("${keep[@]}")
+	# shellcheck disable=SC2034 # lib.sh reads it
+	LAB_PIDS=()
+}
+
+# ipt_node ARGS...: the run's iptables ($IPT: iptables-legacy or
+# iptables-nft) in the node; a rule that does not load is a broken lab.
+ipt_node()
+{
+	in_rtr "$IPT" "$@" || fail "$IPT $* failed on the node"
+}
+
+# ------------------------------------------------------------------ traffic
+
+# tcp_client VAR NS DST PORT SPORT [BIND]: a long-lived TCP client in NS,
+# one line every 50 ms to DST:PORT from SPORT (bound to BIND when given).
+# (VAR must not be "pid": spawn has a local of that name.)
+tcp_client()
+{
+	spawn "$1" "$2" bash -c '
+		exec {s}<> <(:)
+		while :; do
+			echo line || exit
+			read -t 0.05 -u "$s"
+		done | socat -u STDIN "TCP4:$1:$2,sourceport=$3$4"' tcpcli \
+		"$3" "$4" "$5" "${6:+,bind=$6}"
+}
+
+# est SRC SPORT DPORT: the tcp flow is ESTABLISHED in the node.
+est()
+{
+	ct_list -p tcp --orig-src "$1" --orig-port-src "$2" --orig-port-dst "$3" |
+		grep -q ESTABLISHED
+}
+
+# ids_of PROTO [conntrack options]: ids of the tagged entries that match.
+ids_of()
+{
+	ct_list -p "$1" --mark "$CT_TAG" "${@:2}" -o id |
+		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
+}
+
+# ---------------------------------------------------------------------- CNI
+
+# cni_exec CMD PLUGIN CONTAINER_ID NETNS [CNI_ARGS]: one plugin ($CNI_BIN),
+# its config on stdin, run in the node as a runtime runs it; its stdout
+# (the result) on ours.
+cni_exec()
+{
+	local cmd=$1 plugin=$2 id=$3 ns=$4 args=${5:-} out rc
+	out=$(in_rtr env CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
+		CNI_NETNS="/var/run/netns/$ns" CNI_IFNAME=eth0 \
+		CNI_PATH="$CNI_BIN" ${args:+CNI_ARGS="$args"} \
+		"$CNI_BIN/$plugin" 2>>"$LAB_TMP/cni.log")
+	rc=$?
+	[ "$rc" = 0 ] ||
+		fail "CNI $cmd $plugin for $id exited $rc: $out"
+	printf '%s\n' "$out"
+}
+
+# cni_conf INDEX PREV PORTMAPS: the config libcni hands the plugin at
+# INDEX of $CNI_CONFLIST: the plugin's object with the list's name and
+# cniVersion, the previous result (PREV, a file; empty for the first
+# plugin of an ADD) as prevResult, and runtimeConfig for the capabilities
+# the plugin declares.
+cni_conf()
+{
+	local prev='null'
+	[ -n "$2" ] && prev=$(cat "$2")
+	jq -c --argjson i "$1" --argjson prev "$prev" --argjson pm "$3" '
+		.plugins[$i] as $p
+		| $p + {cniVersion, name}
+		+ (if $prev == null then {} else {prevResult: $prev} end)
+		+ (if $p.capabilities.portMappings
+		   then {runtimeConfig: {portMappings: $pm}} else {} end)' \
+		<<<"$CNI_CONFLIST" || fail "cannot build the config of plugin $1"
+}
+
+# ------------------------------------------------------------- the host
+
+# A peer's daemon runs in the lab's namespaces but reads and writes files
+# of the host (/etc, /run) and could reach the host's rules by mistake.
+# The case's host_state prints what must not change ($HOST_STATE_WHAT
+# names it); host_state_save records it before the daemon starts.
+host_state_save()
+{
+	host_state >"$LAB_TMP/host.before" ||
+		fail "cannot record the host's $HOST_STATE_WHAT"
+}
+
+# expect_host_untouched WHEN: the host's state is as recorded.
+expect_host_untouched()
+{
+	host_state >"$LAB_TMP/host.now"
+	diff -u "$LAB_TMP/host.before" "$LAB_TMP/host.now" >"$LAB_TMP/host.diff" ||
+		fail "$1: the host's $HOST_STATE_WHAT changed: $(head -c 1500 "$LAB_TMP/host.diff")"
+	log "the host's $HOST_STATE_WHAT are unchanged ($1)"
+}
