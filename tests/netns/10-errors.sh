@@ -14,12 +14,7 @@ cts_here() { cts_cmd ip netns exec "$NS_RTR" "$CTSWEEP" "$@"; }
 
 topo_standard
 step "a stale flow to tempt a broken error path"
-nft_rtr add rule ip nat prerouting udp dport 53820 dnat to $A4:51820
-seed_traffic
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting udp dport 53820 dnat to $B4:53820
-EOT
+seed_stale
 seed_id=$(ct_seed_id)
 ids_before=$(ct_ids)
 

@@ -165,10 +165,7 @@ gone=$(comm -23 <(echo "$before4"; echo "$before6") \
 [ -z "$gone" ] || fail "watch deleted conntrack ids: $gone"
 
 step "switch the forward to B: only the seed flow is stale"
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
-EOT
+forward_to "$B4:53820"
 expect_stuck_on_a "forward switched"
 cts status -v --json
 assert_rc 1 "status after the switch"

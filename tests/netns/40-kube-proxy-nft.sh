@@ -198,6 +198,29 @@ connect()
 	log "$host:$sport -> $dst:80 goes to ${EP[$sport]}"
 }
 
+# kp_replace_endpoint OLD_CHAIN OLD NEW_CHAIN NEW KEEP_CHAIN: kube-proxy's
+# one transaction when svc4's endpoint OLD goes and NEW comes: NEW's
+# endpoint chain, the service chain rewritten to pick KEEP_CHAIN's
+# endpoint or NEW's, OLD's chain flushed and deleted.
+kp_replace_endpoint()
+{
+	nft_rtr -f - <<-EOT
+	add chain ip kube-proxy $3
+	flush chain ip kube-proxy $3
+	add rule ip kube-proxy $3 ip saddr $4 jump mark-for-masquerade
+	add rule ip kube-proxy $3 meta l4proto tcp dnat to $4:80
+	add chain ip kube-proxy $KP_SVC
+	flush chain ip kube-proxy $KP_SVC
+	add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
+	add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $5 , 1 : goto $3 }
+	flush chain ip kube-proxy $1
+	delete chain ip kube-proxy $1
+	EOT
+	in_rtr nft list chain ip kube-proxy "$1" >/dev/null 2>&1 &&
+		fail "the endpoint chain for $2 is still there"
+	return 0
+}
+
 flow_established()
 {
 	ct_flow "$1" 80 | grep -q ESTABLISHED
@@ -420,20 +443,7 @@ for s in "${ALL_SPORTS[@]}"; do
 done
 
 step "kube-proxy replaces endpoint $EP5 by $EP6 (one transaction)"
-nft_rtr -f - <<EOT
-add chain ip kube-proxy $KP_EP6
-flush chain ip kube-proxy $KP_EP6
-add rule ip kube-proxy $KP_EP6 ip saddr $EP6 jump mark-for-masquerade
-add rule ip kube-proxy $KP_EP6 meta l4proto tcp dnat to $EP6:80
-add chain ip kube-proxy $KP_SVC
-flush chain ip kube-proxy $KP_SVC
-add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
-add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $KP_EP4 , 1 : goto $KP_EP6 }
-flush chain ip kube-proxy $KP_EP5
-delete chain ip kube-proxy $KP_EP5
-EOT
-in_rtr nft list chain ip kube-proxy "$KP_EP5" >/dev/null 2>&1 &&
-	fail "the endpoint chain for $EP5 is still there"
+kp_replace_endpoint "$KP_EP5" "$EP5" "$KP_EP6" "$EP6" "$KP_EP4"
 # The rule change alone moves nothing: established flows keep their entry.
 expect_rx "$NS_EP5" 5 "after the endpoint change, before ctsweep"
 for s in "${ALL_SPORTS[@]}"; do
@@ -562,20 +572,7 @@ flows_kept "watch, before the change" "${W_SPORTS[@]}"
 REACTIONS=$(watch_count 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow')
 
 step "kube-proxy replaces endpoint $EP4 by $EP7 (one transaction), watch running"
-nft_rtr -f - <<EOT
-add chain ip kube-proxy $KP_EP7
-flush chain ip kube-proxy $KP_EP7
-add rule ip kube-proxy $KP_EP7 ip saddr $EP7 jump mark-for-masquerade
-add rule ip kube-proxy $KP_EP7 meta l4proto tcp dnat to $EP7:80
-add chain ip kube-proxy $KP_SVC
-flush chain ip kube-proxy $KP_SVC
-add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
-add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $KP_EP6 , 1 : goto $KP_EP7 }
-flush chain ip kube-proxy $KP_EP4
-delete chain ip kube-proxy $KP_EP4
-EOT
-in_rtr nft list chain ip kube-proxy "$KP_EP4" >/dev/null 2>&1 &&
-	fail "the endpoint chain for $EP4 is still there"
+kp_replace_endpoint "$KP_EP4" "$EP4" "$KP_EP7" "$EP7" "$KP_EP6"
 
 step "watch deletes exactly the $W4 flows to $EP4 (forward-changed)"
 wait_until 10 watch_more 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow' "$REACTIONS" ||

@@ -212,14 +212,7 @@ load_kube_proxy()
 	[ "$(in_rtr "$SAVE" -t nat | grep -c -- '-j KUBE-SERVICES$\|-j KUBE-POSTROUTING$')" = 3 ] ||
 		fail "the nat jumps are missing: $(in_rtr "$SAVE" -t nat | grep -v '^-A KUBE')"
 	log "$n KUBE-* rules from the fixture, jumps from the built-in chains in place"
-	case $RUN in
-	legacy)
-		expect_no_nft_rules ;;
-	nft)
-		[ "$(in_rtr iptables-legacy-save 2>/dev/null | grep -c '^-A')" = 0 ] ||
-			fail "the node has iptables-legacy rules, expected none"
-		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
-	esac
+	expect_run_backend_only
 }
 
 # endpoint_update: kube-proxy's partial sync after svc4's endpoint .5 is

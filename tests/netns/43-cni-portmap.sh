@@ -50,45 +50,16 @@
 . "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/cni-portmap-masq.nft
-CNI_BIN=${CNI_BIN:-/usr/lib/cni}
 CNI_IPTABLES=${CNI_IPTABLES:-}	# "legacy": the plugins get iptables-legacy
 
 FX_CTR=10.0.0.2		# the fixture's container
 FX_GW=10.0.0.1
-CNI_SUBNET=10.88.0.0/24
 CNI_GW=10.88.0.1
 
 NS_FX=$LAB_ID-fxnode
 NS_FXR=$LAB_ID-fxremote
 NS_FXC=$LAB_ID-fxctr
 NS_C=$LAB_ID-c
-
-CNI_DIR=$LAB_TMP/cni	# host-local's leases and the cached results
-CNI_NET=ctslab
-# The conflist, as a runtime would have it in /etc/cni/net.d.
-CNI_CONFLIST='{
-	"cniVersion": "1.0.0",
-	"name": "'$CNI_NET'",
-	"plugins": [
-		{
-			"type": "bridge",
-			"bridge": "cni0",
-			"isGateway": true,
-			"ipMasq": true,
-			"ipam": {
-				"type": "host-local",
-				"ranges": [[{ "subnet": "'$CNI_SUBNET'" }]],
-				"routes": [{ "dst": "0.0.0.0/0" }],
-				"dataDir": "'$CNI_DIR/ipam'"
-			}
-		},
-		{
-			"type": "portmap",
-			"capabilities": { "portMappings": true }
-		}
-	]
-}'
-PORTMAP='[{ "hostPort": 53820, "containerPort": 51820, "protocol": "udp" }]'
 
 # Part 2's flows besides the peer's stream (SEED_SEL, lib.sh): container
 # B's hairpin to its own published port and B's flow to the remote.
@@ -376,9 +347,7 @@ cni_case()
 {
 	local ip_a ip_b ip_c id_a id_b id_hairpin id_out p
 
-	[ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/portmap" ] &&
-		[ -x "$CNI_BIN/host-local" ] ||
-		fail "CNI plugins not found in $CNI_BIN (make deps: containernetworking-plugins)"
+	require_cni
 	cni_topology
 
 	step "part 2: CNI ADD container A (bridge + portmap udp 53820 -> 51820)"

@@ -150,14 +150,7 @@ load_iptables()
 	[ "$n" = "$(grep -c '^-A ' "$FIXTURE")" ] ||
 		fail "$RESTORE loaded $n rules, the fixture has $(grep -c '^-A ' "$FIXTURE")"
 	dnat_only_to "$CTR_OLD"
-	case $RUN in
-	legacy)
-		expect_no_nft_rules ;;
-	nft)
-		[ "$(in_rtr iptables-legacy-save 2>/dev/null | grep -c '^-A')" = 0 ] ||
-			fail "the node has iptables-legacy rules, expected none"
-		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
-	esac
+	expect_run_backend_only
 	log "$n rules (filter, nat, raw); tcp $HOST_PORT -> $CTR_OLD:$CTR_PORT"
 }
 

@@ -26,33 +26,6 @@
 . "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-peer.sh"
 
-CNI_BIN=${CNI_BIN:-/usr/lib/cni}
-CNI_DIR=$LAB_TMP/cni
-CNI_SUBNET=10.88.0.0/24
-CNI_CONFLIST='{
-	"cniVersion": "1.0.0",
-	"name": "ctslab",
-	"plugins": [
-		{
-			"type": "bridge",
-			"bridge": "cni0",
-			"isGateway": true,
-			"ipMasq": true,
-			"ipam": {
-				"type": "host-local",
-				"ranges": [[{ "subnet": "'$CNI_SUBNET'" }]],
-				"routes": [{ "dst": "0.0.0.0/0" }],
-				"dataDir": "'$CNI_DIR/ipam'"
-			}
-		},
-		{
-			"type": "portmap",
-			"capabilities": { "portMappings": true }
-		}
-	]
-}'
-PORTMAP='[{ "hostPort": 53820, "containerPort": 51820, "protocol": "udp" }]'
-
 lab_dump_extra()
 {
 	echo "-- iptables-save -t nat in the node"
@@ -64,9 +37,7 @@ node_rx()
 	rx_count "$NS_RTR"
 }
 
-[ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/portmap" ] &&
-	[ -x "$CNI_BIN/host-local" ] ||
-	fail "CNI plugins not found in $CNI_BIN (make deps-test: containernetworking-plugins)"
+require_cni
 require_root
 step "topology: node, remote, pod A's network namespace"
 for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A"; do

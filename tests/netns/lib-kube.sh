@@ -102,6 +102,28 @@ udp_stream()
 	start_stream "$1" "$2" "$3" 80 "$4"
 }
 
+# kp_scale_zero IP SVC_CHAIN SEP_CHAIN NAME: kube-proxy's transaction when
+# the udp service NAME ("ns1/svc1") on IP:80 loses its last endpoint
+# (svc6's form in the fixture): IP leaves service-ips for
+# no-endpoint-services (reject), its service and endpoint chains go.
+kp_scale_zero()
+{
+	nft_rtr -f - <<-EOT
+	delete element ip kube-proxy service-ips { $1 . udp . 80 }
+	add element ip kube-proxy no-endpoint-services { $1 . udp . 80 comment "$4:p80" : goto reject-chain }
+	flush chain ip kube-proxy $2
+	delete chain ip kube-proxy $2
+	flush chain ip kube-proxy $3
+	delete chain ip kube-proxy $3
+	EOT
+}
+
+# no_udp_to ADDR: no udp entry in the node is answered from ADDR.
+no_udp_to()
+{
+	[ -z "$(ct_list -p udp --reply-src "$1")" ]
+}
+
 # udp_sink HOST: something listening on udp 80 there (no port unreachable).
 udp_sink()
 {

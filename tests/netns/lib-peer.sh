@@ -10,9 +10,10 @@
 #
 # It adds: namespaces hung off the node by a veth (pods, containers), a
 # long-lived TCP client and the checks on its entry, the node's iptables
-# of the run, tearing a run's node down between the runs of one case
-# (one per backend), CNI plugins run as a runtime runs them, and the check
-# that a peer's daemon left the host's own state alone.
+# of the run (expect_run_backend_only needs lib-legacy.sh), tearing a
+# run's node down between the runs of one case (one per backend), CNI
+# plugins run as a runtime runs them, and the check that a peer's daemon
+# left the host's own state alone.
 
 # ------------------------------------------------------------------ the lab
 
@@ -108,6 +109,48 @@ ids_of()
 
 # ---------------------------------------------------------------------- CNI
 
+# The CNI network of cases 43 and 63, as a runtime would have it in
+# /etc/cni/net.d: bridge cni0 (gateway, ipMasq, host-local addresses from
+# $CNI_SUBNET, leases in $CNI_DIR) and portmap.  PORTMAP publishes the
+# node's udp 53820 at the container's 51820.
+CNI_BIN=${CNI_BIN:-/usr/lib/cni}
+CNI_DIR=$LAB_TMP/cni	# host-local's leases and the cached results
+CNI_NET=ctslab
+CNI_SUBNET=10.88.0.0/24
+CNI_CONFLIST='{
+	"cniVersion": "1.0.0",
+	"name": "'$CNI_NET'",
+	"plugins": [
+		{
+			"type": "bridge",
+			"bridge": "cni0",
+			"isGateway": true,
+			"ipMasq": true,
+			"ipam": {
+				"type": "host-local",
+				"ranges": [[{ "subnet": "'$CNI_SUBNET'" }]],
+				"routes": [{ "dst": "0.0.0.0/0" }],
+				"dataDir": "'$CNI_DIR/ipam'"
+			}
+		},
+		{
+			"type": "portmap",
+			"capabilities": { "portMappings": true }
+		}
+	]
+}'
+# shellcheck disable=SC2034 # the cases' cni_conf argument
+PORTMAP='[{ "hostPort": 53820, "containerPort": 51820, "protocol": "udp" }]'
+
+# require_cni: the plugins the cases run (a missing one is a broken
+# machine, not a kernel without a feature: no skip).
+require_cni()
+{
+	[ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/portmap" ] &&
+		[ -x "$CNI_BIN/host-local" ] ||
+		fail "CNI plugins not found in $CNI_BIN (make deps-test: containernetworking-plugins)"
+}
+
 # cni_exec CMD PLUGIN CONTAINER_ID NETNS [CNI_ARGS]: one plugin ($CNI_BIN),
 # its config on stdin, run in the node as a runtime runs it; its stdout
 # (the result) on ours.
@@ -161,4 +204,18 @@ expect_host_untouched()
 	diff -u "$LAB_TMP/host.before" "$LAB_TMP/host.now" >"$LAB_TMP/host.diff" ||
 		fail "$1: the host's $HOST_STATE_WHAT changed: $(head -c 1500 "$LAB_TMP/host.diff")"
 	log "the host's $HOST_STATE_WHAT are unchanged ($1)"
+}
+
+# expect_run_backend_only: the node's rules are all in the run's iptables
+# backend ($RUN legacy or nft): a rule ctsweep judges was read from there.
+expect_run_backend_only()
+{
+	case $RUN in
+	legacy)
+		expect_no_nft_rules ;;
+	nft)
+		[ "$(in_rtr iptables-legacy-save 2>/dev/null | grep -c '^-A')" = 0 ] ||
+			fail "the node has iptables-legacy rules, expected none"
+		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
+	esac
 }

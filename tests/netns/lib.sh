@@ -798,13 +798,87 @@ expect_ct_reply()
 
 # ------------------------------------------------------------ scenario bits
 
-# forward_to ADDR:PORT: the forward on the wan's 53820 now goes there
-# (the only rule in prerouting), in one transaction.
+# forward_rules ADDR:PORT: the transaction that points the forward on the
+# wan's 53820 there (the only rule in prerouting).
+forward_rules()
+{
+	printf '%s\n' "flush chain ip nat prerouting" \
+		"add rule ip nat prerouting iifname \"wan\" udp dport 53820 dnat to $1"
+}
+
+# forward_to ADDR:PORT: load forward_rules ADDR:PORT (one transaction).
 forward_to()
 {
-	nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
+	nft_rtr -f - <<<"$(forward_rules "$1")"
+}
+
+# seed_stale: the seed report in short, for the cases about something
+# else: the forward to A:51820 (on any interface, as the report has it),
+# the stream (seed_traffic), then the forward switched to B:53820 in one
+# transaction, which leaves the seed flow stale on A.
+seed_stale()
+{
+	nft_rtr add rule ip nat prerouting udp dport 53820 dnat to "$A4:51820"
+	seed_traffic
+	nft_rtr -f - <<-EOT
+	flush chain ip nat prerouting
+	add rule ip nat prerouting udp dport 53820 dnat to $B4:53820
+	EOT
+}
+
+# fw4_like TARGET [offload]: the router's whole ruleset, fw4 style (one
+# atomic reload: flush table + the whole table again, new rule handles
+# everywhere), with the redirect "wg" pointing at TARGET (ADDR:PORT).
+# "offload": as fw4 writes it with flow_offloading=1, a flowtable on the
+# wan and lan devices and "flow offload @ft" first in forward.
+fw4_like()
+{
+	local ft="" fo=""
+	if [ "${2:-}" = offload ]; then
+		ft='flowtable ft {
+		hook ingress priority filter;
+		devices = { "br-lan", "wan" };
+	}'
+		fo='meta l4proto { tcp, udp } flow offload @ft comment "!fw4: Traffic offloading"'
+	fi
+	cat <<EOT
+table inet fw4
+flush table inet fw4
+table inet fw4 {
+	$ft
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iifname "lo" accept
+		ct state established,related accept
+		meta l4proto { icmp, ipv6-icmp } accept
+		iifname "br-lan" accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		$fo
+		ct state established,related accept
+		iifname "br-lan" oifname "wan" accept
+		iifname "wan" jump forward_wan
+	}
+	chain forward_wan {
+		ct status dnat accept comment "!fw4: Accept port forwards"
+		meta l4proto ipv6-icmp accept
+	}
+	chain dstnat {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan" jump dstnat_wan
+	}
+	chain dstnat_wan {
+		meta nfproto ipv4 udp dport 53820 counter dnat ip to $1 comment "!fw4: wg"
+	}
+	chain srcnat {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" jump srcnat_wan
+	}
+	chain srcnat_wan {
+		meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
+	}
+}
 EOT
 }
 
@@ -848,6 +922,7 @@ b_answers_late()
 # stream to the router's 53820; waits until A receives it and conntrack
 # calls the flow ASSURED (needs ~2 s of replies), as in the seed report.
 # Requires a forward to A:51820 to be in place.
+# shellcheck disable=SC2120 # the cases pass -6, lib.sh does not
 seed_traffic()
 {
 	local fam=4 ff="" a=$A4
