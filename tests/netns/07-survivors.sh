@@ -30,15 +30,7 @@ spawn TCPSRV_B b socat TCP4-LISTEN:8080,reuseaddr,fork PIPE
 seed_traffic
 
 step "live TCP connection peer -> wan:8080 -> B:8080"
-spawn TCPCLI remote bash -c '
-	exec {s}<> <(:)
-	i=0
-	while :; do
-		echo "line $((i += 1))" || exit
-		read -t 0.2 -u "$s"
-	done | socat - "TCP4:$1:8080" >"$2"' tcpcli "$WAN4" "$LAB_TMP/tcp.out"
-tcp_lines() { local n; n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null); echo "${n:-0}"; }
-tcp_gt() { [ "$(tcp_lines)" -gt "$1" ]; }
+tcp_echo_client TCPCLI remote "$WAN4" 8080
 wait_until 10 tcp_gt 2 || fail "the TCP echo through the forward does not work"
 tcp_id=$(ct_ids -p tcp --orig-port-dst 8080)
 [ "$(echo "$tcp_id" | grep -c .)" = 1 ] ||

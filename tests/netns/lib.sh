@@ -939,6 +939,48 @@ seed_traffic()
 	log "flow: $(ct_seed $ff)"
 }
 
+# router_service_traffic: the peer's stream ends at an echo service on the
+# router's own wan:53820 (no forward; the case accepts 53820 in input),
+# B's echo waits on 53820 for a forward to come; waits until conntrack
+# calls the flow ASSURED.
+router_service_traffic()
+{
+	start_echo ECHO_RTR rtr 53820 4 "$WAN4"
+	start_echo ECHO_B b 53820
+	start_sender SENDER
+	wait_until 20 ct_seed_assured ||
+		fail "the flow to the router never became ASSURED: $(ct_seed)"
+	expect_ct_reply "$WAN4" 53820 "flow ends at the router"
+}
+
+# tcp_echo_client VAR HOST DST PORT [SPORT]: a TCP connection from HOST to
+# DST:PORT (from SPORT when given) to an echo service: a numbered line
+# every 200 ms, the echoed lines in $LAB_TMP/tcp.out (tcp_lines counts
+# them, tcp_gt N is for wait_until).
+tcp_echo_client()
+{
+	spawn "$1" "$2" bash -c '
+		exec {s}<> <(:)
+		i=0
+		while :; do
+			echo "line $((i += 1))" || exit
+			read -t 0.2 -u "$s"
+		done | socat - "TCP4:$1:$2$3" >"$4"' tcpcli \
+		"$3" "$4" "${5:+,sourceport=$5}" "$LAB_TMP/tcp.out"
+}
+
+tcp_lines()
+{
+	local n
+	n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+tcp_gt()
+{
+	[ "$(tcp_lines)" -gt "$1" ]
+}
+
 # expect_stuck_on_a [-6] WHAT: the bug, reproduced: the rules now say B but
 # the established flow still goes to A.
 expect_stuck_on_a()
@@ -978,6 +1020,22 @@ kernel_flushes_by_filter()
 	local maj min
 	IFS=. read -r maj min _ <<<"$(uname -r)"
 	((maj > 6 || (maj == 6 && min >= 12)))
+}
+
+# expect_flush_path N: the last sweep -v deleted its class of N stale
+# flows the way this kernel can: in one filtered flush, or one by one
+# saying why.
+expect_flush_path()
+{
+	if kernel_flushes_by_filter; then
+		grep -q "$1 $FLUSH_LINE" "$CTS_ERR" ||
+			fail "$(uname -r) flushes by filter, but sweep did not delete the class of $1 with one filtered flush"
+	else
+		! grep -q "$FLUSH_LINE" "$CTS_ERR" ||
+			fail "sweep flushed by filter on $(uname -r), which cannot"
+		grep -q "$FLUSH_REFUSED" "$CTS_ERR" ||
+			fail "sweep did not say why it deleted one by one"
+	fi
 }
 
 # ------------------------------------------------------------------ ctsweep
@@ -1075,4 +1133,34 @@ assert_json_contract()
 		"every flow of the $1 document"
 	assert_json '.summary.deleted == ([.flows[] | select(.deleted)] | length)' \
 		"summary.deleted counts the flows marked deleted"
+}
+
+# expect_seed_stale [-6] REASON [WHAT]: the last run was "status --json"
+# with the seed flow stale: exit 1 (WHAT names the run in a failure), the
+# document well formed, the seed flow listed once, of its family, stale
+# for REASON.
+expect_seed_stale()
+{
+	local fam=ipv4 what="status with a stale flow"
+	if [ "$1" = -6 ]; then
+		fam=ipv6
+		what="status with a stale IPv6 flow"
+		shift
+	fi
+	assert_rc 1 "${2:-$what}"
+	assert_json_contract status false
+	assert_json "[$SEED_SEL] | length == 1" "the seed flow is listed once"
+	assert_json "$SEED_SEL | .family == \"$fam\" and .verdict == \"stale\"
+		and .reason == \"$1\"" "seed flow verdict"
+}
+
+# expect_seed_swept: the last run was "sweep --json": exit 0, the document
+# well formed, the seed flow (stale) deleted and no other flow.
+expect_seed_swept()
+{
+	assert_rc 0 "sweep"
+	assert_json_contract sweep false
+	assert_json "$SEED_SEL | .verdict == \"stale\" and .deleted == true" \
+		"sweep reports the seed flow deleted"
+	assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
 }
