@@ -10,10 +10,7 @@
 
 topo_standard
 step "map portfwd { 53820 : A . 51820, 40000 : A . 40000 }"
-nft_rtr -f - <<EOT
-add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
-add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
-EOT
+portfwd_map
 seed_traffic
 id_before=$(ct_seed_id)
 udp_burst remote "$WAN4" 40000 3
@@ -22,10 +19,7 @@ other_ids=$(ct_ids -p udp --orig-port-dst 40000)
 	fail "expected 3 flows to port 40000, conntrack has: $(ct_list -p udp --orig-port-dst 40000)"
 
 step "change only the element: 53820 : B . 53820"
-nft_rtr -f - <<EOT
-delete element ip nat portfwd { 53820 }
-add element ip nat portfwd { 53820 : $B4 . 53820 }
-EOT
+portfwd_element_to_b
 in_rtr nft list map ip nat portfwd | grep -q "53820 : $B4 . 53820" ||
 	fail "map element not changed: $(in_rtr nft list map ip nat portfwd)"
 expect_stuck_on_a "map element changed"

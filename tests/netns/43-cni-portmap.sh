@@ -94,15 +94,6 @@ lab_dump_extra()
 
 # ------------------------------------------------------------------ helpers
 
-# veth_pair NS_A IF_A NS_B IF_B: a veth between two namespaces, both up.
-veth_pair()
-{
-	in_ns "$1" ip link add "$2" type veth peer name "$4" netns "$3" &&
-	in_ns "$1" ip link set "$2" up &&
-	in_ns "$3" ip link set "$4" up ||
-		fail "cannot link $1:$2 and $3:$4"
-}
-
 # fx_ct ARGS: conntrack -L in the fixture's node.
 fx_ct()
 {

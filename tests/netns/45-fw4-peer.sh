@@ -91,15 +91,6 @@ lab_dump_extra()
 
 # ------------------------------------------------------------------ the lab
 
-# link IF NS: a veth IF in the node, its peer eth0 in NS, both up.
-link()
-{
-	in_rtr ip link add "$1" type veth peer name eth0 netns "$2" &&
-	in_rtr ip link set "$1" up &&
-	in_ns "$2" ip link set eth0 up ||
-		fail "cannot link the node's $1 to $2"
-}
-
 # lan_counters: what the lan host receives, as nft counters: r22/r23 from
 # the remote on .100:22/23, h22/h23 reflected (from the SNAT addresses),
 # n23 anything on .101:23.  Resets are left out: the node answers a swept
@@ -140,9 +131,9 @@ topo_fw4()
 		new_ns "$p"
 	done
 	require_conntrack "$NS_RTR"
-	link pppoe-wan "$NS_REMOTE"
-	link br-lan "$NS_LAN"
-	link wwan0 "$NS_WWAN"
+	veth_pair "$NS_RTR" pppoe-wan "$NS_REMOTE" eth0
+	veth_pair "$NS_RTR" br-lan "$NS_LAN" eth0
+	veth_pair "$NS_RTR" wwan0 "$NS_WWAN" eth0
 	in_rtr ip addr add "$WAN_ADDR/24" dev pppoe-wan &&
 	in_rtr ip addr add "$LAN_GW/24" dev br-lan &&
 	in_remote ip addr add "$PEER/24" dev eth0 &&

@@ -17,6 +17,15 @@
 
 # ------------------------------------------------------------------ the lab
 
+# veth_pair NS_A IF_A NS_B IF_B: a veth between two namespaces, both up.
+veth_pair()
+{
+	in_ns "$1" ip link add "$2" type veth peer name "$4" netns "$3" &&
+	in_ns "$1" ip link set "$2" up &&
+	in_ns "$3" ip link set "$4" up ||
+		fail "cannot link $1:$2 and $3:$4"
+}
+
 # veth_ns NS HOSTIF ADDR/LEN GW [BRIDGE]: a new namespace NS whose eth0
 # (ADDR/LEN, default route via GW) is the peer of HOSTIF in the node
 # (on BRIDGE when given), all up.  Nonzero on failure: the caller says

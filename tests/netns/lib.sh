@@ -882,6 +882,29 @@ table inet fw4 {
 EOT
 }
 
+# ---- a forward by map element (tests 04, 21)
+
+# portfwd_map: the forwards as elements of a map, one rule reading it:
+# 53820 -> A:51820 (the seed's) and 40000 -> A:40000.  ("addr . port",
+# not "udp dport map": nft 0.9.8 refuses the latter, see HACKING.md.)
+portfwd_map()
+{
+	nft_rtr -f - <<-EOT
+	add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
+	add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
+	EOT
+}
+
+# portfwd_element_to_b: only the seed's element changes, to B:53820; the
+# rule and the other element stay as they are.
+portfwd_element_to_b()
+{
+	nft_rtr -f - <<-EOT
+	delete element ip nat portfwd { 53820 }
+	add element ip nat portfwd { 53820 : $B4 . 53820 }
+	EOT
+}
+
 # ---- mirrors (tests 18, 32): B's entry for the peer's stream, backwards
 
 # mirror_entry: the entry B's own packet to the peer starts, B:53820 ->
