@@ -294,6 +294,25 @@ expect_seed()
 	log "ctsweep: seed flow $1${2:+ ($2)}: $(json "$SEED_SEL | {now, rules, rule}" | head -c 500)"
 }
 
+# stale_until_swept ID WHAT: after WHAT (a switch of the forward to B)
+# firewalld has kept the seed's entry (ID, still to A); status calls it
+# stale, firewalld's rule sending it to B; sweep deletes it, and only it,
+# and the stream moves to B.
+stale_until_swept()
+{
+	expect_stuck_on_a "$2"
+	expect_seed_id "$1" "$2"
+	log "firewalld kept the conntrack entry ($2): the flow stays on A"
+	expect_status 1 1 forward-changed "$2"
+	expect_seed stale forward-changed "$2" \
+		".now.dnat == \"$A4:$PEER_PORT\" and .rules.dnat == [\"$B4:$FWD_PORT\"]
+		 and (.rule | contains(\"nat_PRE_external_allow\"))"
+	cts sweep --json
+	expect_seed_swept
+	assert_json '.summary.unknown == 0' "sweep after $2: nothing unknown"
+	expect_moved_to_b "sweep after $2"
+}
+
 lab_dump_fw()
 {
 	echo "-- firewalld (pid $FIREWALLD): state $(fwcmd --state 2>&1)"
@@ -359,20 +378,7 @@ fw --zone=external --remove-forward-port="$FWD_A"
 fw --zone=external --add-forward-port="$FWD_B"
 fw --zone=external --list-forward-ports
 expect_forward "$DNAT_B" "$DNAT_A" "forward to B"
-expect_stuck_on_a "firewalld's forward switched to B"
-expect_seed_id "$id_a" "firewall-cmd switched the forward"
-log "firewalld kept the conntrack entry: the flow stays on A"
-expect_status 1 1 forward-changed "forward to B"
-expect_seed stale forward-changed "forward to B" \
-	".now.dnat == \"$A4:$PEER_PORT\" and .rules.dnat == [\"$B4:$FWD_PORT\"]
-	 and (.rule | contains(\"nat_PRE_external_allow\"))"
-cts sweep --json
-assert_rc 0 "sweep"
-assert_json_contract sweep false
-assert_json "$SEED_SEL | .deleted" "sweep deleted the seed flow"
-assert_json '.summary.deleted == 1 and .summary.unknown == 0' \
-	"sweep deleted exactly one flow, nothing unknown"
-expect_moved_to_b "sweep after firewall-cmd"
+stale_until_swept "$id_a" "firewall-cmd switched the forward to B"
 expect_ct_reply "$B4" "$FWD_PORT" "after the sweep"
 wait_until 20 ct_seed_assured || fail "the flow to B never became ASSURED: $(ct_seed)"
 ct_tag ipv4 udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
@@ -452,20 +458,7 @@ expect_forward "$DNAT_B" "$DNAT_A" "after the reload"
 [ "$(table_handle)" != "$handle" ] ||
 	fail "firewalld's table has the same handle after the reload ($handle)"
 log "firewalld replaced its table: handle $handle, now $(table_handle)"
-expect_stuck_on_a "after firewall-cmd --reload"
-expect_seed_id "$id_a" "firewall-cmd --reload"
-log "the reload kept the conntrack entry: the flow stays on A"
-expect_status 1 1 forward-changed "after the reload"
-expect_seed stale forward-changed "after the reload" \
-	".now.dnat == \"$A4:$PEER_PORT\" and .rules.dnat == [\"$B4:$FWD_PORT\"]
-	 and (.rule | contains(\"nat_PRE_external_allow\"))"
-cts sweep --json
-assert_rc 0 "sweep after the reload"
-assert_json_contract sweep false
-assert_json "$SEED_SEL | .deleted" "sweep deleted the seed flow"
-assert_json '.summary.deleted == 1 and .summary.unknown == 0' \
-	"sweep deleted exactly one flow, nothing unknown"
-expect_moved_to_b "sweep after firewall-cmd --reload"
+stale_until_swept "$id_a" "firewall-cmd --reload"
 expect_ct_reply "$B4" "$FWD_PORT" "after the sweep"
 wait_until 20 ct_seed_assured || fail "the flow to B never became ASSURED: $(ct_seed)"
 expect_status 0 0 "" "after the reload and the sweep"

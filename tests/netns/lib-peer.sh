@@ -228,3 +228,16 @@ expect_run_backend_only()
 		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
 	esac
 }
+
+# expect_all_consistent WHAT: the last run was "status -v --json" under the
+# peer's rules: exit 0 (WHAT names the run), the document well formed,
+# every flow judged consistent, none unknown (the causes in the message).
+expect_all_consistent()
+{
+	assert_rc 0 "$1"
+	assert_json_contract status false
+	assert_json '.summary.unknown == 0' \
+		"no flow unknown ($(json .summary.unknown_by_cause))"
+	assert_json '.summary.stale == 0 and .summary.judged == .summary.consistent' \
+		"every flow consistent"
+}
