@@ -54,10 +54,7 @@ grep -q "$REMOTE4" "$CTS_OUT" && grep -q 53820 "$CTS_OUT" ||
 	fail "status text output does not mention $REMOTE4 ... 53820"
 
 step "ctsweep sweep"
-cts sweep --json
-expect_seed_swept
-expect_moved_to_b "after ctsweep sweep"
-expect_ct_reply "$B4" 53820 "after ctsweep sweep"
+sweep_seed_to_b
 
 step "ctsweep status afterwards: nothing stale"
 cts status --json

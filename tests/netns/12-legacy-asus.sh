@@ -83,10 +83,7 @@ assert_json '.summary.stale == 1 and .summary.unknown == 0
 expect_seed_id "$id_before" "status must not touch the table"
 
 step "ctsweep sweep"
-cts sweep --json
-expect_seed_swept
-expect_moved_to_b "after ctsweep sweep"
-expect_ct_reply "$B4" 53820 "after ctsweep sweep"
+sweep_seed_to_b
 expect_flow_kept 51821 5000 "$id5000" "sweep"
 expect_rx b:rx2 5 "the udp 5000 stream still reaches B"
 

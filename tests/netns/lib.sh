@@ -1187,3 +1187,18 @@ expect_seed_swept()
 		"sweep reports the seed flow deleted"
 	assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
 }
+
+# sweep_seed_to_b [-6]: ctsweep sweep deletes the stale seed flow and no
+# other (expect_seed_swept), and the stream moves to B's 53820.
+sweep_seed_to_b()
+{
+	local ff="" b=$B4
+	if [ "${1:-}" = -6 ]; then
+		ff=-6
+		b=$B6
+	fi
+	cts sweep --json
+	expect_seed_swept
+	expect_moved_to_b $ff "after ctsweep sweep"
+	expect_ct_reply $ff "$b" 53820 "after ctsweep sweep"
+}
