@@ -67,7 +67,7 @@ assert_json '.summary.consistent == 1 and .summary.stale == 0
 
 step "switch: the stream's mark is now 0x2 (nat untouched)"
 in_rtr nft flush table ip mangle || fail "cannot flush mangle"
-mangle_rules 0x2 | nft_rtr -f -
+nft_rtr -f - <<<"$(mangle_rules 0x2)"
 expect_stuck_on_a "the mark switch alone does not move the flow"
 expect_seed_id "$id_before" "the switch alone"
 
@@ -87,7 +87,7 @@ assert_json "$SEED_SEL | .deleted == false" "sweep keeps the unknown flow"
 expect_seed_id "$id_before" "sweep with the unknown flow"
 in_rtr tc qdisc del dev wan clsact || fail "cannot remove clsact"
 in_rtr nft flush table ip mangle || fail "cannot flush mangle"
-mangle_rules 0x2 | nft_rtr -f -
+nft_rtr -f - <<<"$(mangle_rules 0x2)"
 
 step "status: stale by the mark math"
 cts status --json
