@@ -135,7 +135,7 @@ assert_json_contract sweep false
 upnp_expect_steady "sweep --tcp, nothing moves"
 assert_json '[.flows[] | select(.proto == "tcp" and .orig.dport == '"$UPNP_HTTP_PORT"')] | length > 0' \
 	"sweep --tcp judged the clients' SOAP connections"
-gone=$(comm -23 <(echo "$ids_before") <(ct_ids_all))
+gone=$(ids_gone "$ids_before" "$(ct_ids_all)")
 [ -z "$gone" ] || fail "sweep --tcp deleted conntrack ids: $gone ($(ct_by_ids "$gone" "$ct_before"))"
 log "sweep --tcp deleted no conntrack id ($(grep -c . <<<"$ids_before") checked)"
 upnp_talk_stop

@@ -57,7 +57,7 @@ stale_class()
 expect_kept()
 {
 	local gone
-	gone=$(comm -23 <(echo "$1" | sort) <(kept_ids | sort))
+	gone=$(ids_gone "$1" "$(kept_ids)")
 	[ -z "$gone" ] && return 0
 	log "gone: $(echo "$gone" | head -n 20 | tr '\n' ' ')"
 	fail "$(echo "$gone" | grep -c .) flows the sweep had to keep are gone or were made anew"

@@ -698,6 +698,14 @@ ct_ids()
 	ct_list "$@" -o id | sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
 }
 
+# ids_gone BEFORE AFTER: the ids (one a line) in BEFORE that AFTER has not.
+# comm wants both sides in sort's order, not in ct_ids' numeric one: a
+# list sorted -n fed to comm makes it report ids that are still there.
+ids_gone()
+{
+	comm -23 <(sort <<<"$1") <(sort <<<"$2") | grep .
+}
+
 # ct_seed [-6] [conntrack options]: the seed flow (peer:51820 ->
 # router:53820).
 ct_seed()
