@@ -66,11 +66,6 @@ metric()
 	awk -v m="ctsweep_$1" '$1 == m { print $2; exit }' "$LAB_TMP/http.body"
 }
 
-none_to_ep1()
-{
-	[ -z "$(ct_list -p udp --reply-src "$EP1")" ]
-}
-
 command -v podman >/dev/null || skip "podman is not installed (scripts/deps.sh image)"
 podman image exists "$IMAGE" || fail "no image $IMAGE: run make image"
 topo_standard
@@ -111,17 +106,10 @@ wait_until 10 ctr_logged 'deleted 1 stale flow \(forward-changed 1\)' ||
 step "client a streams to svc1; kube-proxy scales svc1 to zero"
 udp_stream STREAM a "$CLUSTER_IP" 40001
 wait_until 10 kflow_to 40001 "$EP1" || fail "a's flow does not go to $EP1: $(kflow 40001)"
-nft_rtr -f - <<EOT
-delete element ip kube-proxy service-ips { $CLUSTER_IP . udp . 80 }
-add element ip kube-proxy no-endpoint-services { $CLUSTER_IP . udp . 80 comment "ns1/svc1:p80" : goto reject-chain }
-flush chain ip kube-proxy $SVC
-delete chain ip kube-proxy $SVC
-flush chain ip kube-proxy $SEP
-delete chain ip kube-proxy $SEP
-EOT
+kp_scale_zero "$CLUSTER_IP" "$SVC" "$SEP" ns1/svc1
 wait_until 10 ctr_logged 'deleted 1 stale flow \(forward-removed 1\)' ||
 	fail "the container did not delete a's flow to the gone endpoint"
-wait_until 5 none_to_ep1 || fail "conntrack still sends a flow to $EP1"
+wait_until 5 no_udp_to "$EP1" || fail "conntrack still sends a flow to $EP1"
 
 step "/metrics and /healthz"
 http /healthz

@@ -28,11 +28,7 @@ expect_seed_id -6 "$id_before" "the switch alone"
 
 step "ctsweep status"
 cts status --json
-assert_rc 1 "status with a stale IPv6 flow"
-assert_json_contract status false
-assert_json "[$SEED_SEL] | length == 1" "the seed flow is listed once"
-assert_json "$SEED_SEL | .family == \"ipv6\" and .verdict == \"stale\"
-	and .reason == \"forward-changed\"" "seed flow verdict"
+expect_seed_stale -6 forward-changed
 assert_json "$SEED_SEL | .orig.src == \"$REMOTE6\" and .orig.dst == \"$WAN6\"
 	and .reply.src == \"$A6\" and .reply.sport == 51820" \
 	"seed flow tuples in compressed IPv6 form"
@@ -43,12 +39,7 @@ assert_json "$SEED_SEL | .rules.dnat | any(. == \"[$B6]:53820\")" \
 assert_json "$SEED_SEL | .id == $id_before" "conntrack id of the seed flow"
 
 step "ctsweep sweep"
-cts sweep --json
-assert_rc 0 "sweep"
-assert_json "$SEED_SEL | .deleted == true" "sweep reports the seed flow deleted"
-assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
-expect_moved_to_b -6 "after ctsweep sweep"
-expect_ct_reply -6 "$B6" 53820 "after ctsweep sweep"
+sweep_seed_to_b -6
 
 cts status --json
 assert_rc 0 "status after the sweep"

@@ -30,15 +30,7 @@ spawn TCPSRV_B b socat TCP4-LISTEN:8080,reuseaddr,fork PIPE
 seed_traffic
 
 step "live TCP connection peer -> wan:8080 -> B:8080"
-spawn TCPCLI remote bash -c '
-	exec {s}<> <(:)
-	i=0
-	while :; do
-		echo "line $((i += 1))" || exit
-		read -t 0.2 -u "$s"
-	done | socat - "TCP4:$1:8080" >"$2"' tcpcli "$WAN4" "$LAB_TMP/tcp.out"
-tcp_lines() { local n; n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null); echo "${n:-0}"; }
-tcp_gt() { [ "$(tcp_lines)" -gt "$1" ]; }
+tcp_echo_client TCPCLI remote "$WAN4" 8080
 wait_until 10 tcp_gt 2 || fail "the TCP echo through the forward does not work"
 tcp_id=$(ct_ids -p tcp --orig-port-dst 8080)
 [ "$(echo "$tcp_id" | grep -c .)" = 1 ] ||
@@ -101,8 +93,7 @@ assert_json "[.flows[]] | length == 1 and .[0].id == $seed_id and .[0].deleted" 
 udp_after=$(ct_ids -p udp)
 # The seed flow comes back at once (new entry, possibly the same id); all
 # others are one-shot flows that nothing would re-create.
-gone=$(comm -23 <(echo "$udp_before" | sort) <(echo "$udp_after" | sort) |
-	grep -vx "$seed_id")
+gone=$(ids_gone "$udp_before" "$udp_after" | grep -vx "$seed_id")
 [ -z "$gone" ] ||
 	fail "sweep deleted consistent flows: $(echo "$gone" | grep -c .) gone, e.g. $(echo $gone | head -c 200)"
 log "sweep deleted only the seed flow; $(echo "$udp_before" | grep -c .) - 1 UDP flows survive"
@@ -117,7 +108,7 @@ assert_rc 0 "sweep --tcp"
 assert_json '.summary.stale == 0 and .summary.deleted == 0' "nothing left to delete"
 [ "$(ct_ids -p tcp --orig-port-dst 8080)" = "$tcp_id" ] && tcp_tagged ||
 	fail "the TCP connection's conntrack entry was replaced: $(ct_list -p tcp)"
-[ -z "$(comm -23 <(echo "$udp_before" | sort) <(ct_ids -p udp | sort))" ] ||
+[ -z "$(ids_gone "$udp_before" "$(ct_ids -p udp)")" ] ||
 	fail "sweep --tcp deleted UDP flows"
 ct_seed_tagged || fail "sweep --tcp deleted the (now consistent) seed flow: $(ct_seed)"
 wait_until 10 tcp_gt "$((lines + 2))" ||

@@ -7,12 +7,7 @@
 
 topo_standard
 step "forward 53820 -> A:51820, stream, then switch to B:53820"
-nft_rtr add rule ip nat prerouting udp dport 53820 dnat to $A4:51820
-seed_traffic
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting udp dport 53820 dnat to $B4:53820
-EOT
+seed_stale
 id_before=$(ct_seed_id)
 expect_stuck_on_a "forward switched"
 

@@ -14,12 +14,7 @@ cts_here() { cts_cmd ip netns exec "$NS_RTR" "$CTSWEEP" "$@"; }
 
 topo_standard
 step "a stale flow to tempt a broken error path"
-nft_rtr add rule ip nat prerouting udp dport 53820 dnat to $A4:51820
-seed_traffic
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting udp dport 53820 dnat to $B4:53820
-EOT
+seed_stale
 seed_id=$(ct_seed_id)
 ids_before=$(ct_ids)
 
@@ -37,7 +32,7 @@ expect_error()
 		fail "$1: $lines lines on stderr, expected one message"
 	[ ! -s "$CTS_OUT" ] ||
 		fail "$1: error run printed on stdout: $(head -c 200 "$CTS_OUT")"
-	gone=$(comm -23 <(echo "$ids_before" | sort) <(ct_ids | sort))
+	gone=$(ids_gone "$ids_before" "$(ct_ids)")
 	[ -z "$gone" ] || fail "$1: conntrack entries deleted: $gone"
 	expect_seed_id "$seed_id" "$1"
 	log "ok: $1 -> exit 2, stderr: $(head -n 1 "$CTS_ERR")"

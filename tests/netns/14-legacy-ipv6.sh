@@ -45,11 +45,7 @@ expect_seed_id -6 "$id_before" "the rule replacement alone"
 
 step "ctsweep status"
 cts status --json
-assert_rc 1 "status with a stale IPv6 flow"
-assert_json_contract status false
-assert_json "[$SEED_SEL] | length == 1" "the seed flow is listed once"
-assert_json "$SEED_SEL | .family == \"ipv6\" and .verdict == \"stale\"
-	and .reason == \"forward-changed\"" "seed flow verdict"
+expect_seed_stale -6 forward-changed
 assert_json "$SEED_SEL | .orig.src == \"$REMOTE6\" and .orig.dst == \"$WAN6\"
 	and .reply.src == \"$A6\" and .reply.sport == 51820" "seed flow tuples"
 assert_json "$SEED_SEL | .now.dnat == \"[$A6]:51820\" and .rules.dnat == [\"[$B6]:53820\"]" \
@@ -60,13 +56,7 @@ assert_json '.summary.stale == 1 and .summary.unknown == 0' \
 	"one stale flow; the udp 5000 flow is not stale"
 
 step "ctsweep sweep"
-cts sweep --json
-assert_rc 0 "sweep"
-assert_json_contract sweep false
-assert_json "$SEED_SEL | .deleted == true" "sweep reports the seed flow deleted"
-assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
-expect_moved_to_b -6 "after ctsweep sweep"
-expect_ct_reply -6 "$B6" 53820 "after ctsweep sweep"
+sweep_seed_to_b -6
 expect_flow_kept -6 51821 5000 "$id5000" "sweep"
 
 cts status --json

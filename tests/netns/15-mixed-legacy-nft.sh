@@ -49,10 +49,7 @@ assert_json '.flows[] | select(.orig.dport == 5000) | .verdict == "consistent"
 assert_json '.summary.stale == 0 and .summary.unknown == 0' "nothing stale or unknown"
 
 step "1: switch the nft forward to B:53820"
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
-EOT
+forward_to "$B4:53820"
 expect_stuck_on_a "nft forward switched"
 expect_seed_id "$id_seed" "the nft switch alone"
 cts status --json

@@ -28,16 +28,7 @@ step "services at the peer; the lan host's SIP-like flow (every 20 ms) and a TCP
 spawn TCPSRV remote socat "TCP4-LISTEN:$TCPPORT,bind=$SVC,reuseaddr,fork" PIPE
 sip_flow_start rx0 wan0 "$WAN0"
 
-spawn TCPCLI a bash -c '
-	exec {s}<> <(:)
-	i=0
-	while :; do
-		echo "line $((i += 1))" || exit
-		read -t 0.2 -u "$s"
-	done | socat - "TCP4:$1:$2,sourceport=$3" >"$4"' tcpcli \
-	"$SVC" "$TCPPORT" "$TCPSRC" "$LAB_TMP/tcp.out"
-tcp_lines() { local n; n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null); echo "${n:-0}"; }
-tcp_gt() { [ "$(tcp_lines)" -gt "$1" ]; }
+tcp_echo_client TCPCLI a "$SVC" "$TCPPORT" "$TCPSRC"
 wait_until 10 tcp_gt 2 || fail "the TCP connection to the peer does not echo"
 FLOW_PROTO=tcp ct_flow "$TCPSRC" "$TCPPORT" | grep -q ESTABLISHED ||
 	fail "the TCP flow is not ESTABLISHED: $(ct_list -p tcp)"

@@ -8,49 +8,6 @@
 # flow alone (same conntrack id).
 . "$(dirname "$0")/watchlib.sh"
 
-# fw4_like TARGET: the router's whole ruleset, fw4 style, with the
-# redirect "wg" pointing at TARGET (ADDR:PORT).
-fw4_like()
-{
-	cat <<EOT
-table inet fw4
-flush table inet fw4
-table inet fw4 {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iifname "lo" accept
-		ct state established,related accept
-		meta l4proto { icmp, ipv6-icmp } accept
-		iifname "br-lan" accept
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		iifname "br-lan" oifname "wan" accept
-		iifname "wan" jump forward_wan
-	}
-	chain forward_wan {
-		ct status dnat accept comment "!fw4: Accept port forwards"
-		meta l4proto ipv6-icmp accept
-	}
-	chain dstnat {
-		type nat hook prerouting priority dstnat; policy accept;
-		iifname "wan" jump dstnat_wan
-	}
-	chain dstnat_wan {
-		meta nfproto ipv4 udp dport 53820 counter dnat ip to $1 comment "!fw4: wg"
-	}
-	chain srcnat {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan" jump srcnat_wan
-	}
-	chain srcnat_wan {
-		meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
-	}
-}
-EOT
-}
-
 topo_standard --fw none
 step "fw4-style ruleset: wg 53820 -> A:51820"
 fw4_like "$A4:51820" >"$LAB_TMP/fw4-a.nft"

@@ -10,10 +10,7 @@ topo_standard
 lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_udp_timeout=300 ||
 	fail "cannot raise the udp timeout in the router"
 step "map portfwd { 53820 : A . 51820, 40000 : A . 40000 }"
-nft_rtr -f - <<EOT
-add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
-add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
-EOT
+portfwd_map
 watch_start
 seed_traffic
 udp_burst remote "$WAN4" 40000 3
@@ -23,10 +20,7 @@ other_ids=$(ct_tagged_ids -p udp --orig-port-dst 40000)
 	fail "expected 3 flows to port 40000, conntrack has: $(ct_list -p udp --orig-port-dst 40000)"
 
 step "change only the element: 53820 : B . 53820"
-nft_rtr -f - <<EOT
-delete element ip nat portfwd { 53820 }
-add element ip nat portfwd { 53820 : $B4 . 53820 }
-EOT
+portfwd_element_to_b
 expect_moved_to_b "map element changed, watch running"
 expect_ct_reply "$B4" 53820 "map element changed"
 watch_expect_log 10 'map ip nat portfwd changed: deleted 1 stale flow \(forward-changed 1\)' \

@@ -10,12 +10,7 @@ topo_standard
 step "service on the router: 203.0.113.1:53820 (echo)"
 nft_rtr add rule inet filter input udp dport 53820 accept
 watch_start
-start_echo ECHO_RTR rtr 53820 4 "$WAN4"
-start_echo ECHO_B b 53820
-start_sender SENDER
-wait_until 20 ct_seed_assured ||
-	fail "the flow to the router never became ASSURED: $(ct_seed)"
-expect_ct_reply "$WAN4" 53820 "flow ends at the router"
+router_service_traffic
 ct_tag ipv4 udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
 id_before=$(ct_seed_id)
 sleep 1

@@ -45,10 +45,7 @@ kill -STOP "$WATCH_PID"
 for ((i = 0; i < 49; i++)); do
 	echo "add rule ip nat prerouting iifname \"wan\" udp dport $((30000 + i)) dnat to $B4:$((30000 + i))"
 done | in_rtr nft -i >/dev/null || fail "burst of transactions failed"
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $A4:51820
-EOT
+forward_to "$A4:51820"
 kill -CONT "$WATCH_PID"
 expect_rx a:anyrx 10 "back on A after the second burst"
 sleep 0.3

@@ -7,14 +7,6 @@
 # reacting to a burst.
 . "$(dirname "$0")/watchlib.sh"
 
-switch_to()
-{
-	cat <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
-EOT
-}
-
 topo_standard
 step "forward 53820 -> A:51820"
 nft_rtr add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $A4:51820
@@ -22,8 +14,8 @@ watch_start
 seed_traffic
 
 step "SIGKILL the daemon and switch to B at the same moment"
-switch_to "$B4:53820" >"$LAB_TMP/b.nft"
-switch_to "$A4:51820" >"$LAB_TMP/a.nft"
+forward_rules "$B4:53820" >"$LAB_TMP/b.nft"
+forward_rules "$A4:51820" >"$LAB_TMP/a.nft"
 pid=$WATCH_PID
 kill -KILL "$pid" & in_rtr nft -f "$LAB_TMP/b.nft" || fail "switch failed"
 wait "$pid" 2>/dev/null

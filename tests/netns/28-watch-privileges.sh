@@ -44,14 +44,6 @@ expect_caps()
 	log "$what: CapEff=CapPrm=$NET_ADMIN_RAW CapBnd=$bnd NoNewPrivs=1"
 }
 
-fwd()
-{
-	nft_rtr -f - <<-EOT
-	flush chain ip nat prerouting
-	add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
-	EOT
-}
-
 topo_standard
 # Make sure this shell can give what the daemon is to keep, and that it has
 # CAP_SETPCAP for the first part.
@@ -60,7 +52,7 @@ eff=$(cap_field $$ CapEff)
 	fail "the test itself runs without CAP_NET_ADMIN/NET_RAW/SETPCAP (CapEff $eff)"
 
 step "forward 53820 -> A:51820; watch started as root with every capability"
-fwd "$A4:51820"
+forward_to "$A4:51820"
 watch_start --legacy-poll 200
 expect_caps "$WATCH_PID" "$NET_ADMIN_RAW" "root with CAP_SETPCAP"
 watch_logged 'capabilities CAP_NET_ADMIN CAP_NET_RAW; no_new_privs' ||
@@ -68,7 +60,7 @@ watch_logged 'capabilities CAP_NET_ADMIN CAP_NET_RAW; no_new_privs' ||
 seed_traffic
 
 step "switch the forward to B: the reduced daemon still deletes"
-fwd "$B4:53820"
+forward_to "$B4:53820"
 expect_moved_to_b "switch with reduced privileges"
 watch_expect_log 10 'deleted 1 stale flow \(forward-changed 1\)' \
 	"watch deletes the stale flow"
@@ -96,7 +88,7 @@ watch_start_cmd ip netns exec "$NS_RTR" setpriv --inh-caps=-all \
 	--bounding-set=-all,+net_admin,+net_raw,+sys_admin \
 	"$CTSWEEP" -v watch --legacy-poll 200
 expect_caps "$WATCH_PID" "$bnd" "no CAP_SETPCAP"
-fwd "$A4:51820"
+forward_to "$A4:51820"
 expect_rx a:anyrx 10 "switch back to A, bounding set not narrowed"
 sleep 0.3
 expect_no_rx b 2 "switch back to A, bounding set not narrowed"

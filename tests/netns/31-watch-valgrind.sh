@@ -27,17 +27,9 @@ lab_dump()
 	}
 }
 
-fwd()
-{
-	nft_rtr -f - <<-EOT
-	flush chain ip nat prerouting
-	add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
-	EOT
-}
-
 topo_standard
 step "forward 53820 -> A:51820; watch under valgrind"
-fwd "$A4:51820"
+forward_to "$A4:51820"
 WATCH_START_TIMEOUT=120 watch_start_cmd valgrind --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	--log-file="$VG_LOG" "$CTSWEEP" -v --netns "$NS_RTR" watch \
@@ -52,7 +44,7 @@ wait_until 10 test "$(ct_count -f ipv6 -p udp --orig-port-dst 40000)" = 5 ||
 	fail "expected 5 IPv6 flows to port 40000: $(ct_list -f ipv6 -p udp)"
 
 step "switch the forward to B"
-fwd "$B4:53820"
+forward_to "$B4:53820"
 expect_moved_to_b "switch under valgrind"
 watch_expect_log 20 'deleted 1 stale flow \(forward-changed 1\)' \
 	"watch deletes the stale flow"

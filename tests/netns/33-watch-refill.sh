@@ -31,10 +31,7 @@ seed_traffic
 
 step "switch to B: the index does not know the flow"
 t_switch=$SECONDS
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
-EOT
+forward_to "$B4:53820"
 watch_expect_log 5 'nftables generation [0-9]+.*deleted [0-9]+ stale flow' \
 	"the reaction"
 # In the daemon's own order of lines: before any refill starts, the index can

@@ -25,6 +25,8 @@ ct_port_exists()
 		--orig-port-dst 53820 2>/dev/null)" ]
 }
 
+ct_port_gone() { ! ct_port_exists "$1"; }
+
 topo_standard
 step "forward 53820 -> A:51820; ctsweep watch"
 nft_rtr add rule ip nat prerouting udp dport 53820 dnat to $A4:51820
@@ -40,8 +42,7 @@ ct_port_exists 40001 ||
 
 step "conntrack -I: one that contradicts them (B:53820)"
 ct_insert 40002 "$B4" 53820
-wait_until 5 sh -c "! ip netns exec $NS_RTR conntrack -L -p udp \
-	--orig-port-src 40002 --orig-port-dst 53820 2>/dev/null | grep -q ." ||
+wait_until 5 ct_port_gone 40002 ||
 	fail "watch left the stale inserted entry: $(in_rtr conntrack -L -p udp --orig-port-src 40002 2>&1)"
 watch_expect_log 5 "deleted.*$REMOTE4:40002.*forward-changed|forward-changed.*$REMOTE4:40002" \
 	"watch logs the delete of the inserted entry"
@@ -59,8 +60,7 @@ step "right after a rule change, the insert gets a pass of its own"
 nft_rtr add rule ip nat prerouting udp dport 4000 dnat to $B4:4000
 sleep 0.1	# the change's own pass is over: the insert comes after it
 ct_insert 40004 "$B4" 53820
-wait_until 5 sh -c "! ip netns exec $NS_RTR conntrack -L -p udp \
-	--orig-port-src 40004 --orig-port-dst 53820 2>/dev/null | grep -q ." ||
+wait_until 5 ct_port_gone 40004 ||
 	fail "watch left the stale entry inserted after a rule change"
 # (on a slow machine the change's own pass may still be pending, and
 # it is the one that deletes the entry)

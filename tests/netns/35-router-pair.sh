@@ -116,6 +116,26 @@ expect_status_clean()
 		"$what: r$n's table is consistent"
 }
 
+# expect_took_over N FD WL WHAT: router N, master now, holds the $BULK
+# committed flows to A and keeps them (its watch deleted no forward since
+# the count FD, and only what only_expected_deletes allows since log line
+# WL), its table is consistent, the seed stream goes on to A through it.
+expect_took_over()
+{
+	local n=$1 fd=$2 wl=$3 what=$4
+	bulk_is "$n" "$BULK" ||
+		fail "$what: after the commit r$n holds $(bulk_count "$n") of the $BULK flows (to A)"
+	sleep 2
+	bulk_is "$n" "$BULK" ||
+		fail "$what: r$n deleted some of the committed flows: $(bulk_count "$n") of $BULK left"
+	[ "$(deleted_forward "$n")" = "$fd" ] ||
+		fail "$what: r$n's watch deleted forwards: $(grep -v '^#' "$(rdir "$n")/watch.prom" | grep deleted)"
+	only_expected_deletes "$n" "$wl" "$what"
+	expect_status_clean "$n" "$BULK" "$what"
+	expect_rx a:anyrx 5 "$what: the seed stream goes on to A through r$n"
+	expect_no_rx b:anyrx 2 "$what: nothing for B"
+}
+
 no_seed_event() # no_seed_event N MARK KIND REPLY WHAT
 {
 	local hit
@@ -162,34 +182,14 @@ wl2=$(w_lines 2)
 fd2=$(deleted_forward 2)
 ka_stop 1
 await_master 2 0
-bulk_is 2 "$BULK" ||
-	fail "after the commit r2 holds $(bulk_count 2) of the $BULK flows (to A)"
-sleep 2
-bulk_is 2 "$BULK" ||
-	fail "r2 deleted some of the committed flows: $(bulk_count 2) of $BULK left"
-[ "$(deleted_forward 2)" = "$fd2" ] ||
-	fail "r2's watch deleted forwards: $(grep -v '^#' "$(rdir 2)/watch.prom" | grep deleted)"
-only_expected_deletes 2 "$wl2" "failover to r2"
-expect_status_clean 2 "$BULK" "failover to r2"
-expect_rx a:anyrx 5 "the seed stream goes on to A through r2"
-expect_no_rx b:anyrx 2 "failover to r2: nothing for B"
+expect_took_over 2 "$fd2" "$wl2" "failover to r2"
 
 wl1=$(w_lines 1)
 fd1=$(deleted_forward 1)
 primaries1=$(notify_count 1 primary)
 ka_start 1 150
 await_master 1 "$primaries1"
-bulk_is 1 "$BULK" ||
-	fail "after the failback r1 holds $(bulk_count 1) of the $BULK flows (to A)"
-sleep 2
-bulk_is 1 "$BULK" ||
-	fail "r1 deleted some of the committed flows: $(bulk_count 1) of $BULK left"
-[ "$(deleted_forward 1)" = "$fd1" ] ||
-	fail "r1's watch deleted forwards: $(grep -v '^#' "$(rdir 1)/watch.prom" | grep deleted)"
-only_expected_deletes 1 "$wl1" "failback to r1"
-expect_status_clean 1 "$BULK" "failback to r1"
-expect_rx a:anyrx 5 "the seed stream goes on to A through r1"
-expect_no_rx b:anyrx 2 "failback to r1: nothing for B"
+expect_took_over 1 "$fd1" "$wl1" "failback to r1"
 log "new stale flows judged so far: r1 $(w_stat 1 new_flows_stale_total), r2 $(w_stat 2 new_flows_stale_total)"
 
 # The bulk flows go; their DESTROY events empty r2's replica of them.

@@ -139,8 +139,7 @@ cts sweep --tcp --json
 assert_rc 0 "sweep --tcp"
 assert_json '.summary.stale == 0 and .summary.deleted == 0' "sweep deleted nothing"
 assert_senders "sweep"
-gone=$(comm -23 <(echo "$before4"; echo "$before6") \
-	<(ct_ids; ct_ids -f ipv6) | grep .)
+gone=$(ids_gone "$before4"$'\n'"$before6" "$(ct_ids; ct_ids -f ipv6)")
 [ -z "$gone" ] || fail "sweep deleted conntrack ids: $gone"
 for c in ssdp mdns6 bcast; do
 	n=$(count a "$c")
@@ -160,15 +159,11 @@ wait_until 10 eval '[ "$(watch_count "periodic resync.*deleted 0 stale flow")" -
 	fail "watch deleted flows: $(grep -E -m3 'deleted [1-9]' "$WATCH_LOG")"
 watch_stop
 watch_no_errors "watch on the router's senders"
-gone=$(comm -23 <(echo "$before4"; echo "$before6") \
-	<(ct_ids; ct_ids -f ipv6) | grep .)
+gone=$(ids_gone "$before4"$'\n'"$before6" "$(ct_ids; ct_ids -f ipv6)")
 [ -z "$gone" ] || fail "watch deleted conntrack ids: $gone"
 
 step "switch the forward to B: only the seed flow is stale"
-nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $B4:53820
-EOT
+forward_to "$B4:53820"
 expect_stuck_on_a "forward switched"
 cts status -v --json
 assert_rc 1 "status after the switch"
@@ -182,6 +177,6 @@ assert_rc 0 "sweep after the switch"
 assert_json ".summary.deleted == 1 and ([.flows[] | select(.deleted) | .id] == [$seed_id])" \
 	"sweep deleted the seed flow alone"
 expect_moved_to_b "after ctsweep sweep"
-gone=$(comm -23 <(echo "$before4") <(ct_ids) | grep -vx "$seed_id")
+gone=$(ids_gone "$before4" "$(ct_ids)" | grep -vx "$seed_id")
 [ -z "$gone" ] || fail "sweep deleted other conntrack ids: $gone"
 pass

@@ -31,6 +31,7 @@
 # No traffic goes to the fixture's public addresses (1.2.3.4, 5.6.7.8).
 . "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/kube-proxy-nft.nft
 # shellcheck disable=SC2034 # read by the ct_flow* helpers of lib-legacy.sh
@@ -93,14 +94,7 @@ lab_dump_extra()
 # the node.
 pod()
 {
-	ns_add "$1"
-	in_ns "$1" ip link set lo up &&
-	in_rtr ip link add "$2" type veth peer name eth0 netns "$1" &&
-	in_ns "$1" ip addr add "$3/16" dev eth0 &&
-	in_ns "$1" ip link set eth0 up &&
-	in_rtr ip link set "$2" up &&
-	in_ns "$1" ip route add default via "$4" ||
-		fail "cannot set up pod $1 ($3)"
+	veth_ns "$1" "$2" "$3/16" "$4" || fail "cannot set up pod $1 ($3)"
 }
 
 # endpoint_counters NS: what the endpoint receives on port 80 ("rx"), of it
@@ -129,23 +123,14 @@ endpoint_counters()
 topo_kube()
 {
 	local ns
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: node, remote, endpoint pods .4 .5 .6, client pod"
 	for ns in "$NS_RTR" "$NS_REMOTE"; do
-		ns_add "$ns"
-		in_ns "$ns" ip link set lo up
+		new_ns "$ns"
 	done
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
+	require_nftables "$NS_RTR"
 
-	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-	in_rtr ip addr add "$WAN4/24" dev wan &&
-	in_rtr ip link set wan up &&
-	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-	in_remote ip link set eth0 up &&
+	wan_link &&
 	in_remote ip route add "$EXT_IP/32" via "$WAN4" ||
 		fail "cannot set up the wan side"
 	# The node IP (no dummy interfaces here: on lo).
@@ -203,13 +188,7 @@ kp_load()
 connect()
 {
 	local host=$1 dst=$2 sport=$3
-	spawn CONN_PID "$host" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo line || exit
-			read -t 0.05 -u "$s"
-		done | socat -u STDIN "TCP4:$1:80,sourceport=$2"' tcpcli \
-		"$dst" "$sport"
+	tcp_client CONN_PID "$host" "$dst" 80 "$sport"
 	CPID[$sport]=$CONN_PID
 	SRC[$sport]=$CLIENT
 	[ "$host" = remote ] && SRC[$sport]=$REMOTE4
@@ -217,6 +196,29 @@ connect()
 		fail "no ESTABLISHED conntrack entry for $host:$sport -> $dst:80: $(ct_flow "$sport" 80)"
 	EP[$sport]=$(ct_flow_reply "$sport" 80 | cut -d' ' -f1)
 	log "$host:$sport -> $dst:80 goes to ${EP[$sport]}"
+}
+
+# kp_replace_endpoint OLD_CHAIN OLD NEW_CHAIN NEW KEEP_CHAIN: kube-proxy's
+# one transaction when svc4's endpoint OLD goes and NEW comes: NEW's
+# endpoint chain, the service chain rewritten to pick KEEP_CHAIN's
+# endpoint or NEW's, OLD's chain flushed and deleted.
+kp_replace_endpoint()
+{
+	nft_rtr -f - <<-EOT
+	add chain ip kube-proxy $3
+	flush chain ip kube-proxy $3
+	add rule ip kube-proxy $3 ip saddr $4 jump mark-for-masquerade
+	add rule ip kube-proxy $3 meta l4proto tcp dnat to $4:80
+	add chain ip kube-proxy $KP_SVC
+	flush chain ip kube-proxy $KP_SVC
+	add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
+	add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $5 , 1 : goto $3 }
+	flush chain ip kube-proxy $1
+	delete chain ip kube-proxy $1
+	EOT
+	in_rtr nft list chain ip kube-proxy "$1" >/dev/null 2>&1 &&
+		fail "the endpoint chain for $2 is still there"
+	return 0
 }
 
 flow_established()
@@ -441,20 +443,7 @@ for s in "${ALL_SPORTS[@]}"; do
 done
 
 step "kube-proxy replaces endpoint $EP5 by $EP6 (one transaction)"
-nft_rtr -f - <<EOT
-add chain ip kube-proxy $KP_EP6
-flush chain ip kube-proxy $KP_EP6
-add rule ip kube-proxy $KP_EP6 ip saddr $EP6 jump mark-for-masquerade
-add rule ip kube-proxy $KP_EP6 meta l4proto tcp dnat to $EP6:80
-add chain ip kube-proxy $KP_SVC
-flush chain ip kube-proxy $KP_SVC
-add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
-add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $KP_EP4 , 1 : goto $KP_EP6 }
-flush chain ip kube-proxy $KP_EP5
-delete chain ip kube-proxy $KP_EP5
-EOT
-in_rtr nft list chain ip kube-proxy "$KP_EP5" >/dev/null 2>&1 &&
-	fail "the endpoint chain for $EP5 is still there"
+kp_replace_endpoint "$KP_EP5" "$EP5" "$KP_EP6" "$EP6" "$KP_EP4"
 # The rule change alone moves nothing: established flows keep their entry.
 expect_rx "$NS_EP5" 5 "after the endpoint change, before ctsweep"
 for s in "${ALL_SPORTS[@]}"; do
@@ -583,20 +572,7 @@ flows_kept "watch, before the change" "${W_SPORTS[@]}"
 REACTIONS=$(watch_count 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow')
 
 step "kube-proxy replaces endpoint $EP4 by $EP7 (one transaction), watch running"
-nft_rtr -f - <<EOT
-add chain ip kube-proxy $KP_EP7
-flush chain ip kube-proxy $KP_EP7
-add rule ip kube-proxy $KP_EP7 ip saddr $EP7 jump mark-for-masquerade
-add rule ip kube-proxy $KP_EP7 meta l4proto tcp dnat to $EP7:80
-add chain ip kube-proxy $KP_SVC
-flush chain ip kube-proxy $KP_SVC
-add rule ip kube-proxy $KP_SVC ip daddr $CLUSTER_IP ip saddr != 10.0.0.0/8 jump mark-for-masquerade
-add rule ip kube-proxy $KP_SVC numgen random mod 2 vmap { 0 : goto $KP_EP6 , 1 : goto $KP_EP7 }
-flush chain ip kube-proxy $KP_EP4
-delete chain ip kube-proxy $KP_EP4
-EOT
-in_rtr nft list chain ip kube-proxy "$KP_EP4" >/dev/null 2>&1 &&
-	fail "the endpoint chain for $EP4 is still there"
+kp_replace_endpoint "$KP_EP4" "$EP4" "$KP_EP7" "$EP7" "$KP_EP6"
 
 step "watch deletes exactly the $W4 flows to $EP4 (forward-changed)"
 wait_until 10 watch_more 'nftables generation [0-9]+ .*: deleted [0-9]+ stale flow' "$REACTIONS" ||

@@ -31,6 +31,7 @@
 # KP_BACKENDS="legacy" (or "nft") runs one backend only; default both.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/kube-proxy-iptables.rules
 
@@ -73,15 +74,6 @@ def to(ep): .reply.src == ep and .reply.sport == 80;
 def masqueraded: (.now.snat // "") | startswith("10.180.0.1:");
 '
 
-# jqa FILTER WHAT: assert_json with the definitions above.
-jqa()
-{
-	jq -e "$JQ_DEFS $1" "$CTS_OUT" >/dev/null 2>&1 && return 0
-	log "JSON check failed; summary: $(jq -c .summary "$CTS_OUT" 2>&1 | head -c 600)"
-	log "first flows not consistent: $(jq -c "[$SEED_SEL] | .[:3]" "$CTS_OUT" 2>&1 | head -c 1500)"
-	fail "$2: JSON check failed: $1"
-}
-
 # unknown_causes: why flows of the last run are unknown, by cause.
 unknown_causes()
 {
@@ -99,20 +91,10 @@ ns_pod()
 # pod NAME ADDR GW BRIDGE|-: a pod namespace with eth0 on the node.
 pod()
 {
-	local ns host=v$1
-	ns=$(ns_pod "$1")
-	ns_add "$ns"
-	in_ns "$ns" ip link set lo up &&
-	in_rtr ip link add "$host" type veth peer name eth0 netns "$ns" &&
-	in_ns "$ns" ip addr add "$2/24" dev eth0 &&
-	in_ns "$ns" ip link set eth0 up ||
-		fail "cannot create pod $1"
-	if [ "$4" != - ]; then
-		in_rtr ip link set "$host" master "$4" || fail "cannot attach pod $1"
-	fi
-	in_rtr ip link set "$host" up &&
-	in_ns "$ns" ip route add default via "$3" ||
-		fail "cannot route pod $1"
+	local br=$4
+	[ "$br" = - ] && br=
+	veth_ns "$(ns_pod "$1")" "v$1" "$2/24" "$3" $br ||
+		fail "cannot set up pod $1"
 }
 
 # ep_counter NS: packets the pod receives on tcp port 80 (counter "svc").
@@ -120,16 +102,7 @@ pod()
 # the old endpoint with one; that is not service traffic reaching the pod.
 ep_counter()
 {
-	in_ns "$1" nft -f - <<-'EOF' || fail "cannot set up the counter in $1"
-	table inet lab {
-		counter svc {
-		}
-		chain rxcount {
-			type filter hook input priority -300; policy accept;
-			tcp dport 80 tcp flags & rst == 0 counter name "svc"
-		}
-	}
-	EOF
+	rx_counter "$1" "tcp dport 80 tcp flags & rst == 0" svc
 }
 
 topo_node()
@@ -139,8 +112,7 @@ topo_node()
 	NS_RTR=$LAB_ID-$RUN-node
 	NS_REMOTE=$LAB_ID-$RUN-remote
 	for ns in "$NS_RTR" "$NS_REMOTE"; do
-		ns_add "$ns"
-		in_ns "$ns" ip link set lo up
+		new_ns "$ns"
 	done
 	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
 	in_rtr ip addr add "$WAN4/24" dev wan &&
@@ -176,11 +148,6 @@ topo_node()
 }
 
 # ------------------------------------------------------- kube-proxy's rules
-
-ipt_node()
-{
-	in_rtr "$IPT" "$@" || fail "$IPT $* failed on the node"
-}
 
 # jump TABLE SRC DST COMMENT [EXTRA...]: EnsureChain(DST) and
 # EnsureRule(Prepend, SRC, EXTRA... -m comment --comment COMMENT -j DST).
@@ -245,14 +212,7 @@ load_kube_proxy()
 	[ "$(in_rtr "$SAVE" -t nat | grep -c -- '-j KUBE-SERVICES$\|-j KUBE-POSTROUTING$')" = 3 ] ||
 		fail "the nat jumps are missing: $(in_rtr "$SAVE" -t nat | grep -v '^-A KUBE')"
 	log "$n KUBE-* rules from the fixture, jumps from the built-in chains in place"
-	case $RUN in
-	legacy)
-		expect_no_nft_rules ;;
-	nft)
-		[ "$(in_rtr iptables-legacy-save 2>/dev/null | grep -c '^-A')" = 0 ] ||
-			fail "the node has iptables-legacy rules, expected none"
-		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
-	esac
+	expect_run_backend_only
 }
 
 # endpoint_update: kube-proxy's partial sync after svc4's endpoint .5 is
@@ -449,35 +409,30 @@ case_run()
 
 	step "[$RUN] ctsweep status: every flow consistent"
 	cts status -v --tcp --json
-	assert_rc 0 "status with kube-proxy's rules"
-	assert_json_contract status false
-	jqa '.summary.unknown == 0' \
-		"no flow unknown ($(unknown_causes))"
-	jqa '.summary.stale == 0 and .summary.judged == .summary.consistent' \
-		"every flow consistent"
-	jqa "([.flows[] | select(svc4_remote)] | length == $((n4r + n5r)))
+	expect_all_consistent "status with kube-proxy's rules"
+	assert_json "([.flows[] | select(svc4_remote)] | length == $((n4r + n5r)))
 		and ([.flows[] | select(svc4_pod)] | length == $((n4p + n5p)))
 		and ([.flows[] | select(svc5)] | length == 4)" \
 		"ctsweep judged every service flow"
 	# Under the statistic fork the rule named is the branch the flow took.
-	jqa "([.flows[] | select(svc4) | select(.reply.src == \"10.180.0.4\")]
+	assert_json "([.flows[] | select(svc4) | select(.reply.src == \"10.180.0.4\")]
 		| all(.rule | test(\"$(rule_re "$SEP4" 2)\")))
 		and ([.flows[] | select(svc4)
 		      | select(.reply.src == \"10.180.0.5\")]
 		     | all(.rule | test(\"$(rule_re "$SEP5" 2)\")))" \
 		"svc4 flows name the KUBE-SEP DNAT rule of their own endpoint"
-	jqa "[.flows[] | select(svc5)] | all(.rule
+	assert_json "[.flows[] | select(svc5)] | all(.rule
 		| test(\"$(rule_re KUBE-SEP-I77PXRDZVX7PMWMN 2)\"))" \
 		"svc5 flows are decided by svc5's KUBE-SEP DNAT rule"
-	jqa '[.flows[] | select(svc4)] | all(.rules.dnat
+	assert_json '[.flows[] | select(svc4)] | all(.rules.dnat
 		| (any(. == "10.180.0.4:80") and any(. == "10.180.0.5:80")))' \
 		"the rules may send svc4 flows to either endpoint (statistic)"
-	jqa '[.flows[] | select(svc5)] | all(.rules.dnat == ["10.180.0.3:80"])' \
+	assert_json '[.flows[] | select(svc5)] | all(.rules.dnat == ["10.180.0.3:80"])' \
 		"svc5 flows go to 10.180.0.3 whichever affinity branch"
-	jqa '[.flows[] | select(svc4_remote or svc5_remote)]
+	assert_json '[.flows[] | select(svc4_remote or svc5_remote)]
 		| all(masqueraded and .rules.snat == ["10.180.0.1"])' \
 		"remote flows are masqueraded, and the rules say so (KUBE-MARK-MASQ)"
-	jqa '[.flows[] | select(svc4_pod or svc5_pod)]
+	assert_json '[.flows[] | select(svc4_pod or svc5_pod)]
 		| all(.now.snat == null and .rules.snat == [])' \
 		"client pod flows are not masqueraded, and the rules say so"
 
@@ -502,28 +457,28 @@ case_run()
 	cts status -v --tcp --json
 	assert_rc 1 "status with flows to a removed endpoint"
 	assert_json_contract status false
-	jqa '.summary.unknown == 0' \
+	assert_json '.summary.unknown == 0' \
 		"no flow unknown ($(unknown_causes))"
-	jqa ".summary.stale == $n5" "exactly the $n5 flows to $EP5 are stale"
-	jqa '[.flows[] | select(to("10.180.0.5"))] | all(svc4
+	assert_json ".summary.stale == $n5" "exactly the $n5 flows to $EP5 are stale"
+	assert_json '[.flows[] | select(to("10.180.0.5"))] | all(svc4
 		and .verdict == "stale" and .reason == "forward-changed"
 		and .now.dnat == "10.180.0.5:80"
 		and (.rules.dnat | any(. == "10.180.0.6:80") and any(. == "10.180.0.4:80")
 		     and all(. != "10.180.0.5:80")))' \
 		"flows to $EP5: stale (forward-changed), the rules say .4 or .6"
-	jqa "[.flows[] | select(to(\"$EP4\"))] | all(.verdict == \"consistent\"
+	assert_json "[.flows[] | select(to(\"$EP4\"))] | all(.verdict == \"consistent\"
 		and (.rule | test(\"$(rule_re "$SEP4" 2)\")))" \
 		"flows to $EP4 stay consistent (their KUBE-SEP chain was rewritten)"
-	jqa '[.flows[] | select(svc5)] | all(.verdict == "consistent")' \
+	assert_json '[.flows[] | select(svc5)] | all(.verdict == "consistent")' \
 		"svc5 flows stay consistent"
-	jqa '[.flows[] | select(.verdict == "stale")] | all(to("10.180.0.5"))' \
+	assert_json '[.flows[] | select(.verdict == "stale")] | all(to("10.180.0.5"))' \
 		"only flows to $EP5 are stale"
 
 	step "[$RUN] ctsweep sweep"
 	cts sweep -v --tcp --json
 	assert_rc 0 "sweep"
 	assert_json_contract sweep false
-	jqa ".summary.deleted == $n5
+	assert_json ".summary.deleted == $n5
 		and ([.flows[] | select(.deleted)] | all(to(\"10.180.0.5\")))
 		and ([.flows[] | select(to(\"10.180.0.5\"))] | all(.deleted))" \
 		"sweep deleted exactly the $n5 flows to $EP5"
@@ -541,9 +496,9 @@ case_run()
 	expect_rx "$(ep_rx 6)" 5 "new svc4 connections"
 	cts status -v --tcp --json
 	assert_rc 0 "status after the sweep"
-	jqa '.summary.unknown == 0 and .summary.stale == 0' \
+	assert_json '.summary.unknown == 0 and .summary.stale == 0' \
 		"nothing stale or unknown after the sweep"
-	jqa "[.flows[] | select(svc4_remote and to(\"$EP6\"))]
+	assert_json "[.flows[] | select(svc4_remote and to(\"$EP6\"))]
 		| length > 0 and all(.verdict == \"consistent\" and masqueraded
 		and .rules.snat == [\"$POD_GW\"]
 		and (.rules.dnat | sort == [\"$EP4:80\", \"$EP6:80\"])
@@ -557,32 +512,7 @@ case_run()
 	node_teardown
 }
 
-# node_teardown: end what runs in this run's namespaces and delete them
-# (the EXIT trap does the same for whatever is left).
-node_teardown()
-{
-	local ns pids n keep=()
-	for ns in "${LAB_NS[@]}"; do
-		case $ns in "$LAB_ID-$RUN-"*) ;; *) keep+=("$ns"); continue ;; esac
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
-		for ((n = 0; n < 20; n++)); do
-			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-			sleep 0.1
-		done
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	LAB_NS=("${keep[@]}")
-	# shellcheck disable=SC2034 # lib.sh reads it
-	LAB_PIDS=()
-}
-
-require_root
-unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+require_netns
 for t in iptables-legacy-restore iptables-nft-restore nfacct socat conntrack; do
 	command -v "$t" >/dev/null ||
 		fail "$t not found (run 'sudo make deps')"

@@ -47,47 +47,19 @@
 # CNI_IPTABLES=legacy gives the plugins iptables-legacy instead (by PATH).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/cni-portmap-masq.nft
-CNI_BIN=${CNI_BIN:-/usr/lib/cni}
 CNI_IPTABLES=${CNI_IPTABLES:-}	# "legacy": the plugins get iptables-legacy
 
 FX_CTR=10.0.0.2		# the fixture's container
 FX_GW=10.0.0.1
-CNI_SUBNET=10.88.0.0/24
 CNI_GW=10.88.0.1
 
 NS_FX=$LAB_ID-fxnode
 NS_FXR=$LAB_ID-fxremote
 NS_FXC=$LAB_ID-fxctr
 NS_C=$LAB_ID-c
-
-CNI_DIR=$LAB_TMP/cni	# host-local's leases and the cached results
-CNI_NET=ctslab
-# The conflist, as a runtime would have it in /etc/cni/net.d.
-CNI_CONFLIST='{
-	"cniVersion": "1.0.0",
-	"name": "'$CNI_NET'",
-	"plugins": [
-		{
-			"type": "bridge",
-			"bridge": "cni0",
-			"isGateway": true,
-			"ipMasq": true,
-			"ipam": {
-				"type": "host-local",
-				"ranges": [[{ "subnet": "'$CNI_SUBNET'" }]],
-				"routes": [{ "dst": "0.0.0.0/0" }],
-				"dataDir": "'$CNI_DIR/ipam'"
-			}
-		},
-		{
-			"type": "portmap",
-			"capabilities": { "portMappings": true }
-		}
-	]
-}'
-PORTMAP='[{ "hostPort": 53820, "containerPort": 51820, "protocol": "udp" }]'
 
 # Part 2's flows besides the peer's stream (SEED_SEL, lib.sh): container
 # B's hairpin to its own published port and B's flow to the remote.
@@ -122,34 +94,6 @@ lab_dump_extra()
 
 # ------------------------------------------------------------------ helpers
 
-# veth_pair NS_A IF_A NS_B IF_B: a veth between two namespaces, both up.
-veth_pair()
-{
-	in_ns "$1" ip link add "$2" type veth peer name "$4" netns "$3" &&
-	in_ns "$1" ip link set "$2" up &&
-	in_ns "$3" ip link set "$4" up ||
-		fail "cannot link $1:$2 and $3:$4"
-}
-
-new_ns()
-{
-	ns_add "$1"
-	in_ns "$1" ip link set lo up || fail "cannot set lo up in $1"
-}
-
-# tcp_client VAR NS DST PORT SPORT: a long-lived TCP client, one line every
-# 50 ms, as in case 40.
-tcp_client()
-{
-	spawn "$1" "$2" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo line || exit
-			read -t 0.05 -u "$s"
-		done | socat -u STDIN "TCP4:$1:$2,sourceport=$3"' tcpcli \
-		"$3" "$4" "$5"
-}
-
 # fx_ct ARGS: conntrack -L in the fixture's node.
 fx_ct()
 {
@@ -167,49 +111,7 @@ fx_established()
 fx_reply()
 {
 	fx_ct -p "${FX_PROTO:-tcp}" --orig-port-src "$1" --orig-port-dst 8080 |
-		awk '{
-		n = 0
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^src=/) n++
-			if (n == 2 && $i ~ /^src=/) s = substr($i, 5)
-			if (n == 2 && $i ~ /^dst=/ && d == "") d = substr($i, 5)
-			if (n == 2 && $i ~ /^sport=/ && sp == "") sp = substr($i, 7)
-			if (n == 2 && $i ~ /^dport=/ && dp == "") dp = substr($i, 7)
-		}
-		print s, sp, d, dp; exit }'
-}
-
-# cni_exec CMD PLUGIN CONTAINER_ID NETNS [CNI_ARGS]: one plugin, its config
-# on stdin, run in the node as a runtime runs it; its stdout (the result)
-# on ours.
-cni_exec()
-{
-	local cmd=$1 plugin=$2 id=$3 ns=$4 args=${5:-} out rc
-	out=$(in_rtr env CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
-		CNI_NETNS="/var/run/netns/$ns" CNI_IFNAME=eth0 \
-		CNI_PATH="$CNI_BIN" ${args:+CNI_ARGS="$args"} \
-		"$CNI_BIN/$plugin" 2>>"$LAB_TMP/cni.log")
-	rc=$?
-	[ "$rc" = 0 ] ||
-		fail "CNI $cmd $plugin for $id exited $rc: $out"
-	printf '%s\n' "$out"
-}
-
-# cni_conf INDEX PREV PORTMAPS: the config libcni hands the plugin at
-# INDEX: the plugin's object with the list's name and cniVersion, the
-# previous result (PREV, a file; empty for the first plugin of an ADD) as
-# prevResult, and runtimeConfig for the capabilities the plugin declares.
-cni_conf()
-{
-	local prev='null'
-	[ -n "$2" ] && prev=$(cat "$2")
-	jq -c --argjson i "$1" --argjson prev "$prev" --argjson pm "$3" '
-		.plugins[$i] as $p
-		| $p + {cniVersion, name}
-		+ (if $prev == null then {} else {prevResult: $prev} end)
-		+ (if $p.capabilities.portMappings
-		   then {runtimeConfig: {portMappings: $pm}} else {} end)' \
-		<<<"$CNI_CONFLIST" || fail "cannot build the config of plugin $1"
+		ct_reply_tuple
 }
 
 # cni_add ID NETNS PORTMAPS [CNI_ARGS]: ADD of the conflist; the final
@@ -277,12 +179,8 @@ fixture_topology()
 	new_ns "$NS_FX"
 	new_ns "$NS_FXR"
 	new_ns "$NS_FXC"
-	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
-		in_ns "$NS_FX" test -e /proc/sys/net/netfilter/nf_conntrack_max ||
-		skip "kernel without connection tracking (nf_conntrack)"
-	in_ns "$NS_FX" nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_ns "$NS_FX" nft delete table inet ctsprobe
+	require_conntrack "$NS_FX"
+	require_nftables "$NS_FX"
 	veth_pair "$NS_FX" wan "$NS_FXR" eth0
 	veth_pair "$NS_FX" veth-fxc "$NS_FXC" eth0
 	in_ns "$NS_FX" ip addr add "$WAN4/24" dev wan &&
@@ -440,9 +338,7 @@ cni_case()
 {
 	local ip_a ip_b ip_c id_a id_b id_hairpin id_out p
 
-	[ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/portmap" ] &&
-		[ -x "$CNI_BIN/host-local" ] ||
-		fail "CNI plugins not found in $CNI_BIN (make deps: containernetworking-plugins)"
+	require_cni
 	cni_topology
 
 	step "part 2: CNI ADD container A (bridge + portmap udp 53820 -> 51820)"
@@ -645,8 +541,7 @@ cni_case()
 	cni_del ctr-c "$NS_C" '[]'
 }
 
-require_root
-unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+require_netns
 fixture_case
 cni_case
 pass

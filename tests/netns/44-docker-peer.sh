@@ -42,6 +42,7 @@
 # nftables run on an older nft with a copy that says "priority -100").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/docker-iptables.rules
 FIXTURE_NFT=$TOP/tests/peers/docker-nft.nft
@@ -76,14 +77,6 @@ def ctr_out: .proto == "tcp" and .orig.src == "192.0.2.2"
 def to(a): .reply.src == a and .reply.sport == 80;
 '
 
-jqa()
-{
-	jq -e "$JQ_DEFS $1" "$CTS_OUT" >/dev/null 2>&1 && return 0
-	log "JSON check failed; summary: $(jq -c .summary "$CTS_OUT" 2>&1 | head -c 600)"
-	log "first flows not consistent: $(jq -c "[$SEED_SEL] | .[:3]" "$CTS_OUT" 2>&1 | head -c 1500)"
-	fail "$2: JSON check failed: $1"
-}
-
 lab_dump_extra()
 {
 	local ns
@@ -102,44 +95,18 @@ lab_dump_extra()
 
 # ------------------------------------------------------------------ the lab
 
-new_ns()
-{
-	ns_add "$1"
-	in_ns "$1" ip link set lo up || fail "cannot set lo up in $1"
-}
-
 # container NS HOSTIF ADDR: a container namespace on bridge1 with a TCP
 # service on 80 and a counter "rx" of what it receives from the remote
 # there (resets left out: the node answers a swept flow's late packets
 # with one, that is not the remote's traffic reaching the container).
 container()
 {
-	new_ns "$1"
-	in_rtr ip link add "$2" type veth peer name eth0 netns "$1" &&
-	in_rtr ip link set "$2" master bridge1 &&
-	in_rtr ip link set "$2" up &&
-	in_ns "$1" ip addr add "$3/24" dev eth0 &&
-	in_ns "$1" ip link set eth0 up &&
-	in_ns "$1" ip route add default via "$BR_GW" ||
+	veth_ns "$1" "$2" "$3/24" "$BR_GW" bridge1 ||
 		fail "cannot set up the container $3"
-	in_ns "$1" nft -f - <<-EOF || fail "cannot set up the counter in $1"
-	table inet lab {
-		counter rx {
-		}
-		chain rxcount {
-			type filter hook input priority -300; policy accept;
-			ip saddr $REMOTE4 tcp dport $CTR_PORT tcp flags & rst == 0 counter name "rx"
-		}
-	}
-	EOF
+	rx_counter "$1" "ip saddr $REMOTE4 tcp dport $CTR_PORT tcp flags & rst == 0"
 	spawn SRV "$1" socat -u "TCP4-LISTEN:$CTR_PORT,reuseaddr,fork" GOPEN:/dev/null
 	wait_until 10 listening "$1" "$CTR_PORT" ||
 		fail "the container $3 does not listen on $CTR_PORT"
-}
-
-listening()
-{
-	in_ns "$1" ss -Htln "sport = :$2" | grep -q .
 }
 
 topo_node()
@@ -151,15 +118,8 @@ topo_node()
 	NS_NEW=$LAB_ID-$RUN-ctr3
 	new_ns "$NS_RTR"
 	new_ns "$NS_REMOTE"
-	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
-		in_rtr test -e /proc/sys/net/netfilter/nf_conntrack_max ||
-		skip "kernel without connection tracking (nf_conntrack)"
-	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-	in_rtr ip addr add "$WAN4/24" dev wan &&
-	in_rtr ip link set wan up &&
-	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-	in_remote ip link set eth0 up ||
-		fail "cannot set up the wan"
+	require_conntrack "$NS_RTR"
+	wan_link || fail "cannot set up the wan"
 	in_rtr ip link add bridge1 type bridge forward_delay 0 &&
 	in_rtr ip addr add "$BR_GW/24" dev bridge1 &&
 	in_rtr ip link set bridge1 up &&
@@ -178,36 +138,7 @@ topo_node()
 		fail "the remote does not listen on $OUT_PORT"
 }
 
-# node_teardown: end what runs in this run's namespaces and delete them
-# (the EXIT trap does the same for whatever is left).
-node_teardown()
-{
-	local ns pids n keep=()
-	for ns in "${LAB_NS[@]}"; do
-		case $ns in "$LAB_ID-$RUN-"*) ;; *) keep+=("$ns"); continue ;; esac
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
-		for ((n = 0; n < 20; n++)); do
-			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-			sleep 0.1
-		done
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	LAB_NS=("${keep[@]}")
-	# shellcheck disable=SC2034 # lib.sh reads it
-	LAB_PIDS=()
-}
-
 # ----------------------------------------------------------- Docker's rules
-
-ipt_node()
-{
-	in_rtr "$IPT" "$@" || fail "$IPT $* failed on the node"
-}
 
 load_iptables()
 {
@@ -219,14 +150,7 @@ load_iptables()
 	[ "$n" = "$(grep -c '^-A ' "$FIXTURE")" ] ||
 		fail "$RESTORE loaded $n rules, the fixture has $(grep -c '^-A ' "$FIXTURE")"
 	dnat_only_to "$CTR_OLD"
-	case $RUN in
-	legacy)
-		expect_no_nft_rules ;;
-	nft)
-		[ "$(in_rtr iptables-legacy-save 2>/dev/null | grep -c '^-A')" = 0 ] ||
-			fail "the node has iptables-legacy rules, expected none"
-		log "the node has no iptables-legacy rules (iptables-nft only)" ;;
-	esac
+	expect_run_backend_only
 	log "$n rules (filter, nat, raw); tcp $HOST_PORT -> $CTR_OLD:$CTR_PORT"
 }
 
@@ -340,34 +264,6 @@ recreate_nftables()
 
 # ------------------------------------------------------------------ traffic
 
-# tcp_client VAR NS DST PORT SPORT: a long-lived TCP client, one line every
-# 50 ms, as in case 43.  (VAR must not be "pid": spawn has a local of that
-# name.)
-tcp_client()
-{
-	spawn "$1" "$2" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo line || exit
-			read -t 0.05 -u "$s"
-		done | socat -u STDIN "TCP4:$1:$2,sourceport=$3"' tcpcli \
-		"$3" "$4" "$5"
-}
-
-# est SRC SPORT DPORT: the flow is ESTABLISHED in the node.
-est()
-{
-	ct_list -p tcp --orig-src "$1" --orig-port-src "$2" --orig-port-dst "$3" |
-		grep -q ESTABLISHED
-}
-
-# ids_of [conntrack options]: ids of the tagged tcp entries that match.
-ids_of()
-{
-	ct_list -p tcp --mark "$CT_TAG" "$@" -o id |
-		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
-}
-
 # ---------------------------------------------------------------- the case
 
 case_run()
@@ -428,28 +324,24 @@ case_run()
 		fail "expected $((nr + nc)) tcp entries in the node, found $n: $(ct_list -p tcp)"
 	log "conntrack: $nr remote flows DNATed to $CTR_OLD:$CTR_PORT, $nc container flows masqueraded to $WAN4"
 	ct_tag ipv4 tcp
-	ids_ctr=$(ids_of --orig-src "$CTR_OLD")
-	ids_remote=$(ids_of --orig-src "$REMOTE4")
+	ids_ctr=$(ids_of tcp --orig-src "$CTR_OLD")
+	ids_remote=$(ids_of tcp --orig-src "$REMOTE4")
 	[ "$(wc -w <<<"$ids_ctr")" = "$nc" ] && [ "$(wc -w <<<"$ids_remote")" = "$nr" ] ||
 		fail "cannot record the conntrack ids: '$ids_ctr' '$ids_remote'"
 
 	step "[$RUN] ctsweep status: every flow consistent"
 	cts status -v --tcp --json
-	assert_rc 0 "status under Docker's rules"
-	assert_json_contract status false
-	jqa '.summary.unknown == 0 and .summary.stale == 0
-		and .summary.judged == .summary.consistent' \
-		"every flow consistent, none unknown ($(json .summary.unknown_by_cause))"
-	jqa "([.flows[] | select(old_remote)] | length == $nr)
+	expect_all_consistent "status under Docker's rules"
+	assert_json "([.flows[] | select(old_remote)] | length == $nr)
 		and ([.flows[] | select(ctr_out)] | length == $nc)
 		and ([.flows[]] | length == $((nr + nc)))" \
 		"ctsweep judged each of the $((nr + nc)) flows once"
-	jqa "[.flows[] | select(old_remote)] | all(.verdict == \"consistent\"
+	assert_json "[.flows[] | select(old_remote)] | all(.verdict == \"consistent\"
 		and .now.dnat == \"$CTR_OLD:$CTR_PORT\" and .now.snat == null
 		and .rules.dnat == [\"$CTR_OLD:$CTR_PORT\"] and .rules.snat == []
 		and (.rule | test(\"$rule_dnat\")))" \
 		"remote flows: DNAT to $CTR_OLD:$CTR_PORT by Docker's DNAT rule, no SNAT"
-	jqa "[.flows[] | select(ctr_out)] | all(.verdict == \"consistent\"
+	assert_json "[.flows[] | select(ctr_out)] | all(.verdict == \"consistent\"
 		and .now.dnat == null and (.now.snat | startswith(\"$WAN4:\"))
 		and .rules.dnat == [] and .rules.snat == [\"$WAN4\"]
 		and (.rule | test(\"$rule_masq\")))" \
@@ -461,26 +353,26 @@ case_run()
 	dnat_only_to "$CTR_NEW"
 	# The rule change alone moves nothing.
 	expect_rx "$NS_OLD:rx" 5 "after the re-creation, before ctsweep"
-	[ "$(ids_of --orig-src "$REMOTE4")" = "$ids_remote" ] &&
-	[ "$(ids_of --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
+	[ "$(ids_of tcp --orig-src "$REMOTE4")" = "$ids_remote" ] &&
+	[ "$(ids_of tcp --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
 		fail "the rule change alone changed conntrack entries: $(ct_list -p tcp)"
 
 	step "[$RUN] ctsweep status: the remote's flows to $CTR_OLD are stale"
 	cts status -v --tcp --json
 	assert_rc 1 "status after the re-creation"
 	assert_json_contract status false
-	jqa '.summary.unknown == 0' \
+	assert_json '.summary.unknown == 0' \
 		"no flow unknown ($(json .summary.unknown_by_cause))"
-	jqa ".summary.stale == $nr and .summary.by_reason[\"forward-changed\"] == $nr
+	assert_json ".summary.stale == $nr and .summary.by_reason[\"forward-changed\"] == $nr
 		and ([.flows[]] | length == $((nr + nc)))" \
 		"exactly the $nr remote flows are stale (forward-changed)"
-	jqa "[.flows[] | select(old_remote)] | length == $nr
+	assert_json "[.flows[] | select(old_remote)] | length == $nr
 		and all(.verdict == \"stale\" and .reason == \"forward-changed\"
 		and .now.dnat == \"$CTR_OLD:$CTR_PORT\"
 		and .rules.dnat == [\"$CTR_NEW:$CTR_PORT\"] and .rules.snat == []
 		and (.rule | test(\"$rule_dnat\")) and .deleted == false)" \
 		"remote flows: now $CTR_OLD, Docker's new DNAT says $CTR_NEW"
-	jqa "[.flows[] | select(ctr_out)] | length == $nc
+	assert_json "[.flows[] | select(ctr_out)] | length == $nc
 		and all(.verdict == \"consistent\" and .rules.snat == [\"$WAN4\"])" \
 		"the container's own flows stay consistent"
 
@@ -488,28 +380,28 @@ case_run()
 	cts sweep -v --tcp --json
 	assert_rc 0 "sweep"
 	assert_json_contract sweep false
-	jqa "[.flows[] | select(.deleted and .reason == \"forward-changed\")]
+	assert_json "[.flows[] | select(.deleted and .reason == \"forward-changed\")]
 		| length == $nr and all(old_remote and to(\"$CTR_OLD\"))" \
 		"sweep deleted the $nr remote flows to $CTR_OLD, no other forward"
 	# An ACK of the old container's in flight when its entry went
 	# re-creates the flow backwards (a mirror, masqueraded as the node's
 	# port 80); sweep's settle deletes it, as part of the same move.
-	jqa "[.flows[] | select(.deleted and .reason != \"forward-changed\")]
+	assert_json "[.flows[] | select(.deleted and .reason != \"forward-changed\")]
 		| all(.reason == \"forward-mirrored\" and .orig.src == \"$CTR_OLD\"
 		      and .orig.sport == $CTR_PORT)" \
 		"sweep deleted nothing else but mirrors of those flows"
-	jqa "[.flows[] | select(ctr_out)] | length == $nc and all(.deleted | not)" \
+	assert_json "[.flows[] | select(ctr_out)] | length == $nc and all(.deleted | not)" \
 		"sweep kept the container's own flows"
-	[ -z "$(ids_of --orig-src "$REMOTE4")" ] ||
+	[ -z "$(ids_of tcp --orig-src "$REMOTE4")" ] ||
 		fail "tagged remote entries survived the sweep: $(ct_list -p tcp --orig-src "$REMOTE4" --mark "$CT_TAG")"
-	[ "$(ids_of --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
+	[ "$(ids_of tcp --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
 		fail "the container's flows lost their entries: $(ct_list -p tcp --orig-src "$CTR_OLD")"
 	log "the $nc container flows keep their conntrack ids and tag"
 	inflight_pause	# segments already on their way to the old container
 	expect_no_rx "$NS_OLD:rx" 2 "after ctsweep sweep"
 	[ -z "$(ct_list -p tcp --orig-src "$REMOTE4" --reply-src "$CTR_OLD")" ] ||
 		fail "conntrack still sends the remote to $CTR_OLD: $(ct_list -p tcp --orig-src "$REMOTE4" --reply-src "$CTR_OLD")"
-	[ "$(ids_of --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
+	[ "$(ids_of tcp --orig-src "$CTR_OLD")" = "$ids_ctr" ] ||
 		fail "the container's flows lost their entries after the sweep: $(ct_list -p tcp --orig-src "$CTR_OLD")"
 	for s in "${!CTR_SPORTS[@]}"; do
 		kill -0 "${CLIENTS[$((nr + s))]}" 2>/dev/null ||
@@ -526,9 +418,9 @@ case_run()
 		fail "the new remote connection does not go to $CTR_NEW: $(ct_flow "$LATE_SPORT" "$HOST_PORT")"
 	cts status -v --tcp --json
 	assert_rc 0 "status after the sweep"
-	jqa '.summary.unknown == 0 and .summary.stale == 0' \
+	assert_json '.summary.unknown == 0 and .summary.stale == 0' \
 		"nothing stale or unknown after the sweep"
-	jqa "[.flows[] | select(remote and .orig.sport == $LATE_SPORT)] | length == 1
+	assert_json "[.flows[] | select(remote and .orig.sport == $LATE_SPORT)] | length == 1
 		and all(.verdict == \"consistent\" and .now.dnat == \"$CTR_NEW:$CTR_PORT\"
 		and (.rule | test(\"$rule_dnat\")))" \
 		"the new connection: consistent, DNAT to $CTR_NEW by Docker's new rule"
@@ -540,8 +432,7 @@ case_run()
 	node_teardown
 }
 
-require_root
-unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+require_netns
 for t in iptables-legacy-restore iptables-nft-restore nft socat conntrack jq; do
 	command -v "$t" >/dev/null ||
 		fail "$t not found (run 'sudo make deps')"

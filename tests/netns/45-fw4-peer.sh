@@ -36,6 +36,7 @@
 # (checked: every rule in the table is one of the fixture's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 FIXTURE=$TOP/tests/peers/fw4-redirect.nft
 NFT_INCLUDES=/etc/nftables.d	# the fixture's include directory
@@ -75,14 +76,6 @@ def dns: .proto == "udp" and .orig.src == "192.168.26.100" and .orig.sport == 43
 def rule_is(c; n): .rule | test("^table inet fw4 chain " + c + " handle [0-9]+ .*comment \"!fw4: Redirect test " + n + "\"$");
 '
 
-jqa()
-{
-	jq -e "$JQ_DEFS $1" "$CTS_OUT" >/dev/null 2>&1 && return 0
-	log "JSON check failed; summary: $(jq -c .summary "$CTS_OUT" 2>&1 | head -c 600)"
-	log "first flows not consistent: $(jq -c "[$SEED_SEL] | .[:3]" "$CTS_OUT" 2>&1 | head -c 1500)"
-	fail "$2: JSON check failed: $1"
-}
-
 lab_dump_extra()
 {
 	local c
@@ -97,26 +90,6 @@ lab_dump_extra()
 }
 
 # ------------------------------------------------------------------ the lab
-
-new_ns()
-{
-	ns_add "$1"
-	in_ns "$1" ip link set lo up || fail "cannot set lo up in $1"
-}
-
-# link IF NS: a veth IF in the node, its peer eth0 in NS, both up.
-link()
-{
-	in_rtr ip link add "$1" type veth peer name eth0 netns "$2" &&
-	in_rtr ip link set "$1" up &&
-	in_ns "$2" ip link set eth0 up ||
-		fail "cannot link the node's $1 to $2"
-}
-
-listening()
-{
-	in_ns "$1" ss -Htln "sport = :$2" | grep -q .
-}
 
 # lan_counters: what the lan host receives, as nft counters: r22/r23 from
 # the remote on .100:22/23, h22/h23 reflected (from the SNAT addresses),
@@ -152,19 +125,15 @@ lan_counters()
 topo_fw4()
 {
 	local p
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: node (pppoe-wan, br-lan, wwan0), remote, lan host, wwan peer"
 	for p in "$NS_RTR" "$NS_REMOTE" "$NS_LAN" "$NS_WWAN"; do
 		new_ns "$p"
 	done
-	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
-		in_rtr test -e /proc/sys/net/netfilter/nf_conntrack_max ||
-		skip "kernel without connection tracking (nf_conntrack)"
-	link pppoe-wan "$NS_REMOTE"
-	link br-lan "$NS_LAN"
-	link wwan0 "$NS_WWAN"
+	require_conntrack "$NS_RTR"
+	veth_pair "$NS_RTR" pppoe-wan "$NS_REMOTE" eth0
+	veth_pair "$NS_RTR" br-lan "$NS_LAN" eth0
+	veth_pair "$NS_RTR" wwan0 "$NS_WWAN" eth0
 	in_rtr ip addr add "$WAN_ADDR/24" dev pppoe-wan &&
 	in_rtr ip addr add "$LAN_GW/24" dev br-lan &&
 	in_remote ip addr add "$PEER/24" dev eth0 &&
@@ -228,26 +197,6 @@ fw4_only()
 
 # ------------------------------------------------------------------ traffic
 
-# tcp_client VAR NS DST PORT SPORT [BIND]: a long-lived TCP client, one line
-# every 50 ms.  (VAR must not be "pid": spawn has a local of that name.)
-tcp_client()
-{
-	spawn "$1" "$2" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo line || exit
-			read -t 0.05 -u "$s"
-		done | socat -u STDIN "TCP4:$1:$2,sourceport=$3$4"' tcpcli \
-		"$3" "$4" "$5" "${6:+,bind=$6}"
-}
-
-# est SRC SPORT DPORT: the tcp flow is ESTABLISHED in the node.
-est()
-{
-	ct_list -p tcp --orig-src "$1" --orig-port-src "$2" --orig-port-dst "$3" |
-		grep -q ESTABLISHED
-}
-
 # expect_reply SPORT DPORT WANT WHAT: the flow's reply tuple
 # ("SRC SPORT DST DPORT", see ct_flow_reply).
 expect_reply()
@@ -262,13 +211,6 @@ expect_reply()
 dns_assured()
 {
 	FLOW_PROTO=udp ct_flow "$DNS_SPORT" 53 | grep -q ASSURED
-}
-
-# ids_of PROTO [conntrack options]: ids of the tagged entries that match.
-ids_of()
-{
-	ct_list -p "$1" --mark "$CT_TAG" "${@:2}" -o id |
-		sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
 }
 
 # ---------------------------------------------------------------- the case
@@ -332,34 +274,30 @@ IDS_23=$(ids_of tcp --orig-port-dst 23)
 
 step "ctsweep status: every flow consistent"
 cts status -v --tcp --json
-assert_rc 0 "status under fw4's rules"
-assert_json_contract status false
-jqa '.summary.unknown == 0 and .summary.stale == 0
-	and .summary.judged == .summary.consistent' \
-	"every flow consistent, none unknown ($(json .summary.unknown_by_cause))"
-jqa '([.flows[] | select(r22)] | length == 2) and ([.flows[] | select(r23)] | length == 2)
+expect_all_consistent "status under fw4's rules"
+assert_json '([.flows[] | select(r22)] | length == 2) and ([.flows[] | select(r23)] | length == 2)
 	and ([.flows[] | select(h22)] | length == 1) and ([.flows[] | select(h23)] | length == 1)
 	and ([.flows[] | select(dns)] | length == 1)' \
 	"ctsweep judged each of the 7 flows once"
-jqa '[.flows[] | select(r22)] | all(.now.dnat == "192.168.26.100:22" and .now.snat == null
+assert_json '[.flows[] | select(r22)] | all(.now.dnat == "192.168.26.100:22" and .now.snat == null
 	and .rules.dnat == ["192.168.26.100:22"] and .rules.snat == []
 	and rule_is("dstnat_wan"; "#3"))' \
 	"remote -> :22: DNAT to $HOST:22 by redirect #3"
-jqa '[.flows[] | select(r23)] | all(.now.dnat == "192.168.26.100:23" and .now.snat == null
+assert_json '[.flows[] | select(r23)] | all(.now.dnat == "192.168.26.100:23" and .now.snat == null
 	and .rules.dnat == ["192.168.26.100:23"] and .rules.snat == []
 	and rule_is("dstnat_wan"; "#4"))' \
 	"remote -> :23: DNAT to $HOST:23 by redirect #4"
-jqa '[.flows[] | select(h22)] | all(.now.dnat == "192.168.26.100:22"
+assert_json '[.flows[] | select(h22)] | all(.now.dnat == "192.168.26.100:22"
 	and (.now.snat | startswith("192.168.26.1:"))
 	and .rules.dnat == ["192.168.26.100:22"] and .rules.snat == ["192.168.26.1"]
 	and rule_is("dstnat_lan"; "#3 \\(reflection\\)"))' \
 	"reflection #3: DNAT to $HOST:22, SNAT to $LAN_GW"
-jqa '[.flows[] | select(h23)] | all(.now.dnat == "192.168.26.100:23"
+assert_json '[.flows[] | select(h23)] | all(.now.dnat == "192.168.26.100:23"
 	and (.now.snat | startswith("10.11.12.194:"))
 	and .rules.dnat == ["192.168.26.100:23"] and .rules.snat == ["10.11.12.194"]
 	and rule_is("dstnat_lan"; "#4 \\(reflection\\)"))' \
 	"reflection #4: DNAT to $HOST:23, SNAT to $WAN_ADDR"
-jqa '[.flows[] | select(dns)] | all(.now.dnat == "192.168.26.1:53" and .now.snat == null
+assert_json '[.flows[] | select(dns)] | all(.now.dnat == "192.168.26.1:53" and .now.snat == null
 	and .rules.dnat == ["192.168.26.1:53"] and .rules.snat == []
 	and rule_is("dstnat_lan"; "#1"))' \
 	"lan udp -> :53: redirected to $LAN_GW:53 by redirect #1"
@@ -386,20 +324,20 @@ step "ctsweep status: exactly redirect #4's flows are stale"
 cts status -v --tcp --json
 assert_rc 1 "status after the reload"
 assert_json_contract status false
-jqa '.summary.unknown == 0' "no flow unknown ($(json .summary.unknown_by_cause))"
-jqa '.summary.stale == 3 and .summary.by_reason["forward-changed"] == 3
+assert_json '.summary.unknown == 0' "no flow unknown ($(json .summary.unknown_by_cause))"
+assert_json '.summary.stale == 3 and .summary.by_reason["forward-changed"] == 3
 	and ([.flows[]] | length == 7)' \
 	"exactly 3 flows stale (forward-changed): the remote's two and the reflected one to :23"
-jqa '[.flows[] | select(r23)] | length == 2 and all(.verdict == "stale"
+assert_json '[.flows[] | select(r23)] | length == 2 and all(.verdict == "stale"
 	and .reason == "forward-changed" and .now.dnat == "192.168.26.100:23"
 	and .rules.dnat == ["192.168.26.101:23"] and .rules.snat == []
 	and rule_is("dstnat_wan"; "#4"))' \
 	"remote -> :23: now $HOST, the reloaded #4 says $HOST_NEW"
-jqa '[.flows[] | select(h23)] | length == 1 and all(.verdict == "stale"
+assert_json '[.flows[] | select(h23)] | length == 1 and all(.verdict == "stale"
 	and .reason == "forward-changed" and .now.dnat == "192.168.26.100:23"
 	and .rules.dnat == ["192.168.26.101:23"] and .rules.snat == ["10.11.12.194"])' \
 	"reflection #4: now $HOST, the reloaded rules say $HOST_NEW (SNAT unchanged)"
-jqa '[.flows[] | select(r22 or h22 or dns)] | length == 4
+assert_json '[.flows[] | select(r22 or h22 or dns)] | length == 4
 	and all(.verdict == "consistent")' \
 	"redirect #3, its reflection and #1 stay consistent"
 
@@ -407,7 +345,7 @@ step "ctsweep sweep"
 cts sweep -v --tcp --json
 assert_rc 0 "sweep"
 assert_json_contract sweep false
-jqa '.summary.deleted == 3 and ([.flows[] | select(.deleted)] | all(r23 or h23))
+assert_json '.summary.deleted == 3 and ([.flows[] | select(.deleted)] | all(r23 or h23))
 	and ([.flows[] | select(r23 or h23)] | all(.deleted))' \
 	"sweep deleted exactly redirect #4's 3 flows"
 [ -z "$(ids_of tcp --orig-port-dst 23)" ] ||
@@ -436,9 +374,9 @@ wait_until 10 est "$PEER" "$LATE_SPORT" 23 ||
 expect_reply "$LATE_SPORT" 23 "$HOST_NEW 23 $PEER $LATE_SPORT" "redirect #4, reloaded"
 cts status -v --tcp --json
 assert_rc 0 "status after the sweep"
-jqa '.summary.unknown == 0 and .summary.stale == 0' \
+assert_json '.summary.unknown == 0 and .summary.stale == 0' \
 	"nothing stale or unknown after the sweep"
-jqa "[.flows[] | select(tcp_to(23) and .orig.sport == $LATE_SPORT)] | length == 1
+assert_json "[.flows[] | select(tcp_to(23) and .orig.sport == $LATE_SPORT)] | length == 1
 	and all(.verdict == \"consistent\" and .now.dnat == \"192.168.26.101:23\"
 	and rule_is(\"dstnat_wan\"; \"#4\"))" \
 	"the new connection: consistent, DNAT to $HOST_NEW by the reloaded #4"

@@ -35,6 +35,7 @@
 # the network, so no aardvark-dns is needed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
 NETAVARK=${NETAVARK:-/usr/lib/podman/netavark}
 NV_CONF=$LAB_TMP/netavark	# netavark's --config (aardvark's, unused)
@@ -143,8 +144,9 @@ nv_exit()
 }
 trap nv_exit EXIT
 
-# host_rules: the host's own rulesets, which netavark must not touch.
-host_rules()
+# host_state: the host's own rulesets, which netavark must not touch.
+HOST_STATE_WHAT="nftables and iptables rules"
+host_state()
 {
 	{
 		echo "-- nft list ruleset"
@@ -156,14 +158,6 @@ host_rules()
 		echo "-- links named podman*"
 		ip -o link show 2>&1 | awk -F': ' '$2 ~ /^podman/ { print $2 }'
 	} | sed 's/\[[0-9]*:[0-9]*\]//; s/packets [0-9]* bytes [0-9]*//'
-}
-
-expect_host_untouched()
-{
-	host_rules >"$LAB_TMP/host.now"
-	diff -u "$LAB_TMP/host.before" "$LAB_TMP/host.now" >"$LAB_TMP/host.diff" ||
-		fail "$1: the host's rules changed: $(head -c 1500 "$LAB_TMP/host.diff")"
-	log "the host's nftables and iptables rules are unchanged ($1)"
 }
 
 lab_dump_extra()
@@ -234,9 +228,7 @@ services()
 
 topo_node()
 {
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	[ -x "$NETAVARK" ] ||
 		fail "netavark not found at $NETAVARK (Debian package netavark; run 'sudo make deps')"
 	for t in iptables iptables-save socat conntrack jq; do
@@ -244,21 +236,11 @@ topo_node()
 			fail "$t not found (run 'sudo make deps')"
 	done
 	step "topology: node, remote; netavark $("$NETAVARK" --version 2>&1 | awk '{ print $2 }')"
-	host_rules >"$LAB_TMP/host.before"
-	ns_add "$NS_RTR"
-	ns_add "$NS_REMOTE"
-	in_rtr ip link set lo up &&
-	in_remote ip link set lo up ||
-		fail "cannot set lo up"
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
-	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-	in_rtr ip addr add "$WAN4/24" dev wan &&
-	in_rtr ip link set wan up &&
-	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-	in_remote ip link set eth0 up ||
-		fail "cannot set up the wan side"
+	host_state_save
+	new_ns "$NS_RTR"
+	new_ns "$NS_REMOTE"
+	require_nftables "$NS_RTR"
+	wan_link || fail "cannot set up the wan side"
 	# Bridged frames must not run the ip hooks (br_netfilter, if loaded).
 	lab_sysctl "$NS_RTR" net.bridge.bridge-nf-call-iptables=0
 	container "$NS_C1"
@@ -376,13 +358,7 @@ spawn REMOTE_ECHO remote socat "UDP4-DATAGRAM:$WAN4:$OUT_SPORT,bind=:$OUT_DPORT"
 start_sender SENDER
 start_stream HAIRPIN "$NS_CLI" "$WAN4" "$FWD_PORT" "$HP_SPORT" 4 0.02
 start_stream OUT "$NS_C1" "$REMOTE4" "$OUT_DPORT" "$OUT_SPORT" 4 0.02
-spawn TCPCLI remote bash -c '
-	exec {s}<> <(:)
-	while :; do
-		echo line || exit
-		read -t 0.05 -u "$s"
-	done | socat -u STDIN "TCP4:$1:53820,sourceport=$2"' tcpcli \
-	"$WAN4" "$TCP_SPORT"
+tcp_client TCPCLI remote "$WAN4" 53820 "$TCP_SPORT"
 expect_rx "$NS_C1:rx" 15 "remote's stream forwarded to c1"
 expect_rx "$NS_C1:hp" 15 "cli's hairpin stream reaches c1 from $GW"
 expect_rx "$NS_C1:rxtcp" 15 "remote's tcp connection reaches c1"

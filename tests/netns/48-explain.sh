@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
 
-fw4_like()
+fw4_nat_only()
 {
 	cat <<EOT
 table inet fw4
@@ -38,12 +38,12 @@ EOT
 
 topo_standard --fw none
 step "fw4-style table, wg 53820 -> A:51820; the seed's stream"
-fw4_like "$A4:51820" | nft_rtr -f -
+nft_rtr -f - <<<"$(fw4_nat_only "$A4:51820")"
 seed_traffic
 id=$(ct_seed_id)
 
 step "reload with wg -> B:53820: explain the entry"
-fw4_like "$B4:53820" | nft_rtr -f -
+nft_rtr -f - <<<"$(fw4_nat_only "$B4:53820")"
 expect_stuck_on_a "the reload alone"
 cts explain --flow udp "$REMOTE4:$PEER_PORT" "$WAN4:$FWD_PORT"
 assert_rc 0 "explain --flow"

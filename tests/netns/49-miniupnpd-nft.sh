@@ -33,19 +33,13 @@
 . "$(dirname "$0")/watchlib.sh"
 . "$(dirname "$0")/lib-legacy.sh"
 . "$(dirname "$0")/lib-upnp.sh"
+. "$(dirname "$0")/lib-peer.sh"
 
+HOST_STATE_WHAT="nftables and iptables-legacy rulesets"
 host_state()
 {
 	nft list ruleset 2>&1 | sed 's/packets [0-9]* bytes [0-9]*//'
 	iptables-legacy-save 2>&1 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-}
-
-expect_host_untouched()
-{
-	host_state >"$UPNP_DIR/host.now"
-	diff -u "$UPNP_DIR/host.before" "$UPNP_DIR/host.now" >"$UPNP_DIR/host.diff" ||
-		fail "$1: the host's rulesets changed: $(head -c 1500 "$UPNP_DIR/host.diff")"
-	log "the host's nftables and iptables-legacy rulesets are unchanged ($1)"
 }
 
 # expect_status RC STALE WHAT [REASON]: status, the count of stale flows
@@ -110,7 +104,7 @@ move_with_watch()
 
 upnp_require
 upnp_topology
-host_state >"$UPNP_DIR/host.before"
+host_state_save
 upnp_start
 
 step "1. nothing moves: stream 0 by UPnP, stream 1 by NAT-PMP, both to A"
@@ -141,7 +135,7 @@ assert_json_contract sweep false
 upnp_expect_steady "sweep --tcp, nothing moves"
 assert_json '[.flows[] | select(.proto == "tcp" and .orig.dport == '"$UPNP_HTTP_PORT"')] | length > 0' \
 	"sweep --tcp judged the clients' SOAP connections"
-gone=$(comm -23 <(echo "$ids_before") <(ct_ids_all))
+gone=$(ids_gone "$ids_before" "$(ct_ids_all)")
 [ -z "$gone" ] || fail "sweep --tcp deleted conntrack ids: $gone ($(ct_by_ids "$gone" "$ct_before"))"
 log "sweep --tcp deleted no conntrack id ($(grep -c . <<<"$ids_before") checked)"
 upnp_talk_stop

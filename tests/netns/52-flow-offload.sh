@@ -13,54 +13,6 @@
 # next packet).  Figures only, no assertion on them.
 . "$(dirname "$0")/watchlib.sh"
 
-# fw4_offload TARGET: fw4's shape with its flowtable, the redirect "wg"
-# pointing at TARGET (ADDR:PORT).
-fw4_offload()
-{
-	cat <<EOT
-table inet fw4
-flush table inet fw4
-table inet fw4 {
-	flowtable ft {
-		hook ingress priority filter;
-		devices = { "br-lan", "wan" };
-	}
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iifname "lo" accept
-		ct state established,related accept
-		meta l4proto { icmp, ipv6-icmp } accept
-		iifname "br-lan" accept
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		meta l4proto { tcp, udp } flow offload @ft comment "!fw4: Traffic offloading"
-		ct state established,related accept
-		iifname "br-lan" oifname "wan" accept
-		iifname "wan" jump forward_wan
-	}
-	chain forward_wan {
-		ct status dnat accept comment "!fw4: Accept port forwards"
-		meta l4proto ipv6-icmp accept
-	}
-	chain dstnat {
-		type nat hook prerouting priority dstnat; policy accept;
-		iifname "wan" jump dstnat_wan
-	}
-	chain dstnat_wan {
-		meta nfproto ipv4 udp dport 53820 counter dnat ip to $1 comment "!fw4: wg"
-	}
-	chain srcnat {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan" jump srcnat_wan
-	}
-	chain srcnat_wan {
-		meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
-	}
-}
-EOT
-}
-
 offloaded() { ct_seed | grep -q OFFLOAD; }
 
 # first_rx_start HOST PORT: note the time of the first datagram from the
@@ -115,8 +67,8 @@ topo_standard --fw none
 # since 5.19 gives them only to entries made while one listens).
 lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_events=1 ||
 	fail "cannot turn on conntrack events in the router"
-fw4_offload "$A4:51820" >"$LAB_TMP/fw4-a.nft"
-fw4_offload "$B4:53820" >"$LAB_TMP/fw4-b.nft"
+fw4_like "$A4:51820" offload >"$LAB_TMP/fw4-a.nft"
+fw4_like "$B4:53820" offload >"$LAB_TMP/fw4-b.nft"
 if ! out=$(in_rtr nft -f "$LAB_TMP/fw4-a.nft" 2>&1); then
 	case $out in
 	*"No such file or directory"*)

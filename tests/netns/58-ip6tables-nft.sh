@@ -24,22 +24,14 @@ expect_seed_id -6 "$id_before" "the rule replacement alone"
 
 step "ctsweep status"
 cts status --json
-assert_rc 1 "status with a stale IPv6 flow"
-assert_json_contract status false
-assert_json "$SEED_SEL | .family == \"ipv6\" and .verdict == \"stale\"
-	and .reason == \"forward-changed\"" "seed flow verdict"
+expect_seed_stale -6 forward-changed
 assert_json "$SEED_SEL | .now.dnat == \"[$A6]:51820\" and .rules.dnat == [\"[$B6]:53820\"]" \
 	"where the flow goes now and where the rules send it"
 assert_json '.summary.stale == 1 and .summary.unknown == 0' \
 	"one stale flow, nothing unknown (the udp match and DNAT target decoded)"
 
 step "ctsweep sweep"
-cts sweep --json
-assert_rc 0 "sweep"
-assert_json "$SEED_SEL | .deleted == true" "sweep reports the seed flow deleted"
-assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
-expect_moved_to_b -6 "after ctsweep sweep"
-expect_ct_reply -6 "$B6" 53820 "after ctsweep sweep"
+sweep_seed_to_b -6
 
 cts status --json
 assert_rc 0 "status after the sweep"

@@ -50,11 +50,6 @@ kept()
 	log "the three flows keep their entries ($1)"
 }
 
-none_to_ep1()
-{
-	[ -z "$(ct_list -p udp --reply-src "$EP1")" ]
-}
-
 kube_topology
 kube_pod "$NS_EP1" veth-ep1 "$EP1" "$NODE_POD" cbr0
 udp_sink "$NS_EP1"
@@ -95,21 +90,14 @@ kept "watch restarted, sweep"
 expect_rx "$NS_EP1" 5 "after the restart"
 
 step "#139628: svc1 scaled to zero (kube-proxy's transaction, svc6's form)"
-nft_rtr -f - <<EOT
-delete element ip kube-proxy service-ips { $CLUSTER_IP . udp . 80 }
-add element ip kube-proxy no-endpoint-services { $CLUSTER_IP . udp . 80 comment "ns1/svc1:p80" : goto reject-chain }
-flush chain ip kube-proxy $SVC
-delete chain ip kube-proxy $SVC
-flush chain ip kube-proxy $SEP
-delete chain ip kube-proxy $SEP
-EOT
+kp_scale_zero "$CLUSTER_IP" "$SVC" "$SEP" ns1/svc1
 watch_expect_log 10 "nftables generation [0-9]+ .*: deleted 3 stale flows \(forward-removed 3\); 0 unknown" \
 	"watch deletes the three flows to the gone endpoint"
 for s in $SPORTS; do
 	watch_logged "watch: deleted udp $CLIENT:$s > $CLUSTER_IP:80 id ${CTID[$s]} goes to $EP1:80, rules say no nat \(forward-removed\)" ||
 		fail "watch did not log the delete of flow $s"
 done
-wait_until 5 none_to_ep1 ||
+wait_until 5 no_udp_to "$EP1" ||
 	fail "conntrack still sends flows to $EP1: $(ct_list -p udp --reply-src "$EP1")"
 sleep 0.3	# datagrams already on their way
 expect_no_rx "$NS_EP1" 2 "after svc1 was scaled to zero"

@@ -24,33 +24,7 @@
 # 3. "ctsweep watch" starts on the node; its first pass deletes exactly
 #    that entry; the hostNetwork pod receives the stream.
 . "$(dirname "$0")/watchlib.sh"
-
-CNI_BIN=${CNI_BIN:-/usr/lib/cni}
-CNI_DIR=$LAB_TMP/cni
-CNI_SUBNET=10.88.0.0/24
-CNI_CONFLIST='{
-	"cniVersion": "1.0.0",
-	"name": "ctslab",
-	"plugins": [
-		{
-			"type": "bridge",
-			"bridge": "cni0",
-			"isGateway": true,
-			"ipMasq": true,
-			"ipam": {
-				"type": "host-local",
-				"ranges": [[{ "subnet": "'$CNI_SUBNET'" }]],
-				"routes": [{ "dst": "0.0.0.0/0" }],
-				"dataDir": "'$CNI_DIR/ipam'"
-			}
-		},
-		{
-			"type": "portmap",
-			"capabilities": { "portMappings": true }
-		}
-	]
-}'
-PORTMAP='[{ "hostPort": 53820, "containerPort": 51820, "protocol": "udp" }]'
+. "$(dirname "$0")/lib-peer.sh"
 
 lab_dump_extra()
 {
@@ -58,50 +32,18 @@ lab_dump_extra()
 	in_rtr iptables-save -t nat 2>&1 | grep -v '^#' | head -n 40
 }
 
-# cni_exec COMMAND PLUGIN ID NETNS: the plugin in the node, config on stdin.
-cni_exec()
-{
-	local out rc
-	out=$(in_rtr env CNI_COMMAND="$1" CNI_CONTAINERID="$3" \
-		CNI_NETNS="/var/run/netns/$4" CNI_IFNAME=eth0 \
-		CNI_PATH="$CNI_BIN" "$CNI_BIN/$2" 2>>"$LAB_TMP/cni.log")
-	rc=$?
-	[ "$rc" = 0 ] || fail "CNI $1 $2 for $3 exited $rc: $out"
-	printf '%s\n' "$out"
-}
-
-# cni_conf INDEX [PREVRESULT_FILE]: plugin INDEX's config as libcni makes it.
-cni_conf()
-{
-	local prev='null'
-	[ -n "${2:-}" ] && prev=$(cat "$2")
-	jq -c --argjson i "$1" --argjson prev "$prev" --argjson pm "$PORTMAP" '
-		.plugins[$i] as $p
-		| $p + {cniVersion, name}
-		+ (if $prev == null then {} else {prevResult: $prev} end)
-		+ (if $p.capabilities.portMappings
-		   then {runtimeConfig: {portMappings: $pm}} else {} end)' \
-		<<<"$CNI_CONFLIST" || fail "cannot build the config of plugin $1"
-}
-
 node_rx()
 {
 	rx_count "$NS_RTR"
 }
 
-[ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/portmap" ] &&
-	[ -x "$CNI_BIN/host-local" ] ||
-	fail "CNI plugins not found in $CNI_BIN (make deps-test: containernetworking-plugins)"
+require_cni
 require_root
 step "topology: node, remote, pod A's network namespace"
 for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A"; do
-	ns_add "$ns"
-	in_ns "$ns" ip link set lo up
+	new_ns "$ns"
 done
-in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-in_rtr ip addr add "$WAN4/24" dev wan && in_rtr ip link set wan up &&
-in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-in_remote ip link set eth0 up || fail "cannot set up the wan side"
+wan_link || fail "cannot set up the wan side"
 lab_sysctl "$NS_RTR" net.bridge.bridge-nf-call-iptables=0
 lab_sysctl "$NS_RTR" net.netfilter.nf_conntrack_udp_timeout=600 ||
 	fail "cannot set the udp conntrack timeout in the node"
@@ -110,8 +52,8 @@ lab_counter "$NS_RTR"
 mkdir -p "$CNI_DIR" || fail "cannot create $CNI_DIR"
 
 step "1. CNI ADD pod A (bridge + portmap udp 53820 -> 51820)"
-cni_conf 0 | cni_exec ADD bridge pod-a "$NS_A" >"$CNI_DIR/bridge.json" || exit 1
-cni_conf 1 "$CNI_DIR/bridge.json" | cni_exec ADD portmap pod-a "$NS_A" \
+cni_conf 0 "" "$PORTMAP" | cni_exec ADD bridge pod-a "$NS_A" >"$CNI_DIR/bridge.json" || exit 1
+cni_conf 1 "$CNI_DIR/bridge.json" "$PORTMAP" | cni_exec ADD portmap pod-a "$NS_A" \
 	>"$CNI_DIR/pod-a.json" || exit 1
 IP_A=$(jq -r '.ips[0].address | split("/")[0]' "$CNI_DIR/pod-a.json")
 in_rtr iptables-save -t nat | grep -q -- "-j DNAT --to-destination $IP_A:51820\$" ||
@@ -125,8 +67,8 @@ ct_tag ipv4 udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
 ID=$(ct_seed_id)
 
 step "2. A moves to hostNetwork: CNI DEL (portmap, bridge), its netns gone"
-cni_conf 1 "$CNI_DIR/pod-a.json" | cni_exec DEL portmap pod-a "$NS_A" >/dev/null || exit 1
-cni_conf 0 "$CNI_DIR/pod-a.json" | cni_exec DEL bridge pod-a "$NS_A" >/dev/null || exit 1
+cni_conf 1 "$CNI_DIR/pod-a.json" "$PORTMAP" | cni_exec DEL portmap pod-a "$NS_A" >/dev/null || exit 1
+cni_conf 0 "$CNI_DIR/pod-a.json" "$PORTMAP" | cni_exec DEL bridge pod-a "$NS_A" >/dev/null || exit 1
 in_rtr iptables-save -t nat | grep -q -- "--to-destination $IP_A:51820" &&
 	fail "portmap's DNAT to A survived its DEL"
 stop "$ECHO_A"

@@ -45,12 +45,10 @@ lab_dump_extra()
 topo_failover()
 {
 	local ns
-	require_root
-	unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+	require_netns
 	step "topology: lan host a, rtr with uplinks wan0 and wan1, peer with $SVC (snat: $SNAT_FW)"
 	for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A"; do
-		ns_add "$ns"
-		in_ns "$ns" ip link set lo up
+		new_ns "$ns"
 	done
 	in_rtr ip link add wan0 type veth peer name eth0 netns "$NS_REMOTE" &&
 	in_rtr ip link add wan1 type veth peer name eth1 netns "$NS_REMOTE" &&

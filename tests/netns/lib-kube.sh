@@ -12,6 +12,7 @@
 #                                |  cbr0 10.180.0.254/16 -- endpoint pods
 #                                `- cli0 10.181.0.254/16 -- client pod 10.181.0.10
 . "$(dirname "${BASH_SOURCE[0]}")/watchlib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib-peer.sh"
 
 KP_FIXTURE=$TOP/tests/peers/kube-proxy-nft.nft
 NODE_IP=192.168.0.2
@@ -25,46 +26,22 @@ NS_CLI=$LAB_ID-cli
 # of the udp datagrams to port 80 it receives (rx_count NS).
 kube_pod()
 {
-	ns_add "$1"
-	in_ns "$1" ip link set lo up &&
-	in_rtr ip link add "$2" type veth peer name eth0 netns "$1" &&
-	in_ns "$1" ip addr add "$3/16" dev eth0 &&
-	in_ns "$1" ip link set eth0 up &&
-	in_rtr ip link set "$2" ${5:+master "$5"} up &&
-	in_ns "$1" ip route add default via "$4" ||
+	veth_ns "$1" "$2" "$3/16" "$4" ${5:+"$5"} ||
 		fail "cannot set up pod $1 ($3)"
-	in_ns "$1" nft -f - <<-EOF || fail "cannot set up the counter in $1"
-	table inet lab {
-		counter rx {
-		}
-		chain rxcount {
-			type filter hook input priority -300; policy accept;
-			udp dport 80 counter name "rx"
-		}
-	}
-	EOF
+	rx_counter "$1" "udp dport 80"
 }
 
 # kube_topology: node, remote, client pod; endpoint pods are the case's.
 kube_topology()
 {
 	local ns
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: node, remote, client pod"
 	for ns in "$NS_RTR" "$NS_REMOTE"; do
-		ns_add "$ns"
-		in_ns "$ns" ip link set lo up
+		new_ns "$ns"
 	done
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
-	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
-	in_rtr ip addr add "$WAN4/24" dev wan &&
-	in_rtr ip link set wan up &&
-	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
-	in_remote ip link set eth0 up &&
+	require_nftables "$NS_RTR"
+	wan_link &&
 	in_rtr ip addr add "$NODE_IP/32" dev lo &&
 	in_rtr ip link add cbr0 type bridge forward_delay 0 &&
 	in_rtr ip addr add "$NODE_POD/16" dev cbr0 &&
@@ -122,13 +99,29 @@ kp_load()
 # DST:80 from SPORT (one flow for as long as it runs).
 udp_stream()
 {
-	spawn "$1" "$2" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo ping || exit
-			read -t 0.005 -u "$s"
-		done | socat -u STDIN "UDP4-SENDTO:$1:80,sourceport=$2"' \
-		stream "$3" "$4"
+	start_stream "$1" "$2" "$3" 80 "$4"
+}
+
+# kp_scale_zero IP SVC_CHAIN SEP_CHAIN NAME: kube-proxy's transaction when
+# the udp service NAME ("ns1/svc1") on IP:80 loses its last endpoint
+# (svc6's form in the fixture): IP leaves service-ips for
+# no-endpoint-services (reject), its service and endpoint chains go.
+kp_scale_zero()
+{
+	nft_rtr -f - <<-EOT
+	delete element ip kube-proxy service-ips { $1 . udp . 80 }
+	add element ip kube-proxy no-endpoint-services { $1 . udp . 80 comment "$4:p80" : goto reject-chain }
+	flush chain ip kube-proxy $2
+	delete chain ip kube-proxy $2
+	flush chain ip kube-proxy $3
+	delete chain ip kube-proxy $3
+	EOT
+}
+
+# no_udp_to ADDR: no udp entry in the node is answered from ADDR.
+no_udp_to()
+{
+	[ -z "$(ct_list -p udp --reply-src "$1")" ]
 }
 
 # udp_sink HOST: something listening on udp 80 there (no port unreachable).

@@ -8,8 +8,7 @@
 #	. "$(dirname "$0")/lib-legacy.sh"
 #
 # It adds: iptables-legacy/ip6tables-legacy in the router, a legacy base
-# firewall, a generic steady UDP stream between any two lab hosts, the
-# identity of any flow (not only the seed's) by conntrack id and ct mark,
+# firewall, the identity of any flow (not only the seed's) by conntrack id and ct mark,
 # and the legacy tables in the failure diagnostics.
 
 # ipt4/ipt6 ARGS...: iptables-legacy / ip6tables-legacy in the router; a
@@ -52,23 +51,6 @@ expect_no_nft_rules()
 	r=$(in_rtr nft list ruleset 2>&1)
 	[ -z "$r" ] || fail "the router has nftables rules, expected none: $r"
 	log "the router has no nftables rules (pure iptables-legacy)"
-}
-
-# start_stream VAR HOST DST DPORT SPORT [4|6 [INTERVAL]]: HOST sends a
-# datagram every INTERVAL seconds (default 0.005, ~200/s) from SPORT to
-# DST:DPORT, one flow, as start_sender does for the peer.
-start_stream()
-{
-	local var=$1 host=$2 dst=$3 dport=$4 sport=$5 fam=${6:-4}
-	local every=${7:-0.005}
-	[ "$fam" = 6 ] && dst="[$dst]"
-	spawn "$var" "$host" bash -c '
-		exec {s}<> <(:)
-		while :; do
-			echo ping || exit
-			read -t "$2" -u "$s"
-		done | socat -u STDIN "$1"' stream \
-		"UDP$fam-SENDTO:$dst:$dport,sourceport=$sport" "$every"
 }
 
 # Flow identity for any flow, by original source and destination port:
@@ -130,16 +112,7 @@ expect_flow_replaced()
 # ct_flow_reply [-6] SPORT DPORT: "SRC SPORT DST DPORT" of the reply tuple.
 ct_flow_reply()
 {
-	ct_flow "$@" | awk '{
-		n = 0
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^src=/) n++
-			if (n == 2 && $i ~ /^src=/) s = substr($i, 5)
-			if (n == 2 && $i ~ /^dst=/ && d == "") d = substr($i, 5)
-			if (n == 2 && $i ~ /^sport=/ && sp == "") sp = substr($i, 7)
-			if (n == 2 && $i ~ /^dport=/ && dp == "") dp = substr($i, 7)
-		}
-		print s, sp, d, dp; exit }'
+	ct_flow "$@" | ct_reply_tuple
 }
 
 # The failure diagnostics also show the legacy tables.  Its own name for

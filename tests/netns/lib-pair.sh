@@ -175,8 +175,7 @@ pair_forward_to()
 pair_topology()
 {
 	local n ns
-	require_root
-	unshare --net true 2>/dev/null || skip "kernel without network namespaces"
+	require_netns
 	command -v conntrackd >/dev/null && command -v keepalived >/dev/null ||
 		fail "conntrackd and keepalived are needed (make deps)"
 	step "topology: r1, r2, sw, remote, a, b"
@@ -188,9 +187,7 @@ pair_topology()
 		lab_sysctl "$ns" net.ipv6.conf.default.accept_dad=0
 		in_ns "$ns" ip link set lo up
 	done
-	in_r 1 nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_r 1 nft delete table inet ctsprobe
+	require_nftables "$NS_R1"
 
 	in_ns "$NS_SW" ip link add br-wan type bridge forward_delay 0 &&
 	in_ns "$NS_SW" ip link add br-lan type bridge forward_delay 0 ||

@@ -295,17 +295,27 @@ upnp_expect_rule()
 
 # ------------------------------------------------------------ the clients
 
+# lan_client LINES HOST CMD...: a client in HOST (cut off after 30 s);
+# the last LINES lines of its output go to the log, all of it to
+# $UPNP_OUT; failing is a broken lab.
+lan_client()
+{
+	local lines=$1 host=$2 out
+	shift 2
+	log "\$ ($host) $*"
+	out=$(in_host "$host" timeout 30 "$@" 2>&1) ||
+		fail "$* in $host failed: $out"
+	sed -n '/^[[:space:]]*$/d; s/^/    | /p' <<<"$out" | tail -n "$lines"
+	UPNP_OUT=$out
+}
+
 # upnp_client HOST ARGS...: upnpc in HOST against the router's description
-# URL (no discovery); its output goes to the log; failing is a broken lab.
+# URL (no discovery).
 upnp_client()
 {
-	local host=$1 out
+	local host=$1
 	shift
-	log "\$ ($host) upnpc -u $UPNP_URL $*"
-	out=$(in_host "$host" timeout 30 upnpc -u "$UPNP_URL" "$@" 2>&1) ||
-		fail "upnpc $* in $host failed: $out"
-	sed -n '/^[[:space:]]*$/d; s/^/    | /p' <<<"$out" | tail -n 12
-	UPNP_OUT=$out
+	lan_client 12 "$host" upnpc -u "$UPNP_URL" "$@"
 }
 
 # upnp_map HOST N: HOST's app asks for stream N's port over UPnP IGD.
@@ -368,13 +378,9 @@ upnp_talk_stop()
 # pmp_client HOST ARGS...: natpmpc in HOST, the router as gateway.
 pmp_client()
 {
-	local host=$1 out
+	local host=$1
 	shift
-	log "\$ ($host) natpmpc -g $LAN4 $*"
-	out=$(in_host "$host" timeout 30 natpmpc -g "$LAN4" "$@" 2>&1) ||
-		fail "natpmpc $* in $host failed: $out"
-	sed -n '/^[[:space:]]*$/d; s/^/    | /p' <<<"$out" | tail -n 6
-	UPNP_OUT=$out
+	lan_client 6 "$host" natpmpc -g "$LAN4" "$@"
 }
 
 # pmp_map HOST N [LIFETIME]: HOST's app asks for stream N's port over

@@ -217,9 +217,28 @@ ns_exists()
 	[ -n "$1" ] && [ -e "/run/netns/$1" ]
 }
 
+# ns_stop NS: end what runs in NS, TERM then (after 2 s) KILL.  Anything
+# running inside the lab's namespaces was started by the case (they did
+# not exist before it), so it is ended by pid.
+ns_stop()
+{
+	local pids n
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for ((n = 0; n < 20; n++)); do
+		pids=$(ip netns pids "$1" 2>/dev/null)
+		[ -n "$pids" ] || return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null
+}
+
 lab_cleanup()
 {
-	local rc=$? pid ns pids n
+	local rc=$? pid ns
 	trap - EXIT INT TERM HUP
 	# Bash may run the EXIT trap in a subshell too (seen with an
 	# asynchronous { ...; } & group); only the case's own shell cleans up.
@@ -228,20 +247,8 @@ lab_cleanup()
 		kill -TERM -- "-$pid" 2>/dev/null
 		kill -TERM "$pid" 2>/dev/null
 	done
-	# Anything still running inside our namespaces was started by this
-	# case (they did not exist before it), so end it by pid.
 	for ns in "${LAB_NS[@]}"; do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] || continue
-		# shellcheck disable=SC2086
-		kill -TERM $pids 2>/dev/null
-		for ((n = 0; n < 20; n++)); do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			[ -n "$pids" ] || break
-			sleep 0.1
-		done
-		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		ns_stop "$ns"
 	done
 	for ns in "${LAB_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -269,6 +276,13 @@ ns_add()
 {
 	ip netns add "$1" || fail "cannot create network namespace $1"
 	LAB_NS+=("$1")
+}
+
+# new_ns NS: a namespace of the lab with its loopback up.
+new_ns()
+{
+	ns_add "$1"
+	in_ns "$1" ip link set lo up || fail "cannot set lo up in $1"
 }
 
 host_ns()
@@ -347,6 +361,44 @@ wait_until()
 lab_sysctl()
 {
 	in_ns "$1" sysctl -qw "$2" >/dev/null 2>&1
+}
+
+# require_netns: root, and a kernel with network namespaces (else skip).
+require_netns()
+{
+	require_root
+	unshare --net true 2>/dev/null ||
+		skip "kernel without network namespaces"
+}
+
+# require_nftables NS: skip on a kernel without nf_tables (asked in NS,
+# a namespace of the lab, which loads the module if it can).
+require_nftables()
+{
+	in_ns "$1" nft add table inet ctsprobe 2>/dev/null ||
+		skip "kernel without nf_tables"
+	in_ns "$1" nft delete table inet ctsprobe
+}
+
+# require_conntrack NS: skip on a kernel without connection tracking (the
+# peers' cases ask before they load rules; topo_standard asks ctnetlink).
+require_conntrack()
+{
+	[ -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
+		in_ns "$1" test -e /proc/sys/net/netfilter/nf_conntrack_max ||
+		skip "kernel without connection tracking (nf_conntrack)"
+}
+
+# wan_link: the IPv4 wan of the peers' nodes: "wan" in the node ($NS_RTR,
+# $WAN4/24) to eth0 in the remote ($REMOTE4/24), both up.  Returns
+# nonzero on failure, so a caller chains its own steps and says what failed.
+wan_link()
+{
+	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
+	in_rtr ip addr add "$WAN4/24" dev wan &&
+	in_rtr ip link set wan up &&
+	in_remote ip addr add "$REMOTE4/24" dev eth0 &&
+	in_remote ip link set eth0 up
 }
 
 # The router's base firewall: stateful filter (so conntrack is active even
@@ -438,9 +490,7 @@ topo_standard()
 		*) fail "topo_standard: unknown argument $1" ;;
 		esac
 	done
-	require_root
-	unshare --net true 2>/dev/null ||
-		skip "kernel without network namespaces"
+	require_netns
 	step "topology: rtr, remote, a, b (firewall: $fw)"
 	for ns in "$NS_RTR" "$NS_REMOTE" "$NS_A" "$NS_B"; do
 		ns_add "$ns"
@@ -455,9 +505,7 @@ topo_standard()
 	modprobe -q nf_conntrack 2>/dev/null
 	in_rtr conntrack -C >/dev/null 2>&1 ||
 		skip "kernel without connection tracking (nf_conntrack, nf_conntrack_netlink)"
-	in_rtr nft add table inet ctsprobe 2>/dev/null ||
-		skip "kernel without nf_tables"
-	in_rtr nft delete table inet ctsprobe
+	require_nftables "$NS_RTR"
 
 	in_rtr ip link add wan type veth peer name eth0 netns "$NS_REMOTE" &&
 	in_rtr ip link add br-lan type bridge forward_delay 0 &&
@@ -527,28 +575,37 @@ start_echo()
 	spawn "$var" "$host" socat "UDP$fam-DATAGRAM:$peer:$PEER_PORT,bind=$bind:$port" PIPE
 }
 
-# start_sender VAR [-6] [DPORT [SPORT]]: the remote peer sends ~200
-# datagrams/s from one socket (one flow) to the router's wan address.  A
-# bash loop with a fork-free sleep feeds one socat; the socket is not
-# connected, so ICMP errors from the far side never stop it.
-start_sender()
+# start_stream VAR HOST DST DPORT SPORT [4|6 [INTERVAL]]: HOST sends a
+# datagram every INTERVAL seconds (default 0.005, ~200/s) from SPORT to
+# DST:DPORT, one flow.  A bash loop with a fork-free sleep feeds one socat;
+# the socket is not connected, so ICMP errors from the far side never
+# stop it.
+start_stream()
 {
-	local var=$1 fam=4 dst dport sport
-	shift
-	if [ "${1:-}" = -6 ]; then
-		fam=6
-		shift
-	fi
-	dport=${1:-$FWD_PORT}
-	sport=${2:-$PEER_PORT}
-	if [ "$fam" = 6 ]; then dst="[$WAN6]"; else dst=$WAN4; fi
-	spawn "$var" remote bash -c '
+	local var=$1 host=$2 dst=$3 dport=$4 sport=$5 fam=${6:-4}
+	local every=${7:-0.005}
+	[ "$fam" = 6 ] && dst="[$dst]"
+	spawn "$var" "$host" bash -c '
 		exec {s}<> <(:)
 		while :; do
 			echo ping || exit
-			read -t 0.005 -u "$s"
-		done | socat -u STDIN "$1"' sender \
-		"UDP$fam-SENDTO:$dst:$dport,sourceport=$sport"
+			read -t "$2" -u "$s"
+		done | socat -u STDIN "$1"' stream \
+		"UDP$fam-SENDTO:$dst:$dport,sourceport=$sport" "$every"
+}
+
+# start_sender VAR [-6] [DPORT [SPORT]]: the remote peer's stream (one
+# flow, ~200 datagrams/s) to the router's wan address.
+start_sender()
+{
+	local var=$1 fam=4 dst=$WAN4
+	shift
+	if [ "${1:-}" = -6 ]; then
+		fam=6
+		dst=$WAN6
+		shift
+	fi
+	start_stream "$var" remote "$dst" "${1:-$FWD_PORT}" "${2:-$PEER_PORT}" "$fam"
 }
 
 # udp_burst HOST DST DPORT COUNT: COUNT new flows from HOST to DST:DPORT,
@@ -641,6 +698,14 @@ ct_ids()
 	ct_list "$@" -o id | sed -n 's/.* id=\([0-9]*\).*/\1/p' | sort -n
 }
 
+# ids_gone BEFORE AFTER: the ids (one a line) in BEFORE that AFTER has not.
+# comm wants both sides in sort's order, not in ct_ids' numeric one: a
+# list sorted -n fed to comm makes it report ids that are still there.
+ids_gone()
+{
+	comm -23 <(sort <<<"$1") <(sort <<<"$2") | grep .
+}
+
 # ct_seed [-6] [conntrack options]: the seed flow (peer:51820 ->
 # router:53820).
 ct_seed()
@@ -651,17 +716,27 @@ ct_seed()
 		--orig-port-dst "$FWD_PORT" "$@"
 }
 
+# ct_reply_tuple: "SRC SPORT DST DPORT" of the reply tuple of the first
+# entry conntrack -L prints on stdin (the fields after the second src=).
+ct_reply_tuple()
+{
+	awk '{
+		n = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^src=/) n++
+			if (n == 2 && $i ~ /^src=/) s = substr($i, 5)
+			if (n == 2 && $i ~ /^dst=/ && d == "") d = substr($i, 5)
+			if (n == 2 && $i ~ /^sport=/ && sp == "") sp = substr($i, 7)
+			if (n == 2 && $i ~ /^dport=/ && dp == "") dp = substr($i, 7)
+		}
+		print s, sp, d, dp; exit }'
+}
+
 # ct_seed_reply [-6]: "ADDR PORT" of the reply tuple's source, i.e. where
 # the router sends the flow's packets.
 ct_seed_reply()
 {
-	ct_seed "$@" | awk '{
-		n = 0
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^src=/ && ++n == 2) a = substr($i, 5)
-			if ($i ~ /^sport=/ && n == 2 && !p) p = substr($i, 7)
-		}
-		print a, p; exit }'
+	ct_seed "$@" | ct_reply_tuple | cut -d' ' -f1,2
 }
 
 ct_seed_assured()
@@ -731,14 +806,111 @@ expect_ct_reply()
 
 # ------------------------------------------------------------ scenario bits
 
-# forward_to ADDR:PORT: the forward on the wan's 53820 now goes there
-# (the only rule in prerouting), in one transaction.
+# forward_rules ADDR:PORT: the transaction that points the forward on the
+# wan's 53820 there (the only rule in prerouting).
+forward_rules()
+{
+	printf '%s\n' "flush chain ip nat prerouting" \
+		"add rule ip nat prerouting iifname \"wan\" udp dport 53820 dnat to $1"
+}
+
+# forward_to ADDR:PORT: load forward_rules ADDR:PORT (one transaction).
 forward_to()
 {
-	nft_rtr -f - <<EOT
-flush chain ip nat prerouting
-add rule ip nat prerouting iifname "wan" udp dport 53820 dnat to $1
+	nft_rtr -f - <<<"$(forward_rules "$1")"
+}
+
+# seed_stale: the seed report in short, for the cases about something
+# else: the forward to A:51820 (on any interface, as the report has it),
+# the stream (seed_traffic), then the forward switched to B:53820 in one
+# transaction, which leaves the seed flow stale on A.
+seed_stale()
+{
+	nft_rtr add rule ip nat prerouting udp dport 53820 dnat to "$A4:51820"
+	seed_traffic
+	nft_rtr -f - <<-EOT
+	flush chain ip nat prerouting
+	add rule ip nat prerouting udp dport 53820 dnat to $B4:53820
+	EOT
+}
+
+# fw4_like TARGET [offload]: the router's whole ruleset, fw4 style (one
+# atomic reload: flush table + the whole table again, new rule handles
+# everywhere), with the redirect "wg" pointing at TARGET (ADDR:PORT).
+# "offload": as fw4 writes it with flow_offloading=1, a flowtable on the
+# wan and lan devices and "flow offload @ft" first in forward.
+fw4_like()
+{
+	local ft="" fo=""
+	if [ "${2:-}" = offload ]; then
+		ft='flowtable ft {
+		hook ingress priority filter;
+		devices = { "br-lan", "wan" };
+	}'
+		fo='meta l4proto { tcp, udp } flow offload @ft comment "!fw4: Traffic offloading"'
+	fi
+	cat <<EOT
+table inet fw4
+flush table inet fw4
+table inet fw4 {
+	$ft
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iifname "lo" accept
+		ct state established,related accept
+		meta l4proto { icmp, ipv6-icmp } accept
+		iifname "br-lan" accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		$fo
+		ct state established,related accept
+		iifname "br-lan" oifname "wan" accept
+		iifname "wan" jump forward_wan
+	}
+	chain forward_wan {
+		ct status dnat accept comment "!fw4: Accept port forwards"
+		meta l4proto ipv6-icmp accept
+	}
+	chain dstnat {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan" jump dstnat_wan
+	}
+	chain dstnat_wan {
+		meta nfproto ipv4 udp dport 53820 counter dnat ip to $1 comment "!fw4: wg"
+	}
+	chain srcnat {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" jump srcnat_wan
+	}
+	chain srcnat_wan {
+		meta nfproto ipv4 masquerade comment "!fw4: Masquerade IPv4 wan traffic"
+	}
+}
 EOT
+}
+
+# ---- a forward by map element (tests 04, 21)
+
+# portfwd_map: the forwards as elements of a map, one rule reading it:
+# 53820 -> A:51820 (the seed's) and 40000 -> A:40000.  ("addr . port",
+# not "udp dport map": nft 0.9.8 refuses the latter, see HACKING.md.)
+portfwd_map()
+{
+	nft_rtr -f - <<-EOT
+	add map ip nat portfwd { type inet_service : ipv4_addr . inet_service; elements = { 53820 : $A4 . 51820, 40000 : $A4 . 40000 }; }
+	add rule ip nat prerouting iifname "wan" meta l4proto udp dnat ip addr . port to udp dport map @portfwd
+	EOT
+}
+
+# portfwd_element_to_b: only the seed's element changes, to B:53820; the
+# rule and the other element stay as they are.
+portfwd_element_to_b()
+{
+	nft_rtr -f - <<-EOT
+	delete element ip nat portfwd { 53820 }
+	add element ip nat portfwd { 53820 : $B4 . 53820 }
+	EOT
 }
 
 # ---- mirrors (tests 18, 32): B's entry for the peer's stream, backwards
@@ -781,6 +953,7 @@ b_answers_late()
 # stream to the router's 53820; waits until A receives it and conntrack
 # calls the flow ASSURED (needs ~2 s of replies), as in the seed report.
 # Requires a forward to A:51820 to be in place.
+# shellcheck disable=SC2120 # the cases pass -6, lib.sh does not
 seed_traffic()
 {
 	local fam=4 ff="" a=$A4
@@ -795,6 +968,48 @@ seed_traffic()
 	[ "${LAB_TAG_SEED:-1}" = 0 ] ||
 		ct_tag "ipv$fam" udp --orig-port-src "$PEER_PORT" --orig-port-dst "$FWD_PORT"
 	log "flow: $(ct_seed $ff)"
+}
+
+# router_service_traffic: the peer's stream ends at an echo service on the
+# router's own wan:53820 (no forward; the case accepts 53820 in input),
+# B's echo waits on 53820 for a forward to come; waits until conntrack
+# calls the flow ASSURED.
+router_service_traffic()
+{
+	start_echo ECHO_RTR rtr 53820 4 "$WAN4"
+	start_echo ECHO_B b 53820
+	start_sender SENDER
+	wait_until 20 ct_seed_assured ||
+		fail "the flow to the router never became ASSURED: $(ct_seed)"
+	expect_ct_reply "$WAN4" 53820 "flow ends at the router"
+}
+
+# tcp_echo_client VAR HOST DST PORT [SPORT]: a TCP connection from HOST to
+# DST:PORT (from SPORT when given) to an echo service: a numbered line
+# every 200 ms, the echoed lines in $LAB_TMP/tcp.out (tcp_lines counts
+# them, tcp_gt N is for wait_until).
+tcp_echo_client()
+{
+	spawn "$1" "$2" bash -c '
+		exec {s}<> <(:)
+		i=0
+		while :; do
+			echo "line $((i += 1))" || exit
+			read -t 0.2 -u "$s"
+		done | socat - "TCP4:$1:$2$3" >"$4"' tcpcli \
+		"$3" "$4" "${5:+,sourceport=$5}" "$LAB_TMP/tcp.out"
+}
+
+tcp_lines()
+{
+	local n
+	n=$(grep -c . "$LAB_TMP/tcp.out" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+tcp_gt()
+{
+	[ "$(tcp_lines)" -gt "$1" ]
 }
 
 # expect_stuck_on_a [-6] WHAT: the bug, reproduced: the rules now say B but
@@ -838,6 +1053,22 @@ kernel_flushes_by_filter()
 	((maj > 6 || (maj == 6 && min >= 12)))
 }
 
+# expect_flush_path N: the last sweep -v deleted its class of N stale
+# flows the way this kernel can: in one filtered flush, or one by one
+# saying why.
+expect_flush_path()
+{
+	if kernel_flushes_by_filter; then
+		grep -q "$1 $FLUSH_LINE" "$CTS_ERR" ||
+			fail "$(uname -r) flushes by filter, but sweep did not delete the class of $1 with one filtered flush"
+	else
+		! grep -q "$FLUSH_LINE" "$CTS_ERR" ||
+			fail "sweep flushed by filter on $(uname -r), which cannot"
+		grep -q "$FLUSH_REFUSED" "$CTS_ERR" ||
+			fail "sweep did not say why it deleted one by one"
+	fi
+}
+
 # ------------------------------------------------------------------ ctsweep
 
 # cts_cmd CMD...: run a command (ctsweep, possibly behind ip netns exec or
@@ -875,12 +1106,16 @@ assert_rc()
 		fail "$2: ctsweep exited $CTS_RC, expected $1 (stderr: $(head -c 300 "$CTS_ERR"))"
 }
 
-# assert_json FILTER WHAT: jq -e FILTER on the last ctsweep stdout.
+# assert_json FILTER WHAT: jq -e FILTER on the last ctsweep stdout, after
+# the case's own jq definitions ($JQ_DEFS: "def name: ...;", the peers'
+# cases name their groups of flows so).  On failure it logs the summary and
+# the first three flows $SEED_SEL selects (a case that has no seed flow
+# sets it to the flows that interest it, e.g. those not consistent).
 assert_json()
 {
-	jq -e "$1" "$CTS_OUT" >/dev/null 2>&1 && return 0
+	jq -e "${JQ_DEFS:-} $1" "$CTS_OUT" >/dev/null 2>&1 && return 0
 	log "JSON check failed; summary: $(jq -c .summary "$CTS_OUT" 2>&1 | head -c 600)"
-	log "seed flow: $(jq -c "$SEED_SEL" "$CTS_OUT" 2>&1 | head -c 1000)"
+	log "first flows of SEED_SEL: $(jq -c "[$SEED_SEL] | .[:3]" "$CTS_OUT" 2>&1 | head -c 1500)"
 	fail "$2: JSON check failed: $1"
 }
 
@@ -929,4 +1164,49 @@ assert_json_contract()
 		"every flow of the $1 document"
 	assert_json '.summary.deleted == ([.flows[] | select(.deleted)] | length)' \
 		"summary.deleted counts the flows marked deleted"
+}
+
+# expect_seed_stale [-6] REASON [WHAT]: the last run was "status --json"
+# with the seed flow stale: exit 1 (WHAT names the run in a failure), the
+# document well formed, the seed flow listed once, of its family, stale
+# for REASON.
+expect_seed_stale()
+{
+	local fam=ipv4 what="status with a stale flow"
+	if [ "$1" = -6 ]; then
+		fam=ipv6
+		what="status with a stale IPv6 flow"
+		shift
+	fi
+	assert_rc 1 "${2:-$what}"
+	assert_json_contract status false
+	assert_json "[$SEED_SEL] | length == 1" "the seed flow is listed once"
+	assert_json "$SEED_SEL | .family == \"$fam\" and .verdict == \"stale\"
+		and .reason == \"$1\"" "seed flow verdict"
+}
+
+# expect_seed_swept: the last run was "sweep --json": exit 0, the document
+# well formed, the seed flow (stale) deleted and no other flow.
+expect_seed_swept()
+{
+	assert_rc 0 "sweep"
+	assert_json_contract sweep false
+	assert_json "$SEED_SEL | .verdict == \"stale\" and .deleted == true" \
+		"sweep reports the seed flow deleted"
+	assert_json '.summary.deleted == 1' "sweep deleted exactly one flow"
+}
+
+# sweep_seed_to_b [-6]: ctsweep sweep deletes the stale seed flow and no
+# other (expect_seed_swept), and the stream moves to B's 53820.
+sweep_seed_to_b()
+{
+	local ff="" b=$B4
+	if [ "${1:-}" = -6 ]; then
+		ff=-6
+		b=$B6
+	fi
+	cts sweep --json
+	expect_seed_swept
+	expect_moved_to_b $ff "after ctsweep sweep"
+	expect_ct_reply $ff "$b" 53820 "after ctsweep sweep"
 }
