@@ -187,6 +187,7 @@ static void test_jump_keeps_port_constraint(void **state)
 		e->op = NM_OP_CMP;
 		e->sreg = NFT_REG32_00;
 		e->cmp.op = NFT_CMP_EQ;
+		e->cmp.data.len = 2;	/* as nft writes it: cmp_dports asks */
 		memcpy(e->cmp.data.val, &port, 2);
 		e = nm_add_expr(r);
 		e->op = NM_OP_IMMEDIATE;
@@ -232,6 +233,60 @@ static void test_xt_dport_narrows(void **state)
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, 0, BOTH, 53820));
 	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+/* udp dport 53820-53821 dnat (nft >= 1.1.2 writes a range so): the
+ * range's type names its ports (nm_expr_dports), and the plan walks
+ * those; a range wider than a plan holds walks every port. */
+static void test_range_narrows(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_rule *r;
+
+	(void)state;
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 53820, 53821);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, 53820));
+	assert_non_null(find_walk(&p, 0, BOTH, 53821));
+	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+
+	memset(&m, 0, sizeof(m));
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 1000, 2000);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+/* A map lookup that writes over the port's register: what a later cmp
+ * reads there is the map's value, not a port, and limits nothing. */
+static void test_map_overwrites_port(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	uint16_t k = htons(53), v = htons(5353);
+	struct nm_set *set = mk_set(&m, "m", 0, 2, 2);
+	struct nm_rule *r;
+
+	(void)state;
+	mk_elem(set, &k, NULL, &v, 2);
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_lookup(r, NFT_REG_1, 0, NFT_REG_1, false);
+	mk_cmp_be16(r, NFT_REG_1, NFT_CMP_EQ, 5353);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	/* the lookup itself limits to its keys (53), not the cmp's 5353 */
+	assert_non_null(find_walk(&p, 0, BOTH, 53));
+	assert_null(find_walk(&p, 0, BOTH, 5353));
 	nm_model_free(&m);
 }
 
@@ -529,6 +584,8 @@ int main(void)
 		cmocka_unit_test(test_jump_keeps_port_constraint),
 		cmocka_unit_test(test_unknown_widens),
 		cmocka_unit_test(test_xt_dport_narrows),
+		cmocka_unit_test(test_range_narrows),
+		cmocka_unit_test(test_map_overwrites_port),
 		cmocka_unit_test(test_tcp_and_family),
 		cmocka_unit_test(test_small_table_one_walk),
 		cmocka_unit_test(test_large_table_narrows),
