@@ -497,14 +497,14 @@ static int build_narrow(const struct nm_model *m, const struct plan_in *in,
 		all.masq |= c[f].masq;
 	}
 
-	/* Every DNATed flow: a forward may have changed or gone. */
+	/* Every DNATed flow: its DNAT may have changed or gone. */
 	ret = add_walk(p, AF_UNSPEC, 0, IPS_DST_NAT, IPS_DST_NAT, NULL);
 	if (ret)
 		return ret;
 
 	/* Source-NATed only.  With static SNAT any may have changed; with
 	 * no source NAT at all every one is left over.  With masquerade
-	 * alone the kernel handles them, and only a new forward's ports
+	 * alone the kernel handles them, and only a new DNAT rule's ports
 	 * matter. */
 	if (all.snat_static || !all.masq)
 		ret = add_walk(p, AF_UNSPEC, 0, IPS_SRC_NAT, both, NULL);
@@ -514,7 +514,7 @@ static int build_narrow(const struct nm_model *m, const struct plan_in *in,
 		return ret;
 
 	/* Not NATed at all: a new source NAT may apply to any of them, a
-	 * new forward only to its ports. */
+	 * new DNAT rule only to its ports. */
 	if (all.snat_static || all.masq)
 		return add_walk(p, AF_UNSPEC, 0, 0, both, NULL);
 	if (all.dnat)
@@ -547,7 +547,7 @@ int plan_build(const struct nm_model *m, const struct plan_in *in,
 
 /*
  * The DNAT walk comes first; what it returned tells how much of the table
- * is left for the rest.  When little is (a table of forwards, say), one
+ * is left for the rest.  When little is (a table of DNATed flows, say), one
  * walk of every flow not DNATed costs less than the narrow walks after
  * it, each a whole walk that returns almost nothing.  It returns a
  * superset of theirs, still disjoint from the DNAT walk's.

@@ -429,7 +429,7 @@ static int on_flow(const struct flow *f, void *data)
 
 /* The mirrors the walks did not show (the plan may not walk outbound
  * flows): lookups by tuple, many per datagram.  First each candidate's
- * forward: back, it is the usual end (forget the candidate), and it rules
+ * DNATed flow: back, it is the usual end (forget the candidate), and it rules
  * a mirror out, since the two would share a tuple.  Then the mirrors of
  * the rest. */
 static int check_mirrors(struct scan *s)
@@ -757,7 +757,7 @@ static bool busy(const struct scan *s, const struct flow *f)
 	return !full || (uint64_t)f->timeout + 3 >= full;
 }
 
-/* After @r was deleted: a forward whose backend may still answer is
+/* After @r was deleted: a DNATed flow whose backend may still answer is
  * remembered, so that the entry its late reply makes backwards (a
  * mirror) is known for what it is. */
 static void remember(struct scan *s, const struct rec *r)

@@ -78,7 +78,7 @@ struct scan {
 	uint32_t cache_gen;	/* bumped to empty the cache without touching
 				 * its 6 MB (most of it never faulted in) */
 	struct plan plan;
-	/* forwards we deleted that may come back backwards (mirror.h) */
+	/* DNATed flows we deleted that may come back backwards (mirror.h) */
 	struct mirror_set mirrors;
 	char mirror_file[256];	/* "" when they are not kept in a file */
 	int mirror_err;		/* the last load/save error, 0 if none */
@@ -141,9 +141,9 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 int scan_feed(struct scan *s, const struct flow *f);
 /* Delete every stale rec: by class with filtered flushes where @s->flush
  * allows and plan.h's conditions hold (a pass fed by scan_run only), the
- * rest by tuple and id.  Deleted forwards become mirror candidates,
+ * rest by tuple and id.  Deleted DNATed flows become mirror candidates,
  * saved to the file (a failure to save leaves mirror_err set), and
- * waited for (mirrors.nwaiting) until their forward direction is back. */
+ * waited for (mirrors.nwaiting) until their original direction is back. */
 int scan_delete(struct scan *s);
 /*
  * One entry outside a pass (a conntrack event), each step a call:

@@ -405,13 +405,13 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 	const struct flow *f = &r->f;
 	const struct nat_outcome *o;
 	struct judgement j;
-	struct flow fwd;
+	struct flow dnat;
 	bool snat = judge_reason_snat(r->reason);
 
 	if (r->mirror) {
-		/* told as the forward it mirrors: the peer's packets */
-		flow_reversed(f, &fwd);
-		f = &fwd;
+		/* told as the DNATed flow it mirrors: the peer's packets */
+		flow_reversed(f, &dnat);
+		f = &dnat;
 	}
 
 	fmt_endpoint(src, sizeof(src), f->orig.family, &f->orig.src,
