@@ -20,7 +20,7 @@ enum jreason {
 	JR_NONE,
 	JR_DNAT_CHANGED,	/* the DNAT now points elsewhere */
 	JR_DNAT_REMOVED,	/* the rules no longer DNAT it */
-	JR_DNAT_ADDED,		/* flow started before its DNAT rule existed */
+	JR_DNAT_ADDED,		/* flow started before its DNAT existed */
 	JR_SNAT_CHANGED,	/* source NAT now picks another address/port */
 	JR_SNAT_REMOVED,	/* rules no longer source-NAT it */
 	JR_SNAT_ADDED,		/* flow started before the source NAT existed */

@@ -309,7 +309,7 @@ enum mirror_match mirror_match(const struct mirror_set *ms,
 {
 	*c = NULL;
 	if (!mirror_count(ms))
-		return MM_NONE;	/* a pass with no candidate: most of them */
+		return MM_NONE;	/* no candidate: most passes */
 	*c = mirror_find(ms, f);
 	if (*c)
 		return MM_MIRROR;

@@ -52,7 +52,7 @@ struct mirror_cand {
 	union addr backend;	/* B: where DNAT took it */
 	uint64_t when;		/* wall-clock seconds of the delete */
 	uint16_t pport;		/* pp, network byte order */
-	uint16_t dport;		/* dp: where it was sent, and the backend's */
+	uint16_t dport;		/* dp: sent to, and the backend's port */
 	uint16_t zone;
 	uint8_t v6:1;		/* else IPv4 */
 	uint8_t tcp:1;		/* else UDP */

@@ -82,7 +82,8 @@ static void test_plain_flow(void **state)
 	tcp.orig.l4proto = tcp.reply.l4proto = TCP;
 	assert_int_equal(scan_feed(s, &now), 0);
 	assert_int_equal(scan_feed(s, &old), 0);
-	assert_int_equal(scan_feed(s, &tcp), 0);	/* not swept: no --tcp */
+	/* not swept without --tcp */
+	assert_int_equal(scan_feed(s, &tcp), 0);
 	assert_int_equal(s->judged, 2);
 	assert_int_equal(s->consistent, 1);
 	assert_int_equal(s->stale, 1);
