@@ -222,11 +222,12 @@ static int outcome_fits(const struct nat_outcome *o, uint8_t family,
 	return -1;
 }
 
-/* The candidate of @o the flow's translated side fits, or -1: its reply's
+/* (inline, as check_nat: judge_verdict runs for every flow of a pass.)
+ * The candidate of @o the flow's translated side fits, or -1: its reply's
  * source against the original destination for the DNAT outcome, its
  * reply's destination against the original source for the source NAT. */
-static int flow_fits(const struct flow *f, const struct nat_outcome *o,
-		     bool snat)
+static inline int flow_fits(const struct flow *f,
+			    const struct nat_outcome *o, bool snat)
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
 	int ports = proto_has_ports(or->l4proto);
@@ -276,8 +277,8 @@ static bool snated(const struct flow *f)
 
 /* @f against one outcome: what @o (the DNAT or, with @snat, the source
  * NAT outcome) says of it. */
-static enum jreason check_nat(const struct flow *f,
-			      const struct nat_outcome *o, bool snat)
+static inline enum jreason check_nat(const struct flow *f,
+				     const struct nat_outcome *o, bool snat)
 {
 	static const enum jreason removed[2] = { JR_DNAT_REMOVED,
 						 JR_SNAT_REMOVED };

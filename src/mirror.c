@@ -304,19 +304,6 @@ struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
 	return lookup(ms, &f->orig, f->zone, NULL);
 }
 
-enum mirror_match mirror_match(const struct mirror_set *ms,
-			       const struct flow *f, struct mirror_cand **c)
-{
-	*c = NULL;
-	if (!mirror_count(ms))
-		return MM_NONE;	/* no candidate: most passes */
-	*c = mirror_find(ms, f);
-	if (*c)
-		return MM_MIRROR;
-	*c = mirror_find_orig(ms, f);
-	return *c ? MM_DNAT_BACK : MM_NONE;
-}
-
 int mirror_add(struct mirror_set *ms, const struct flow *f, uint64_t now)
 {
 	struct mirror_cand *c;

@@ -87,16 +87,6 @@ struct mirror_cand *mirror_find(const struct mirror_set *ms,
 /* The candidate whose DNATed flow @f is (same original tuple). */
 struct mirror_cand *mirror_find_orig(const struct mirror_set *ms,
 				     const struct flow *f);
-/* What @f is to the candidates, in one look (a pass asks it of every
- * flow): the mirror of one (the mirror is asked first), one's DNATed flow
- * back, or neither.  *@c: that candidate, or NULL. */
-enum mirror_match {
-	MM_NONE,
-	MM_MIRROR,
-	MM_DNAT_BACK,
-};
-enum mirror_match mirror_match(const struct mirror_set *ms,
-			       const struct flow *f, struct mirror_cand **c);
 void mirror_drop(struct mirror_set *ms, struct mirror_cand *c);
 /* Count @c among the candidates a caller waits for (until dropped). */
 void mirror_wait(struct mirror_set *ms, struct mirror_cand *c);
@@ -105,6 +95,30 @@ static inline uint32_t mirror_count(const struct mirror_set *ms)
 {
 	return ms->n - ms->ndead;
 }
+/* What @f is to the candidates, in one look (a pass asks it of every
+ * flow, so inline: as cheap as the two lookups): the mirror of one (the
+ * mirror is asked first), one's DNATed flow back, or neither.  *@c: that
+ * candidate, or NULL. */
+enum mirror_match {
+	MM_NONE,
+	MM_MIRROR,
+	MM_DNAT_BACK,
+};
+
+static inline enum mirror_match mirror_match(const struct mirror_set *ms,
+					     const struct flow *f,
+					     struct mirror_cand **c)
+{
+	*c = NULL;
+	if (!mirror_count(ms))
+		return MM_NONE;	/* no candidate: most passes */
+	*c = mirror_find(ms, f);
+	if (*c)
+		return MM_MIRROR;
+	*c = mirror_find_orig(ms, f);
+	return *c ? MM_DNAT_BACK : MM_NONE;
+}
+
 /* Bytes @ms holds allocated. */
 size_t mirror_mem(const struct mirror_set *ms);
 void mirror_free(struct mirror_set *ms);
