@@ -200,7 +200,7 @@ static int run_group(struct ev_run *r, int hook, const struct nm_chain **ch,
 		return EV_STOP;
 	if (run_one(r, hook, ch[lead]))
 		return EV_STOP;
-	for (i = 0; i < k && !r->bound; i++)
+	for (i = 0; i < k && !r->hook_bound; i++)
 		if ((uint32_t)i != lead && run_one(r, hook, ch[i]))
 			return EV_STOP;
 	return 0;
@@ -219,7 +219,7 @@ static int run_nat(struct ev_run *r, int hook)
 		ev_unknown(r, "too many nat chains at %s", nm_hook_name(hook));
 		return EV_STOP;
 	}
-	for (i = 0; i < n && !r->bound; i = j) {
+	for (i = 0; i < n && !r->hook_bound; i = j) {
 		for (j = i + 1; j < n && ch[j]->prio == ch[i]->prio; j++)
 			;
 		if (run_group(r, hook, ch + i, j - i))
@@ -231,7 +231,7 @@ static int run_nat(struct ev_run *r, int hook)
 		ev_pkt_dnat(&r->pkt, &r->dnat.spec);
 	/* From here on only the source NAT can still be decided: what stops
 	 * the evaluation now leaves the DNAT outcome standing. */
-	r->snat_phase = true;
+	r->dnat_done = true;
 	return 0;
 }
 
@@ -301,7 +301,7 @@ static int run_hook(struct ev_run *r, int hook)
 	uint32_t nat_last = 0;
 
 	r->hook = hook;
-	r->bound = 0;
+	r->hook_bound = false;
 	r->oif = 0;	/* DNAT may have moved the destination */
 	r->chain = r->rule = -1;
 	ev_trace_step(r, EVS_HOOK, NULL);
@@ -580,7 +580,7 @@ void eval_first_packet_traced(const struct nm_model *m,
 		ev_trace_step(&run, EVS_PATH, NULL);
 		run_path(&run);
 		res->runs++;
-		if (run.status == EV_UNKNOWN && !run.snat_phase)
+		if (run.status == EV_UNKNOWN && !run.dnat_done)
 			return res_unknown(res, &run);
 		if (run.status == EV_UNKNOWN) {
 			/* Keep this path's DNAT; the SNAT is unknown. */

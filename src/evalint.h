@@ -87,11 +87,11 @@ struct ev_run {
 	int status;
 	char unknown[EV_UNKNOWN_LEN];
 	struct ev_nat dnat, snat;
-	int bound;			/* the current hook set up a binding */
+	bool hook_bound;		/* the current hook set up a binding */
 	uint32_t iif, oif;		/* looked up once: 0 = not yet */
 	unsigned int steps;
 	int chain, rule;		/* being evaluated */
-	bool snat_phase;		/* the DNAT hook is behind us */
+	bool dnat_done;			/* the DNAT hook is behind us */
 	struct ev_mark mark, ctmark;
 };
 

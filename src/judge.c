@@ -213,14 +213,28 @@ static int outcome_fits(const struct nat_outcome *o, uint8_t family,
 	return -1;
 }
 
+/* (inline, as check_nat: judge_verdict runs for every flow of a pass.)
+ * The candidate of @o the flow's translated side fits, or -1: its reply's
+ * source against the original destination for the DNAT outcome, its
+ * reply's destination against the original source for the source NAT. */
+static inline int flow_fits(const struct flow *f,
+			    const struct nat_outcome *o, bool snat)
+{
+	const struct tuple *or = &f->orig, *re = &f->reply;
+	int ports = proto_has_ports(or->l4proto);
+
+	if (snat)
+		return outcome_fits(o, or->family, ports, 1, &re->dst,
+				    re->dport, &or->src, or->sport);
+	return outcome_fits(o, or->family, ports, 0, &re->src, re->sport,
+			    &or->dst, or->dport);
+}
+
 /* A flow consistent with one of several outcomes (numgen, statistic)
  * names the rule of the one it took. */
 static void name_fitting_rule(const struct flow *f, struct judgement *j)
 {
-	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = proto_has_ports(or->l4proto);
-	int i = outcome_fits(&j->dnat, or->family, ports, 0, &re->src,
-			     re->sport, &or->dst, or->dport);
+	int i = flow_fits(f, &j->dnat, false);
 
 	if (i >= 0 && j->dnat.chain[i] >= 0) {
 		j->chain = j->dnat.chain[i];
@@ -229,43 +243,46 @@ static void name_fitting_rule(const struct flow *f, struct judgement *j)
 	}
 	if (j->dnat.ncand)
 		return;
-	i = outcome_fits(&j->snat, or->family, ports, 1, &re->dst, re->dport,
-			 &or->src, or->sport);
+	i = flow_fits(f, &j->snat, true);
 	if (i >= 0 && j->snat.chain[i] >= 0) {
 		j->chain = j->snat.chain[i];
 		j->rule = j->snat.rule[i];
 	}
 }
 
-static enum jreason check_dnat(const struct flow *f,
-			       const struct nat_outcome *o)
+/* Was @f's destination rewritten (address, or port where it has one)? */
+static bool dnated(const struct flow *f)
 {
 	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = proto_has_ports(or->l4proto);
-	int dnated = addr_cmp(or->family, &re->src, &or->dst) ||
-		     (ports && re->sport != or->dport);
 
-	if (!o->ncand)
-		return dnated ? JR_DNAT_REMOVED : JR_NONE;
-	if (outcome_fits(o, or->family, ports, 0, &re->src, re->sport,
-			 &or->dst, or->dport) >= 0)
-		return JR_NONE;
-	return dnated ? JR_DNAT_CHANGED : JR_DNAT_ADDED;
+	return addr_cmp(or->family, &re->src, &or->dst) ||
+	       (proto_has_ports(or->l4proto) && re->sport != or->dport);
 }
 
-static enum jreason check_snat(const struct flow *f,
-			       const struct nat_outcome *o)
+/* Was @f's source address rewritten?  (Its port alone may be remapped on
+ * a clash without any source NAT.) */
+static bool snated(const struct flow *f)
 {
-	const struct tuple *or = &f->orig, *re = &f->reply;
-	int ports = proto_has_ports(or->l4proto);
-	int snated = !addr_eq(or->family, &re->dst, &or->src);
+	return !addr_eq(f->orig.family, &f->reply.dst, &f->orig.src);
+}
+
+/* @f against one outcome: what @o (the DNAT or, with @snat, the source
+ * NAT outcome) says of it. */
+static inline enum jreason check_nat(const struct flow *f,
+				     const struct nat_outcome *o, bool snat)
+{
+	static const enum jreason removed[2] = { JR_DNAT_REMOVED,
+						 JR_SNAT_REMOVED };
+	static const enum jreason changed[2] = { JR_DNAT_CHANGED,
+						 JR_SNAT_CHANGED };
+	static const enum jreason added[2] = { JR_DNAT_ADDED, JR_SNAT_ADDED };
+	bool nated = snat ? snated(f) : dnated(f);
 
 	if (!o->ncand)
-		return snated ? JR_SNAT_REMOVED : JR_NONE;
-	if (outcome_fits(o, or->family, ports, 1, &re->dst, re->dport,
-			 &or->src, or->sport) >= 0)
+		return nated ? removed[snat] : JR_NONE;
+	if (flow_fits(f, o, snat) >= 0)
 		return JR_NONE;
-	return snated ? JR_SNAT_CHANGED : JR_SNAT_ADDED;
+	return nated ? changed[snat] : added[snat];
 }
 
 enum jverdict judge_verdict(const struct flow *f, const struct judgement *j,
@@ -280,12 +297,12 @@ enum jverdict judge_verdict(const struct flow *f, const struct judgement *j,
 	/* Helpers (ftp, sip, ...) NAT expected flows themselves. */
 	if (f->status & IPS_EXPECTED)
 		return JV_UNKNOWN;
-	r = check_dnat(f, &j->dnat);
+	r = check_nat(f, &j->dnat, false);
 	/* A DNAT mismatch is proven whatever the source NAT would be. */
 	if (r == JR_NONE && j->snat_unknown)
 		return JV_UNKNOWN;
 	if (r == JR_NONE)
-		r = check_snat(f, &j->snat);
+		r = check_nat(f, &j->snat, true);
 	*reason = r;
 	return r == JR_NONE ? JV_CONSISTENT : JV_STALE;
 }
@@ -325,41 +342,38 @@ void judge_flow(const struct nm_model *m, const struct netenv *env,
 
 /* ---- strings ---- */
 
-static const char *const reason_str[JR__MAX] = {
-	[JR_NONE] = "",
-	[JR_DNAT_CHANGED] = "forward-changed",
-	[JR_DNAT_REMOVED] = "forward-removed",
-	[JR_DNAT_ADDED] = "forward-added",
-	[JR_SNAT_CHANGED] = "snat-changed",
-	[JR_SNAT_REMOVED] = "snat-removed",
-	[JR_SNAT_ADDED] = "snat-added",
-	[JR_DNAT_MIRRORED] = "forward-mirrored",
-	[JR_UNMODELLED] = "unmodelled",
-	[JR_DROPPED] = "dropped",
-};
-
-static const char *const reason_text[JR__MAX] = {
-	[JR_NONE] = "",
-	[JR_DNAT_CHANGED] = "forward now points elsewhere",
-	[JR_DNAT_REMOVED] = "forward removed",
-	[JR_DNAT_ADDED] = "flow started before the forward existed",
-	[JR_SNAT_CHANGED] = "source NAT now picks another address or port",
-	[JR_SNAT_REMOVED] = "source NAT removed",
-	[JR_SNAT_ADDED] = "flow started before the source NAT existed",
-	[JR_DNAT_MIRRORED] = "a swept forward re-created backwards by the "
-			     "old backend's late reply (a mirror)",
-	[JR_UNMODELLED] = "the nat rules use something ctsweep cannot evaluate",
-	[JR_DROPPED] = "a nat chain would drop the first packet",
+/* Each reason's word (output, JSON) and sentence, in one place. */
+static const struct {
+	const char *str, *text;
+} reasons[JR__MAX] = {
+	[JR_NONE] = { "", "" },
+	[JR_DNAT_CHANGED] = { "forward-changed",
+			      "forward now points elsewhere" },
+	[JR_DNAT_REMOVED] = { "forward-removed", "forward removed" },
+	[JR_DNAT_ADDED] = { "forward-added",
+			    "flow started before the forward existed" },
+	[JR_SNAT_CHANGED] = { "snat-changed",
+			      "source NAT now picks another address or port" },
+	[JR_SNAT_REMOVED] = { "snat-removed", "source NAT removed" },
+	[JR_SNAT_ADDED] = { "snat-added",
+			    "flow started before the source NAT existed" },
+	[JR_DNAT_MIRRORED] = { "forward-mirrored",
+			       "a swept forward re-created backwards by the "
+			       "old backend's late reply (a mirror)" },
+	[JR_UNMODELLED] = { "unmodelled",
+			    "the nat rules use something ctsweep cannot "
+			    "evaluate" },
+	[JR_DROPPED] = { "dropped", "a nat chain would drop the first packet" },
 };
 
 const char *judge_reason_str(enum jreason r)
 {
-	return (unsigned int)r < JR__MAX ? reason_str[r] : "?";
+	return (unsigned int)r < JR__MAX ? reasons[r].str : "?";
 }
 
 const char *judge_reason_text(enum jreason r)
 {
-	return (unsigned int)r < JR__MAX ? reason_text[r] : "?";
+	return (unsigned int)r < JR__MAX ? reasons[r].text : "?";
 }
 
 const char *judge_verdict_str(enum jverdict v)

@@ -18,13 +18,13 @@ enum jverdict { JV_CONSISTENT, JV_STALE, JV_UNKNOWN };
 
 enum jreason {
 	JR_NONE,
-	JR_DNAT_CHANGED,	/* forward now points elsewhere */
-	JR_DNAT_REMOVED,	/* forward removed: rules no longer DNAT it */
-	JR_DNAT_ADDED,		/* flow started before the forward existed */
+	JR_DNAT_CHANGED,	/* the DNAT now points elsewhere */
+	JR_DNAT_REMOVED,	/* the rules no longer DNAT it */
+	JR_DNAT_ADDED,		/* flow started before its DNAT existed */
 	JR_SNAT_CHANGED,	/* source NAT now picks another address/port */
 	JR_SNAT_REMOVED,	/* rules no longer source-NAT it */
 	JR_SNAT_ADDED,		/* flow started before the source NAT existed */
-	JR_DNAT_MIRRORED,	/* a swept forward, re-created backwards by
+	JR_DNAT_MIRRORED,	/* a swept DNATed flow, re-created backwards by
 				 * the old backend (mirror.h) */
 	JR_UNMODELLED,		/* unknown: an expression we cannot evaluate */
 	JR_DROPPED,		/* unknown: a nat chain would drop its first packet */
@@ -93,8 +93,7 @@ void judge_eval_traced(const struct nm_model *m, const struct netenv *env,
 void judge_flow(const struct nm_model *m, const struct netenv *env,
 		const struct flow *f, struct judgement *j);
 
-/* Static strings, "?" for a value out of range. */
-/* Is @r about the destination NAT (a port forward) or the source NAT? */
+/* Is @r about the destination NAT or the source NAT? */
 static inline bool judge_reason_dnat(enum jreason r)
 {
 	return r == JR_DNAT_CHANGED || r == JR_DNAT_REMOVED ||
@@ -107,7 +106,10 @@ static inline bool judge_reason_snat(enum jreason r)
 	       r == JR_SNAT_ADDED;
 }
 
-const char *judge_reason_str(enum jreason r);	/* "forward-changed" ... */
+/* Static strings, "?" for a value out of range.  The output's words:
+ * JR_DNAT_* print as "forward-changed" ... (a port forward, to the user;
+ * HACKING.md's glossary). */
+const char *judge_reason_str(enum jreason r);
 const char *judge_reason_text(enum jreason r);	/* human sentence */
 const char *judge_verdict_str(enum jverdict v);	/* "stale" ... */
 

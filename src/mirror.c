@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * mirror.c - forwarded flows we deleted, and the entries that mirror them:
+ * mirror.c - DNATed flows we deleted, and the entries that mirror them:
  * the set, its index and its file format.  Pure (no syscall, no
  * environment), so all of it runs in unit tests and the fuzzer without
  * root; mirror_file.c keeps the set in its file.
@@ -29,9 +29,9 @@ bool mirror_possible(const struct flow *f)
 	if (o->family != AF_INET && o->family != AF_INET6)
 		return false;
 	if (addr_eq(o->family, &r->src, &o->dst) && r->sport == o->dport)
-		return false;	/* not forwarded */
+		return false;	/* not DNATed */
 	/* The mirror's masquerade keeps the backend's port; it lands on
-	 * the peer's stream only if that is the forwarded port.  (Other
+	 * the peer's stream only if that is the DNATed flow's dport.  (Other
 	 * answers start outbound flows that carry nothing of the peer's:
 	 * left alone, like any outbound flow.) */
 	if (r->sport != o->dport)
@@ -69,8 +69,8 @@ static void cand_tuple(const struct mirror_cand *c, const union addr *src,
 void mirror_cand_flow(const struct mirror_cand *c, struct flow *f)
 {
 	memset(f, 0, sizeof(*f));
-	cand_tuple(c, &c->peer, c->pport, &c->router, c->fport, &f->orig);
-	cand_tuple(c, &c->backend, c->fport, &c->peer, c->pport, &f->reply);
+	cand_tuple(c, &c->peer, c->pport, &c->router, c->dport, &f->orig);
+	cand_tuple(c, &c->backend, c->dport, &c->peer, c->pport, &f->reply);
 	f->zone = c->zone;
 }
 
@@ -82,13 +82,13 @@ static void cand_set(struct mirror_cand *c, const struct flow *f)
 	c->router = f->orig.dst;
 	c->backend = f->reply.src;
 	c->pport = f->orig.sport;
-	c->fport = f->orig.dport;
+	c->dport = f->orig.dport;
 	c->zone = f->zone;
 	c->v6 = f->orig.family == AF_INET6;
 	c->tcp = f->orig.l4proto == IPPROTO_TCP;
 }
 
-/* Is @c the forward whose original tuple is @o (zone @zone)? */
+/* Is @c the DNATed flow whose original tuple is @o (zone @zone)? */
 static bool cand_is_orig(const struct mirror_cand *c, const struct tuple *o,
 			 uint16_t zone)
 {
@@ -97,21 +97,21 @@ static bool cand_is_orig(const struct mirror_cand *c, const struct tuple *o,
 	/* the ports first: they tell almost every other candidate apart
 	 * without building its tuple */
 	if (c->dead || c->zone != zone || c->pport != o->sport ||
-	    c->fport != o->dport)
+	    c->dport != o->dport)
 		return false;
-	cand_tuple(c, &c->peer, c->pport, &c->router, c->fport, &t);
+	cand_tuple(c, &c->peer, c->pport, &c->router, c->dport, &t);
 	return tuple_eq(&t, o);
 }
 
 /* ---- the index: one chained hash over the candidates ------------------ */
 
 /*
- * A candidate (P:pp -> R:fp, replies from B:fp) and its mirror (B:fp ->
- * P:pp) share the peer's end and the forwarded port, so one key finds a
- * candidate both by its mirror and by its forward direction.
+ * A candidate (P:pp -> R:dp, replies from B:dp) and its mirror (B:dp ->
+ * P:pp) share the peer's end and the port dp, so one key finds a
+ * candidate both by its mirror and by its DNATed flow.
  */
 static uint32_t khash(uint8_t family, uint8_t proto, uint16_t zone,
-		      const union addr *peer, uint16_t pport, uint16_t fport)
+		      const union addr *peer, uint16_t pport, uint16_t dport)
 {
 	uint32_t h = FNV32_INIT;
 
@@ -119,20 +119,20 @@ static uint32_t khash(uint8_t family, uint8_t proto, uint16_t zone,
 	h = fnv32(h, &proto, 1);
 	h = fnv32(h, peer->b, addr_len(family));
 	h = fnv32(h, &pport, 2);
-	h = fnv32(h, &fport, 2);
+	h = fnv32(h, &dport, 2);
 	return fnv32(h, &zone, 2);
 }
 
 static uint32_t cand_hash(const struct mirror_cand *c)
 {
 	return khash(cand_family(c), cand_proto(c), c->zone, &c->peer,
-		     c->pport, c->fport);
+		     c->pport, c->dport);
 }
 
 /*
  * Beside the buckets, a filter of one byte a bucket, a bit per key hash:
  * a sweep asks for every flow it is shown whether it is a candidate's
- * forward, and almost none is.  Buckets and candidates are far apart in
+ * DNATed flow, and almost none is.  Buckets and candidates are far apart in
  * memory that the kernel's dump has just swept through the caches; the
  * filter is an eighth of the buckets' size and answers most "no"s alone.
  */
@@ -203,7 +203,7 @@ static int rebuild(struct mirror_set *ms, uint32_t room)
  * a quarter empty on average), up to MIRROR_MAX.  A rebuild costs the
  * whole set, so it is done only when it frees an eighth of it at least,
  * and a full set sheds its oldest eighth at once: a rebuild per cap / 8
- * adds.  (Shedding one at a time made a sweep that deletes 100k forwards
+ * adds.  (Shedding one at a time made a sweep that deletes 100k DNATed flows
  * rebuild 16k candidates 84k times: 13 s.)
  */
 static int make_room(struct mirror_set *ms)
@@ -286,7 +286,7 @@ struct mirror_cand *mirror_find(const struct mirror_set *ms,
 	struct tuple t;
 
 	/* A mirror's reply tuple is its candidate's original one, P:pp ->
-	 * R:fp, so its replies come from where it was sent: a flow DNATed
+	 * R:dp, so its replies come from where it was sent: a flow DNATed
 	 * on the way in is no mirror (and that is most of a sweep's). */
 	if (f->reply.sport != f->orig.dport ||
 	    !addr_eq(f->orig.family, &f->reply.src, &f->orig.dst))
@@ -294,7 +294,7 @@ struct mirror_cand *mirror_find(const struct mirror_set *ms,
 	c = lookup(ms, &f->reply, f->zone, &f->orig.src);
 	if (!c)
 		return NULL;
-	cand_tuple(c, &c->backend, c->fport, &c->peer, c->pport, &t);
+	cand_tuple(c, &c->backend, c->dport, &c->peer, c->pport, &t);
 	return tuple_eq(&t, &f->orig) ? c : NULL;
 }
 

@@ -60,35 +60,24 @@ static void pset_narrow(struct pset *rc, const struct pset *with)
 	*rc = out;
 }
 
-static uint16_t be16_at(const uint8_t *v)
+/* Where a type puts the ports it limits a rule to (struct nm_ports): a
+ * pset, every port once a range is wider than a pset holds. */
+struct pset_sink {
+	struct nm_ports ports;
+	struct pset *ps;
+};
+
+static void sink_add(struct nm_ports *p, uint16_t lo, uint16_t hi)
 {
-	uint16_t x;
+	struct pset *ps = ((struct pset_sink *)p)->ps;
+	uint32_t a = ntohs(lo), b = ntohs(hi), x;
 
-	memcpy(&x, v, 2);
-	return x;
-}
-
-/* Ports a set keyed by a bare port holds; ANY_PORT when it is not that. */
-static void pset_from_set(const struct nm_set *s, struct pset *out)
-{
-	unsigned int i;
-
-	out->n = ANY_PORT;
-	if (s->key_len != 2 || s->nfields > 1)
+	if (b < a || b - a >= PLAN_MAX_PORTS) {
+		ps->n = ANY_PORT;
 		return;
-	out->n = 0;
-	for (i = 0; i < s->nelems && out->n != ANY_PORT; i++) {
-		uint16_t lo = ntohs(be16_at(s->elems[i].key.val));
-		uint16_t hi = ntohs(be16_at(s->elems[i].key_end.val));
-		uint32_t p;
-
-		if (hi < lo || hi - lo >= PLAN_MAX_PORTS) {
-			out->n = ANY_PORT;
-			return;
-		}
-		for (p = lo; p <= hi; p++)
-			pset_add(out, htons(p));
 	}
+	for (x = a; x <= b; x++)
+		pset_add(ps, htons((uint16_t)x));
 }
 
 struct walker {
@@ -226,107 +215,62 @@ static void note_natspec(struct walker *w, const struct nm_natspec *n,
 	}
 }
 
-static void walk_lookup(struct walker *w, const struct nm_expr *e,
-			bool is_dport, struct pset *rc, int depth)
+/* A verdict map: each element goes on in its chain, under its own key
+ * when that is the destination port. */
+static void walk_vmap(struct walker *w, const struct nm_expr *e,
+		      bool is_dport, const struct pset *rc, int depth)
 {
 	const struct nm_set *s;
-	struct pset keys;
 	unsigned int i;
 
 	if (e->lookup.set < 0 || (unsigned int)e->lookup.set >= w->m->nsets)
 		return;
 	s = &w->m->sets[e->lookup.set];
-	if (e->dreg == NFT_REG_VERDICT && e->lookup.has_dreg) {
-		/* A verdict map: each element jumps under its own key. */
-		for (i = 0; i < s->nelems; i++) {
-			struct pset ec = *rc;
+	for (i = 0; i < s->nelems; i++) {
+		struct pset ec = *rc, key = { 0 };
+		struct pset_sink sink = { .ports.add = sink_add, .ps = &key };
 
-			if (s->elems[i].chain < 0)
-				continue;
-			if (is_dport && s->key_len == 2) {
-				struct pset one = { .n = 1 };
-
-				one.p[0] = be16_at(s->elems[i].key.val);
-				if (!memcmp(s->elems[i].key.val,
-					    s->elems[i].key_end.val, 2))
-					pset_narrow(&ec, &one);
-			}
-			walk_chain(w, s->elems[i].chain, &ec, depth + 1);
+		if (s->elems[i].chain < 0)
+			continue;
+		if (is_dport) {
+			nm_elem_dports(s, &s->elems[i], &sink.ports);
+			pset_narrow(&ec, &key);
 		}
-		return;
-	}
-	if (is_dport && !e->lookup.invert) {
-		pset_from_set(s, &keys);
-		pset_narrow(rc, &keys);
+		walk_chain(w, s->elems[i].chain, &ec, depth + 1);
 	}
 }
 
-/* iptables' --dport and multiport: ranges in host byte order. */
-static void narrow_xt_ports(const struct nm_xt_ports *x, struct pset *rc)
+/* A jump, a goto or a verdict map: the chains it may go on in.  (Which
+ * chains is each type's own data: no nm_expr_ops question answers it.) */
+static void walk_verdict(struct walker *w, const struct nm_expr *e,
+			 bool is_dport, const struct pset *rc, int depth)
+{
+	if (e->op == NM_OP_LOOKUP)
+		walk_vmap(w, e, is_dport, rc, depth);
+	else if (e->op == NM_OP_IMMEDIATE && (e->imm.verdict == NFT_JUMP ||
+					      e->imm.verdict == NFT_GOTO))
+		walk_chain(w, e->imm.chain, rc, depth + 1);
+}
+
+/* The ports @e limits its rule to (nm_expr_ops.dports: a match on the
+ * loaded destination port, a port set, an xt port match). */
+static void narrow(const struct walker *w, const struct nm_expr *e,
+		   bool is_dport, struct pset *rc)
 {
 	struct pset keys = { 0 };
-	uint32_t p;
-	int i;
+	struct pset_sink sink = { .ports.add = sink_add, .ps = &keys };
 
-	if (!x->ndst || x->dst_inv || x->either)
-		return;
-	for (i = 0; i < x->ndst && i < NM_MAX_PORTS; i++) {
-		if (x->dst[i][1] < x->dst[i][0] ||
-		    x->dst[i][1] - x->dst[i][0] >= PLAN_MAX_PORTS)
-			return;
-		for (p = x->dst[i][0]; p <= x->dst[i][1]; p++)
-			pset_add(&keys, htons(p));
-	}
-	pset_narrow(rc, &keys);
+	if (nm_expr_dports(e, w->m, is_dport, &sink.ports))
+		pset_narrow(rc, &keys);
 }
 
-/* An immediate's constant, kept for a dnat that may read it. */
-static void note_immediate(struct rstate *rs, const struct nm_expr *e)
+/* What a NAT binding can do, from the type's own fields: DNAT or source
+ * NAT, and to where.  A type not named here (an expression we cannot
+ * read, or one added later) is taken for the worst: the plan widens. */
+static void note_nat(struct walker *w, const struct nm_expr *e,
+		     const struct rstate *rs, const struct pset *rc)
 {
-	struct areg *a = &rs->a[e->dreg];
-
-	areg_clobber(rs, e->dreg, e->imm.data.len);
-	rs->dport[e->dreg] = false;
-	if (e->imm.data.len > sizeof(a->v))
-		return;
-	memset(a, 0, sizeof(*a));
-	a->known = true;
-	a->len = e->imm.data.len;
-	memcpy(a->v.b, e->imm.data.val, a->len);
-}
-
-static void walk_expr(struct walker *w, const struct nm_expr *e,
-		      struct rstate *rs, struct pset *rc, int depth)
-{
-	struct pset one = { .n = 1 };
-	bool is_dport = e->sreg < NREGS && rs->dport[e->sreg];
-
-	/* Whatever writes a register overwrites what an immediate put in
-	 * it (a 16-byte register spans four 4-byte ones). */
-	if (e->dreg && e->dreg < NREGS && e->op != NM_OP_IMMEDIATE)
-		areg_clobber(rs, e->dreg, e->len > 16 ? e->len : 16);
-
 	switch (e->op) {
-	case NM_OP_PAYLOAD:
-		if (e->dreg < NREGS)
-			rs->dport[e->dreg] = nm_expr_role(e) & NM_ROLE_DPORT;
-		return;
-	case NM_OP_CMP:
-		if (is_dport && e->cmp.op == NFT_CMP_EQ) {
-			one.p[0] = be16_at(e->cmp.data.val);
-			pset_narrow(rc, &one);
-		}
-		return;
-	case NM_OP_LOOKUP:
-		walk_lookup(w, e, is_dport, rc, depth);
-		return;
-	case NM_OP_IMMEDIATE:
-		if (e->dreg == NFT_REG_VERDICT &&
-		    (e->imm.verdict == NFT_JUMP || e->imm.verdict == NFT_GOTO))
-			walk_chain(w, e->imm.chain, rc, depth + 1);
-		else if (e->dreg && e->dreg < NREGS)
-			note_immediate(rs, e);
-		return;
 	case NM_OP_NAT:
 		if (e->nat.type == NFT_NAT_DNAT) {
 			note_dnat(w, rc);
@@ -345,20 +289,59 @@ static void walk_expr(struct walker *w, const struct nm_expr *e,
 	case NM_OP_NATSPEC:
 		note_natspec(w, &e->natspec, rc);
 		return;
-	case NM_OP_XT_PORTS:
-		narrow_xt_ports(&e->ports, rc);
-		return;
-	case NM_OP_UNKNOWN:
-		/* It may be a target we cannot read: assume the worst. */
+	default:
 		note_dnat(w, rc);
 		note_target_any(w);
 		w->caps->snat_static = true;
 		return;
-	default:
-		if (e->dreg < NREGS && e->dreg != NFT_REG_VERDICT)
-			rs->dport[e->dreg] = false;
-		return;
 	}
+}
+
+/* An immediate's constant, kept for a dnat that may read it. */
+static void note_immediate(struct rstate *rs, const struct nm_expr *e)
+{
+	struct areg *a = &rs->a[e->dreg];
+
+	areg_clobber(rs, e->dreg, e->imm.data.len);
+	rs->dport[e->dreg] = false;
+	if (e->imm.data.len > sizeof(a->v))
+		return;
+	memset(a, 0, sizeof(*a));
+	a->known = true;
+	a->len = e->imm.data.len;
+	memcpy(a->v.b, e->imm.data.val, a->len);
+}
+
+/* What @e leaves in its register for the expressions after it: the
+ * destination port (a load the type says is one), an immediate's
+ * constant, or nothing the plan can use. */
+static void note_dreg(struct rstate *rs, const struct nm_expr *e,
+		      unsigned int role)
+{
+	if (e->dreg == NFT_REG_VERDICT || e->dreg >= NREGS)
+		return;
+	rs->dport[e->dreg] = role & NM_ROLE_DPORT;
+	if (e->op == NM_OP_IMMEDIATE)
+		note_immediate(rs, e);
+	else	/* a 16-byte register spans four 4-byte ones */
+		areg_clobber(rs, e->dreg, e->len > 16 ? e->len : 16);
+}
+
+/* Each type says what it is (nm_expr_role) and which ports it limits its
+ * rule to (nm_expr_dports). */
+static void walk_expr(struct walker *w, const struct nm_expr *e,
+		      struct rstate *rs, struct pset *rc, int depth)
+{
+	unsigned int role = nm_expr_role(e);
+	bool is_dport = e->sreg < NREGS && rs->dport[e->sreg];
+
+	if (role & NM_ROLE_VERDICT)
+		walk_verdict(w, e, is_dport, rc, depth);
+	else
+		narrow(w, e, is_dport, rc);
+	if (role & NM_ROLE_NAT)
+		note_nat(w, e, rs, rc);
+	note_dreg(rs, e, role);
 }
 
 static void walk_chain(struct walker *w, int ci, const struct pset *c,
@@ -514,14 +497,14 @@ static int build_narrow(const struct nm_model *m, const struct plan_in *in,
 		all.masq |= c[f].masq;
 	}
 
-	/* Every DNATed flow: a forward may have changed or gone. */
+	/* Every DNATed flow: its DNAT may have changed or gone. */
 	ret = add_walk(p, AF_UNSPEC, 0, IPS_DST_NAT, IPS_DST_NAT, NULL);
 	if (ret)
 		return ret;
 
 	/* Source-NATed only.  With static SNAT any may have changed; with
 	 * no source NAT at all every one is left over.  With masquerade
-	 * alone the kernel handles them, and only a new forward's ports
+	 * alone the kernel handles them, and only a new DNAT rule's ports
 	 * matter. */
 	if (all.snat_static || !all.masq)
 		ret = add_walk(p, AF_UNSPEC, 0, IPS_SRC_NAT, both, NULL);
@@ -531,7 +514,7 @@ static int build_narrow(const struct nm_model *m, const struct plan_in *in,
 		return ret;
 
 	/* Not NATed at all: a new source NAT may apply to any of them, a
-	 * new forward only to its ports. */
+	 * new DNAT rule only to its ports. */
 	if (all.snat_static || all.masq)
 		return add_walk(p, AF_UNSPEC, 0, 0, both, NULL);
 	if (all.dnat)
@@ -564,7 +547,7 @@ int plan_build(const struct nm_model *m, const struct plan_in *in,
 
 /*
  * The DNAT walk comes first; what it returned tells how much of the table
- * is left for the rest.  When little is (a table of forwards, say), one
+ * is left for the rest.  When little is (a table of DNATed flows, say), one
  * walk of every flow not DNATed costs less than the narrow walks after
  * it, each a whole walk that returns almost nothing.  It returns a
  * superset of theirs, still disjoint from the DNAT walk's.

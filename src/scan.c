@@ -250,6 +250,22 @@ static struct jv judge(struct scan *s, const struct flow *f)
 	return v;
 }
 
+static bool wanted_proto(const struct scan *s, uint8_t p)
+{
+	return p == IPPROTO_UDP || (s->tcp && p == IPPROTO_TCP);
+}
+
+/* Where a flow's verdict goes, in recs or as the caller's @out. */
+static void set_rec(struct rec *r, const struct flow *f, struct jv j,
+		    bool mirror)
+{
+	r->f = *f;
+	r->verdict = j.verdict;
+	r->reason = j.reason;
+	r->deleted = false;
+	r->mirror = mirror;
+}
+
 static int delete_walked(struct scan *s);
 
 static int keep(struct scan *s, const struct flow *f, struct jv j,
@@ -266,21 +282,122 @@ static int keep(struct scan *s, const struct flow *f, struct jv j,
 		s->recs = r;
 		s->cap = cap;
 	}
-	r = &s->recs[s->nrecs++];
-	r->f = *f;
-	r->verdict = j.verdict;
-	r->reason = j.reason;
-	r->deleted = false;
-	r->mirror = mirror;
+	set_rec(&s->recs[s->nrecs++], f, j, mirror);
 	if (s->delete_as_walked && s->nrecs - s->del_from >= DEL_WALK_BATCH)
 		return delete_walked(s);
 	return 0;
 }
 
-/* Count a verdict; keep the flow when it is worth reporting. */
-static int tally(struct scan *s, const struct flow *f, struct jv j,
-		 bool mirror)
+/* The class @f would be flushed with (an index into s->classes), or -1. */
+static int class_of(const struct scan *s, const struct flow *f)
 {
+	unsigned int i;
+
+	for (i = 0; i < s->nclasses; i++) {
+		const struct ct_filter *k = &s->classes[i].k;
+
+		if (k->reply_src.ip == f->reply.src.ip &&
+		    k->orig_dport == f->orig.dport &&
+		    k->l4proto == f->orig.l4proto)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Has @f a class at all: IPv4 (the kernel compares IPv6 addresses the
+ * wrong way round) DNATed TCP or UDP. */
+static bool classed(const struct flow *f)
+{
+	return (f->status & IPS_DST_NAT) && f->orig.family == AF_INET &&
+	       (f->orig.l4proto == IPPROTO_UDP ||
+		f->orig.l4proto == IPPROTO_TCP);
+}
+
+/* Every DNATed flow the dumps show goes to its class, whatever its
+ * verdict (the walk's order is the hash table's): a class is a candidate
+ * for the flush only while all of its flows are plain stale DNATed flows.
+ * More classes than fit: none is flushed. */
+static void note_class(struct scan *s, const struct flow *f, bool stale)
+{
+	struct fclass *c;
+	int i;
+
+	if (!s->classes_on || s->classes_full || !classed(f))
+		return;
+	i = class_of(s, f);
+	if (i >= 0) {
+		c = &s->classes[i];
+	} else if (s->nclasses == SCAN_MAX_CLASSES) {
+		s->classes_full = true;
+		return;
+	} else {
+		c = &s->classes[s->nclasses++];
+		memset(c, 0, sizeof(*c));
+		plan_flush_class(f, &c->k);
+	}
+	if (stale)
+		c->stale++;
+	else
+		c->mixed = true;
+}
+
+/* ---- one flow's way: mirror or not, judge, account ----
+ * (inline: each step runs for every flow, 10M a pass on a large table,
+ * and as calls of their own they cost 1-2 % of it) */
+
+/*
+ * What @f is to the DNATed flows we deleted (mirror.h): the mirror of one,
+ * returned to be judged as that flow; or one of them back, whose candidate
+ * ends so (check_mirrors would otherwise learn it with a lookup by tuple,
+ * one system call and kernel lookup each: after a sweep of 100k, 100k of
+ * them); or neither, NULL.
+ */
+static inline struct mirror_cand *sort_mirror(struct scan *s,
+					      const struct flow *f)
+{
+	struct mirror_cand *c;
+
+	switch (mirror_match(&s->mirrors, f, &c)) {
+	case MM_MIRROR:
+		c->mark = s->pass;
+		return c;
+	case MM_DNAT_BACK:
+		mirror_drop(&s->mirrors, c);
+		s->mirrors_dirty = true;
+		break;
+	case MM_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/* @f mirrors a DNATed flow we deleted.  Judge that flow, i.e. where the
+ * peer's packets should go: stale when they should not go where @f takes
+ * them.  A DNATed flow that is only SNAT-stale still reaches the backend
+ * the rules name, so its mirror is left alone, as would be any outbound
+ * flow. */
+static struct jv judge_mirror(struct scan *s, const struct flow *f)
+{
+	struct flow dnat;
+	struct jv j;
+
+	flow_reversed(f, &dnat);
+	j = judge(s, &dnat);
+	if (j.verdict == JV_STALE && !judge_reason_dnat(j.reason))
+		j.verdict = JV_CONSISTENT;
+	if (j.verdict == JV_STALE)
+		j.reason = JR_DNAT_MIRRORED;
+	return j;
+}
+
+/* Count @f's verdict, tell its flush class, and keep it when it is worth
+ * reporting: stale or unknown, or any with keep_all.  A consistent mirror
+ * is the outbound flow it looks like. */
+static inline int account(struct scan *s, const struct flow *f,
+			  struct jv j, bool mirror)
+{
+	s->judged++;
+	note_class(s, f, j.verdict == JV_STALE && !mirror);
 	switch (j.verdict) {
 	case JV_CONSISTENT:
 		s->consistent++;
@@ -297,108 +414,7 @@ static int tally(struct scan *s, const struct flow *f, struct jv j,
 	return keep(s, f, j, mirror);
 }
 
-/* The class @f would be flushed with, if any: IPv4 (the kernel compares
- * IPv6 addresses the wrong way round) DNATed TCP or UDP. */
-static struct fclass *find_class(struct scan *s, const struct flow *f)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nclasses; i++) {
-		const struct ct_filter *k = &s->classes[i].k;
-
-		if (k->reply_src.ip == f->reply.src.ip &&
-		    k->orig_dport == f->orig.dport &&
-		    k->l4proto == f->orig.l4proto)
-			return &s->classes[i];
-	}
-	return NULL;
-}
-
-static bool classed(const struct flow *f)
-{
-	return (f->status & IPS_DST_NAT) && f->orig.family == AF_INET &&
-	       (f->orig.l4proto == IPPROTO_UDP ||
-		f->orig.l4proto == IPPROTO_TCP);
-}
-
-/* Every DNATed flow the dumps show goes to its class, whatever its
- * verdict (the walk's order is the hash table's): a class is a candidate
- * for the flush only while all of its flows are plain stale forwards.
- * More classes than fit: none is flushed. */
-static void note_class(struct scan *s, const struct flow *f, bool stale)
-{
-	struct fclass *c;
-
-	if (!s->classes_on || s->classes_full || !classed(f))
-		return;
-	c = find_class(s, f);
-	if (!c) {
-		if (s->nclasses == SCAN_MAX_CLASSES) {
-			s->classes_full = true;
-			return;
-		}
-		c = &s->classes[s->nclasses++];
-		memset(c, 0, sizeof(*c));
-		plan_flush_class(f, &c->k);
-	}
-	if (stale)
-		c->stale++;
-	else
-		c->mixed = true;
-}
-
-/* @f mirrors a forward we deleted.  Judge that forward, i.e. where the
- * peer's packets should go: stale when they should not go where @f takes
- * them.  A forward that is only SNAT-stale still reaches the backend the
- * rules name, so its mirror is left alone, as would be any outbound flow. */
-static struct jv judge_mirror(struct scan *s, const struct flow *f,
-			      struct mirror_cand *c)
-{
-	struct flow fwd;
-	struct jv j;
-
-	c->mark = s->pass;
-	flow_reversed(f, &fwd);
-	j = judge(s, &fwd);
-	if (j.verdict == JV_STALE && !judge_reason_dnat(j.reason))
-		j.verdict = JV_CONSISTENT;
-	if (j.verdict == JV_STALE)
-		j.reason = JR_DNAT_MIRRORED;
-	return j;
-}
-
-static int on_mirror(struct scan *s, const struct flow *f,
-		     struct mirror_cand *c)
-{
-	struct jv j = judge_mirror(s, f, c);
-
-	note_class(s, f, false);
-	s->judged++;
-	/* a consistent one is the outbound flow it looks like */
-	return tally(s, f, j, j.verdict != JV_CONSISTENT);
-}
-
-static bool wanted_proto(const struct scan *s, uint8_t p)
-{
-	return p == IPPROTO_UDP || (s->tcp && p == IPPROTO_TCP);
-}
-
-/* @f is a swept forward, back: the usual end of its candidate, which
- * check_mirrors would otherwise learn with a lookup by tuple (one system
- * call and kernel lookup each; after a sweep of 100k, 100k of them). */
-static void forward_back(struct scan *s, const struct flow *f)
-{
-	struct mirror_cand *c;
-
-	if (!mirror_count(&s->mirrors))
-		return;
-	c = mirror_find_orig(&s->mirrors, f);
-	if (!c)
-		return;
-	mirror_drop(&s->mirrors, c);
-	s->mirrors_dirty = true;
-}
-
+/* Every flow of a pass, from a dump or watch's index. */
 static int on_flow(const struct flow *f, void *data)
 {
 	struct scan *s = data;
@@ -409,19 +425,14 @@ static int on_flow(const struct flow *f, void *data)
 		s->progress(s, s->progress_data);
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
-	c = mirror_find(&s->mirrors, f);
-	if (c)
-		return on_mirror(s, f, c);
-	forward_back(s, f);
-	j = judge(s, f);
-	note_class(s, f, j.verdict == JV_STALE);
-	s->judged++;
-	return tally(s, f, j, false);
+	c = sort_mirror(s, f);
+	j = c ? judge_mirror(s, f) : judge(s, f);
+	return account(s, f, j, c != NULL);
 }
 
 /* The mirrors the walks did not show (the plan may not walk outbound
  * flows): lookups by tuple, many per datagram.  First each candidate's
- * forward: back, it is the usual end (forget the candidate), and it rules
+ * DNATed flow: back, it is the usual end (forget the candidate), and it rules
  * a mirror out, since the two would share a tuple.  Then the mirrors of
  * the rest. */
 static int check_mirrors(struct scan *s)
@@ -474,9 +485,10 @@ static int check_mirrors(struct scan *s)
 
 		if (q[k].err)
 			continue;
-		c = mirror_find(&s->mirrors, &q[k].f);
+		c = sort_mirror(s, &q[k].f);
 		if (c)
-			ret = on_mirror(s, &q[k].f, c);
+			ret = account(s, &q[k].f, judge_mirror(s, &q[k].f),
+				      true);
 	}
 out:
 	free(q);
@@ -484,10 +496,18 @@ out:
 	return ret;
 }
 
+/* By its tuple and id: a newer entry of the tuple survives. */
+static int delete_flow(struct scan *s, const struct flow *f)
+{
+	size_t done;
+
+	return ct_delete(s->ct, f, 1, &done);
+}
+
 /* Delete the stale mirrors among recs[from..]. */
 static int delete_mirrors(struct scan *s, size_t from)
 {
-	size_t i, done;
+	size_t i;
 	int ret;
 
 	for (i = from; i < s->nrecs; i++) {
@@ -495,7 +515,7 @@ static int delete_mirrors(struct scan *s, size_t from)
 
 		if (!r->mirror || r->verdict != JV_STALE || r->deleted)
 			continue;
-		ret = ct_delete(s->ct, &r->f, 1, &done);
+		ret = delete_flow(s, &r->f);
 		if (ret)
 			return ret;
 		r->deleted = true;
@@ -519,66 +539,43 @@ int scan_mirrors_lookup(struct scan *s)
 	return ret;
 }
 
-int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out)
+/* ---- one flow outside a pass (a conntrack event) ---- */
+
+int scan_catch_mirror(struct scan *s, const struct flow *f, struct rec *out)
 {
 	struct mirror_cand *c;
 	struct jv j;
 	int ret;
 
-	if (!mirror_count(&s->mirrors) || !wanted_proto(s, f->orig.l4proto))
-		return 0;
-	c = mirror_find_orig(&s->mirrors, f);
-	if (c) {
-		mirror_drop(&s->mirrors, c);
-		s->mirrors_dirty = true;
-		return 0;
-	}
-	c = mirror_find(&s->mirrors, f);
-	if (!c)
-		return 0;
-	j = judge_mirror(s, f, c);
-	out->f = *f;
-	out->verdict = j.verdict;
-	out->reason = j.reason;
-	out->mirror = j.verdict != JV_CONSISTENT;
-	out->deleted = false;
-	if (j.verdict == JV_STALE) {
-		ret = scan_delete_flow(s, f);
-		if (ret)
-			return ret;
-		out->deleted = true;
-	}
-	return 1;
-}
-
-int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out)
-{
-	struct jv j;
-
 	if (!wanted_proto(s, f->orig.l4proto))
 		return 0;
-	j = judge(s, f);
-	memset(out, 0, sizeof(*out));
-	out->f = *f;
-	out->verdict = j.verdict;
-	out->reason = j.reason;
+	c = sort_mirror(s, f);
+	if (!c)
+		return 0;
+	j = judge_mirror(s, f);
+	set_rec(out, f, j, j.verdict != JV_CONSISTENT);
+	if (j.verdict != JV_STALE)
+		return 1;
+	ret = delete_flow(s, f);
+	if (ret)
+		return ret;
+	out->deleted = true;
 	return 1;
 }
 
-int scan_delete_flow(struct scan *s, const struct flow *f)
+int scan_judge_one(struct scan *s, const struct flow *f, struct rec *out)
 {
-	size_t done;
-
-	return ct_delete(s->ct, f, 1, &done);
+	if (!wanted_proto(s, f->orig.l4proto))
+		return 0;
+	set_rec(out, f, judge(s, f), false);
+	return 1;
 }
 
-int scan_add(struct scan *s, const struct rec *r)
+int scan_add_result(struct scan *s, const struct rec *r)
 {
 	struct jv j = { .verdict = r->verdict, .reason = r->reason };
-	int ret;
+	int ret = account(s, &r->f, j, r->mirror);
 
-	s->judged++;
-	ret = tally(s, &r->f, j, r->mirror);
 	if (ret || !r->deleted)
 		return ret;
 	s->recs[s->nrecs - 1].deleted = true;
@@ -763,7 +760,7 @@ static bool busy(const struct scan *s, const struct flow *f)
 	return !full || (uint64_t)f->timeout + 3 >= full;
 }
 
-/* After @r was deleted: a forward whose backend may still answer is
+/* After @r was deleted: a DNATed flow whose backend may still answer is
  * remembered, so that the entry its late reply makes backwards (a
  * mirror) is known for what it is. */
 static void remember(struct scan *s, const struct rec *r)
@@ -791,34 +788,43 @@ static void remember(struct scan *s, const struct rec *r)
 		mirror_wait(&s->mirrors, c);
 }
 
+/* plan.h's conditions for a flush to delete exactly what per-flow
+ * deletes would, but whether it pays. */
+static bool class_exact(const struct scan *s, const struct fclass *c)
+{
+	return !c->mixed && plan_covers(&s->plan, &c->k) &&
+	       !plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src);
+}
+
 /* A stale rec delete_walked takes: not a mirror (those go after the
  * walks, with the lookups), nor in a class the flush may yet take whole. */
 static bool walk_deletable(const struct scan *s, const struct rec *r)
 {
-	const struct fclass *c;
+	int i;
 
 	if (r->verdict != JV_STALE || r->mirror)
 		return false;
 	if (!s->classes_on || s->classes_full || !classed(&r->f))
 		return true;
-	c = find_class((struct scan *)s, &r->f);
-	return !c || c->mixed || !plan_covers(&s->plan, &c->k) ||
-	       plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src);
+	i = class_of(s, &r->f);
+	return i < 0 || !class_exact(s, &s->classes[i]);
 }
 
-struct walk_iter {
-	struct scan *s;
+/* The recs a batch of deletes takes (ct_delete_each), from recs[i] on. */
+struct rec_iter {
+	const struct scan *s;
 	size_t i;
+	bool (*takes)(const struct scan *s, const struct rec *r);
 };
 
-static const struct flow *next_walked(void *data)
+static const struct flow *next_rec(void *data)
 {
-	struct walk_iter *it = data;
+	struct rec_iter *it = data;
 
 	while (it->i < it->s->nrecs) {
 		const struct rec *r = &it->s->recs[it->i++];
 
-		if (walk_deletable(it->s, r))
+		if (it->takes(it->s, r))
 			return &r->f;
 	}
 	return NULL;
@@ -835,7 +841,7 @@ static const struct flow *next_walked(void *data)
 static int delete_walked(struct scan *s)
 {
 	size_t i, from = s->del_from, n, done;
-	struct walk_iter it = { .s = s };
+	struct rec_iter it = { .s = s, .takes = walk_deletable };
 	uint32_t gen;
 	int ret;
 
@@ -855,7 +861,7 @@ static int delete_walked(struct scan *s)
 		if (ret)
 			goto fail;
 	}
-	ret = ct_delete_each(s->ct_del, next_walked, &it, &done);
+	ret = ct_delete_each(s->ct_del, next_rec, &it, &done);
 	if (ret)
 		goto fail;
 	for (i = from; i < s->nrecs; i++) {
@@ -885,10 +891,7 @@ fail:
 /* plan.h says when a class may go in one flush. */
 static bool flushable(const struct scan *s, const struct fclass *c)
 {
-	if (c->mixed || !c->stale || s->classes_full)
-		return false;
-	if (!plan_covers(&s->plan, &c->k) ||
-	    plan_may_dnat_to(&s->plan, c->k.family, &c->k.reply_src))
+	if (!c->stale || s->classes_full || !class_exact(s, c))
 		return false;
 	return s->flush == SF_ALWAYS ||
 	       (s->flush == SF_AUTO && plan_flush_pays(&s->plan, c->stale));
@@ -922,43 +925,31 @@ static void flush_classes(struct scan *s)
 	}
 }
 
-static bool gone_by_flush(struct scan *s, const struct rec *r)
+static bool gone_by_flush(const struct scan *s, const struct rec *r)
 {
-	const struct fclass *c;
+	int i;
 
 	if (!s->flushes || r->mirror || !classed(&r->f))
 		return false;
-	c = find_class(s, &r->f);
-	return c && c->flushed;
+	i = class_of(s, &r->f);
+	return i >= 0 && s->classes[i].flushed;
 }
 
-struct stale_iter {
-	struct scan *s;
-	size_t i;
-};
-
-static const struct flow *next_stale(void *data)
+/* What scan_delete takes by tuple: the stale recs no flush took. */
+static bool delete_left(const struct scan *s, const struct rec *r)
 {
-	struct stale_iter *it = data;
-
-	while (it->i < it->s->nrecs) {
-		const struct rec *r = &it->s->recs[it->i++];
-
-		if (r->verdict == JV_STALE && !gone_by_flush(it->s, r))
-			return &r->f;
-	}
-	return NULL;
+	return r->verdict == JV_STALE && !gone_by_flush(s, r);
 }
 
 int scan_delete(struct scan *s)
 {
-	struct stale_iter it = { .s = s };
+	struct rec_iter it = { .s = s, .takes = delete_left };
 	size_t i, done = 0;
 	int ret;
 
 	s->failed = "conntrack (deleting)";
 	flush_classes(s);
-	ret = ct_delete_each(s->ct, next_stale, &it, &done);
+	ret = ct_delete_each(s->ct, next_rec, &it, &done);
 	if (ret) {
 		s->deleted += s->flushed + done;	/* before the failure */
 		return ret;
@@ -979,9 +970,9 @@ int scan_delete(struct scan *s)
 	return 0;
 }
 
-int scan_delete_new(struct scan *s, struct rec *r)
+int scan_delete_one(struct scan *s, struct rec *r)
 {
-	int ret = scan_delete_flow(s, &r->f);
+	int ret = delete_flow(s, &r->f);
 
 	if (ret)
 		return ret;
@@ -994,12 +985,12 @@ int scan_delete_new(struct scan *s, struct rec *r)
 void scan_explain(const struct scan *s, const struct rec *r,
 		  struct judgement *j)
 {
-	struct flow fwd;
+	struct flow dnat;
 
 	if (!r->mirror) {
 		judge_flow(&s->model, &s->env, &r->f, j);
 		return;
 	}
-	flow_reversed(&r->f, &fwd);
-	judge_flow(&s->model, &s->env, &fwd, j);
+	flow_reversed(&r->f, &dnat);
+	judge_flow(&s->model, &s->env, &dnat, j);
 }

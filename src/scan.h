@@ -19,7 +19,7 @@ struct rec {
 	uint8_t verdict;	/* enum jverdict */
 	uint8_t reason;		/* enum jreason */
 	bool deleted;
-	bool mirror;		/* judged as the forward flow it mirrors */
+	bool mirror;		/* judged as the DNATed flow it mirrors */
 };
 
 #define JCACHE_SIZE 4096	/* direct-mapped: groups are few in practice */
@@ -78,7 +78,7 @@ struct scan {
 	uint32_t cache_gen;	/* bumped to empty the cache without touching
 				 * its 6 MB (most of it never faulted in) */
 	struct plan plan;
-	/* forwards we deleted that may come back backwards (mirror.h) */
+	/* DNATed flows we deleted that may come back backwards (mirror.h) */
 	struct mirror_set mirrors;
 	char mirror_file[256];	/* "" when they are not kept in a file */
 	int mirror_err;		/* the last load/save error, 0 if none */
@@ -125,10 +125,6 @@ int scan_load(struct scan *s);
 int scan_legacy_moved(const struct scan *s, bool *v4, bool *v6);
 /* Dump and judge; drops the results of a previous run first. */
 int scan_run(struct scan *s);
-/* A pass over flows from elsewhere (watch's flow index): @feed hands each
- * flow to scan_feed(), which judges it exactly as a dump would (the
- * feeder applies the plan's filters); then, as scan_run() does, the pass
- * starts again while the ruleset moved under it. */
 /* scan_run for the flows to @ports only (network byte order), each port a
  * walk filtered in the kernel (per protocol, and per family that some
  * rule can NAT), the plan's filters applied to what they return: what a
@@ -136,35 +132,42 @@ int scan_run(struct scan *s);
  * index.  Not a whole pass: a flow that only lost its NAT in a family no
  * rule NATs any more is left to one. */
 int scan_run_ports(struct scan *s, const uint16_t *ports, int n);
+/* A pass over flows from elsewhere (watch's flow index): @feed hands each
+ * flow to scan_feed(), which judges it exactly as a dump would (the
+ * feeder applies the plan's filters); then, as scan_run() does, the pass
+ * starts again while the ruleset moved under it. */
 int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 	      void *data);
 int scan_feed(struct scan *s, const struct flow *f);
 /* Delete every stale rec: by class with filtered flushes where @s->flush
  * allows and plan.h's conditions hold (a pass fed by scan_run only), the
- * rest by tuple and id.  Deleted forwards become mirror candidates,
+ * rest by tuple and id.  Deleted DNATed flows become mirror candidates,
  * saved to the file (a failure to save leaves mirror_err set), and
- * waited for (mirrors.nwaiting) until their forward direction is back.
+ * waited for (mirrors.nwaiting) until their original direction is back.
  * On an error, @s->deleted counts what went before it (on -ENOBUFS more
  * may have gone). */
 int scan_delete(struct scan *s);
-/* An entry that appeared since the pass (a conntrack event): if it
- * mirrors a deleted forward, judge it into @out and delete it when the
- * rules say so (@out->deleted); if it is that forward coming back, forget
- * the candidate.  The pass's results are left alone (scan_add puts @out
- * among them).  1: a mirror was judged, 0: nothing to do, <0: error. */
-int scan_new_flow(struct scan *s, const struct flow *f, struct rec *out);
-/* Any other new entry: judged into @out like a pass would (through the
- * judge cache).  Deletes nothing.  1: judged, 0: a protocol not swept. */
-int scan_judge_new(struct scan *s, const struct flow *f, struct rec *out);
-/* Delete @f by its tuple and id (a newer entry of the tuple survives).
- * 0 or -errno. */
-int scan_delete_flow(struct scan *s, const struct flow *f);
-/* Delete the stale @r from scan_judge_new, remembering it as a pass's
- * delete does (a forward the old backend may still answer: mirror.h).
- * 0 or -errno. */
-int scan_delete_new(struct scan *s, struct rec *r);
-/* Count and keep a rec from scan_new_flow with the pass's results. */
-int scan_add(struct scan *s, const struct rec *r);
+/*
+ * One entry outside a pass (a conntrack event), each step a call:
+ * scan_catch_mirror() first, scan_judge_one() for any other, then
+ * scan_delete_one() for a stale one the caller wants gone; sweep puts
+ * what it catches among the pass's results (scan_add_result), watch
+ * does not (its events are read during passes too).
+ */
+/* If @f mirrors a DNATed flow we deleted, judge it into @out as that flow
+ * and delete it when the rules say so (@out->deleted); if it is such a
+ * flow back, forget the candidate.  1: a mirror was judged, 0: not a
+ * mirror, <0: the delete's -errno. */
+int scan_catch_mirror(struct scan *s, const struct flow *f, struct rec *out);
+/* Judge @f into @out as a pass would (through the judge cache); deletes
+ * nothing.  1: judged, 0: a protocol not swept. */
+int scan_judge_one(struct scan *s, const struct flow *f, struct rec *out);
+/* Delete the stale @r by its tuple and id (a newer entry of the tuple
+ * survives), remembering it as a pass's delete does (a DNATed flow the
+ * old backend may still answer: mirror.h).  0 or -errno. */
+int scan_delete_one(struct scan *s, struct rec *r);
+/* Count and keep @r (from scan_catch_mirror) with the pass's results. */
+int scan_add_result(struct scan *s, const struct rec *r);
 /* Look every candidate's mirror up by tuple and delete the stale ones
  * (when events were lost). */
 int scan_mirrors_lookup(struct scan *s);

@@ -20,11 +20,11 @@ static int64_t now_ms(void)
 static int on_new(unsigned int ev, const struct flow *f, void *data)
 {
 	struct rec r;
-	int ret = scan_new_flow(data, f, &r);
+	int ret = scan_catch_mirror(data, f, &r);
 
 	(void)ev;
 	if (ret > 0)
-		ret = scan_add(data, &r);
+		ret = scan_add_result(data, &r);
 	return ret < 0 ? ret : 0;
 }
 

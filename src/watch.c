@@ -436,13 +436,13 @@ static void log_flow(const struct watch *w, const struct rec *r, int prio,
 	const struct flow *f = &r->f;
 	const struct nat_outcome *o;
 	struct judgement j;
-	struct flow fwd;
+	struct flow dnat;
 	bool snat = judge_reason_snat(r->reason);
 
 	if (r->mirror) {
-		/* told as the forward it mirrors: the peer's packets */
-		flow_reversed(f, &fwd);
-		f = &fwd;
+		/* told as the DNATed flow it mirrors: the peer's packets */
+		flow_reversed(f, &dnat);
+		f = &dnat;
 	}
 
 	fmt_endpoint(src, sizeof(src), f->orig.family, &f->orig.src,
@@ -1467,7 +1467,7 @@ static int judge_new(struct watch *w, const struct flow *f)
 	 * tuple.  A ctnetlink commit when the rules hold still (a failover
 	 * moves addresses, not rules) is deleted at once.
 	 */
-	if (w->pending || !scan_judge_new(&w->s, f, &r) ||
+	if (w->pending || !scan_judge_one(&w->s, f, &r) ||
 	    r.verdict != JV_STALE)
 		return 0;
 	if (mono_us() - w->last_rules < NEW_QUIET_US) {
@@ -1483,7 +1483,7 @@ static int judge_new(struct watch *w, const struct flow *f)
 		log_flow(w, &r, LOG_INFO, "stale (dry run)");
 		return 0;
 	}
-	ret = scan_delete_new(&w->s, &r);
+	ret = scan_delete_one(&w->s, &r);
 	if (ret) {
 		log_warn("watch: cannot delete a new stale flow: %s",
 		     strerror(-ret));
@@ -1510,7 +1510,7 @@ static int on_new_flow(const struct flow *f, void *data)
 		return judge_new(w, f);
 	/* Not among a pass's results: events are read during passes too,
 	 * and the pass would count it again.  Its own line and counters. */
-	ret = scan_new_flow(&w->s, f, &r);
+	ret = scan_catch_mirror(&w->s, f, &r);
 	if (ret < 0)
 		log_warn("watch: cannot delete a mirror of a swept forward: %s",
 		     strerror(-ret));

@@ -233,7 +233,7 @@ static void nat_bind(struct ev_run *r, struct ev_regs *regs,
 	n->spec = *s;
 	n->chain = r->chain;
 	n->rule = r->rule;
-	r->bound = 1;
+	r->hook_bound = true;
 	if (r->cx->trace) {
 		struct ev_step st = { .chain = r->chain, .rule = r->rule,
 				      .nat = *s };

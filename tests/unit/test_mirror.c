@@ -34,7 +34,7 @@ static void tup(struct tuple *t, const char *s, uint16_t sp, const char *d,
 }
 
 /* peer 203.0.113.10:51820 > router 203.0.113.1:53820, DNAT to @b:@bp */
-static void fwd(struct flow *f, const char *b, uint16_t bp)
+static void dnat_flow(struct flow *f, const char *b, uint16_t bp)
 {
 	memset(f, 0, sizeof(*f));
 	tup(&f->orig, "203.0.113.10", 51820, "203.0.113.1", 53820);
@@ -56,20 +56,20 @@ static void test_possible(void **state)
 	struct flow f;
 
 	(void)state;
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	assert_true(mirror_possible(&f));
 	/* backend port differs: masquerade keeps 51820, not the peer's */
-	fwd(&f, "192.168.50.2", 51820);
+	dnat_flow(&f, "192.168.50.2", 51820);
 	assert_false(mirror_possible(&f));
 	/* not forwarded at all */
-	fwd(&f, "203.0.113.1", 53820);
+	dnat_flow(&f, "203.0.113.1", 53820);
 	assert_false(mirror_possible(&f));
 	/* NAT loopback: source rewritten too */
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	inet_pton(AF_INET, "192.168.50.1", &f.reply.dst.ip);
 	assert_false(mirror_possible(&f));
 	/* ICMP never */
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	f.orig.l4proto = f.reply.l4proto = IPPROTO_ICMP;
 	assert_false(mirror_possible(&f));
 }
@@ -80,7 +80,7 @@ static void test_find(void **state)
 	struct flow f, m, cand, img;
 
 	(void)state;
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
 	assert_int_equal(mirror_count(&ms), 1);
 	mirror_of(&m, "192.168.50.3");
@@ -105,11 +105,11 @@ static void test_find(void **state)
 	assert_non_null(mirror_find_orig(&ms, &f));
 	/* the same forward deleted from two backends: two candidates, and
 	 * deleting either again adds none */
-	fwd(&f, "192.168.50.4", 53820);
+	dnat_flow(&f, "192.168.50.4", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 1001), 0);
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 1002), 0);
-	fwd(&f, "192.168.50.4", 53820);
+	dnat_flow(&f, "192.168.50.4", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 1003), 0);
 	assert_int_equal(mirror_count(&ms), 2);
 	mirror_of(&m, "192.168.50.4");
@@ -117,9 +117,43 @@ static void test_find(void **state)
 	mirror_of(&m, "192.168.50.3");
 	assert_int_equal(mirror_find(&ms, &m)->when, 1002);
 	/* only what can be mirrored is a candidate */
-	fwd(&f, "192.168.50.3", 51820);
+	dnat_flow(&f, "192.168.50.3", 51820);
 	assert_int_equal(mirror_add(&ms, &f, 1004), -EINVAL);
 	assert_int_equal(mirror_count(&ms), 2);
+	mirror_free(&ms);
+}
+
+/* mirror_match, the one question a pass asks of every flow: a mirror, a
+ * candidate's DNATed flow back, or neither; the mirror first. */
+static void test_match(void **state)
+{
+	struct mirror_set ms = { 0 };
+	struct mirror_cand *c = (void *)1;
+	struct flow f, m;
+
+	(void)state;
+	dnat_flow(&f, "192.168.50.3", 53820);
+	mirror_of(&m, "192.168.50.3");
+	/* no candidate at all */
+	assert_int_equal(mirror_match(&ms, &f, &c), MM_NONE);
+	assert_null(c);
+	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
+	assert_int_equal(mirror_match(&ms, &m, &c), MM_MIRROR);
+	assert_ptr_equal(c, &ms.c[0]);
+	assert_int_equal(mirror_match(&ms, &f, &c), MM_DNAT_BACK);
+	assert_ptr_equal(c, &ms.c[0]);
+	/* the DNATed flow back to another backend is back all the same */
+	dnat_flow(&f, "192.168.50.4", 53820);
+	assert_int_equal(mirror_match(&ms, &f, &c), MM_DNAT_BACK);
+	/* another backend's outbound flow: neither */
+	mirror_of(&m, "192.168.50.4");
+	assert_int_equal(mirror_match(&ms, &m, &c), MM_NONE);
+	assert_null(c);
+	/* a dropped candidate matches nothing */
+	mirror_drop(&ms, &ms.c[0]);
+	mirror_of(&m, "192.168.50.3");
+	assert_int_equal(mirror_match(&ms, &m, &c), MM_NONE);
+	assert_int_equal(mirror_match(&ms, &f, &c), MM_NONE);
 	mirror_free(&ms);
 }
 
@@ -129,7 +163,7 @@ static void test_drop_wait_expire(void **state)
 	struct flow f, m;
 
 	(void)state;
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 1000), 0);
 	/* the same delete again refreshes, it does not duplicate */
 	assert_int_equal(mirror_add(&ms, &f, 1200), 0);
@@ -162,7 +196,7 @@ static void test_rebuilds_amortised(void **state)
 
 	(void)state;
 	for (i = 0; i < n; i++) {
-		fwd(&f, "192.168.50.3", 53820);
+		dnat_flow(&f, "192.168.50.3", 53820);
 		f.orig.sport = f.reply.dport = htons(i);
 		f.orig.src.ip = f.reply.dst.ip = htonl(0xcb007100 + (i >> 16));
 		assert_int_equal(mirror_add(&ms, &f, 1000 + i), 0);
@@ -186,7 +220,7 @@ static void test_many(void **state)
 
 	(void)state;
 	for (i = 0; i < n; i++) {
-		fwd(&f, "192.168.50.3", 53820);
+		dnat_flow(&f, "192.168.50.3", 53820);
 		f.orig.sport = f.reply.dport = htons(1000 + i);
 		assert_int_equal(mirror_add(&ms, &f, 1000 + i), 0);
 		if (i % 3 == 0)
@@ -226,7 +260,7 @@ static void test_cost(void **state)
 	(void)state;
 	assert_true(sizeof(struct mirror_cand) <= 72);
 	for (i = 0; i < n; i++) {
-		fwd(&f, "192.168.50.3", 53820);
+		dnat_flow(&f, "192.168.50.3", 53820);
 		f.orig.sport = f.reply.dport = htons(i);
 		f.orig.src.ip = f.reply.dst.ip = htonl(0xcb007100 + (i >> 16));
 		assert_int_equal(mirror_add(&ms, &f, 1000 + i), 0);
@@ -259,7 +293,7 @@ static void test_file(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sub/mirrors-1", dir);
-	fwd(&f, "192.168.50.3", 53820);
+	dnat_flow(&f, "192.168.50.3", 53820);
 	assert_int_equal(mirror_add(&ms, &f, 5000), 0);
 	f.orig.sport = f.reply.dport = htons(1234);
 	assert_int_equal(mirror_add(&ms, &f, 100), 0);	/* will be expired */
@@ -324,7 +358,7 @@ static void test_file(void **state)
 		fclose(fp);
 		t[0].tv_sec = t[1].tv_sec = time(NULL) - 3 * MIRROR_TTL;
 		assert_int_equal(utimensat(AT_FDCWD, old, t, 0), 0);
-		fwd(&f, "192.168.50.3", 53820);
+		dnat_flow(&f, "192.168.50.3", 53820);
 		assert_int_equal(mirror_add(&ms, &f, 5000), 0);
 		assert_int_equal(mirror_save(&ms, path, 5001), 0);
 		assert_int_equal(access(old, F_OK), -1);
@@ -364,10 +398,10 @@ static void test_merge(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/mirrors-1", dir);
-	fwd(&f1, "192.168.50.3", 53820);
-	fwd(&f2, "192.168.50.4", 53820);
+	dnat_flow(&f1, "192.168.50.3", 53820);
+	dnat_flow(&f2, "192.168.50.4", 53820);
 	f2.orig.sport = f2.reply.dport = htons(1111);
-	fwd(&f3, "192.168.50.5", 53820);
+	dnat_flow(&f3, "192.168.50.5", 53820);
 	f3.orig.sport = f3.reply.dport = htons(2222);
 
 	/* both start from no file */
@@ -446,6 +480,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_possible),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_drop_wait_expire),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_cost),

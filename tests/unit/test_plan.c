@@ -88,7 +88,7 @@ static void test_no_rules_only_dnated(void **state)
 	struct plan p = { 0 };
 
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
-	/* DNATed flows (forward removed) and SNATed ones (snat removed). */
+	/* DNATed flows (DNAT removed) and SNATed ones (snat removed). */
 	assert_int_equal(p.n, 2);
 	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, -1));
@@ -98,7 +98,7 @@ static void test_no_rules_only_dnated(void **state)
 	nm_model_free(&m);
 }
 
-static void test_forward_with_masquerade_narrows_by_port(void **state)
+static void test_dnat_with_masquerade_narrows_by_port(void **state)
 {
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
@@ -108,14 +108,14 @@ static void test_forward_with_masquerade_narrows_by_port(void **state)
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_int_equal(p.n, 3);
 	assert_non_null(find_walk(&p, IPS_DST_NAT, IPS_DST_NAT, -1));
-	/* masqueraded flows only where a forward could catch them */
+	/* masqueraded flows only where a DNAT rule could catch them */
 	assert_non_null(find_walk(&p, IPS_SRC_NAT, BOTH, 53820));
 	/* flows not NATed at all: masquerade may now apply to any */
 	assert_non_null(find_walk(&p, 0, BOTH, -1));
 	nm_model_free(&m);
 }
 
-static void test_forward_only_narrows_unnated(void **state)
+static void test_dnat_only_narrows_unnated(void **state)
 {
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
@@ -160,40 +160,23 @@ static void test_jump_keeps_port_constraint(void **state)
 {
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
-	struct nm_chain *pre = base_chain(&m, NF_INET_PRE_ROUTING);
 	struct nm_chain *sub;
-	struct nm_expr *e;
-	uint16_t port = htons(500);
+	struct nm_rule *r;
 	int si;
 
-	(void)pre;
+	(void)state;
+	base_chain(&m, NF_INET_PRE_ROUTING);
 	sub = nm_add_chain(&m);
 	si = sub - m.chains;
 	sub->table = strdup("nat");
 	sub->name = strdup("sub");
 	sub->family = NFPROTO_IPV4;
 	add_action(sub, NFT_NAT_DNAT);
-	pre = &m.chains[0];	/* nm_add_chain may have moved it */
-	{
-		struct nm_rule *r = nm_add_rule(pre);
-
-		e = nm_add_expr(r);
-		e->op = NM_OP_PAYLOAD;
-		e->dreg = NFT_REG32_00;
-		e->len = 2;
-		e->payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
-		e->payload.offset = 2;
-		e = nm_add_expr(r);
-		e->op = NM_OP_CMP;
-		e->sreg = NFT_REG32_00;
-		e->cmp.op = NFT_CMP_EQ;
-		memcpy(e->cmp.data.val, &port, 2);
-		e = nm_add_expr(r);
-		e->op = NM_OP_IMMEDIATE;
-		e->dreg = NFT_REG_VERDICT;
-		e->imm.verdict = NFT_JUMP;
-		e->imm.chain = si;
-	}
+	/* udp dport 500 jump sub; m.chains may have moved */
+	r = nm_add_rule(&m.chains[0]);
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00);
+	mk_cmp_be16(r, NFT_REG32_00, NFT_CMP_EQ, 500);
+	mk_verdict(r, NFT_JUMP, si);
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, 0, BOTH, 500));
 	assert_null(find_walk(&p, 0, BOTH, -1));
@@ -232,6 +215,60 @@ static void test_xt_dport_narrows(void **state)
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_non_null(find_walk(&p, 0, BOTH, 53820));
 	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+/* udp dport 53820-53821 dnat (nft >= 1.1.2 writes a range so): the
+ * range's type names its ports (nm_expr_dports), and the plan walks
+ * those; a range wider than a plan holds walks every port. */
+static void test_range_narrows(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	struct nm_rule *r;
+
+	(void)state;
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 53820, 53821);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, 53820));
+	assert_non_null(find_walk(&p, 0, BOTH, 53821));
+	assert_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+
+	memset(&m, 0, sizeof(m));
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 1000, 2000);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	assert_non_null(find_walk(&p, 0, BOTH, -1));
+	nm_model_free(&m);
+}
+
+/* A map lookup that writes over the port's register: what a later cmp
+ * reads there is the map's value, not a port, and limits nothing. */
+static void test_map_overwrites_port(void **state)
+{
+	struct nm_model m = { 0 };
+	struct plan p = { 0 };
+	uint16_t k = htons(53), v = htons(5353);
+	struct nm_set *set = mk_set(&m, "m", 0, 2, 2);
+	struct nm_rule *r;
+
+	(void)state;
+	mk_elem(set, &k, NULL, &v, 2);
+	r = nm_add_rule(base_chain(&m, NF_INET_PRE_ROUTING));
+	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	mk_lookup(r, NFT_REG_1, 0, NFT_REG_1, false);
+	mk_cmp_be16(r, NFT_REG_1, NFT_CMP_EQ, 5353);
+	mk_natspec(r, NFT_NAT_DNAT, "192.168.50.3", NULL, 0, 0);
+	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
+	/* the lookup itself limits to its keys (53), not the cmp's 5353 */
+	assert_non_null(find_walk(&p, 0, BOTH, 53));
+	assert_null(find_walk(&p, 0, BOTH, 5353));
 	nm_model_free(&m);
 }
 
@@ -329,7 +366,7 @@ static void test_after_dnat_walk(void **state)
 /* ---- the filtered flush's pure part ---- */
 
 /* A flow DNATed from 203.0.113.1:53820 to @backend. */
-static struct flow forward_to(const char *backend)
+static struct flow dnated_to(const char *backend)
 {
 	struct flow f = { 0 };
 
@@ -348,7 +385,7 @@ static struct flow forward_to(const char *backend)
 }
 
 /* prerouting: udp dport 53820 dnat to 192.168.50.3 (nft registers) */
-static struct nm_rule *nft_forward(struct nm_model *m)
+static struct nm_rule *nft_dnat_rule(struct nm_model *m)
 {
 	struct nm_chain *c = mk_chain(m, NFPROTO_IPV4, "pre",
 				      NF_INET_PRE_ROUTING, -100);
@@ -361,7 +398,7 @@ static struct nm_rule *nft_forward(struct nm_model *m)
 
 static void test_flush_class_filter(void **state)
 {
-	struct flow f = forward_to("192.168.50.2");
+	struct flow f = dnated_to("192.168.50.2");
 	struct ct_filter k;
 
 	plan_flush_class(&f, &k);
@@ -377,7 +414,7 @@ static void test_flush_class_filter(void **state)
 	assert_true(ct_filter_match(&k, &f));
 	f.reply.src = A("192.168.50.3");
 	assert_false(ct_filter_match(&k, &f));
-	f = forward_to("192.168.50.2");
+	f = dnated_to("192.168.50.2");
 	f.status &= ~IPS_DST_NAT;
 	assert_false(ct_filter_match(&k, &f));
 }
@@ -388,7 +425,7 @@ static void test_flush_targets_constant(void **state)
 	struct plan p = { 0 };
 	union addr old = A("192.168.50.2"), now = A("192.168.50.3");
 
-	mk_dnat_to(nft_forward(&m), "192.168.50.3", 53820);
+	mk_dnat_to(nft_dnat_rule(&m), "192.168.50.3", 53820);
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	assert_int_equal(p.caps[0].ntargets, 1);
 	assert_false(plan_may_dnat_to(&p, AF_INET, &old));
@@ -403,7 +440,7 @@ static void test_flush_targets_range(void **state)
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
 	union addr old = A("192.168.50.2"), out = A("192.168.50.9");
-	struct nm_rule *r = nft_forward(&m);
+	struct nm_rule *r = nft_dnat_rule(&m);
 
 	/* dnat to 192.168.50.1-192.168.50.4: the old backend is in it */
 	mk_imm_addr(r, NFT_REG32_00, "192.168.50.1");
@@ -425,7 +462,7 @@ static void test_flush_targets_unknown(void **state)
 	for (k = 0; k < 4; k++) {
 		struct nm_model m = { 0 };
 		struct plan p = { 0 };
-		struct nm_rule *r = nft_forward(&m);
+		struct nm_rule *r = nft_dnat_rule(&m);
 
 		switch (k) {
 		case 0:	/* dnat to udp dport map { ... } */
@@ -482,10 +519,10 @@ static void test_flush_covers(void **state)
 {
 	struct nm_model m = { 0 };
 	struct plan p = { 0 };
-	struct flow f = forward_to("192.168.50.2");
+	struct flow f = dnated_to("192.168.50.2");
 	struct ct_filter k;
 
-	mk_dnat_to(nft_forward(&m), "192.168.50.3", 53820);
+	mk_dnat_to(nft_dnat_rule(&m), "192.168.50.3", 53820);
 	assert_int_equal(plan_build(&m, &narrow_all, &p), 0);
 	plan_flush_class(&f, &k);
 	/* the DNAT walk returns every flow of the class */
@@ -522,13 +559,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_rules_only_dnated),
-		cmocka_unit_test(test_forward_with_masquerade_narrows_by_port),
-		cmocka_unit_test(test_forward_only_narrows_unnated),
+		cmocka_unit_test(test_dnat_with_masquerade_narrows_by_port),
+		cmocka_unit_test(test_dnat_only_narrows_unnated),
 		cmocka_unit_test(test_static_snat_takes_all),
 		cmocka_unit_test(test_unconstrained_dnat_is_unnarrowed),
 		cmocka_unit_test(test_jump_keeps_port_constraint),
 		cmocka_unit_test(test_unknown_widens),
 		cmocka_unit_test(test_xt_dport_narrows),
+		cmocka_unit_test(test_range_narrows),
+		cmocka_unit_test(test_map_overwrites_port),
 		cmocka_unit_test(test_tcp_and_family),
 		cmocka_unit_test(test_small_table_one_walk),
 		cmocka_unit_test(test_large_table_narrows),
