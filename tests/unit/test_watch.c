@@ -855,6 +855,30 @@ static void test_index_plan_filter(void **state)
 	windex_free(ix);
 }
 
+/* Each segment's counts by port class are its slots in use, exactly:
+ * never below (a segment passed over that holds the port) nor above. */
+static void assert_seg_counts(const struct windex *ix)
+{
+	uint32_t sg, i;
+	unsigned int c;
+
+	for (sg = 0; sg < ix->nseg; sg++) {
+		uint16_t want[PCOUNT] = { 0 };
+
+		for (i = 0; i < SEG; i++) {
+			uint32_t slot = (sg << SEG_SHIFT) + i;
+
+			if (slot && ent(ix, slot)->family)
+				want[pclass(*dport_of(ix, slot))]++;
+		}
+		for (c = 0; c < PCOUNT; c++)
+			if (ix->seg[sg]->pcount[c] != want[c])
+				fail_msg("segment %u class %u: count %u, %u "
+					 "slots", sg, c, ix->seg[sg]->pcount[c],
+					 want[c]);
+	}
+}
+
 /* The early pass's selection by destination port: a block of four slots
  * is passed over only when none of them goes to a port asked for, across
  * growth, freed slots (port 0) and several ports in one word. */
@@ -900,6 +924,62 @@ static void test_index_port_blocks(void **state)
 	for (i = 0; i < ix->cap; i += 4)
 		n += !block_may(ix, i, &p);
 	assert_true(n > 0);
+	assert_seg_counts(ix);
+	windex_free(ix);
+}
+
+/* A segment is passed over whole only when no slot in it goes to a port
+ * asked for: a forward's port in a few segments among flows to 443 and
+ * 53, through inserts, erases and the slots they free taken again. */
+static void test_index_port_segments(void **state)
+{
+	struct windex *ix = ix_new(false);
+	uint16_t want = htons(53820);
+	struct feed_sel p = { .ix = ix, .ports = &want, .n = 1 };
+	uint32_t i, sg, skipped = 0, holding = 0;
+
+	(void)state;
+	p.lanes[0] = LANES_LO * want;
+	for (i = 0; i < 20000; i++) {
+		struct flow f = v4flow(i, (uint16_t)(1024 + i % 60000));
+
+		f.orig.dport = htons(i % 3 ? 443 : 53);
+		if (i % 5000 == 17)
+			f.orig.dport = want;	/* four of them */
+		assert_int_equal(insert(ix, &f), 0);
+		if (i % 11 == 0 && f.orig.dport != want)
+			erase(ix, &f);
+	}
+	/* the first of the forward's flows goes, its slot reused by 443 */
+	{
+		struct flow f = v4flow(17, 1024 + 17);
+
+		f.orig.dport = want;
+		erase(ix, &f);
+		f = v4flow(99999, 2000);
+		f.orig.dport = htons(443);
+		assert_int_equal(insert(ix, &f), 0);
+	}
+	assert_seg_counts(ix);
+	for (sg = 0; sg < ix->nseg; sg++) {
+		bool has = false;
+
+		for (i = 0; i < SEG; i++) {
+			uint32_t slot = (sg << SEG_SHIFT) + i;
+
+			has |= slot && ent(ix, slot)->family &&
+			       *dport_of(ix, slot) == want;
+		}
+		if (has)
+			assert_true(seg_may(ix, sg, &p));
+		else
+			skipped += !seg_may(ix, sg, &p);
+		holding += has;
+	}
+	/* the three left, in three segments; every other is passed over */
+	assert_int_equal(holding, 3);
+	assert_true(ix->nseg > 10);
+	assert_int_equal(skipped, ix->nseg - holding);
 	windex_free(ix);
 }
 
@@ -923,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_index_grows),
 		cmocka_unit_test(test_index_plan_filter),
 		cmocka_unit_test(test_index_port_blocks),
+		cmocka_unit_test(test_index_port_segments),
 		cmocka_unit_test(test_index_linear_growth),
 		cmocka_unit_test(test_index_refill_sweep),
 	};
