@@ -207,14 +207,14 @@ static ssize_t recv_queued(struct ct_handle *h)
 
 static bool len_is(const struct nlattr *a, size_t len)
 {
-	return nla_len_of(a) == len;
+	return nlattr_len(a) == len;
 }
 
 static int get_u8(const struct nlattr *a, uint8_t *v)
 {
 	if (!len_is(a, 1))
 		return -EBADMSG;
-	*v = *(const uint8_t *)nla_data_of(a);
+	*v = *(const uint8_t *)nlattr_data(a);
 	return 0;
 }
 
@@ -223,7 +223,7 @@ static int get_be16(const struct nlattr *a, uint16_t *v)
 {
 	if (!len_is(a, 2))
 		return -EBADMSG;
-	memcpy(v, nla_data_of(a), 2);
+	memcpy(v, nlattr_data(a), 2);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int get_be32(const struct nlattr *a, uint32_t *v)
 {
 	if (!len_is(a, 4))
 		return -EBADMSG;
-	memcpy(v, nla_data_of(a), 4);
+	memcpy(v, nlattr_data(a), 4);
 	*v = ntohl(*v);
 	return 0;
 }
@@ -243,7 +243,7 @@ static int parse_ip(const struct nlattr *nest, struct tuple *t)
 	size_t alen = addr_len(t->family);
 	int err;
 
-	err = nla_parse_nested(nest, tb, CTA_IP_MAX, NULL);
+	err = nlattr_parse_nested(nest, tb, CTA_IP_MAX, NULL);
 	if (err)
 		return err;
 	if (t->family == AF_INET) {
@@ -255,8 +255,8 @@ static int parse_ip(const struct nlattr *nest, struct tuple *t)
 	}
 	if (!src || !dst || !len_is(src, alen) || !len_is(dst, alen))
 		return -EBADMSG;
-	memcpy(t->src.b, nla_data_of(src), alen);
-	memcpy(t->dst.b, nla_data_of(dst), alen);
+	memcpy(t->src.b, nlattr_data(src), alen);
+	memcpy(t->dst.b, nlattr_data(dst), alen);
 	return 0;
 }
 
@@ -266,7 +266,7 @@ static int parse_proto(const struct nlattr *nest, struct tuple *t)
 	uint8_t type = 0, code = 0;
 	int err;
 
-	err = nla_parse_nested(nest, tb, CTA_PROTO_MAX, NULL);
+	err = nlattr_parse_nested(nest, tb, CTA_PROTO_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_PROTO_NUM] || get_u8(tb[CTA_PROTO_NUM], &t->l4proto))
@@ -307,7 +307,7 @@ static int parse_tuple(const struct nlattr *nest, uint8_t family,
 	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(nest, tb, CTA_TUPLE_MAX, NULL);
+	err = nlattr_parse_nested(nest, tb, CTA_TUPLE_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
@@ -325,12 +325,13 @@ static int parse_protoinfo(const struct nlattr *nest, struct flow *f)
 	const struct nlattr *tcp[CTA_PROTOINFO_TCP_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(nest, tb, CTA_PROTOINFO_MAX, NULL);
+	err = nlattr_parse_nested(nest, tb, CTA_PROTOINFO_MAX, NULL);
 	if (err)
 		return err;
 	if (!tb[CTA_PROTOINFO_TCP])
 		return 0;
-	err = nla_parse_nested(tb[CTA_PROTOINFO_TCP], tcp, CTA_PROTOINFO_TCP_MAX, NULL);
+	err = nlattr_parse_nested(tb[CTA_PROTOINFO_TCP], tcp,
+				  CTA_PROTOINFO_TCP_MAX, NULL);
 	if (err)
 		return err;
 	if (tcp[CTA_PROTOINFO_TCP_STATE])
@@ -355,7 +356,7 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f)
 	if (family != AF_INET && family != AF_INET6)
 		return -EPROTO;
 
-	err = nla_parse_strict((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
+	err = nlattr_parse_strict((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
 			  nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)),
 			  tb, CTA_MAX);
 	if (err)

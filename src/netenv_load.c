@@ -56,9 +56,9 @@ static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
 		memset(tb, 0, (max + 1) * sizeof(*tb));
 		return -EBADMSG;
 	}
-	return nla_parse_strict((const char *)mnl_nlmsg_get_payload(nlh) +
-				MNL_ALIGN(hdrlen), nlh->nlmsg_len -
-				NLMSG_HDRLEN - MNL_ALIGN(hdrlen), tb, max);
+	return nlattr_parse_strict((const char *)mnl_nlmsg_get_payload(nlh) +
+				   MNL_ALIGN(hdrlen), nlh->nlmsg_len -
+				   NLMSG_HDRLEN - MNL_ALIGN(hdrlen), tb, max);
 }
 
 static int get_addr(const struct nlattr *a, uint8_t family, union addr *out)
@@ -148,7 +148,7 @@ static int first_nexthop(const struct nlattr *mp, struct ne_route *r)
 	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
 	size_t len = mnl_attr_get_payload_len(mp);
 	const struct nlattr *a;
-	struct nla_iter it;
+	struct nlattr_iter it;
 	int n;
 
 	if (len < sizeof(*nh))
@@ -157,10 +157,10 @@ static int first_nexthop(const struct nlattr *mp, struct ne_route *r)
 		return -EBADMSG;
 	r->oif = nh->rtnh_ifindex;
 	/* the nexthop's own attributes, walked as strictly as the rest */
-	nla_iter_init(&it, (const char *)nh + RTNH_ALIGN(sizeof(*nh)),
-		      nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
-		      nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0);
-	while ((n = nla_next(&it, &a)) > 0)
+	nlattr_iter_init(&it, (const char *)nh + RTNH_ALIGN(sizeof(*nh)),
+			 nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
+			 nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0);
+	while ((n = nlattr_next(&it, &a)) > 0)
 		if (mnl_attr_get_type(a) == RTA_GATEWAY &&
 		    get_addr(a, r->family, &r->gw))
 			return -EBADMSG;

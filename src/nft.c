@@ -52,19 +52,19 @@
 
 /* ---- attribute policies ------------------------------------------------ */
 
-#define POL(k)	{ NLA_K_##k, 0 }
+#define POL(k)	{ NLATTR_##k, 0 }
 
 #define PARSE_NEST(a, pol, tb) \
-	nla_parse_nested(a, tb, sizeof(pol) / sizeof(pol[0]) - 1, pol)
+	nlattr_parse_nested(a, tb, sizeof(pol) / sizeof(pol[0]) - 1, pol)
 
 /* The caller has checked that the message holds a struct nfgenmsg. */
-static int parse_msg(const struct nlmsghdr *nlh, const struct nla_pol *pol,
+static int parse_msg(const struct nlmsghdr *nlh, const struct nlattr_pol *pol,
 		     unsigned int max, const struct nlattr **tb)
 {
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
 
-	return nla_parse_pol((const char *)nlh + hdr, nlh->nlmsg_len - hdr,
-			     tb, max, pol);
+	return nlattr_parse_pol((const char *)nlh + hdr, nlh->nlmsg_len - hdr,
+				tb, max, pol);
 }
 
 #define PARSE_MSG(nlh, pol, tb) \
@@ -93,13 +93,13 @@ static const char *str(const struct nlattr *a)
 /* The next member of a list (expressions, set elements, concatenated
  * fields): an NFTA_LIST_ELEM nest.  1, 0 at the end, or -EBADMSG: a member
  * cut short is an error, not the end of the list. */
-static int next_elem(struct nla_iter *it, const struct nlattr **a)
+static int next_elem(struct nlattr_iter *it, const struct nlattr **a)
 {
-	static const struct nla_pol nest = POL(NEST);
-	int n = nla_next(it, a);
+	static const struct nlattr_pol nest = POL(NEST);
+	int n = nlattr_next(it, a);
 
 	if (n > 0 && (mnl_attr_get_type(*a) != NFTA_LIST_ELEM ||
-		      !nla_ok(*a, &nest)))
+		      !nlattr_ok(*a, &nest)))
 		return -EBADMSG;
 	return n;
 }
@@ -110,24 +110,24 @@ static int skip_data(const struct nlattr *data)
 {
 	const struct nlattr *tb[1];
 
-	return nla_parse_nested(data, tb, 0, NULL);
+	return nlattr_parse_nested(data, tb, 0, NULL);
 }
 
 /* The same for the lists of a table we skip (another family, dormant):
  * each member's attributes up to @inner by @pol, and @inner by
  * skip_data().  @inner: NFTA_EXPR_DATA or NFTA_SET_ELEM_KEY. */
-static int skip_list(const struct nlattr *list, const struct nla_pol *pol,
+static int skip_list(const struct nlattr *list, const struct nlattr_pol *pol,
 		     unsigned int inner)
 {
 	const struct nlattr *a, *tb[NFTA_EXPR_DATA + 1];
-	struct nla_iter it;
+	struct nlattr_iter it;
 	int n, err;
 
 	if (inner > NFTA_EXPR_DATA)
 		return -EINVAL;
-	nla_iter_nested(&it, list);
+	nlattr_iter_nested(&it, list);
 	while ((n = next_elem(&it, &a)) > 0) {
-		err = nla_parse_nested(a, tb, inner, pol);
+		err = nlattr_parse_nested(a, tb, inner, pol);
 		if (!err)
 			err = skip_data(tb[inner]);
 		if (err)
@@ -171,12 +171,12 @@ struct dreg {
 	const char *chain;	/* points into the message */
 };
 
-static const struct nla_pol data_pol[NFTA_DATA_MAX + 1] = {
-	[NFTA_DATA_VALUE]	= { NLA_K_BIN, NM_DATA_MAX },
+static const struct nlattr_pol data_pol[NFTA_DATA_MAX + 1] = {
+	[NFTA_DATA_VALUE]	= { NLATTR_BIN, NM_DATA_MAX },
 	[NFTA_DATA_VERDICT]	= POL(NEST),
 };
 
-static const struct nla_pol verdict_pol[NFTA_VERDICT_MAX + 1] = {
+static const struct nlattr_pol verdict_pol[NFTA_VERDICT_MAX + 1] = {
 	[NFTA_VERDICT_CODE]	= POL(U32),
 	[NFTA_VERDICT_CHAIN]	= POL(STR),
 	[NFTA_VERDICT_CHAIN_ID]	= POL(U32),
@@ -496,7 +496,7 @@ static bool table_known(const struct pstate *ps, uint8_t family,
 
 /* ---- gen, tables, chains ----------------------------------------------- */
 
-static const struct nla_pol gen_pol[NFTA_GEN_MAX + 1] = {
+static const struct nlattr_pol gen_pol[NFTA_GEN_MAX + 1] = {
 	[NFTA_GEN_ID]		= POL(U32),
 	[NFTA_GEN_PROC_PID]	= POL(U32),
 	[NFTA_GEN_PROC_NAME]	= POL(STR),
@@ -515,7 +515,7 @@ static int gen_id(const struct nlmsghdr *nlh, uint32_t *genid)
 	return 0;
 }
 
-static const struct nla_pol table_pol[NFTA_TABLE_MAX + 1] = {
+static const struct nlattr_pol table_pol[NFTA_TABLE_MAX + 1] = {
 	[NFTA_TABLE_NAME]	= POL(STR),
 	[NFTA_TABLE_FLAGS]	= POL(U32),
 	[NFTA_TABLE_USE]	= POL(U32),
@@ -552,7 +552,7 @@ static int parse_table(struct pstate *ps, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-static const struct nla_pol chain_pol[NFTA_CHAIN_MAX + 1] = {
+static const struct nlattr_pol chain_pol[NFTA_CHAIN_MAX + 1] = {
 	[NFTA_CHAIN_TABLE]	= POL(STR),
 	[NFTA_CHAIN_HANDLE]	= POL(U64),
 	[NFTA_CHAIN_NAME]	= POL(STR),
@@ -566,7 +566,7 @@ static const struct nla_pol chain_pol[NFTA_CHAIN_MAX + 1] = {
 	[NFTA_CHAIN_USERDATA]	= POL(BIN),
 };
 
-static const struct nla_pol hook_pol[NFTA_HOOK_MAX + 1] = {
+static const struct nlattr_pol hook_pol[NFTA_HOOK_MAX + 1] = {
 	[NFTA_HOOK_HOOKNUM]	= POL(U32),
 	[NFTA_HOOK_PRIORITY]	= POL(U32),
 	[NFTA_HOOK_DEV]		= POL(STR),
@@ -586,17 +586,17 @@ static void add_dev(struct nm_chain *c, const char *name)
  * (NFTA_HOOK_DEVS of NFTA_DEVICE_NAME). */
 static int chain_devs(struct nm_chain *c, const struct nlattr **hk)
 {
-	static const struct nla_pol name = POL(STR);
+	static const struct nlattr_pol name = POL(STR);
 	const struct nlattr *a;
-	struct nla_iter it;
+	struct nlattr_iter it;
 	int n;
 
 	if (hk[NFTA_HOOK_DEV])
 		add_dev(c, str(hk[NFTA_HOOK_DEV]));
-	nla_iter_nested(&it, hk[NFTA_HOOK_DEVS]);
-	while ((n = nla_next(&it, &a)) > 0) {
+	nlattr_iter_nested(&it, hk[NFTA_HOOK_DEVS]);
+	while ((n = nlattr_next(&it, &a)) > 0) {
 		if (mnl_attr_get_type(a) != NFTA_DEVICE_NAME ||
-		    !nla_ok(a, &name))
+		    !nlattr_ok(a, &name))
 			return -EBADMSG;
 		add_dev(c, str(a));
 	}
@@ -683,7 +683,7 @@ static int parse_chain(struct pstate *ps, const struct nlmsghdr *nlh,
 
 /* ---- sets -------------------------------------------------------------- */
 
-static const struct nla_pol set_pol[NFTA_SET_MAX + 1] = {
+static const struct nlattr_pol set_pol[NFTA_SET_MAX + 1] = {
 	[NFTA_SET_TABLE]	= POL(STR),
 	[NFTA_SET_NAME]		= POL(STR),
 	[NFTA_SET_FLAGS]	= POL(U32),
@@ -703,23 +703,23 @@ static const struct nla_pol set_pol[NFTA_SET_MAX + 1] = {
 	[NFTA_SET_EXPRESSIONS]	= POL(NEST),
 };
 
-static const struct nla_pol set_desc_pol[NFTA_SET_DESC_MAX + 1] = {
+static const struct nlattr_pol set_desc_pol[NFTA_SET_DESC_MAX + 1] = {
 	[NFTA_SET_DESC_SIZE]	= POL(U32),
 	[NFTA_SET_DESC_CONCAT]	= POL(NEST),
 };
 
-static const struct nla_pol set_field_pol[NFTA_SET_FIELD_MAX + 1] = {
+static const struct nlattr_pol set_field_pol[NFTA_SET_FIELD_MAX + 1] = {
 	[NFTA_SET_FIELD_LEN]	= POL(U32),
 };
 
 static int parse_concat(const struct nlattr *nest, struct nm_set *s)
 {
 	const struct nlattr *a, *fl[NFTA_SET_FIELD_MAX + 1];
-	struct nla_iter it;
+	struct nlattr_iter it;
 	uint32_t len;
 	int n, err;
 
-	nla_iter_nested(&it, nest);
+	nlattr_iter_nested(&it, nest);
 	while ((n = next_elem(&it, &a)) > 0) {
 		err = PARSE_NEST(a, set_field_pol, fl);
 		if (err)
@@ -813,14 +813,14 @@ static int parse_set(struct pstate *ps, const struct nlmsghdr *nlh,
 
 /* ---- set elements ------------------------------------------------------ */
 
-static const struct nla_pol elem_list_pol[NFTA_SET_ELEM_LIST_MAX + 1] = {
+static const struct nlattr_pol elem_list_pol[NFTA_SET_ELEM_LIST_MAX + 1] = {
 	[NFTA_SET_ELEM_LIST_TABLE]	= POL(STR),
 	[NFTA_SET_ELEM_LIST_SET]	= POL(STR),
 	[NFTA_SET_ELEM_LIST_ELEMENTS]	= POL(NEST),
 	[NFTA_SET_ELEM_LIST_SET_ID]	= POL(U32),
 };
 
-static const struct nla_pol elem_pol[NFTA_SET_ELEM_MAX + 1] = {
+static const struct nlattr_pol elem_pol[NFTA_SET_ELEM_MAX + 1] = {
 	[NFTA_SET_ELEM_KEY]		= POL(NEST),
 	[NFTA_SET_ELEM_DATA]		= POL(NEST),
 	[NFTA_SET_ELEM_FLAGS]		= POL(U32),
@@ -929,7 +929,7 @@ static int parse_elems(struct pstate *ps, const struct nlmsghdr *nlh,
 {
 	const struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1], *a;
 	const struct nm_set *s;
-	struct nla_iter it;
+	struct nlattr_iter it;
 	int idx = ps->esets[ps->cur], n;
 	int err = PARSE_MSG(nlh, elem_list_pol, tb);
 
@@ -945,7 +945,7 @@ static int parse_elems(struct pstate *ps, const struct nlmsghdr *nlh,
 	    strcmp(str(tb[NFTA_SET_ELEM_LIST_TABLE]), s->table) ||
 	    strcmp(str(tb[NFTA_SET_ELEM_LIST_SET]), s->name))
 		return -EBADMSG;
-	nla_iter_nested(&it, tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
+	nlattr_iter_nested(&it, tb[NFTA_SET_ELEM_LIST_ELEMENTS]);
 	while ((n = next_elem(&it, &a)) > 0) {
 		err = parse_elem(ps, s, a);
 		if (err)
@@ -1099,7 +1099,7 @@ static void set_unknown(struct nm_expr *e, const char *what)
 	snprintf(e->unknown, sizeof(e->unknown), "%s", what);
 }
 
-static const struct nla_pol meta_pol[NFTA_META_MAX + 1] = {
+static const struct nlattr_pol meta_pol[NFTA_META_MAX + 1] = {
 	[NFTA_META_DREG]	= POL(U32),
 	[NFTA_META_KEY]		= POL(U32),
 	[NFTA_META_SREG]	= POL(U32),
@@ -1128,7 +1128,7 @@ static int x_meta(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_META_DREG], &e->dreg);
 }
 
-static const struct nla_pol payload_pol[NFTA_PAYLOAD_MAX + 1] = {
+static const struct nlattr_pol payload_pol[NFTA_PAYLOAD_MAX + 1] = {
 	[NFTA_PAYLOAD_DREG]		= POL(U32),
 	[NFTA_PAYLOAD_BASE]		= POL(U32),
 	[NFTA_PAYLOAD_OFFSET]		= POL(U32),
@@ -1166,7 +1166,7 @@ static int x_payload(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_PAYLOAD_DREG], &e->dreg);
 }
 
-static const struct nla_pol cmp_pol[NFTA_CMP_MAX + 1] = {
+static const struct nlattr_pol cmp_pol[NFTA_CMP_MAX + 1] = {
 	[NFTA_CMP_SREG]		= POL(U32),
 	[NFTA_CMP_OP]		= POL(U32),
 	[NFTA_CMP_DATA]		= POL(NEST),
@@ -1192,7 +1192,7 @@ static int x_cmp(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_CMP_SREG], &e->sreg);
 }
 
-static const struct nla_pol bitwise_pol[NM_NFTA_BITWISE_SREG2 + 1] = {
+static const struct nlattr_pol bitwise_pol[NM_NFTA_BITWISE_SREG2 + 1] = {
 	[NFTA_BITWISE_SREG]	= POL(U32),
 	[NFTA_BITWISE_DREG]	= POL(U32),
 	[NFTA_BITWISE_LEN]	= POL(U32),
@@ -1274,7 +1274,7 @@ static int x_bitwise(struct xctx *x, const struct nlattr *data,
 	return err ? err : reg(tb[NFTA_BITWISE_DREG], &e->dreg);
 }
 
-static const struct nla_pol range_pol[NFTA_RANGE_MAX + 1] = {
+static const struct nlattr_pol range_pol[NFTA_RANGE_MAX + 1] = {
 	[NFTA_RANGE_SREG]	= POL(U32),
 	[NFTA_RANGE_OP]		= POL(U32),
 	[NFTA_RANGE_FROM_DATA]	= POL(NEST),
@@ -1306,7 +1306,7 @@ static int x_range(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_RANGE_SREG], &e->sreg);
 }
 
-static const struct nla_pol lookup_pol[NFTA_LOOKUP_MAX + 1] = {
+static const struct nlattr_pol lookup_pol[NFTA_LOOKUP_MAX + 1] = {
 	[NFTA_LOOKUP_SET]	= POL(STR),
 	[NFTA_LOOKUP_SREG]	= POL(U32),
 	[NFTA_LOOKUP_DREG]	= POL(U32),
@@ -1345,7 +1345,7 @@ static int x_lookup(struct xctx *x, const struct nlattr *data,
 	return err ? err : reg_or0(tb[NFTA_LOOKUP_DREG], &e->dreg);
 }
 
-static const struct nla_pol imm_pol[NFTA_IMMEDIATE_MAX + 1] = {
+static const struct nlattr_pol imm_pol[NFTA_IMMEDIATE_MAX + 1] = {
 	[NFTA_IMMEDIATE_DREG]	= POL(U32),
 	[NFTA_IMMEDIATE_DATA]	= POL(NEST),
 };
@@ -1384,7 +1384,7 @@ static int x_immediate(struct xctx *x, const struct nlattr *data,
 	return 0;
 }
 
-static const struct nla_pol fib_pol[NFTA_FIB_MAX + 1] = {
+static const struct nlattr_pol fib_pol[NFTA_FIB_MAX + 1] = {
 	[NFTA_FIB_DREG]		= POL(U32),
 	[NFTA_FIB_RESULT]	= POL(U32),
 	[NFTA_FIB_FLAGS]	= POL(U32),
@@ -1405,7 +1405,7 @@ static int x_fib(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_FIB_DREG], &e->dreg);
 }
 
-static const struct nla_pol ct_pol[NFTA_CT_MAX + 1] = {
+static const struct nlattr_pol ct_pol[NFTA_CT_MAX + 1] = {
 	[NFTA_CT_DREG]		= POL(U32),
 	[NFTA_CT_KEY]		= POL(U32),
 	[NFTA_CT_DIRECTION]	= POL(U8),
@@ -1439,7 +1439,7 @@ static int x_ct(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return reg(tb[NFTA_CT_DREG], &e->dreg);
 }
 
-static const struct nla_pol nat_pol[NFTA_NAT_MAX + 1] = {
+static const struct nlattr_pol nat_pol[NFTA_NAT_MAX + 1] = {
 	[NFTA_NAT_TYPE]		 = POL(U32),
 	[NFTA_NAT_FAMILY]	 = POL(U32),
 	[NFTA_NAT_REG_ADDR_MIN]	 = POL(U32),
@@ -1477,13 +1477,13 @@ static int x_nat(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 }
 
 /* masq and redir share their layout and our model. */
-static const struct nla_pol masq_pol[NFTA_MASQ_MAX + 1] = {
+static const struct nlattr_pol masq_pol[NFTA_MASQ_MAX + 1] = {
 	[NFTA_MASQ_FLAGS]	  = POL(U32),
 	[NFTA_MASQ_REG_PROTO_MIN] = POL(U32),
 	[NFTA_MASQ_REG_PROTO_MAX] = POL(U32),
 };
 
-static const struct nla_pol redir_pol[NFTA_REDIR_MAX + 1] = {
+static const struct nlattr_pol redir_pol[NFTA_REDIR_MAX + 1] = {
 	[NFTA_REDIR_REG_PROTO_MIN] = POL(U32),
 	[NFTA_REDIR_REG_PROTO_MAX] = POL(U32),
 	[NFTA_REDIR_FLAGS]	   = POL(U32),
@@ -1518,7 +1518,7 @@ static int x_redir(struct xctx *x, const struct nlattr *data,
 	       reg_or0(tb[NFTA_REDIR_REG_PROTO_MAX], &e->redir.reg_proto_max);
 }
 
-static const struct nla_pol ng_pol[NFTA_NG_MAX + 1] = {
+static const struct nlattr_pol ng_pol[NFTA_NG_MAX + 1] = {
 	[NFTA_NG_DREG]		= POL(U32),
 	[NFTA_NG_MODULUS]	= POL(U32),
 	[NFTA_NG_TYPE]		= POL(U32),
@@ -1543,7 +1543,7 @@ static int x_numgen(struct xctx *x, const struct nlattr *data,
 	return reg(tb[NFTA_NG_DREG], &e->dreg);
 }
 
-static const struct nla_pol hash_pol[NFTA_HASH_MAX + 1] = {
+static const struct nlattr_pol hash_pol[NFTA_HASH_MAX + 1] = {
 	[NFTA_HASH_SREG]	= POL(U32),
 	[NFTA_HASH_DREG]	= POL(U32),
 	[NFTA_HASH_LEN]		= POL(U32),
@@ -1577,7 +1577,7 @@ static int x_hash(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 	return err ? err : reg(tb[NFTA_HASH_DREG], &e->dreg);
 }
 
-static const struct nla_pol dynset_pol[NFTA_DYNSET_MAX + 1] = {
+static const struct nlattr_pol dynset_pol[NFTA_DYNSET_MAX + 1] = {
 	[NFTA_DYNSET_SET_NAME]		= POL(STR),
 	[NFTA_DYNSET_SET_ID]		= POL(U32),
 	[NFTA_DYNSET_OP]		= POL(U32),
@@ -1618,7 +1618,7 @@ static int x_nop(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 }
 
 /* match and target: the same layout under different attribute names. */
-static const struct nla_pol xt_pol[NFTA_MATCH_MAX + 1] = {
+static const struct nlattr_pol xt_pol[NFTA_MATCH_MAX + 1] = {
 	[NFTA_MATCH_NAME]	= POL(STR),
 	[NFTA_MATCH_REV]	= POL(U32),
 	[NFTA_MATCH_INFO]	= POL(BIN),
@@ -1754,7 +1754,7 @@ static void track_proto(struct xctx *x, const struct nm_expr *e)
 	x->l4reg[e->dreg] = l4;
 }
 
-static const struct nla_pol expr_pol[NFTA_EXPR_MAX + 1] = {
+static const struct nlattr_pol expr_pol[NFTA_EXPR_MAX + 1] = {
 	[NFTA_EXPR_NAME]	= POL(STR),
 	[NFTA_EXPR_DATA]	= POL(NEST),
 };
@@ -1789,7 +1789,7 @@ static int parse_expr(struct xctx *x, const struct nlattr *a,
 
 /* ---- rules ------------------------------------------------------------- */
 
-static const struct nla_pol rule_pol[NFTA_RULE_MAX + 1] = {
+static const struct nlattr_pol rule_pol[NFTA_RULE_MAX + 1] = {
 	[NFTA_RULE_TABLE]	= POL(STR),
 	[NFTA_RULE_CHAIN]	= POL(STR),
 	[NFTA_RULE_HANDLE]	= POL(U64),
@@ -1802,7 +1802,7 @@ static const struct nla_pol rule_pol[NFTA_RULE_MAX + 1] = {
 	[NFTA_RULE_CHAIN_ID]	= POL(U32),
 };
 
-static const struct nla_pol compat_pol[NFTA_RULE_COMPAT_MAX + 1] = {
+static const struct nlattr_pol compat_pol[NFTA_RULE_COMPAT_MAX + 1] = {
 	[NFTA_RULE_COMPAT_PROTO] = POL(U32),
 	[NFTA_RULE_COMPAT_FLAGS] = POL(U32),
 };
@@ -1842,7 +1842,7 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 	struct nm_chain *c;
 	struct nm_rule *r;
 	struct nm_expr *e;
-	struct nla_iter it;
+	struct nlattr_iter it;
 	int idx, n, err = PARSE_MSG(nlh, rule_pol, tb);
 
 	if (err)
@@ -1872,7 +1872,7 @@ static int parse_rule(struct pstate *ps, const struct nlmsghdr *nlh,
 	x.chain = c;
 	x.rule = r;
 	x.proto = be32_or(ct[NFTA_RULE_COMPAT_PROTO], 0);
-	nla_iter_nested(&it, tb[NFTA_RULE_EXPRESSIONS]);
+	nlattr_iter_nested(&it, tb[NFTA_RULE_EXPRESSIONS]);
 	while ((n = next_elem(&it, &a)) > 0) {
 		e = nm_add_expr(r);
 		if (!e)
@@ -2059,16 +2059,16 @@ static int cap_msg(struct cap *c, const struct nlmsghdr *r)
 	if (copy->nlmsg_type == MSG(NFT_MSG_NEWGEN) &&
 	    copy->nlmsg_len >= mnl_nlmsg_size(sizeof(struct nfgenmsg))) {
 		const struct nlattr *a;
-		struct nla_iter it;
+		struct nlattr_iter it;
 
-		nla_iter_init(&it, mnl_nlmsg_get_payload_offset(copy,
+		nlattr_iter_init(&it, mnl_nlmsg_get_payload_offset(copy,
 					sizeof(struct nfgenmsg)),
 			      copy->nlmsg_len -
 			      NLMSG_LENGTH(sizeof(struct nfgenmsg)));
-		while (nla_next(&it, &a) > 0)
+		while (nlattr_next(&it, &a) > 0)
 			if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID &&
 			    mnl_attr_get_payload_len(a) == 4)
-				memset((void *)nla_data_of(a), 0, 4);
+				memset((void *)nlattr_data(a), 0, 4);
 	}
 	return 0;
 }
