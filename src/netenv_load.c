@@ -385,8 +385,9 @@ static int dump_qdiscs(struct mnl_socket *nl, char *buf, uint32_t seq,
 	return err;
 }
 
-static int load_once(struct netenv *env)
+static int read_env(void *ctx, void *snap)
 {
+	struct netenv *env = snap;
 	struct mnl_socket *nl;
 	char *buf;
 	uint32_t seq = (uint32_t)time(NULL);
@@ -448,8 +449,10 @@ void netenv_free(struct netenv *env)
 	memset(env, 0, sizeof(*env));
 }
 
-static bool same_env(const struct netenv *a, const struct netenv *b)
+static bool same_env(const void *pa, const void *pb)
 {
+	const struct netenv *a = pa, *b = pb;
+
 	return a->policy == b->policy &&
 	       a->nlinks == b->nlinks && a->naddrs == b->naddrs &&
 	       a->nroutes == b->nroutes &&
@@ -459,16 +462,6 @@ static bool same_env(const struct netenv *a, const struct netenv *b)
 				      a->naddrs * sizeof(*a->addrs))) &&
 	       (!a->nroutes || !memcmp(a->routes, b->routes,
 				       a->nroutes * sizeof(*a->routes)));
-}
-
-static int read_env(void *snap)
-{
-	return load_once(snap);
-}
-
-static bool same_env_snap(const void *a, const void *b)
-{
-	return same_env(a, b);
 }
 
 static void free_env(void *snap)
@@ -486,10 +479,10 @@ static void free_env(void *snap)
 int netenv_load(struct netenv *env)
 {
 	static const struct agree_ops ops = {
-		.size = sizeof(*env), .read = read_env, .same = same_env_snap,
+		.size = sizeof(*env), .read = read_env, .same = same_env,
 		.free = free_env,
 	};
 
 	memset(env, 0, sizeof(*env));
-	return read_agreed(&ops, 5, env);
+	return read_agreed(&ops, NULL, 5, env);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nlattr.c - a strict netlink attribute walker.
+ * nlattr.c - a strict netlink attribute walker, and its message walker.
  */
 #include <errno.h>
 #include <string.h>
@@ -85,4 +85,30 @@ int nlattr_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 
 	nlattr_iter_nested(&it, nest);
 	return nlattr_parse_pol(it.p, it.len, tb, max, pol);
+}
+
+int nlattr_walk_msgs(const void *buf, size_t len,
+		     int (*cb)(const struct nlmsghdr *nlh, void *data),
+		     void *data)
+{
+	const char *p = buf;
+	int err;
+
+	while (len > 0) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t step;
+
+		if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > len)
+			return -EBADMSG;
+		err = cb(nlh, data);
+		if (err)
+			return err;
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step > len)
+			step = len;
+		p += step;
+		len -= step;
+	}
+	return 0;
 }

@@ -75,6 +75,14 @@ static inline int nlattr_parse_strict(const void *start, size_t len,
 int nlattr_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max, const struct nlattr_pol *pol);
 
+/* Calls @cb for each netlink message of @buf (aligned, as libmnl's
+ * getters read in place) until it returns non-zero, which is returned;
+ * -EBADMSG on broken framing (a message that does not fit what is left),
+ * 0 at the end.  The last message may lack its padding. */
+int nlattr_walk_msgs(const void *buf, size_t len,
+		     int (*cb)(const struct nlmsghdr *nlh, void *data),
+		     void *data);
+
 /* libmnl's getters, inline: the dump parser calls them a few dozen times
  * a flow, and through the PLT that showed in profiles. */
 static inline const void *nlattr_data(const struct nlattr *a)
