@@ -265,7 +265,8 @@ static int collect_set(const struct nlmsghdr *nlh, void *data)
 	return v->table && v->name ? 0 : -ENOMEM;
 }
 
-static int capture_once(struct nft_sock *nl, struct cap *c, struct req_state *rs)
+static int capture_once(struct nft_sock *nl, struct cap *c,
+			struct req_state *rs)
 {
 	struct set_list sets = { 0 };
 	struct req_state end = { 0 };
