@@ -27,7 +27,7 @@ daemon="windex nlmon httpd"
 pass="scan"
 readers="nft ipt netenv_load"
 kernel="ct ctfilter"
-pure="eval judge plan netenv model mirror mdigest xt ct_parse nft_parse ipt_parse expr/*"
+pure="eval judge plan netenv netenv_parse model mirror mdigest xt ct_parse nft_parse ipt_parse expr/*"
 lib="fileio nlattr privs mirror_file agree"
 
 # What a layer may not call: symbols as nm prints them (anchored regexes).

@@ -19,9 +19,6 @@
 #define CTSWEEP_TOP "."
 #endif
 
-/* netenv_load.c's pure part, as the fuzzer declares it */
-int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
-
 #define LO	1
 #define WAN	2
 #define LAN	3
