@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nlattr.h - a strict netlink attribute walker, shared by the parsers of
- * kernel replies (ct.c, netenv_load.c, nft.c).
+ * kernel replies (ct_parse.c, netenv_parse.c, nft_parse.c; nft.c for the
+ * capture), and a strict message walker.
  *
  * libmnl's walkers (mnl_attr_parse(), mnl_attr_for_each_nested()) stop at
  * the first attribute that does not fit without saying so, which would
