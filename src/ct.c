@@ -39,6 +39,8 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "ct.h"
+#include "nlattr.h"
+#include "nlsock.h"
 
 /* From the kernel's nf_internals.h; not in the uapi headers. */
 #define CTF_IP_SRC	(1u << 0)
@@ -93,14 +95,6 @@ static bool kernel_at_least(const struct ct_handle *h, int major, int minor)
 	return h->kmajor > major || (h->kmajor == major && h->kminor >= minor);
 }
 
-static void set_rcvbuf(struct mnl_socket *nl, int size)
-{
-	int fd = mnl_socket_get_fd(nl);
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-}
-
 /* Deletes go without NLM_F_ACK: the kernel acks only the failures.  All
  * of them must fit in the receive buffer, as nothing reads it while the
  * kernel works through a datagram; an ack costs well under 1 KiB of
@@ -122,14 +116,12 @@ static unsigned int del_batch_size(struct mnl_socket *nl)
 static int sock_open(struct ct_handle *h, unsigned int groups)
 {
 	int one = 1;
+	int err = nlsock_open(NETLINK_NETFILTER, groups, &h->nl);
 
-	h->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!h->nl)
-		return -errno;
-	if (mnl_socket_bind(h->nl, groups, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
+	if (err)
+		return err;
 	h->portid = mnl_socket_get_portid(h->nl);
-	set_rcvbuf(h->nl, SOCK_RCVBUF);
+	nlsock_set_rcvbuf(h->nl, SOCK_RCVBUF);
 	h->del_batch = del_batch_size(h->nl);
 	/* Error acks for deletes would otherwise echo the whole request. */
 	mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -330,7 +322,7 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			 size_t len, struct dump_ctx *c)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int rem = (int)len;
+	int rem = (int)len, end;
 
 	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		struct flow f;
@@ -339,22 +331,9 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;	/* stale: not our request */
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			c->intr = true;
-		if (nlh->nlmsg_type == NLMSG_DONE) {
-			int derr = 0;
-
-			/* a dump that failed midway: its DONE says why */
-			if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-				memcpy(&derr, mnl_nlmsg_get_payload(nlh),
-				       sizeof(int));
-			return derr < 0 ? derr : 0;
-		}
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
-				return -EBADMSG;
-			return e->error ? e->error : 0;
-		}
+		end = nlattr_dump_end(nlh, 0);
+		if (end <= 0)
+			return end;
 		if (c->cb_err || c->intr)
 			continue;
 		if (ct_parse_msg(nlh, &f))
@@ -387,14 +366,10 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t n = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 
 		if (n < 0) {
-			ret = -errno;
-			/* not "continue" in a do-while: that tested
-			 * ret > 0 and ended the dump with -EINTR */
-			if (ret == -EINTR)
-				continue;
+			ret = n;
 			break;
 		}
 		ret = dump_datagram(h, seq, h->buf, n, &c);
@@ -631,13 +606,10 @@ static void note_acks(struct ack_state *a, const char *buf, size_t len,
 static int read_acks(struct ct_handle *h, struct ack_state *a, size_t n)
 {
 	while (a->pending) {
-		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t len = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return len;
 		note_acks(a, h->buf, len, n);
 	}
 	return 0;
@@ -768,15 +740,12 @@ static int get_answers(struct ct_handle *h, struct ct_lookup *q, size_t n,
 	size_t left = n;
 
 	while (left) {
-		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t len = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)h->buf;
 		int rem;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return len;
 		rem = (int)len;
 		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			uint32_t i = m->nlmsg_seq - first;

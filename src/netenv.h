@@ -75,6 +75,16 @@ int netenv_load(struct netenv *env);
  * 0, -EBADMSG for a malformed message, -ENOMEM. */
 struct nlmsghdr;
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
+/* The messages a snapshot is made of, in the order netenv_load() dumps
+ * them (the qdiscs after the links they mark): the RTM_NEW* type, the size
+ * of its fixed header, and what adds one to @env. */
+struct netenv_msg {
+	uint16_t type;
+	uint16_t hdrlen;
+	int (*add)(struct netenv *env, const struct nlmsghdr *nlh);
+};
+#define NETENV_NMSGS	5
+extern const struct netenv_msg netenv_msgs[NETENV_NMSGS];
 /* Free what netenv_load() or netenv_add_msg() allocated and zero @env. */
 void netenv_free(struct netenv *env);
 

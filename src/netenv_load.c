@@ -22,6 +22,8 @@
 
 #include "agree.h"
 #include "netenv.h"
+#include "nlattr.h"
+#include "nlsock.h"
 
 #define RECV_BUF	(64 * 1024)
 
@@ -43,41 +45,21 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 		return -errno;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+		ssize_t n = nlsock_recv(nl, buf, RECV_BUF);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
 		int rem;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		rem = (int)n;
 		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
 				return -EAGAIN;
-			if (m->nlmsg_type == NLMSG_DONE) {
-				int derr = 0;
-
-				/* A dump that failed midway (ENOMEM,
-				 * EMSGSIZE ...) ends in a DONE carrying the
-				 * error: what came before is partial. */
-				if (m->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-					memcpy(&derr, mnl_nlmsg_get_payload(m),
-					       sizeof(int));
-				return derr < 0 ? derr : 0;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e =
-					mnl_nlmsg_get_payload(m);
-
-				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
-					return -EBADMSG;
-				/* a zero "error" ends no dump */
-				return e->error ? e->error : -EBADMSG;
-			}
+			ret = nlattr_dump_end(m, -EBADMSG);
+			if (ret <= 0)
+				return ret;
 			ret = netenv_add_msg(env, m);
 			if (ret)
 				return ret;
@@ -88,16 +70,27 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 	}
 }
 
-/* After the links: add_qdisc marks links already in the snapshot. */
-static int dump_qdiscs(struct mnl_socket *nl, char *buf, uint32_t seq,
-		       struct netenv *env)
-{
-	int err = dump(nl, buf, RTM_GETQDISC, sizeof(struct tcmsg), seq, env);
+_Static_assert(RTM_GETLINK == RTM_NEWLINK + 2 &&
+	       RTM_GETADDR == RTM_NEWADDR + 2 &&
+	       RTM_GETROUTE == RTM_NEWROUTE + 2 &&
+	       RTM_GETRULE == RTM_NEWRULE + 2 &&
+	       RTM_GETQDISC == RTM_NEWQDISC + 2, "rtnetlink's layout");
 
-	/* A kernel without CONFIG_NET_SCHED has no RTM_GETQDISC: and no
-	 * ingress qdisc either. */
-	if (err == -EOPNOTSUPP || err == -ENOENT)
-		return 0;
+static int dump_all(struct mnl_socket *nl, char *buf, uint32_t *seq,
+		    struct netenv *env)
+{
+	const struct netenv_msg *k;
+	int err = 0;
+
+	for (k = netenv_msgs; !err && k < netenv_msgs + NETENV_NMSGS; k++) {
+		/* rtnetlink.h: RTM_GETX is RTM_NEWX + 2 (asserted below) */
+		err = dump(nl, buf, k->type + 2, k->hdrlen, ++*seq, env);
+		/* A kernel without CONFIG_NET_SCHED has no RTM_GETQDISC: and
+		 * no ingress qdisc either. */
+		if (k->type == RTM_NEWQDISC &&
+		    (err == -EOPNOTSUPP || err == -ENOENT))
+			err = 0;
+	}
 	return err;
 }
 
@@ -107,50 +100,24 @@ static int read_env(void *ctx, void *snap)
 	struct mnl_socket *nl;
 	char *buf;
 	uint32_t seq = (uint32_t)time(NULL);
-	int err, tries;
+	int err = 0, tries;
 
 	memset(env, 0, sizeof(*env));
 	buf = malloc(RECV_BUF);
 	if (!buf)
 		return -ENOMEM;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl) {
-		free(buf);
-		return -errno;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* A change during a dump sets NLM_F_DUMP_INTR: start over. */
+	/* A change during a dump sets NLM_F_DUMP_INTR: start over, on a new
+	 * socket, as the aborted dump may still be queued on the old one. */
 	for (tries = 0; tries < 3; tries++) {
-		err = dump(nl, buf, RTM_GETLINK, sizeof(struct ifinfomsg),
-			   ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETADDR,
-				   sizeof(struct ifaddrmsg), ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETROUTE, sizeof(struct rtmsg),
-				   ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETRULE,
-				   sizeof(struct fib_rule_hdr), ++seq, env);
-		if (!err)
-			err = dump_qdiscs(nl, buf, ++seq, env);
+		err = nlsock_open(NETLINK_ROUTE, 0, &nl);
+		if (err)
+			break;
+		err = dump_all(nl, buf, &seq, env);
+		mnl_socket_close(nl);
 		if (err != -EAGAIN)
 			break;
 		netenv_free(env);
-		/* the aborted dump may still be queued: new socket */
-		mnl_socket_close(nl);
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			err = -errno;
-			break;
-		}
 	}
-out:
-	if (nl)
-		mnl_socket_close(nl);
 	free(buf);
 	if (err)
 		netenv_free(env);

@@ -270,31 +270,26 @@ static int add_qdisc(struct netenv *env, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+const struct netenv_msg netenv_msgs[NETENV_NMSGS] = {
+	{ RTM_NEWLINK, sizeof(struct ifinfomsg), add_link },
+	{ RTM_NEWADDR, sizeof(struct ifaddrmsg), add_addr },
+	{ RTM_NEWROUTE, sizeof(struct rtmsg), add_route },
+	{ RTM_NEWRULE, sizeof(struct fib_rule_hdr), add_rule },
+	{ RTM_NEWQDISC, sizeof(struct tcmsg), add_qdisc },
+};
+
 int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh)
 {
+	const struct netenv_msg *k;
+
 	if (nlh->nlmsg_len < NLMSG_HDRLEN)
 		return -EBADMSG;
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWLINK:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifinfomsg)))
+	for (k = netenv_msgs; k < netenv_msgs + NETENV_NMSGS; k++) {
+		if (nlh->nlmsg_type != k->type)
+			continue;
+		if (nlh->nlmsg_len < NLMSG_SPACE(k->hdrlen))
 			return -EBADMSG;
-		return add_link(env, nlh);
-	case RTM_NEWADDR:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
-			return -EBADMSG;
-		return add_addr(env, nlh);
-	case RTM_NEWROUTE:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct rtmsg)))
-			return -EBADMSG;
-		return add_route(env, nlh);
-	case RTM_NEWRULE:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct fib_rule_hdr)))
-			return -EBADMSG;
-		return add_rule(env, nlh);
-	case RTM_NEWQDISC:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct tcmsg)))
-			return -EBADMSG;
-		return add_qdisc(env, nlh);
+		return k->add(env, nlh);
 	}
 	return 0;	/* not ours */
 }

@@ -19,6 +19,7 @@
 #include "nft.h"
 #include "agree.h"
 #include "nlattr.h"
+#include "nlsock.h"
 
 #define MSG(t)		((NFNL_SUBSYS_NFTABLES << 8) | (t))
 #define CAPTURE_TRIES	10
@@ -87,16 +88,15 @@ static int cap_msg(struct cap *c, const struct nlmsghdr *r)
 
 static int nl_open(struct nft_sock *nl)
 {
+	int err;
+
 	memset(nl, 0, sizeof(*nl));
 	nl->rbuf = malloc(RECV_SIZE);
 	if (!nl->rbuf)
 		return -ENOMEM;
-	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = -errno;
-
-		if (nl->sock)
-			mnl_socket_close(nl->sock);
+	err = nlsock_open(NETLINK_NETFILTER, 0, &nl->sock);
+	if (err) {
+		free(nl->rbuf);
 		memset(nl, 0, sizeof(*nl));
 		return err;
 	}
@@ -165,15 +165,12 @@ static int request(struct nft_sock *nl, uint16_t msg, uint8_t family,
 		return -errno;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->rbuf, RECV_SIZE);
+		ssize_t n = nlsock_recv(nl->sock, nl->rbuf, RECV_SIZE);
 		const struct nlmsghdr *r;
 		int left;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		left = n;
 		for (r = (void *)nl->rbuf; mnl_nlmsg_ok(r, left);
 		     r = mnl_nlmsg_next(r, &left)) {
@@ -181,14 +178,8 @@ static int request(struct nft_sock *nl, uint16_t msg, uint8_t family,
 
 			if (r->nlmsg_seq != seq || r->nlmsg_pid != nl->portid)
 				continue;
-			if (r->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e;
-
-				e = mnl_nlmsg_get_payload(r);
-				if (r->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-					return -EBADMSG;
-				return e->error ? e->error : -EBADMSG;
-			}
+			if (r->nlmsg_type == NLMSG_ERROR)
+				return nlattr_dump_end(r, -EBADMSG);
 			if (r->nlmsg_flags & NLM_F_DUMP_INTR)
 				rs->moved = true;
 			if (c) {
@@ -196,16 +187,9 @@ static int request(struct nft_sock *nl, uint16_t msg, uint8_t family,
 				if (err)
 					return err;
 			}
-			if (r->nlmsg_type == NLMSG_DONE) {
-				int derr = 0;
-
-				/* A dump that failed midway ends in a DONE
-				 * carrying the error. */
-				if (mnl_nlmsg_get_payload_len(r) >= sizeof(int))
-					memcpy(&derr, mnl_nlmsg_get_payload(r),
-					       sizeof(int));
-				return derr < 0 ? derr : 0;
-			}
+			/* the DONE is kept too: the parser wants it */
+			if (r->nlmsg_type == NLMSG_DONE)
+				return nlattr_dump_end(r, 0);
 			if (r->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
 				return -EBADMSG;
 			if (!dump) {

@@ -112,3 +112,22 @@ int nlattr_walk_msgs(const void *buf, size_t len,
 	}
 	return 0;
 }
+
+int nlattr_dump_end(const struct nlmsghdr *nlh, int ack)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	int derr = 0;
+
+	switch (nlh->nlmsg_type) {
+	case NLMSG_DONE:
+		if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+			memcpy(&derr, mnl_nlmsg_get_payload(nlh), sizeof(int));
+		return derr < 0 ? derr : 0;
+	case NLMSG_ERROR:
+		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+			return -EBADMSG;
+		return e->error ? e->error : ack;
+	default:
+		return 1;
+	}
+}

@@ -84,6 +84,13 @@ int nlattr_walk_msgs(const void *buf, size_t len,
 		     int (*cb)(const struct nlmsghdr *nlh, void *data),
 		     void *data);
 
+/* Whether @nlh, a reply to a dump, ends it, and how: 1 for any other
+ * message (the dump goes on); for NLMSG_DONE, 0 or the error the kernel
+ * put in it (a dump that failed midway: what came before is partial); for
+ * NLMSG_ERROR, its error, -EBADMSG when cut short, and @ack for an error
+ * of 0 (an ack, which a dump asked without NLM_F_ACK should not get). */
+int nlattr_dump_end(const struct nlmsghdr *nlh, int ack);
+
 /* libmnl's getters, inline: the dump parser calls them a few dozen times
  * a flow, and through the PLT that showed in profiles. */
 static inline const void *nlattr_data(const struct nlattr *a)

@@ -31,7 +31,7 @@ readers="nft ipt netenv_load"
 kernel="ct ctfilter"
 pure="eval judge plan netenv netenv_parse model mirror mdigest xt ct_parse
       nft_parse ipt_parse nlattr expr/*"
-lib="fileio privs mirror_file agree"
+lib="fileio privs mirror_file agree nlsock"
 
 # Fuzz targets that drive an I/O layer on purpose, so are not held to the
 # pure layer: http feeds httpd.c's libmicrohttpd server over a socketpair;
