@@ -378,19 +378,10 @@ struct nm_chain *ipt_new_chain(struct nm_model *m, int family,
 
 void ipt_drop_chains(struct nm_model *m, unsigned int base)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = base; i < m->nchains; i++) {
-		struct nm_chain *c = &m->chains[i];
-
-		for (j = 0; j < c->nrules; j++) {
-			free(c->rules[j].exprs);
-			free(c->rules[j].comment);
-		}
-		free(c->rules);
-		free(c->table);
-		free(c->name);
-	}
+	for (i = base; i < m->nchains; i++)
+		nm_chain_free(&m->chains[i]);
 	if (m->nchains > base)
 		m->nchains = base;
 	if (!base) {

@@ -63,7 +63,7 @@ struct nm_elem *nm_add_elem(struct nm_set *s)
 	return e;
 }
 
-static void free_chain(struct nm_chain *c)
+void nm_chain_free(struct nm_chain *c)
 {
 	unsigned int i;
 
@@ -81,7 +81,7 @@ void nm_model_free(struct nm_model *m)
 	unsigned int i;
 
 	for (i = 0; i < m->nchains; i++)
-		free_chain(&m->chains[i]);
+		nm_chain_free(&m->chains[i]);
 	for (i = 0; i < m->nsets; i++) {
 		free(m->sets[i].elems);
 		free(m->sets[i].table);

@@ -259,6 +259,8 @@ const char *nm_hook_name(int hook);
 
 /* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
+/* Free what chain @c holds (its rules, names), not @c itself. */
+void nm_chain_free(struct nm_chain *c);
 /* Append everything of @src to @dst (legacy + nft on one host), leaving
  * @src empty, and finish @dst.  0, or -ENOMEM (free both still). */
 int nm_model_merge(struct nm_model *dst, struct nm_model *src);
