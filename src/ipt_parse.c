@@ -311,30 +311,28 @@ int ipt_add_xt_target(int family, struct nm_rule *r, const struct ipt_tgt *t)
 	return xt_decode_target(family, t->name, t->rev, t->data, t->dlen, e);
 }
 
+/* The built-in chains' names, as iptables writes them, by hook. */
+static const char *const hook_names[NF_INET_NUMHOOKS] = {
+	[NF_INET_PRE_ROUTING] = "PREROUTING",
+	[NF_INET_LOCAL_IN] = "INPUT",
+	[NF_INET_FORWARD] = "FORWARD",
+	[NF_INET_LOCAL_OUT] = "OUTPUT",
+	[NF_INET_POST_ROUTING] = "POSTROUTING",
+};
+
 int ipt_hook_of(const char *name)
 {
-	static const char *const names[] = {
-		[NF_INET_PRE_ROUTING] = "PREROUTING",
-		[NF_INET_LOCAL_IN] = "INPUT",
-		[NF_INET_FORWARD] = "FORWARD",
-		[NF_INET_LOCAL_OUT] = "OUTPUT",
-		[NF_INET_POST_ROUTING] = "POSTROUTING",
-	};
 	int h;
 
 	for (h = 0; h < NF_INET_NUMHOOKS; h++)
-		if (!strcmp(name, names[h]))
+		if (!strcmp(name, hook_names[h]))
 			return h;
 	return -1;
 }
 
 static const char *hook_name(int h)
 {
-	static const char *const names[] = {
-		"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
-	};
-
-	return h >= 0 && h < NF_INET_NUMHOOKS ? names[h] : "?";
+	return h >= 0 && h < NF_INET_NUMHOOKS ? hook_names[h] : "?";
 }
 
 /* iptable_nat's priorities: destination NAT before filtering on the way
