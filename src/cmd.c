@@ -21,86 +21,165 @@
 #define F(field)	offsetof(struct opts, field)
 
 const struct cmd cmds[] = {
-	{ "status", CMD_STATUS, cmd_status, NULL, 0,
-	  "List flows the current rules would NAT differently" },
-	{ "sweep", CMD_SWEEP, cmd_sweep, NULL, 0,
-	  "Delete exactly those flows" },
-	{ "watch", CMD_WATCH, cmd_watch, NULL, 0,
-	  "Stay in the foreground and sweep on every rule change" },
-	{ "explain", CMD_EXPLAIN, cmd_explain, "[PROTO SRC[:PORT] DST[:PORT]]",
-	  3, "Show where a new flow of that tuple goes, rule by rule, or an "
-	  "existing entry and its verdict" },
+	{
+		.name = "status", .bit = CMD_STATUS, .fn = cmd_status,
+		.summary = "List flows the current rules would NAT differently",
+	},
+	{
+		.name = "sweep", .bit = CMD_SWEEP, .fn = cmd_sweep,
+		.summary = "Delete exactly those flows",
+	},
+	{
+		.name = "watch", .bit = CMD_WATCH, .fn = cmd_watch,
+		.summary = "Stay in the foreground and sweep on every rule "
+			   "change",
+	},
+	{
+		.name = "explain", .bit = CMD_EXPLAIN, .fn = cmd_explain,
+		.operands = "[PROTO SRC[:PORT] DST[:PORT]]", .max_operands = 3,
+		.summary = "Show where a new flow of that tuple goes, rule by "
+			   "rule, or an existing entry and its verdict",
+	},
 };
 const size_t cmd_ncmds = sizeof(cmds) / sizeof(cmds[0]);
 
+/* Fields left out are 0 or NULL: no letter, no value in the usage text
+ * or messages, and .help NULL hides an option (the tests' own). */
 const struct cmd_opt cmd_opts[] = {
-	{ "netns", 0, CO_STR, CMD_GLOBAL, F(netns), "NAME",
-	  "a namespace name", 0, 0, 0,
-	  "work in network namespace NAME (/run/netns/NAME, as 'ip netns "
-	  "list' shows)" },
-	{ "verbose", 'v', CO_COUNT, CMD_GLOBAL, F(verbose), NULL, NULL,
-	  0, 0, 0, "show every flow and the rule behind each verdict" },
-	{ "help", 'h', CO_FLAG, CMD_GLOBAL, F(help), NULL, NULL, 0, 0, 0,
-	  "this help; after a command, that command's" },
-	{ "version", 0, CO_FLAG, CMD_GLOBAL, F(version), NULL, NULL,
-	  0, 0, 0, "print the version" },
-	{ "json", 0, CO_FLAG, CMD_STATUS | CMD_SWEEP | CMD_EXPLAIN, F(json),
-	  NULL, NULL, 0, 0, 0, "one JSON document on stdout" },
-	{ "dry-run", 0, CO_FLAG, CMD_SWEEP | CMD_WATCH, F(dry_run), NULL,
-	  NULL, 0, 0, 0, "report what would be deleted, delete nothing" },
-	{ "flush", 0, CO_FLAG, CMD_SWEEP, F(flush), NULL, NULL, 0, 0, 0,
-	  "delete each class of stale forwards that is stale as a whole with "
-	  "one filtered flush (kernel 6.12), also where deleting them one by "
-	  "one would cost less; exact either way" },
-	{ "tcp", 0, CO_FLAG, CMD_STATUS | CMD_SWEEP | CMD_WATCH, F(tcp),
-	  NULL, NULL, 0, 0, 0, "also judge TCP flows (UDP only otherwise)" },
+	{
+		.name = "netns", .type = CO_STR, .cmds = CMD_GLOBAL,
+		.off = F(netns), .arg = "NAME", .what = "a namespace name",
+		.help = "work in network namespace NAME (/run/netns/NAME, as "
+			"'ip netns list' shows)",
+	},
+	{
+		.name = "verbose", .letter = 'v', .type = CO_COUNT,
+		.cmds = CMD_GLOBAL, .off = F(verbose),
+		.help = "show every flow and the rule behind each verdict",
+	},
+	{
+		.name = "help", .letter = 'h', .type = CO_FLAG,
+		.cmds = CMD_GLOBAL, .off = F(help),
+		.help = "this help; after a command, that command's",
+	},
+	{
+		.name = "version", .type = CO_FLAG, .cmds = CMD_GLOBAL,
+		.off = F(version), .help = "print the version",
+	},
+	{
+		.name = "json", .type = CO_FLAG,
+		.cmds = CMD_STATUS | CMD_SWEEP | CMD_EXPLAIN, .off = F(json),
+		.help = "one JSON document on stdout",
+	},
+	{
+		.name = "dry-run", .type = CO_FLAG,
+		.cmds = CMD_SWEEP | CMD_WATCH, .off = F(dry_run),
+		.help = "report what would be deleted, delete nothing",
+	},
+	{
+		.name = "flush", .type = CO_FLAG, .cmds = CMD_SWEEP,
+		.off = F(flush),
+		.help = "delete each class of stale forwards that is stale as "
+			"a whole with one filtered flush (kernel 6.12), also "
+			"where deleting them one by one would cost less; exact "
+			"either way",
+	},
+	{
+		.name = "tcp", .type = CO_FLAG,
+		.cmds = CMD_STATUS | CMD_SWEEP | CMD_WATCH, .off = F(tcp),
+		.help = "also judge TCP flows (UDP only otherwise)",
+	},
 	/* The default: long enough for a backend's reply that was on its
 	 * way when its flow was deleted (a LAN round trip plus a busy
 	 * host's scheduling), short enough not to be noticed.  The wait
 	 * ends early once every swept forward is back the right way. */
-	{ "settle", 0, CO_LONG, CMD_SWEEP, F(settle_ms), "MS",
-	  "a number of milliseconds", 0, 60000, 100,
-	  "after deleting, wait up to MS ms for old backends' late replies "
-	  "that re-create a forward backwards, and delete those; ends early "
-	  "once the forwards are back" },
-	{ "resync", 0, CO_LONG, CMD_WATCH, F(resync_s), "SECONDS",
-	  "a number of seconds", 0, 86400 * 7, 60,
-	  "a full reconcile every SECONDS; 0: off" },
-	{ "refill", 0, CO_LONG, CMD_WATCH, F(refill_s), "SECONDS",
-	  "a number of seconds", 0, 86400 * 7, 600,
-	  "on a periodic resync, refill the flow index from a conntrack dump "
-	  "at most every SECONDS; 0: only at start, on SIGHUP and after lost "
-	  "events" },
-	{ "legacy-poll", 0, CO_LONG, CMD_WATCH, F(legacy_poll_ms), "MS",
-	  "a number of milliseconds", 0, 3600000, 50,
-	  "look for iptables-legacy changes every MS ms (at most once a "
-	  "second while there is no legacy table); 0: off" },
-	{ "stats", 0, CO_STR, CMD_WATCH, F(stats), "FILE", "a file name "
-	  "(e.g. /var/lib/node_exporter/ctsweep.prom)", 0, 0, 0,
-	  "write counters to FILE as a Prometheus text file" },
-	{ "listen", 0, CO_STR, CMD_WATCH, F(listen), "IP:PORT",
-	  "an address and port (e.g. 127.0.0.1:10259 or [::1]:10259)", 0, 0,
-	  0, "serve /metrics and /healthz over HTTP on IP:PORT; off "
-	  "unless given" },
-	{ "no-index", 0, CO_FLAG, CMD_WATCH, F(no_index), NULL, NULL,
-	  0, 0, 0, "walk the conntrack table on each change instead of "
-	  "keeping a flow index from conntrack events" },
+	{
+		.name = "settle", .type = CO_LONG, .cmds = CMD_SWEEP,
+		.off = F(settle_ms), .arg = "MS",
+		.what = "a number of milliseconds",
+		.min = 0, .max = 60000, .def = 100,
+		.help = "after deleting, wait up to MS ms for old backends' "
+			"late replies that re-create a forward backwards, and "
+			"delete those; ends early once the forwards are back",
+	},
+	{
+		.name = "resync", .type = CO_LONG, .cmds = CMD_WATCH,
+		.off = F(resync_s), .arg = "SECONDS",
+		.what = "a number of seconds",
+		.min = 0, .max = 86400 * 7, .def = 60,
+		.help = "a full reconcile every SECONDS; 0: off",
+	},
+	{
+		.name = "refill", .type = CO_LONG, .cmds = CMD_WATCH,
+		.off = F(refill_s), .arg = "SECONDS",
+		.what = "a number of seconds",
+		.min = 0, .max = 86400 * 7, .def = 600,
+		.help = "on a periodic resync, refill the flow index from a "
+			"conntrack dump at most every SECONDS; 0: only at "
+			"start, on SIGHUP and after lost events",
+	},
+	{
+		.name = "legacy-poll", .type = CO_LONG, .cmds = CMD_WATCH,
+		.off = F(legacy_poll_ms), .arg = "MS",
+		.what = "a number of milliseconds",
+		.min = 0, .max = 3600000, .def = 50,
+		.help = "look for iptables-legacy changes every MS ms (at most "
+			"once a second while there is no legacy table); 0: off",
+	},
+	{
+		.name = "stats", .type = CO_STR, .cmds = CMD_WATCH,
+		.off = F(stats), .arg = "FILE",
+		.what = "a file name (e.g. /var/lib/node_exporter/ctsweep.prom)",
+		.help = "write counters to FILE as a Prometheus text file",
+	},
+	{
+		.name = "listen", .type = CO_STR, .cmds = CMD_WATCH,
+		.off = F(listen), .arg = "IP:PORT",
+		.what = "an address and port (e.g. 127.0.0.1:10259 or "
+			"[::1]:10259)",
+		.help = "serve /metrics and /healthz over HTTP on IP:PORT; off "
+			"unless given",
+	},
+	{
+		.name = "no-index", .type = CO_FLAG, .cmds = CMD_WATCH,
+		.off = F(no_index),
+		.help = "walk the conntrack table on each change instead of "
+			"keeping a flow index from conntrack events",
+	},
 	/* The tests' own: a tiny socket buffer forces lost events. */
-	{ "rcvbuf", 0, CO_LONG, CMD_WATCH, F(rcvbuf), "BYTES",
-	  "a number of bytes", 0, INT_MAX, 0, NULL },
+	{
+		.name = "rcvbuf", .type = CO_LONG, .cmds = CMD_WATCH,
+		.off = F(rcvbuf), .arg = "BYTES", .what = "a number of bytes",
+		.min = 0, .max = INT_MAX, .def = 0,
+	},
 	/* The tests' own: /healthz's bound on a loop that stopped turning
 	 * (HTTPD_STALL_US is the default), short enough to cross in a
 	 * test. */
-	{ "stall", 0, CO_LONG, CMD_WATCH, F(stall_s), "SECONDS",
-	  "a number of seconds", 1, 3600, 60, NULL },
-	{ "iif", 0, CO_STR, CMD_EXPLAIN, F(iif), "NAME", "an interface name",
-	  0, 0, 0, "the packet arrives on interface NAME (otherwise the one "
-	  "the route back to the source leaves by)" },
-	{ "flow", 0, CO_FLAG, CMD_EXPLAIN, F(flow), NULL, NULL, 0, 0, 0,
-	  "the existing conntrack entry of that tuple, with its verdict" },
-	{ "id", 0, CO_I64, CMD_EXPLAIN, F(id), "ID", "a conntrack id",
-	  0, UINT32_MAX, -1, "the existing conntrack entry with this id (as "
-	  "'conntrack -L -o id' prints it), instead of a tuple" },
+	{
+		.name = "stall", .type = CO_LONG, .cmds = CMD_WATCH,
+		.off = F(stall_s), .arg = "SECONDS",
+		.what = "a number of seconds",
+		.min = 1, .max = 3600, .def = 60,
+	},
+	{
+		.name = "iif", .type = CO_STR, .cmds = CMD_EXPLAIN,
+		.off = F(iif), .arg = "NAME", .what = "an interface name",
+		.help = "the packet arrives on interface NAME (otherwise the "
+			"one the route back to the source leaves by)",
+	},
+	{
+		.name = "flow", .type = CO_FLAG, .cmds = CMD_EXPLAIN,
+		.off = F(flow),
+		.help = "the existing conntrack entry of that tuple, with its "
+			"verdict",
+	},
+	{
+		.name = "id", .type = CO_I64, .cmds = CMD_EXPLAIN,
+		.off = F(id), .arg = "ID", .what = "a conntrack id",
+		.min = 0, .max = UINT32_MAX, .def = -1,
+		.help = "the existing conntrack entry with this id (as "
+			"'conntrack -L -o id' prints it), instead of a tuple",
+	},
 };
 const size_t cmd_nopts = sizeof(cmd_opts) / sizeof(cmd_opts[0]);
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * evalint.h - what eval.c shares with the expressions in src/expr/.
+ * evalint.h - the evaluator's insides, shared by its three parts.
  *
- * eval.c is the core: the register file, the synthetic packet, routing
- * lookups, chains, hooks and the exploration of choices.  Each expression
- * type evaluates itself in its own file (src/expr/NAME.c), as nf_tables
- * does in nft_*.c, with the helpers below.  Not for anything outside the
- * evaluator.
+ * eval.c is the core: chains, hooks and the exploration of choices.  Each
+ * expression type evaluates itself in its own file (src/expr/NAME.c), as
+ * nf_tables does in nft_*.c, with the helpers below, which evalctx.c
+ * defines (the register file, the synthetic packet, routing lookups).  The
+ * calls go one way, eval.c -> src/expr/ -> evalctx.c: tests/layers.sh
+ * checks it.  Not for anything outside the evaluator.
  */
 #ifndef CTSWEEP_EVALINT_H
 #define CTSWEEP_EVALINT_H
@@ -121,11 +122,19 @@ int ev_choose(struct ev_run *r, uint32_t mod, const char *what, uint32_t *v);
  * already recorded. */
 void ev_match(struct ev_regs *regs, int m);
 
+/* The first packet of the flow @t, as it enters the first hook. */
+void ev_pkt_init(struct ev_pkt *p, const struct tuple *t);
+/* Rewrite @p as a DNAT binding @s does; a range leaves the field unknown
+ * to later hooks. */
+void ev_pkt_dnat(struct ev_pkt *p, const struct nm_natspec *s);
 /* The packet's current address (1) or 0 when not known exactly; the port
  * likewise, network byte order. */
 int ev_pkt_addr(const struct ev_pkt *p, int dst, union addr *a);
 int ev_pkt_port(const struct ev_pkt *p, int dst, uint16_t *port);
 
+/* The input interface into @ifindex and NULL, or why it cannot be known
+ * (the path goes on: a caller may only note it). */
+const char *ev_iif_find(struct ev_run *r, uint32_t *ifindex);
 /* Interfaces by the routing snapshot: 1, or 0 and EV_UNKNOWN. */
 int ev_get_iif(struct ev_run *r, uint32_t *ifindex);
 int ev_get_oif(struct ev_run *r, uint32_t *ifindex);

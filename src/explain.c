@@ -28,71 +28,9 @@
 #include "eval.h"
 #include "expr.h"
 #include "log.h"
+#include "print.h"
 #include "report.h"
 #include "scan.h"
-
-/* ---- one output path for text and JSON ---- */
-
-struct pr {
-	FILE *f;
-	bool json;
-	bool first;		/* json: no comma before the next step */
-	unsigned int fields;	/* json: fields in the open object */
-};
-
-/* Start a step: text, a new indented line; JSON, a new object. */
-static void put_open(struct pr *p, int depth)
-{
-	if (p->json) {
-		fprintf(p->f, "%s{", p->first ? "" : ",");
-		p->first = false;
-	} else {
-		fprintf(p->f, "%*s", 2 * depth, "");
-	}
-	p->fields = 0;
-}
-
-static void put_close(struct pr *p)
-{
-	fputs(p->json ? "}" : "\n", p->f);
-}
-
-/* Printable ASCII only: text from the rules stays on its line and cannot
- * drive a terminal; quotes are kept (nft's own text has them). */
-static void printable(char *dst, size_t len, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < len; i++)
-		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
-	dst[i] = '\0';
-}
-
-/* One field of the open step: in JSON "key":"value" (a number when
- * @num), in text @label then the value. */
-static void put(struct pr *p, const char *key, const char *label,
-		const char *value, bool num)
-{
-	char safe[512];
-
-	if (p->json) {
-		fprintf(p->f, "%s\"%s\":", p->fields++ ? "," : "", key);
-		if (num)
-			fputs(value, p->f);
-		else
-			fmt_json_str(p->f, value);
-		return;
-	}
-	printable(safe, sizeof(safe), value);
-	fprintf(p->f, "%s%s", label, safe);
-}
-
-/* Text only (JSON has the field): "(", ")" and the like. */
-static void put_text(struct pr *p, const char *text)
-{
-	if (!p->json)
-		fputs(text, p->f);
-}
 
 /* ---- rule text, as the tools print it ---- */
 
@@ -249,18 +187,22 @@ static void rule_text(const struct nm_model *m, int ci, int ri,
 
 /* ---- the steps ---- */
 
-static void chain_label(const struct nm_model *m, int ci, char *buf,
-			size_t len)
+/* Chain @ci as the field @key: "inet fw4 dstnat", "iptables-legacy -t
+ * nat DOCKER". */
+static void put_chain(struct pr *p, const char *key, const char *label,
+		      const struct nm_model *m, int ci)
 {
 	const struct nm_chain *c = &m->chains[ci];
+	char b[512];
 
 	if (c->source == NM_SRC_LEGACY)
-		snprintf(buf, len, "%s -t %s %s", c->family == NFPROTO_IPV6 ?
-			 "ip6tables-legacy" : "iptables-legacy", c->table,
-			 c->name);
+		snprintf(b, sizeof(b), "%s -t %s %s",
+			 c->family == NFPROTO_IPV6 ? "ip6tables-legacy" :
+			 "iptables-legacy", c->table, c->name);
 	else
-		snprintf(buf, len, "%s %s %s", nm_family_name(c->family),
+		snprintf(b, sizeof(b), "%s %s %s", nm_family_name(c->family),
 			 c->table, c->name);
+	pr_str(p, key, label, b, 0);
 }
 
 static void put_mark(struct pr *p, const char *key, const char *label,
@@ -275,7 +217,7 @@ static void put_mark(struct pr *p, const char *key, const char *label,
 	else
 		snprintf(b, sizeof(b), "0x%x (known bits 0x%x)", v & known,
 			 known);
-	put(p, key, label, b, false);
+	pr_str(p, key, label, b, 0);
 }
 
 /* A key or value as people read it: a port, an address, else hex. */
@@ -310,11 +252,11 @@ static void put_elem(struct pr *p, const struct nm_model *m,
 			 m->chains[el->chain].name);
 	else if (el->data.len)
 		fmt_value(val, sizeof(val), &el->data);
-	put(p, "set", "set ", s->flags & NFT_SET_ANONYMOUS ? "(anonymous)" :
-	    s->name, false);
-	put(p, "key", ", element ", key, false);
+	pr_str(p, "set", "set ", s->flags & NFT_SET_ANONYMOUS ? "(anonymous)" :
+	       s->name, 0);
+	pr_str(p, "key", ", element ", key, 0);
 	if (*val)
-		put(p, "value", " : ", val, false);
+		pr_str(p, "value", " : ", val, 0);
 }
 
 static const char *verdict_name(int v)
@@ -335,80 +277,74 @@ static void put_step(struct pr *p, const struct nm_model *m,
 
 	switch (st->kind) {
 	case EVS_HOOK:
-		put_open(p, 1);
-		put(p, "hook", "hook ", nm_hook_name(st->hook), false);
+		pr_open(p, 1);
+		pr_str(p, "hook", "hook ", nm_hook_name(st->hook), 0);
 		break;
 	case EVS_CHAIN:
-		put_open(p, 2);
-		chain_label(m, st->chain, b, sizeof(b));
-		put(p, "chain", "chain ", b, false);
+		pr_open(p, 2);
+		put_chain(p, "chain", "chain ", m, st->chain);
 		if (c->hook >= 0) {
 			snprintf(n, sizeof(n), "%d", c->prio);
-			put(p, "type", " (", c->nat ? "nat" : "filter",
-			    false);
-			put(p, "priority", ", priority ", n, true);
-			put_text(p, ")");
+			pr_str(p, "type", " (", c->nat ? "nat" : "filter",
+			       0);
+			pr_str(p, "priority", ", priority ", n, PR_RAW);
+			pr_text(p, ")");
 		}
 		break;
 	case EVS_RULE:
-		put_open(p, 3);
+		pr_open(p, 3);
 		rule_text(m, st->chain, st->rule, rc, b, sizeof(b));
-		snprintf(n, sizeof(n), "%llu",
-			 (unsigned long long)c->rules[st->rule].handle);
-		put(p, c->source == NM_SRC_LEGACY ? "rule_number" :
-		    "handle", c->source == NM_SRC_LEGACY ? "rule " :
-		    "rule handle ", n, true);
-		put(p, "rule", ": ", b, false);
+		pr_u64(p, c->source == NM_SRC_LEGACY ? "rule_number" :
+		       "handle", c->source == NM_SRC_LEGACY ? "rule " :
+		       "rule handle ", c->rules[st->rule].handle);
+		pr_str(p, "rule", ": ", b, 0);
 		/* nft's text has the comment already */
 		if (c->rules[st->rule].comment &&
 		    (p->json || !strstr(b, "comment")))
-			put(p, "comment", "  # ",
-			    c->rules[st->rule].comment, false);
+			pr_str(p, "comment", "  # ",
+			       c->rules[st->rule].comment, 0);
 		break;
 	case EVS_ELEM:
-		put_open(p, 4);
+		pr_open(p, 4);
 		put_elem(p, m, st);
 		break;
 	case EVS_RETURN:
-		put_open(p, 3);
-		chain_label(m, st->chain, b, sizeof(b));
-		put(p, "return", "return from ", b, false);
+		pr_open(p, 3);
+		put_chain(p, "return", "return from ", m, st->chain);
 		break;
 	case EVS_VERDICT:
-		put_open(p, 2);
-		chain_label(m, st->chain, b, sizeof(b));
-		put(p, "verdict", "verdict ", verdict_name(st->verdict),
-		    false);
-		put(p, "of", " (", b, false);
-		put_text(p, ")");
+		pr_open(p, 2);
+		pr_str(p, "verdict", "verdict ", verdict_name(st->verdict),
+		       0);
+		put_chain(p, "of", " (", m, st->chain);
+		pr_text(p, ")");
 		break;
 	case EVS_MARK:
-		put_open(p, 4);
+		pr_open(p, 4);
 		put_mark(p, "mark", "mark now ", st->mark, st->mark_known);
 		put_mark(p, "ct_mark", ", ct mark ", st->ctmark,
 			 st->ctmark_known);
 		break;
 	case EVS_NAT:
-		put_open(p, 4);
+		pr_open(p, 4);
 		fmt_natspec(b, sizeof(b), 0, &st->nat);
-		put(p, "type", "-> ", st->nat.type == NFT_NAT_SNAT ? "snat" :
-		    st->nat.type == NM_NAT_MASQ ? "masquerade" :
-		    st->nat.type == NM_NAT_REDIR ? "redirect" : "dnat", false);
-		put(p, "to", " to ", b, false);
+		pr_str(p, "type", "-> ", st->nat.type == NFT_NAT_SNAT ? "snat" :
+		       st->nat.type == NM_NAT_MASQ ? "masquerade" :
+		       st->nat.type == NM_NAT_REDIR ? "redirect" : "dnat", 0);
+		pr_str(p, "to", " to ", b, 0);
 		break;
 	case EVS_UNKNOWN:
-		put_open(p, 3);
-		put(p, "unknown", "not modelled: ", st->what, false);
+		pr_open(p, 3);
+		pr_str(p, "unknown", "not modelled: ", st->what, 0);
 		if (c) {
-			chain_label(m, st->chain, b, sizeof(b));
-			put(p, "in", " (in ", b, false);
-			put_text(p, ")");
+			put_chain(p, "in", " (in ", m, st->chain);
+			pr_text(p, ")");
 		}
 		break;
 	default:
 		return;
 	}
-	put_close(p);
+	pr_close(p);
 }
 
 /* ---- input ---- */
@@ -594,16 +530,14 @@ static void put_packet(struct pr *p, const struct tuple *t, const char *iif)
 
 	fmt_endpoint(a, sizeof(a), t->family, &t->src, t->sport);
 	fmt_endpoint(b, sizeof(b), t->family, &t->dst, t->dport);
-	p->fields = 0;
-	if (p->json)
-		fputs("\"packet\":{", p->f);
-	put(p, "proto", "packet ", t->l4proto == IPPROTO_UDP ? "udp" :
-	    t->l4proto == IPPROTO_TCP ? "tcp" : "other", false);
-	put(p, "src", " ", a, false);
-	put(p, "dst", " > ", b, false);
+	pr_obj(p, "packet");
+	pr_str(p, "proto", "packet ", fmt_proto(t->l4proto), 0);
+	pr_str(p, "src", " ", a, 0);
+	pr_str(p, "dst", " > ", b, 0);
 	if (iif)
-		put(p, "iif", ", arriving on ", iif, false);
-	fputs(p->json ? "}" : "\n", p->f);
+		pr_str(p, "iif", ", arriving on ", iif, 0);
+	pr_obj_end(p);
+	pr_text(p, "\n");
 }
 
 static void put_outcome(struct pr *p, const char *key, const char *label,
@@ -611,8 +545,7 @@ static void put_outcome(struct pr *p, const char *key, const char *label,
 {
 	char b[512];
 
-	if (p->json) {
-		fprintf(p->f, ",\"%s\":", key);
+	if (pr_key(p, key)) {
 		fmt_json_outcome(p->f, family, o);
 		return;
 	}
@@ -623,39 +556,37 @@ static void put_outcome(struct pr *p, const char *key, const char *label,
 static void put_entry(struct pr *p, const struct flow *f,
 		      const struct judgement *j)
 {
-	char id[16], now[64], b[128];
+	char now[64];
 
-	snprintf(id, sizeof(id), "%u", f->id);
 	fmt_endpoint(now, sizeof(now), f->orig.family, &f->reply.src,
 		     f->reply.sport);
-	p->fields = 0;
-	if (p->json)
-		fputs(",\"entry\":{", p->f);
-	put(p, "id", "entry id ", id, true);
-	put(p, "reply_src", ": answered from ", now, false);
+	pr_obj(p, "entry");
+	pr_u64(p, "id", "entry id ", f->id);
+	pr_str(p, "reply_src", ": answered from ", now, 0);
 	fmt_endpoint(now, sizeof(now), f->orig.family, &f->reply.dst,
 		     f->reply.dport);
-	put(p, "reply_dst", " to ", now, false);
-	put(p, "verdict", " -> ", judge_verdict_str(j->verdict), false);
+	pr_str(p, "reply_dst", " to ", now, 0);
+	pr_str(p, "verdict", " -> ", judge_verdict_str(j->verdict), 0);
 	if (j->verdict == JV_STALE) {
-		put(p, "reason", ", ", judge_reason_str(j->reason), false);
-		snprintf(b, sizeof(b), " (%s)", judge_reason_text(j->reason));
-		put_text(p, b);
+		pr_str(p, "reason", ", ", judge_reason_str(j->reason), 0);
+		pr_text(p, " (%s)", judge_reason_text(j->reason));
 	} else if (j->verdict == JV_UNKNOWN) {
-		put(p, "unknown", " (not modelled: ", j->unknown, false);
-		put_text(p, ")");
+		pr_str(p, "unknown", " (not modelled: ", j->unknown, 0);
+		pr_text(p, ")");
 	}
-	fputs(p->json ? "}" : "\n", p->f);
+	pr_obj_end(p);
+	pr_text(p, "\n");
 }
 
 static void put_trace(struct pr *p, const struct nm_model *m,
 		      const struct ev_trace *tr)
 {
 	struct rule_cache rc = { .chain = -1 };
-	unsigned int i;
-	char n[16];
+	unsigned int i, fields;
 
-	fputs(p->json ? ",\"paths\":[" : "", p->f);
+	if (pr_key(p, "paths"))
+		fputc('[', p->f);
+	fields = p->fields;	/* the steps' objects count their own */
 	for (i = 0; i < tr->n; i++) {
 		const struct ev_step *st = &tr->steps[i];
 
@@ -672,14 +603,11 @@ static void put_trace(struct pr *p, const struct nm_model *m,
 	}
 	if (p->json)
 		fputs(tr->n ? "]}]" : "]", p->f);
+	p->fields = fields;
 	if (tr->truncated) {
-		snprintf(n, sizeof(n), "%d", EV_TRACE_MAX);
-		if (p->json)
-			fputc(',', p->f);
-		p->fields = 0;
-		put(p, "truncated_after", "(trace cut after steps: ", n,
-		    true);
-		put_text(p, ")\n");
+		pr_u64(p, "truncated_after", "(trace cut after steps: ",
+		       EV_TRACE_MAX);
+		pr_text(p, ")\n");
 	}
 	free(rc.text);
 }
@@ -739,11 +667,8 @@ int cmd_explain(int argc, char **argv, struct opts *o)
 	put_packet(&p, &a.t, a.iif);
 	put_trace(&p, &s.model, &tr);
 	if (j.verdict == JV_UNKNOWN && !entry) {
-		if (p.json)
-			fputc(',', p.f);
-		p.fields = 0;
-		put(&p, "unknown", "not modelled: ", j.unknown, false);
-		put_text(&p, "\n");
+		pr_str(&p, "unknown", "not modelled: ", j.unknown, 0);
+		pr_text(&p, "\n");
 	}
 	put_outcome(&p, "dnat", "rules say: dnat ", a.t.family, &j.dnat);
 	put_outcome(&p, "snat", "           snat ", a.t.family, &j.snat);

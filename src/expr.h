@@ -61,27 +61,31 @@ struct nm_ports {
 };
 
 struct nm_expr_ops {
-	uint8_t op;			/* enum nm_op */
+	enum nm_op op;
 	const char *name;		/* "meta", "xt mark" */
 	const struct nm_field *fields;	/* besides op, sreg, dreg, len */
 	unsigned int nfields;
 	size_t member;			/* NM_MEMBER() of its union member,
 					 * which the fields cover */
-	/* eval.c's run of it on the synthetic packet; NULL: no effect */
+	/*
+	 * Every entry answers every question below: a type cannot be half
+	 * added (test_expr fails an entry that lacks one).  Where a type has
+	 * nothing to say, it says so with the nm_*_none answers.
+	 */
+	/* The evaluator's run of it on the synthetic packet. */
 	void (*eval)(struct ev_run *r, struct ev_regs *regs,
 		     const struct nm_expr *e);
-	/* JK_* of the tuple fields it can see (judge_keys); NULL: none */
+	/* JK_* of the tuple fields it can see by itself (judge_keys). */
 	unsigned int (*keys)(uint8_t family, const struct nm_expr *e);
 	/* As nft --debug=netlink would show it, without brackets; returns
 	 * what snprintf returns. */
 	int (*print)(char *buf, size_t len, const struct nm_expr *e);
-	/* NM_ROLE_* of @e; every entry answers (nm_role_none: a match or
-	 * a load that decides nothing by itself) */
+	/* NM_ROLE_* of @e. */
 	unsigned int (*role)(const struct nm_expr *e);
 	/* The destination ports a rule holding @e is limited to, into
 	 * @out; @dport: its sreg holds the loaded destination port.
 	 * Returns 1 when it limits the rule so, 0 when it says nothing of
-	 * ports.  NULL: never limits. */
+	 * ports. */
 	int (*dports)(const struct nm_expr *e, const struct nm_model *m,
 		      bool dport, struct nm_ports *out);
 };
@@ -90,16 +94,28 @@ struct nm_expr_ops {
  * port when the key is not one (a concatenation, a wider key). */
 void nm_elem_dports(const struct nm_set *s, const struct nm_elem *el,
 		    struct nm_ports *out);
-/* The role of a type that decides nothing by itself. */
+/* The answers of a type that has nothing to say: no effect on the
+ * packet (a counter), no tuple field seen by itself (a cmp reads what a
+ * load put in a register), decides nothing by itself, never limits a
+ * rule's ports; and the printed form that is the type's name. */
+void nm_eval_none(struct ev_run *r, struct ev_regs *regs,
+		  const struct nm_expr *e);
+unsigned int nm_keys_none(uint8_t family, const struct nm_expr *e);
 unsigned int nm_role_none(const struct nm_expr *e);
+int nm_dports_none(const struct nm_expr *e, const struct nm_model *m,
+		   bool dport, struct nm_ports *out);
+int nm_print_name(char *buf, size_t len, const struct nm_expr *e);
 /* NM_ROLE_* of @e (NM_ROLE_NAT for an op no reader makes: the worst). */
 unsigned int nm_expr_role(const struct nm_expr *e);
-/* @e's answer to nm_expr_ops.dports, 0 for an op without one. */
+/* JK_* of the tuple fields @e can see (JK_ALL for an op no reader
+ * makes). */
+unsigned int nm_expr_keys(uint8_t family, const struct nm_expr *e);
+/* @e's answer to nm_expr_ops.dports, 0 for an op no reader makes. */
 int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out);
 
 /* The entry of @op, NULL for an op no reader makes. */
-const struct nm_expr_ops *nm_expr_ops(uint8_t op);
+const struct nm_expr_ops *nm_expr_ops(enum nm_op op);
 
 /* FNV-1a, continuing from @h, over op, sreg, dreg, len and the type's
  * fields: equal for equal expressions whatever the padding and unused

@@ -253,7 +253,7 @@ int ipt_read(struct nm_model *m, int family)
 		if (present & (1u << i))
 			err = read_table(m, family, tc, &ipt_tables[i]);
 	if (err)
-		ipt_drop_chains(m, base);
+		nm_drop_chains(m, base);
 	return err;
 }
 

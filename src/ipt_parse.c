@@ -374,20 +374,6 @@ struct nm_chain *ipt_new_chain(struct nm_model *m, int family,
 	return c;
 }
 
-void ipt_drop_chains(struct nm_model *m, unsigned int base)
-{
-	unsigned int i;
-
-	for (i = base; i < m->nchains; i++)
-		nm_chain_free(&m->chains[i]);
-	if (m->nchains > base)
-		m->nchains = base;
-	if (!base) {
-		free(m->chains);
-		m->chains = NULL;
-	}
-}
-
 int ipt_find_own_chain(const struct nm_model *m, unsigned int base,
 		       const char *name)
 {
@@ -668,7 +654,7 @@ int ipt_parse_table(int family, const char *table, const void *entries,
 		err = raw_rules(family, b, v, n, m);
 out:
 	if (err)
-		ipt_drop_chains(m, base);
+		nm_drop_chains(m, base);
 	free(v);
 	free(b);
 	return err;

@@ -75,11 +75,10 @@ struct nm_chain *ipt_new_chain(struct nm_model *m, int family,
 			       const struct ipt_table *t, const char *name,
 			       int hook);
 /* Chains are added straight to the caller's model and indexed from
- * @base, the count it had before; on failure ipt_drop_chains() takes
+ * @base, the count it had before; on failure nm_drop_chains() takes
  * everything from @base on away again, so a reader either appends a whole
  * table or nothing.  ipt_find_own_chain() is nm_find_chain among the
  * chains this read added: the index, or -ENOENT. */
-void ipt_drop_chains(struct nm_model *m, unsigned int base);
 int ipt_find_own_chain(const struct nm_model *m, unsigned int base,
 		       const char *name);
 

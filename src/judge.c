@@ -26,15 +26,6 @@
 
 /* ---- judge_keys ---- */
 
-static unsigned int expr_keys(uint8_t family, const struct nm_expr *e)
-{
-	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
-
-	if (!ops)
-		return JK_ALL;
-	return ops->keys ? ops->keys(family, e) : 0;
-}
-
 /* Mark chain @c reachable and queue it. */
 static void reach(const struct nm_model *m, int c, unsigned char *seen,
 		  int *queue, unsigned int *nq)
@@ -67,7 +58,7 @@ static unsigned int chain_keys(const struct nm_model *m, int ci,
 		for (k = 0; k < c->rules[i].nexprs; k++) {
 			const struct nm_expr *e = &c->rules[i].exprs[k];
 
-			keys |= expr_keys(c->family, e);
+			keys |= nm_expr_keys(c->family, e);
 			if (e->op == NM_OP_IMMEDIATE &&
 			    e->dreg == NFT_REG_VERDICT)
 				reach(m, e->imm.chain, seen, queue, nq);

@@ -256,17 +256,23 @@ static void rule_ports(struct md_ports *pp, const struct nm_model *m,
 
 /* ---- building ---- */
 
+/* An entry of @n items, headed by @head: 0 or -ENOMEM. */
+static int ent_init(struct mdigest_ent *e, uint64_t head, unsigned int n)
+{
+	e->head = head;
+	e->hash = head;
+	e->nitems = n;
+	e->items = n ? calloc(n, sizeof(*e->items)) : NULL;
+	return n && !e->items ? -ENOMEM : 0;
+}
+
 static int chain_ent(struct mdigest_ent *e, const struct nm_model *m,
 		     const struct nm_chain *c)
 {
 	unsigned int i;
 
 	e->ordered = true;
-	e->head = hchain_head(c);
-	e->hash = e->head;
-	e->nitems = c->nrules;
-	e->items = c->nrules ? calloc(c->nrules, sizeof(*e->items)) : NULL;
-	if (c->nrules && !e->items)
+	if (ent_init(e, hchain_head(c), c->nrules))
 		return -ENOMEM;
 	for (i = 0; i < c->nrules; i++) {
 		e->items[i].hash = hrule(m, &c->rules[i]);
@@ -291,11 +297,7 @@ static int set_ent(struct mdigest_ent *e, const struct nm_model *m,
 {
 	unsigned int i;
 
-	e->head = hset_head(s);
-	e->hash = e->head;
-	e->nitems = s->nelems;
-	e->items = s->nelems ? calloc(s->nelems, sizeof(*e->items)) : NULL;
-	if (s->nelems && !e->items)
+	if (ent_init(e, hset_head(s), s->nelems))
 		return -ENOMEM;
 	for (i = 0; i < s->nelems; i++) {
 		e->items[i].hash = helem(m, &s->elems[i]);

@@ -63,7 +63,7 @@ struct nm_elem *nm_add_elem(struct nm_set *s)
 	return e;
 }
 
-void nm_chain_free(struct nm_chain *c)
+static void free_chain(struct nm_chain *c)
 {
 	unsigned int i;
 
@@ -76,18 +76,30 @@ void nm_chain_free(struct nm_chain *c)
 	free(c->name);
 }
 
+void nm_drop_chains(struct nm_model *m, unsigned int base)
+{
+	unsigned int i;
+
+	for (i = base; i < m->nchains; i++)
+		free_chain(&m->chains[i]);
+	if (m->nchains > base)
+		m->nchains = base;
+	if (!base) {
+		free(m->chains);
+		m->chains = NULL;
+	}
+}
+
 void nm_model_free(struct nm_model *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->nchains; i++)
-		nm_chain_free(&m->chains[i]);
+	nm_drop_chains(m, 0);
 	for (i = 0; i < m->nsets; i++) {
 		free(m->sets[i].elems);
 		free(m->sets[i].table);
 		free(m->sets[i].name);
 	}
-	free(m->chains);
 	free(m->sets);
 	memset(m, 0, sizeof(*m));
 }

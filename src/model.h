@@ -30,7 +30,12 @@ struct nm_data {
 	uint8_t val[NM_DATA_MAX];
 };
 
-enum nm_op {
+/*
+ * Packed: one byte, as the uint8_t it was, so struct nm_expr stays 148
+ * bytes; typed, so -Wswitch names an op a switch without a default
+ * misses.
+ */
+enum __attribute__((packed)) nm_op {
 	NM_OP_NOP,		/* counter, log, comment, notrack-free no-ops */
 	NM_OP_META,		/* dreg <- meta key (NFT_META_*) */
 	NM_OP_PAYLOAD,		/* dreg <- len bytes at base+offset */
@@ -51,8 +56,8 @@ enum nm_op {
 	NM_OP_XT_PORTS,		/* xt udp, tcp, multiport */
 	NM_OP_XT_ADDRTYPE,	/* xt addrtype */
 	NM_OP_XT_CTSTATE,	/* xt state / conntrack --ctstate */
-	NM_OP_META_SET,		/* meta key <- sreg (mark; see eval.c) */
-	NM_OP_CT_SET,		/* ct key <- sreg (mark; see eval.c) */
+	NM_OP_META_SET,		/* meta key <- sreg (mark; see expr/meta.c) */
+	NM_OP_CT_SET,		/* ct key <- sreg (mark; see expr/ct.c) */
 	NM_OP_XT_MARK,		/* xt MARK / CONNMARK --set-xmark:
 				 * mark = (mark & ~mask) ^ value */
 	NM_OP_XT_MARK_MATCH,	/* xt mark / connmark: (mark & mask) == value */
@@ -61,6 +66,7 @@ enum nm_op {
 				 * (statistic, recent --rcheck): both paths */
 	NM_OP_UNKNOWN,		/* anything we cannot model: verdict unknown */
 };
+_Static_assert(sizeof(enum nm_op) == 1, "an op is one byte");
 
 /* A nat action with its ranges resolved, as iptables' nf_nat_range2. */
 struct nm_natspec {
@@ -134,7 +140,7 @@ struct nm_xt_connmark {
 #define NM_NFTA_BITWISE_SREG2	8
 
 struct nm_expr {
-	uint8_t op;		/* enum nm_op */
+	enum nm_op op;
 	uint8_t sreg;
 	uint8_t dreg;
 	uint8_t len;		/* bytes loaded, compared, looked up */
@@ -176,7 +182,7 @@ struct nm_expr {
 		struct nm_xt_ports ports;
 		struct nm_xt_addrtype addrtype;
 		struct nm_xt_ctstate ctstate;
-		struct { uint32_t key; uint8_t dir; } set;	/* meta/ct set */
+		struct { uint32_t key; uint8_t dir; } set_stmt; /* meta/ct set */
 		struct nm_xt_mark mark;
 		struct nm_xt_connmark connmark;
 		char either[24];	/* XT_EITHER: "xt match statistic" */
@@ -259,8 +265,10 @@ const char *nm_hook_name(int hook);
 
 /* Free everything of @m and zero it; a zeroed model is empty. */
 void nm_model_free(struct nm_model *m);
-/* Free what chain @c holds (its rules, names), not @c itself. */
-void nm_chain_free(struct nm_chain *c);
+/* Free chains @base.. of @m and forget them (all of them, and the array,
+ * when @base is 0): a reader's way back from a table it could not read
+ * whole. */
+void nm_drop_chains(struct nm_model *m, unsigned int base);
 /* Append everything of @src to @dst (legacy + nft on one host), leaving
  * @src empty, and finish @dst.  0, or -ENOMEM (free both still). */
 int nm_model_merge(struct nm_model *dst, struct nm_model *src);

@@ -1136,7 +1136,7 @@ static int x_meta(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 		return -EBADMSG;
 	if (!tb[NFTA_META_DREG] && tb[NFTA_META_SREG]) {
 		e->op = NM_OP_META_SET;
-		e->set.key = be32(tb[NFTA_META_KEY]);
+		e->set_stmt.key = be32(tb[NFTA_META_KEY]);
 		return reg(tb[NFTA_META_SREG], &e->sreg);
 	}
 	if (!tb[NFTA_META_DREG]) {
@@ -1443,9 +1443,9 @@ static int x_ct(struct xctx *x, const struct nlattr *data, struct nm_expr *e)
 		return -EBADMSG;
 	if (!tb[NFTA_CT_DREG] && tb[NFTA_CT_SREG]) {
 		e->op = NM_OP_CT_SET;
-		e->set.key = be32(tb[NFTA_CT_KEY]);
-		e->set.dir = tb[NFTA_CT_DIRECTION] ?
-			     mnl_attr_get_u8(tb[NFTA_CT_DIRECTION]) : 0;
+		e->set_stmt.key = be32(tb[NFTA_CT_KEY]);
+		e->set_stmt.dir = tb[NFTA_CT_DIRECTION] ?
+				  mnl_attr_get_u8(tb[NFTA_CT_DIRECTION]) : 0;
 		return reg(tb[NFTA_CT_SREG], &e->sreg);
 	}
 	if (!tb[NFTA_CT_DREG]) {

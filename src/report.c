@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include "print.h"
 #include "report.h"
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_nat.h>
@@ -123,51 +124,6 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 			 (unsigned long long)r->handle, cm);
 }
 
-static const char *proto_name(uint8_t p)
-{
-	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_TCP ? "tcp" : "other";
-}
-
-static bool dnat_done(const struct flow *f)
-{
-	return memcmp(&f->reply.src, &f->orig.dst, 16) ||
-	       f->reply.sport != f->orig.dport;
-}
-
-static bool snat_done(const struct flow *f)
-{
-	return memcmp(&f->reply.dst, &f->orig.src, 16) ||
-	       f->reply.dport != f->orig.sport;
-}
-
-/* ---- JSON ---- */
-
-void fmt_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void json_tuple(FILE *f, const struct tuple *t)
-{
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-
-	fmt_addr(s, sizeof(s), t->family, &t->src);
-	fmt_addr(d, sizeof(d), t->family, &t->dst);
-	fprintf(f, "{\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u}",
-		s, d, ntohs(t->sport), ntohs(t->dport));
-}
-
 void fmt_outcome(char *buf, size_t len, uint8_t family,
 		 const struct nat_outcome *o, const char *sep)
 {
@@ -197,6 +153,23 @@ void fmt_json_outcome(FILE *f, uint8_t family, const struct nat_outcome *o)
 	fputc(']', f);
 }
 
+const char *fmt_proto(uint8_t p)
+{
+	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_TCP ? "tcp" : "other";
+}
+
+static bool dnat_done(const struct flow *f)
+{
+	return memcmp(&f->reply.src, &f->orig.dst, 16) ||
+	       f->reply.sport != f->orig.dport;
+}
+
+static bool snat_done(const struct flow *f)
+{
+	return memcmp(&f->reply.dst, &f->orig.src, 16) ||
+	       f->reply.dport != f->orig.sport;
+}
+
 /*
  * Where the flow goes now, for destination (@snat false) or source NAT:
  * the endpoint it is NATed to, into @buf, or false when it is not NATed
@@ -222,51 +195,131 @@ static bool now_endpoint(const struct rec *r, bool snat, char *buf,
 	return true;
 }
 
-static void json_now(FILE *f, const struct rec *r, bool snat)
-{
-	char b[64];
+/* ---- a flow: one record, for JSON and the table both ---- */
 
-	if (now_endpoint(r, snat, b, sizeof(b)))
-		fmt_json_str(f, b);
-	else
-		fprintf(f, "null");
+/* The table's columns; the rule goes on a line of its own (-v). */
+enum { COL_PROTO, COL_ORIG, COL_NOW, COL_RULES, COL_VERDICT, COL_RULE };
+
+/* JSON: an object of addresses and ports; text (@text), the column
+ * "SRC:PORT > DST:PORT". */
+static void put_tuple(struct pr *p, const char *key, const struct tuple *t,
+		      bool text)
+{
+	char a[64], b[64];
+
+	pr_obj(p, key);
+	fmt_addr(a, sizeof(a), t->family, &t->src);
+	fmt_addr(b, sizeof(b), t->family, &t->dst);
+	pr_str(p, "src", NULL, a, 0);
+	pr_str(p, "dst", NULL, b, 0);
+	pr_u64(p, "sport", NULL, ntohs(t->sport));
+	pr_u64(p, "dport", NULL, ntohs(t->dport));
+	pr_obj_end(p);
+	if (!text)
+		return;
+	fmt_endpoint(a, sizeof(a), t->family, &t->src, t->sport);
+	fmt_endpoint(b, sizeof(b), t->family, &t->dst, t->dport);
+	pr_str(p, NULL, "", a, 0);
+	pr_str(p, NULL, " > ", b, 0);
 }
 
-static void json_rec(FILE *f, const struct scan *s, const struct rec *r)
+/* Where it goes now, both ways (null: not NATed that way); the column
+ * has the way its reason is about (@snat). */
+static void put_now(struct pr *p, const struct rec *r, bool snat)
+{
+	char d[64], s[64];
+	bool dn = now_endpoint(r, false, d, sizeof(d));
+	bool sn = now_endpoint(r, true, s, sizeof(s));
+
+	pr_obj(p, "now");
+	pr_str(p, "dnat", snat ? NULL : "", dn ? d : "no nat",
+	       dn ? 0 : PR_NULL);
+	pr_str(p, "snat", snat ? "" : NULL, sn ? s : "no snat",
+	       sn ? 0 : PR_NULL);
+	pr_obj_end(p);
+}
+
+/* What the rules give, both ways; the column has the way its reason is
+ * about ("?" when the rules cannot be judged). */
+static void put_rules(struct pr *p, const struct rec *r,
+		      const struct judgement *j, bool snat)
+{
+	uint8_t family = r->f.orig.family;
+	const struct nat_outcome *o = snat ? &j->snat : &j->dnat;
+	char b[128];
+
+	pr_obj(p, "rules");
+	if (pr_key(p, "dnat"))
+		fmt_json_outcome(p->f, family, &j->dnat);
+	if (pr_key(p, "snat"))
+		fmt_json_outcome(p->f, family, &j->snat);
+	pr_obj_end(p);
+	if (r->verdict == JV_UNKNOWN) {
+		pr_text(p, "?");
+	} else if (!o->ncand) {
+		pr_text(p, "no %s", snat ? "snat" : "nat");
+	} else {
+		fmt_outcome(b, sizeof(b), family, o, ",");
+		pr_str(p, NULL, "", b, 0);
+	}
+}
+
+/* What is not modelled: JSON, as the rules name it (null for a flow that
+ * is not unknown); text, escaped, after the verdict. */
+static void put_unknown(struct pr *p, const struct rec *r,
+			const struct judgement *j)
+{
+	char a[64];
+
+	pr_str(p, "unknown", NULL, j->unknown,
+	       r->verdict == JV_UNKNOWN ? 0 : PR_NULL);
+	if (r->verdict != JV_UNKNOWN)
+		return;
+	/* the rules may name it (an xt extension's name from the blob) */
+	fmt_sanitize(a, sizeof(a), j->unknown);
+	pr_str(p, NULL, ": ", a[0] ? a : judge_reason_text(r->reason), 0);
+}
+
+/*
+ * One flow, its fields in the JSON document's order; pr_cell() names the
+ * column their text goes to, so the verdict's column is written in three
+ * steps: "stale", ": " and why, " (deleted)".
+ */
+static void put_rec(struct pr *p, const struct scan *s, const struct rec *r)
 {
 	const struct flow *fl = &r->f;
+	bool snat = judge_reason_snat(r->reason);
 	struct judgement j;
 	char b[256];
 
 	scan_explain(s, r, &j);
-	fprintf(f, "{\"id\":%u,\"family\":\"%s\",\"proto\":\"%s\",\"orig\":",
-		fl->id, fl->orig.family == AF_INET6 ? "ipv6" : "ipv4",
-		proto_name(fl->orig.l4proto));
-	json_tuple(f, &fl->orig);
-	fprintf(f, ",\"reply\":");
-	json_tuple(f, &fl->reply);
-	fprintf(f, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"now\":{\"dnat\":",
-		judge_verdict_str(r->verdict), judge_reason_str(r->reason));
-	json_now(f, r, false);
-	fprintf(f, ",\"snat\":");
-	json_now(f, r, true);
-	fprintf(f, "},\"rules\":{\"dnat\":");
-	fmt_json_outcome(f, fl->orig.family, &j.dnat);
-	fprintf(f, ",\"snat\":");
-	fmt_json_outcome(f, fl->orig.family, &j.snat);
-	fprintf(f, "},\"rule\":");
-	if (j.chain >= 0) {
-		fmt_rule(b, sizeof(b), &s->model, j.chain, j.rule);
-		fmt_json_str(f, b);
-	} else {
-		fprintf(f, "null");
-	}
-	fprintf(f, ",\"unknown\":");
-	if (r->verdict == JV_UNKNOWN)
-		fmt_json_str(f, j.unknown);
-	else
-		fprintf(f, "null");
-	fprintf(f, ",\"deleted\":%s}", r->deleted ? "true" : "false");
+	pr_open(p, 0);
+	pr_u64(p, "id", NULL, fl->id);
+	pr_str(p, "family", NULL, fl->orig.family == AF_INET6 ? "ipv6" :
+	       "ipv4", 0);
+	pr_cell(p, COL_PROTO);
+	pr_str(p, "proto", "", fmt_proto(fl->orig.l4proto), 0);
+	pr_cell(p, COL_ORIG);
+	put_tuple(p, "orig", &fl->orig, true);
+	put_tuple(p, "reply", &fl->reply, false);
+	pr_cell(p, COL_VERDICT);
+	pr_str(p, "verdict", "", judge_verdict_str(r->verdict), 0);
+	pr_str(p, "reason", NULL, judge_reason_str(r->reason), 0);
+	if (r->verdict == JV_STALE)
+		pr_str(p, NULL, ": ", judge_reason_text(r->reason), 0);
+	pr_cell(p, COL_NOW);
+	put_now(p, r, snat && !r->mirror);
+	pr_cell(p, COL_RULES);
+	put_rules(p, r, &j, snat);
+	pr_cell(p, COL_RULE);
+	fmt_rule(b, sizeof(b), &s->model, j.chain, j.rule);
+	pr_str(p, "rule", "", b, j.chain >= 0 ? 0 : PR_NULL);
+	pr_cell(p, COL_VERDICT);
+	put_unknown(p, r, &j);
+	pr_str(p, "deleted", NULL, r->deleted ? "true" : "false", PR_RAW);
+	if (r->verdict == JV_STALE && r->deleted)
+		pr_text(p, " (deleted)");
+	pr_close(p);
 }
 
 /* ---- unknown flows by cause ---- */
@@ -313,113 +366,110 @@ static void count_causes(const struct scan *s, struct causes *c)
 	}
 }
 
-static void json_causes(FILE *f, const struct scan *s)
-{
-	struct causes c;
-	unsigned int k;
-
-	count_causes(s, &c);
-	fprintf(f, ",\"unknown_by_cause\":{");
-	for (k = 0; k < c.n; k++) {
-		fprintf(f, "%s", k ? "," : "");
-		fmt_json_str(f, c.c[k].what);
-		fprintf(f, ":%zu", c.c[k].count);
-	}
-	if (c.other)
-		fprintf(f, "%s\"(other)\":%zu", c.n ? "," : "", c.other);
-	fprintf(f, "}");
-}
-
-static void text_causes(FILE *f, const struct scan *s)
+/* JSON: an object, the cause's name to its count; text, a line each. */
+static void put_causes(struct pr *p, const struct scan *s)
 {
 	char what[JUDGE_UNKNOWN_LEN];
 	struct causes c;
 	unsigned int k;
 
 	count_causes(s, &c);
+	pr_obj(p, "unknown_by_cause");
 	for (k = 0; k < c.n; k++) {
+		pr_u64(p, c.c[k].what, "  ", c.c[k].count);
 		fmt_sanitize(what, sizeof(what), c.c[k].what);
-		fprintf(f, "  %zu unknown: %s\n", c.c[k].count, what);
+		pr_text(p, " unknown: %s\n", what);
 	}
-	if (c.other)
-		fprintf(f, "  %zu unknown: other causes\n", c.other);
+	if (c.other) {
+		pr_u64(p, "(other)", "  ", c.other);
+		pr_text(p, " unknown: other causes\n");
+	}
+	pr_obj_end(p);
 }
+
+/* ---- the summary ---- */
+
+/* Stale flows by reason: JSON, every reason; text, those of stale flows
+ * only (the unknown are counted on their own), in parentheses. */
+static void put_by_reason(struct pr *p, const struct scan *s)
+{
+	const char *sep = " (";
+	int k;
+
+	pr_obj(p, "by_reason");
+	for (k = 1; k < JR__MAX; k++) {
+		bool text = k != JR_UNMODELLED && k != JR_DROPPED;
+
+		if (!s->by_reason[k])
+			continue;
+		pr_u64(p, judge_reason_str(k), text ? sep : NULL,
+		       s->by_reason[k]);
+		if (text) {
+			pr_text(p, " %s", judge_reason_str(k));
+			sep = ", ";
+		}
+	}
+	pr_obj_end(p);
+	if (*sep == ',')
+		pr_text(p, ")");
+}
+
+/*
+ * The counts: JSON, as fields; text, a sentence in another order (what
+ * was deleted or is stale first), then the unknown by cause and, for
+ * status with stale flows, what to run next.
+ */
+static void put_summary(struct pr *p, const struct scan *s,
+			const struct report_opts *ro)
+{
+	bool sweep = !strcmp(ro->command, "sweep");
+
+	pr_obj(p, "summary");
+	pr_u64(p, "judged", NULL, s->judged);
+	pr_u64(p, "consistent", NULL, s->consistent);
+	pr_u64(p, "stale", NULL, s->stale);
+	pr_u64(p, "unknown", NULL, s->unknown);
+	pr_u64(p, "deleted", NULL, s->deleted);
+	if (sweep && !ro->dry_run)
+		pr_text(p, "deleted %zu stale flow%s", s->deleted,
+			s->deleted == 1 ? "" : "s");
+	else
+		pr_text(p, "%zu stale flow%s%s", s->stale,
+			s->stale == 1 ? "" : "s",
+			sweep ? " (dry run: nothing deleted)" : "");
+	put_by_reason(p, s);
+	pr_text(p, "; %zu unknown (kept); %zu consistent; %zu judged\n",
+		s->unknown, s->consistent, s->judged);
+	put_causes(p, s);
+	pr_obj_end(p);
+	if (!sweep && s->stale)
+		pr_text(p, "run 'ctsweep sweep' to delete the stale flows\n");
+}
+
+/* ---- the outputs ---- */
 
 void report_json(FILE *f, const struct scan *s, const struct report_opts *ro)
 {
+	struct pr p = { .f = f, .json = true, .first = true };
 	size_t i;
-	int k, first = 1;
 
-	fprintf(f, "{\"ctsweep\":\"%s\",\"command\":\"%s\",\"dry_run\":%s,"
-		"\"flows\":[", CTSWEEP_VERSION, ro->command,
-		ro->dry_run ? "true" : "false");
+	pr_open(&p, 0);
+	pr_str(&p, "ctsweep", NULL, CTSWEEP_VERSION, 0);
+	pr_str(&p, "command", NULL, ro->command, 0);
+	pr_str(&p, "dry_run", NULL, ro->dry_run ? "true" : "false", PR_RAW);
+	pr_key(&p, "flows");
+	/* each flow on a line of its own, and the summary */
+	fputc('[', f);
 	for (i = 0; i < s->nrecs; i++) {
-		fprintf(f, "%s", i ? ",\n" : "\n");
-		json_rec(f, s, &s->recs[i]);
+		fputs(i ? ",\n" : "\n", f);
+		p.first = true;
+		put_rec(&p, s, &s->recs[i]);
 	}
-	fprintf(f, "],\n\"summary\":{\"judged\":%zu,\"consistent\":%zu,"
-		"\"stale\":%zu,\"unknown\":%zu,\"deleted\":%zu,"
-		"\"by_reason\":{", s->judged, s->consistent, s->stale,
-		s->unknown, s->deleted);
-	for (k = 1; k < JR__MAX; k++) {
-		if (!s->by_reason[k])
-			continue;
-		fprintf(f, "%s\"%s\":%zu", first ? "" : ",",
-			judge_reason_str(k), s->by_reason[k]);
-		first = 0;
-	}
-	fprintf(f, "}");
-	json_causes(f, s);
-	fprintf(f, "}}\n");
-}
-
-/* ---- table ---- */
-
-struct row {
-	char proto[8], orig[136], now[64], rules[128], verdict[160], rule[256];
-};
-
-static void make_row(const struct scan *s, const struct rec *r,
-		     struct row *w)
-{
-	const struct flow *fl = &r->f;
-	bool snat = judge_reason_snat(r->reason);
-	const struct nat_outcome *o;
-	struct judgement j;
-	char a[64], b[64];
-
-	scan_explain(s, r, &j);
-	snprintf(w->proto, sizeof(w->proto), "%s", proto_name(fl->orig.l4proto));
-	fmt_endpoint(a, sizeof(a), fl->orig.family, &fl->orig.src,
-		     fl->orig.sport);
-	fmt_endpoint(b, sizeof(b), fl->orig.family, &fl->orig.dst,
-		     fl->orig.dport);
-	snprintf(w->orig, sizeof(w->orig), "%s > %s", a, b);
-	if (!now_endpoint(r, snat && !r->mirror, w->now, sizeof(w->now)))
-		snprintf(w->now, sizeof(w->now), "no %s", snat ? "snat" : "nat");
-	o = snat ? &j.snat : &j.dnat;
-	if (r->verdict == JV_UNKNOWN)
-		snprintf(w->rules, sizeof(w->rules), "?");
-	else if (!o->ncand)
-		snprintf(w->rules, sizeof(w->rules), "no %s",
-			 snat ? "snat" : "nat");
-	else
-		fmt_outcome(w->rules, sizeof(w->rules), fl->orig.family, o,
-			    ",");
-	if (r->verdict == JV_UNKNOWN) {
-		/* What is not modelled may be named by the rules (an xt
-		 * extension's name from the blob). */
-		fmt_sanitize(a, sizeof(a), j.unknown);
-		snprintf(w->verdict, sizeof(w->verdict), "unknown: %s",
-			 a[0] ? a : judge_reason_text(r->reason));
-	} else if (r->verdict == JV_STALE) {
-		snprintf(w->verdict, sizeof(w->verdict), "stale: %s%s",
-			 judge_reason_text(r->reason),
-			 r->deleted ? " (deleted)" : "");
-	} else {
-		snprintf(w->verdict, sizeof(w->verdict), "consistent");
-	}
-	fmt_rule(w->rule, sizeof(w->rule), &s->model, j.chain, j.rule);
+	fputs("],\n", f);
+	p.fields = 0;
+	put_summary(&p, s, ro);
+	pr_close(&p);
+	fputc('\n', f);
 }
 
 static int width(int cur, const char *s)
@@ -432,53 +482,36 @@ static int width(int cur, const char *s)
 void report_table(FILE *f, const struct scan *s, const struct report_opts *ro)
 {
 	int wp = 5, wo = 8, wn = 3, wr = 5;
-	struct row w;
+	struct pr_row w;
+	struct pr p = { .f = f, .row = &w };
 	size_t i;
 
 	if (!s->nrecs)
 		return;
 	/* Two passes, so columns line up whatever the address lengths. */
 	for (i = 0; i < s->nrecs; i++) {
-		make_row(s, &s->recs[i], &w);
-		wp = width(wp, w.proto);
-		wo = width(wo, w.orig);
-		wn = width(wn, w.now);
-		wr = width(wr, w.rules);
+		put_rec(&p, s, &s->recs[i]);
+		wp = width(wp, w.cell[COL_PROTO]);
+		wo = width(wo, w.cell[COL_ORIG]);
+		wn = width(wn, w.cell[COL_NOW]);
+		wr = width(wr, w.cell[COL_RULES]);
 	}
 	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", wp, "PROTO", wo, "ORIGINAL",
 		wn, "NOW", wr, "RULES", "VERDICT");
 	for (i = 0; i < s->nrecs; i++) {
-		make_row(s, &s->recs[i], &w);
-		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", wp, w.proto, wo,
-			w.orig, wn, w.now, wr, w.rules, w.verdict);
+		put_rec(&p, s, &s->recs[i]);
+		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %s\n", wp, w.cell[COL_PROTO],
+			wo, w.cell[COL_ORIG], wn, w.cell[COL_NOW], wr,
+			w.cell[COL_RULES], w.cell[COL_VERDICT]);
 		if (ro->verbose)
-			fprintf(f, "%*s  rule: %s\n", wp, "", w.rule);
+			fprintf(f, "%*s  rule: %s\n", wp, "", w.cell[COL_RULE]);
 	}
 }
 
 void report_summary(FILE *f, const struct scan *s,
 		    const struct report_opts *ro)
 {
-	bool sweep = !strcmp(ro->command, "sweep");
-	int k, first = 1;
+	struct pr p = { .f = f };
 
-	if (sweep && !ro->dry_run)
-		fprintf(f, "deleted %zu stale flow%s", s->deleted,
-			s->deleted == 1 ? "" : "s");
-	else
-		fprintf(f, "%zu stale flow%s%s", s->stale,
-			s->stale == 1 ? "" : "s",
-			sweep ? " (dry run: nothing deleted)" : "");
-	for (k = 1; k < JR__MAX; k++) {
-		if (!s->by_reason[k] || k == JR_UNMODELLED || k == JR_DROPPED)
-			continue;
-		fprintf(f, "%s%zu %s", first ? " (" : ", ", s->by_reason[k],
-			judge_reason_str(k));
-		first = 0;
-	}
-	fprintf(f, "%s; %zu unknown (kept); %zu consistent; %zu judged\n",
-		first ? "" : ")", s->unknown, s->consistent, s->judged);
-	text_causes(f, s);
-	if (!sweep && s->stale)
-		fprintf(f, "run 'ctsweep sweep' to delete the stale flows\n");
+	put_summary(&p, s, ro);
 }

@@ -27,6 +27,9 @@ void report_table(FILE *f, const struct scan *s, const struct report_opts *ro);
 void report_summary(FILE *f, const struct scan *s,
 		    const struct report_opts *ro);
 
+/* "udp", "tcp", else "other": a flow's protocol as people read it. */
+const char *fmt_proto(uint8_t proto);
+
 /* Formatting helpers, also for watch's log lines and explain.  Each
  * writes a NUL-terminated string into @buf, cut at @len (snprintf's
  * rules); none fails. */
@@ -57,8 +60,5 @@ void fmt_rule(char *buf, size_t len, const struct nm_model *m, int chain,
 /* Text from the rules, for people: printable ASCII, '"' and '\\'
  * escaped, cut at @len. */
 void fmt_sanitize(char *dst, size_t len, const char *src);
-/* @s (NULL: empty) on @f as a JSON string: quoted, '"' and '\\'
- * escaped, every byte outside printable ASCII as \u00XX. */
-void fmt_json_str(FILE *f, const char *s);
 
 #endif

@@ -960,8 +960,10 @@ int scan_delete(struct scan *s)
 	s->failed = "conntrack (deleting)";
 	flush_classes(s);
 	ret = ct_delete_each(s->ct, next_stale, &it, &done);
-	if (ret)
+	if (ret) {
+		s->deleted += s->flushed + done;	/* before the failure */
 		return ret;
+	}
 	/* Entries that vanished on their own count as done: they are gone,
 	 * which is what was asked. */
 	for (i = 0; i < s->nrecs; i++) {

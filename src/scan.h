@@ -145,7 +145,9 @@ int scan_feed(struct scan *s, const struct flow *f);
  * allows and plan.h's conditions hold (a pass fed by scan_run only), the
  * rest by tuple and id.  Deleted forwards become mirror candidates,
  * saved to the file (a failure to save leaves mirror_err set), and
- * waited for (mirrors.nwaiting) until their forward direction is back. */
+ * waited for (mirrors.nwaiting) until their forward direction is back.
+ * On an error, @s->deleted counts what went before it (on -ENOBUFS more
+ * may have gone). */
 int scan_delete(struct scan *s);
 /* An entry that appeared since the pass (a conntrack event): if it
  * mirrors a deleted forward, judge it into @out and delete it when the

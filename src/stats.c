@@ -12,21 +12,30 @@
 #include "stats.h"
 #include "fileio.h"
 
-static const char *const trigger_names[ST__MAX] = {
-	[ST_START] = "start",
-	[ST_NFT] = "nftables",
-	[ST_ROUTE] = "routes",
-	[ST_LEGACY] = "iptables-legacy",
-	[ST_RESYNC] = "resync",
-	[ST_LOST] = "events-lost",
-	[ST_HUP] = "sighup",
-	[ST_RETRY] = "retry",
-	[ST_NEW] = "new-entries",
+/* What set a reconcile off: its label in the metrics, and the words watch's
+ * reaction line begins with ("nftables generation 42 (...)"). */
+static const struct {
+	const char *label, *text;
+} triggers[ST__MAX] = {
+	[ST_START] = { "start", "start" },
+	[ST_NFT] = { "nftables", "nftables generation" },
+	[ST_ROUTE] = { "routes", "routes or addresses changed" },
+	[ST_LEGACY] = { "iptables-legacy", "iptables-legacy tables changed" },
+	[ST_RESYNC] = { "resync", "periodic resync" },
+	[ST_LOST] = { "events-lost", "resync after lost notifications" },
+	[ST_HUP] = { "sighup", "SIGHUP" },
+	[ST_RETRY] = { "retry", "retry" },
+	[ST_NEW] = { "new-entries", "new entries the rules disagree with" },
 };
 
 const char *stats_trigger_str(enum stats_trigger t)
 {
-	return t < ST__MAX ? trigger_names[t] : "?";
+	return (unsigned int)t < ST__MAX ? triggers[t].label : "?";
+}
+
+const char *stats_trigger_text(enum stats_trigger t)
+{
+	return (unsigned int)t < ST__MAX ? triggers[t].text : "?";
 }
 
 static void metric(FILE *f, const char *name, const char *type,

@@ -32,9 +32,12 @@ struct stats {
 	double start_time;
 };
 
-/* The trigger's name in the metrics ("start", "nft", ...); "?" beyond
- * ST__MAX. */
+/* The trigger's label in the metrics ("start", "nftables", ...); "?"
+ * beyond ST__MAX. */
 const char *stats_trigger_str(enum stats_trigger t);
+/* Its words in watch's log ("periodic resync", "nftables generation");
+ * "?" beyond ST__MAX. */
+const char *stats_trigger_text(enum stats_trigger t);
 /* Replace @path by the Prometheus text (file_replace()).  0, or -errno
  * with @path left as it was. */
 int stats_write(const struct stats *st, const char *path);

@@ -79,13 +79,21 @@
 /* Without the index, a change's likely flows are found by one kernel
  * walk per port (and protocol and family): worth it for a few ports. */
 #define EARLY_WALK_PORTS	4
-/* A whole pass over the index (a second at 10M flows) gives way to a rule
- * change at most this many times in a row, so that changes without end
- * cannot starve it. */
-#define PREEMPT_MAX		3
+/* A whole pass over the index (0.3 s at 10M flows on a quiet machine,
+ * seconds on a busy one) gives way to a rule change, so the change's early
+ * pass moves its flows at once; but only for this long after the first
+ * pass of a row gave way, so that changes without end cannot starve the
+ * whole pass (what no port narrows: routes, a rule on no port). */
+#define PREEMPT_MAX_US		5000000
 
 enum {
 	P_NFT = 1, P_ROUTE = 2, P_LEGACY = 4, P_FULL = 8,
+};
+
+/* What an early pass deleted (counted and logged with its reaction). */
+struct early {
+	size_t stale;
+	size_t by_reason[JR__MAX];
 };
 
 struct watch {
@@ -111,6 +119,13 @@ struct watch {
 	enum stats_trigger held_why;
 	bool may_preempt;	/* the pass under way may give way */
 	unsigned int preempted;	/* passes that gave way, in a row */
+	uint64_t preempt_t0;	/* mono_us() the first of them did */
+	/* A reaction that gave way: its early pass's deletes, counted with
+	 * the next reaction, and the rules that early pass judged against,
+	 * from which the next one's early pass also looks for changes. */
+	struct early gave_early;
+	struct mdigest gave_md;
+	bool have_gave;
 	int sigfd, resync_fd, legacy_fd;
 	long legacy_ms;		/* the legacy poll's interval now */
 
@@ -258,29 +273,50 @@ static uint64_t next_due(const struct watch *w)
 	return d;
 }
 
+/* What a reaction tells of: @from's notifications added to @to's. */
+static void seen_add(struct nlmon_seen *to, const struct nlmon_seen *from)
+{
+	to->msgs += from->msgs;
+	to->rules += from->rules;
+	to->elems += from->elems;
+	to->other += from->other;
+	to->newgen |= from->newgen;
+}
+
+/* Read what @m holds into @seen.  A socket that could not be read may
+ * have held a change: said with its errno, and true (take it for one). */
+static bool drain(struct nlmon *m, const char *what, struct nlmon_seen *seen)
+{
+	int ret = nlmon_drain(m, seen);
+
+	if (ret)
+		log_warn("watch: cannot read %s notifications: %s; one may "
+		     "have been missed: reacting as to a change", what,
+		     strerror(-ret));
+	return ret != 0;
+}
+
+/* The kernel dropped notifications (ENOBUFS): @what, then a full resync. */
+static void notif_lost(struct watch *w, const char *what, uint64_t now)
+{
+	w->st.events_lost++;
+	log_warn("watch: %s; full resync", what);
+	want_full(w, ST_LOST, now, now);
+}
+
 static void on_nft(struct watch *w, uint64_t now)
 {
 	struct nlmon_seen seen = { 0 };
-	int ret = nlmon_drain(w->nft, &seen);
+	bool failed = drain(w->nft, "nftables", &seen);
 
-	if (ret)
-		log_dbg("watch: reading nftables notifications: %s",
-		    strerror(-ret));
-	if (seen.lost) {
-		w->st.events_lost++;
-		log_warn("watch: nftables notifications lost (receive buffer "
-		     "full); full resync");
-		want_full(w, ST_LOST, now, now);
-	}
-	if (!seen.msgs)
+	if (seen.lost)
+		notif_lost(w, "nftables notifications lost (receive buffer "
+			   "full)", now);
+	if (!seen.msgs && !failed)
 		return;
-	w->nseen.msgs += seen.msgs;
-	w->nseen.rules += seen.rules;
-	w->nseen.elems += seen.elems;
-	w->nseen.other += seen.other;
+	seen_add(&w->nseen, &seen);
 	mark(w, P_NFT, now);
-	if (seen.newgen) {
-		w->nseen.newgen = true;
+	if (seen.newgen || failed) {
 		w->due_nft = now;
 	} else if (!w->due_nft) {
 		/* The rest of the transaction is on its way. */
@@ -291,17 +327,12 @@ static void on_nft(struct watch *w, uint64_t now)
 static void on_route(struct watch *w, uint64_t now)
 {
 	struct nlmon_seen seen = { 0 };
-	int ret = nlmon_drain(w->rt, &seen);
+	bool failed = drain(w->rt, "route", &seen);
 
-	if (ret)
-		log_dbg("watch: reading route notifications: %s", strerror(-ret));
-	if (seen.lost) {
-		w->st.events_lost++;
-		log_warn("watch: route notifications lost (receive buffer full); "
-		     "full resync");
-		want_full(w, ST_LOST, now, now);
-	}
-	if (!seen.msgs)
+	if (seen.lost)
+		notif_lost(w, "route notifications lost (receive buffer full)",
+			   now);
+	if (!seen.msgs && !failed)
 		return;
 	if (!(w->pending & P_ROUTE))
 		w->route_first = now;
@@ -472,8 +503,9 @@ static enum stats_trigger trigger_of(const struct watch *w, unsigned int why)
 	return ST_ROUTE;
 }
 
-/* What set this pass off, for the log: "nftables generation 42 (3 rule
- * and 1 set element notifications)", "routes changed (7 notifications)". */
+/* What set this pass off, for the log, in stats.c's words: "nftables
+ * generation 42 (3 rule, 1 element, 0 other notifications)", "routes or
+ * addresses changed (7 notifications)". */
 static void describe(char *buf, size_t len, const struct watch *w,
 		     unsigned int why, const struct nlmon_seen *ns,
 		     unsigned int route_msgs, bool v4, bool v6)
@@ -482,26 +514,23 @@ static void describe(char *buf, size_t len, const struct watch *w,
 
 	buf[0] = 0;
 	if (why & P_FULL)
-		off += (size_t)snprintf(buf, len, "%s", w->full_why ==
-			ST_START ? "start" : w->full_why == ST_RESYNC ?
-			"periodic resync" : w->full_why == ST_LOST ?
-			"resync after lost notifications" : w->full_why ==
-			ST_HUP ? "SIGHUP" : w->full_why == ST_NEW ?
-			"new entries the rules disagree with" : "retry");
+		off += (size_t)snprintf(buf, len, "%s",
+					stats_trigger_text(w->full_why));
 	if ((why & P_NFT) && off < len)
 		off += (size_t)snprintf(buf + off, len - off,
-			"%snftables generation %" PRIu32 " (%u rule, %u "
-			"element, %u other notifications)", off ? ", " : "",
-			w->s.model.genid, ns->rules, ns->elems, ns->other);
+			"%s%s %" PRIu32 " (%u rule, %u element, %u other "
+			"notifications)", off ? ", " : "",
+			stats_trigger_text(ST_NFT), w->s.model.genid,
+			ns->rules, ns->elems, ns->other);
 	if ((why & P_LEGACY) && off < len)
-		off += (size_t)snprintf(buf + off, len - off,
-			"%siptables-legacy tables changed (%s%s%s)",
-			off ? ", " : "", v4 ? "IPv4" : "",
-			v4 && v6 ? ", " : "", v6 ? "IPv6" : "");
+		off += (size_t)snprintf(buf + off, len - off, "%s%s (%s%s%s)",
+			off ? ", " : "", stats_trigger_text(ST_LEGACY),
+			v4 ? "IPv4" : "", v4 && v6 ? ", " : "",
+			v6 ? "IPv6" : "");
 	if ((why & P_ROUTE) && off < len)
-		snprintf(buf + off, len - off,
-			 "%sroutes or addresses changed (%u notifications)",
-			 off ? ", " : "", route_msgs);
+		snprintf(buf + off, len - off, "%s%s (%u notifications)",
+			 off ? ", " : "", stats_trigger_text(ST_ROUTE),
+			 route_msgs);
 }
 
 /* Did the rules or routes move since the pass started judging?  Returns
@@ -512,22 +541,16 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	struct nlmon_seen ns = { 0 }, rs = { 0 };
 	unsigned int moved = 0;
 
-	/* A socket that could not be read may hold a change: moved. */
-	if (nlmon_drain(w->nft, &ns))
+	if (drain(w->nft, "nftables", &ns))
 		moved |= P_NFT;
-	if (nlmon_drain(w->rt, &rs))
+	if (drain(w->rt, "route", &rs))
 		moved |= P_ROUTE;
 	if (ns.lost || rs.lost) {
-		w->st.events_lost++;
-		log_warn("watch: notifications lost while judging; full resync");
-		want_full(w, ST_LOST, now, now);
+		notif_lost(w, "notifications lost while judging", now);
 		moved |= P_FULL;
 	}
 	if (ns.msgs) {
-		w->nseen.msgs += ns.msgs;
-		w->nseen.rules += ns.rules;
-		w->nseen.elems += ns.elems;
-		w->nseen.other += ns.other;
+		seen_add(&w->nseen, &ns);
 		moved |= P_NFT;
 	}
 	if (rs.msgs) {
@@ -537,46 +560,31 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 	return moved;
 }
 
-/* A read failed: count it, double the wait before the next try (from
- * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it) and say so, once
- * per kind of error. */
-static void back_off(struct watch *w, int ret, const char *what)
+/* A step failed: count it and double the wait before the next try (from
+ * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it).  True when it is
+ * to be said: once per kind of error. */
+static bool back_off(struct watch *w, int ret)
 {
+	bool say;
+
 	w->st.errors++;
 	w->retry_ms = w->retry_ms ? w->retry_ms * 2 : RETRY_MIN_MS;
 	if (w->retry_ms > RETRY_MAX_MS)
 		w->retry_ms = RETRY_MAX_MS;
-	if (ret != w->last_err || w->retry_ms == RETRY_MAX_MS)
-		log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
-		    what, strerror(-ret), cmd_hint(ret), w->retry_ms);
+	say = ret != w->last_err || w->retry_ms == RETRY_MAX_MS;
 	w->last_err = ret;
+	return say;
 }
 
-static void reconcile_failed(struct watch *w, int ret, unsigned int why,
-			     uint64_t t0, uint64_t now)
+/* What to do after deletes failed part way: some went, the rest did not. */
+static const char *delete_hint(int ret)
 {
-	if (ret == -EAGAIN) {
-		/* The rules kept moving under the reader: not an error.
-		 * Come back soon, as the same trigger (2 ms, doubling to
-		 * AGAIN_MAX_US while they keep moving); the rules' own
-		 * notifications will keep asking too. */
-		uint64_t d = AGAIN_MIN_US << (w->again < 5 ? w->again : 5);
-
-		if (d > AGAIN_MAX_US)
-			d = AGAIN_MAX_US;
-		w->again++;
-		log_dbg("watch: the rules kept changing while being read; trying "
-		    "again in %" PRIu64 " ms", d / 1000);
-		w->pending |= why;
-		if (!w->t_first || t0 < w->t_first)
-			w->t_first = t0;
-		if (!w->due_full || now + d < w->due_full)
-			w->due_full = now + d;
-		return;
-	}
-	back_off(w, ret, w->s.failed ? w->s.failed : "the kernel state");
-	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
-	write_stats(w);
+	if (ret == -ENOBUFS)
+		return "the kernel's answers were lost, so more may have been "
+		       "deleted";
+	if (ret == -EPERM || ret == -EACCES)
+		return cmd_hint(ret);
+	return "'ctsweep status' lists what is left";
 }
 
 /* Conntrack events were lost: the index refills (windex_events started
@@ -612,11 +620,6 @@ static int judge_flows(struct watch *w)
 }
 
 /* What an early pass deleted, for the reaction's one log line. */
-struct early {
-	size_t stale;
-	size_t by_reason[JR__MAX];
-};
-
 static void log_recs(const struct watch *w, size_t *shown)
 {
 	size_t i;
@@ -649,6 +652,37 @@ struct reaction {
 };
 
 /*
+ * The destination ports whose rules differ between @md and @base, and
+ * between @md and @base2 if given (the rules of a reaction that gave way:
+ * a flow created after its early pass was judged against those).  -1 or
+ * 0: none that ports narrow.
+ */
+static int changed_ports(const struct mdigest *base,
+			 const struct mdigest *base2,
+			 const struct mdigest *md, uint16_t *ports)
+{
+	uint16_t more[MD_PORTS];
+	int n, m, i, j;
+
+	n = mdigest_changed_ports(base, md, ports, MD_PORTS);
+	if (n < 0 || !base2)
+		return n;
+	m = mdigest_changed_ports(base2, md, more, MD_PORTS);
+	if (m < 0)
+		return m;
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < n && ports[j] != more[i]; j++)
+			;
+		if (j < n)
+			continue;
+		if (n == MD_PORTS)
+			return -1;
+		ports[n++] = more[i];
+	}
+	return n;
+}
+
+/*
  * Before the full pass, judge and delete the flows to the destination
  * ports the change names (a forward switched on 53820: the flows to
  * 53820), so the flows a change is about move in a few milliseconds
@@ -658,7 +692,8 @@ struct reaction {
  * moved meanwhile).  Returns what moved_meanwhile() saw (0: go on).
  */
 static unsigned int early_pass(struct watch *w, struct reaction *r,
-			       uint64_t tl, const struct mdigest *base)
+			       uint64_t tl, const struct mdigest *base,
+			       const struct mdigest *base2)
 {
 	uint16_t ports[MD_PORTS];
 	unsigned int moved;
@@ -668,7 +703,7 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 
 	if (!w->ix || w->o.dry_run || !base)
 		return 0;
-	n = mdigest_changed_ports(base, &r->md, ports, MD_PORTS);
+	n = changed_ports(base, base2, &r->md, ports);
 	if (n <= 0)
 		return 0;
 	/* An index still filling may not hold them yet: walks do. */
@@ -685,8 +720,13 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 		return moved;
 	td = mono_us();
 	ret = windex_delete(w->ix, &w->s);
-	if (ret)
+	if (ret) {
+		log_warn("watch: early pass: deleting %zu stale flows failed "
+		     "after %zu %s deleted: %s; %s; the full pass judges the "
+		     "rest", w->s.stale, w->s.deleted, w->s.deleted == 1 ?
+		     "was" : "were", strerror(-ret), delete_hint(ret));
 		return 0;
+	}
 	r->early.stale += w->s.stale;
 	for (i = 0; i < JR__MAX; i++)
 		r->early.by_reason[i] += w->s.by_reason[i];
@@ -711,6 +751,8 @@ static void take_pending(struct watch *w, struct reaction *r)
 	r->v4 = w->legacy_v4;
 	r->v6 = w->legacy_v6;
 	r->full = r->why & P_FULL;
+	r->early = w->gave_early;
+	memset(&w->gave_early, 0, sizeof(w->gave_early));
 	w->pending = 0;
 	w->due_nft = w->due_route = w->due_full = 0;
 	memset(&w->nseen, 0, sizeof(w->nseen));
@@ -831,16 +873,18 @@ static bool nothing_to_judge(struct watch *w, const struct reaction *r)
 }
 
 /* A whole pass over a big index gives way to a rule change that arrives
- * meanwhile (its notifications are waiting), when it has deleted nothing
- * yet: the change's reaction comes first (its early pass), and that
- * reaction judges every flow again anyway. */
+ * meanwhile (its notifications are waiting): the change's reaction comes
+ * first (its early pass), and that reaction judges every flow again
+ * anyway.  The pass has deleted nothing yet (deletes follow a still
+ * pass); what its early pass deleted is carried to the next reaction. */
 static bool preempt_pass(void *data)
 {
 	struct watch *w = data;
 	struct pollfd p = { .fd = nlmon_fd(w->nft), .events = POLLIN };
 
-	return w->may_preempt && w->preempted < PREEMPT_MAX &&
-	       poll(&p, 1, 0) > 0;
+	if (!w->may_preempt || poll(&p, 1, 0) <= 0)
+		return false;
+	return !w->preempted || mono_us() - w->preempt_t0 < PREEMPT_MAX_US;
 }
 
 /* The whole pass after the early one; @moved: what moved meanwhile. */
@@ -850,7 +894,7 @@ static int full_pass(struct watch *w, const struct reaction *r,
 	uint64_t tj = mono_us();
 	int ret;
 
-	w->may_preempt = !r->early.stale;
+	w->may_preempt = true;
 	ret = judge_flows(w);
 	w->may_preempt = false;
 	if (ret)
@@ -869,10 +913,7 @@ static int full_pass(struct watch *w, const struct reaction *r,
 static int fold_moved(struct watch *w, struct reaction *r,
 		      unsigned int moved)
 {
-	r->ns.msgs += w->nseen.msgs;
-	r->ns.rules += w->nseen.rules;
-	r->ns.elems += w->nseen.elems;
-	r->ns.other += w->nseen.other;
+	seen_add(&r->ns, &w->nseen);
 	r->route_msgs += w->route_msgs;
 	memset(&w->nseen, 0, sizeof(w->nseen));
 	w->route_msgs = 0;
@@ -917,7 +958,8 @@ static int judge_until_still(struct watch *w, struct reaction *r,
 		if (nothing_to_judge(w, r))
 			goto out;
 		moved = early_pass(w, r, tl, tries ? &prev :
-				   w->have_last ? &w->last_md : NULL);
+				   w->have_last ? &w->last_md : NULL,
+				   !tries && w->have_gave ? &w->gave_md : NULL);
 		if (!moved) {
 			ret = full_pass(w, r, tries, tl, &moved);
 			if (ret)
@@ -968,20 +1010,29 @@ static int delete_stale(struct watch *w, const struct early *early)
 	return 0;
 }
 
-static void account(struct watch *w, const struct reaction *r, uint64_t t)
+/* Stale flows deleted, into the counters by reason. */
+static void count_deleted(struct watch *w, size_t stale,
+			  const size_t *by_reason)
 {
 	size_t i;
 
+	w->st.stale += stale;
+	for (i = 1; i < JR__MAX; i++)
+		if (i != JR_UNMODELLED && i != JR_DROPPED)
+			w->st.deleted[i] += by_reason[i];
+}
+
+static void account(struct watch *w, const struct reaction *r, uint64_t t)
+{
 	w->st.reactions[r->trig]++;
 	w->st.judged += w->s.judged;
 	w->st.unknown += w->s.unknown;
-	w->st.stale += w->s.stale;
-	if (w->o.dry_run)
+	if (w->o.dry_run) {
+		w->st.stale += w->s.stale;
 		w->st.would_delete += w->s.stale;
-	else
-		for (i = 1; i < JR__MAX; i++)
-			if (i != JR_UNMODELLED && i != JR_DROPPED)
-				w->st.deleted[i] += w->s.by_reason[i];
+	} else {
+		count_deleted(w, w->s.stale, w->s.by_reason);
+	}
 	w->st.last_us = t - r->t0;
 	if (w->st.last_us > w->st.max_us)
 		w->st.max_us = w->st.last_us;
@@ -1038,6 +1089,8 @@ static void remember_pass(struct watch *w, struct reaction *r)
 	legacy_poll_tune(w);
 	w->lost_ok = w->st.events_lost;
 	w->preempted = 0;
+	mdigest_free(&w->gave_md);
+	w->have_gave = false;
 	scan_mirrors_save(&w->s);
 	write_stats(w);
 }
@@ -1065,12 +1118,20 @@ static int baseline(struct watch *w, struct reaction *r)
 static void put_back(struct watch *w, struct reaction *r)
 {
 	uint64_t now = mono_us();
+	size_t i;
 
-	w->preempted++;
-	w->nseen.msgs += r->ns.msgs;
-	w->nseen.rules += r->ns.rules;
-	w->nseen.elems += r->ns.elems;
-	w->nseen.other += r->ns.other;
+	if (!w->preempted++)
+		w->preempt_t0 = now;
+	w->gave_early.stale += r->early.stale;
+	for (i = 0; i < JR__MAX; i++)
+		w->gave_early.by_reason[i] += r->early.by_reason[i];
+	/* the rules its early pass judged against (judge_until_still's
+	 * later tries compare with their own try before) */
+	mdigest_free(&w->gave_md);
+	w->gave_md = r->md;
+	memset(&r->md, 0, sizeof(r->md));
+	w->have_gave = true;
+	seen_add(&w->nseen, &r->ns);
 	w->route_msgs += r->route_msgs;
 	w->legacy_v4 |= r->v4;
 	w->legacy_v6 |= r->v6;
@@ -1083,9 +1144,62 @@ static void put_back(struct watch *w, struct reaction *r)
 	    w->preempted);
 }
 
+/* A reaction failed: what it could not do, and what it had deleted by
+ * then (an early pass's flows, a delete's first batches), never "nothing
+ * was deleted" after deletes.  Said once per kind of error. */
+static void say_failed(const struct watch *w, const struct reaction *r,
+		       int ret, bool deleting)
+{
+	size_t gone = r->early.stale;
+	char before[64];
+
+	if (deleting) {
+		gone += w->s.deleted;
+		log_err("watch: deleting %zu stale flows failed after %zu %s "
+		    "deleted: %s; %s; trying again in %ld ms",
+		    r->early.stale + w->s.stale, gone, gone == 1 ? "was" :
+		    "were", strerror(-ret), delete_hint(ret), w->retry_ms);
+		return;
+	}
+	snprintf(before, sizeof(before), "%zu stale flow%s deleted before it",
+		 gone, gone == 1 ? " was" : "s were");
+	log_err("watch: cannot read %s: %s; %s; trying again in %ld ms",
+	    w->s.failed ? w->s.failed : "the kernel state", strerror(-ret),
+	    gone ? before : cmd_hint(ret), w->retry_ms);
+}
+
+static void reconcile_failed(struct watch *w, const struct reaction *r,
+			     int ret, bool deleting, uint64_t now)
+{
+	if (ret == -EAGAIN && !deleting) {
+		/* The rules kept moving under the reader: not an error.
+		 * Come back soon, as the same trigger (2 ms, doubling to
+		 * AGAIN_MAX_US while they keep moving); the rules' own
+		 * notifications will keep asking too. */
+		uint64_t d = AGAIN_MIN_US << (w->again < 5 ? w->again : 5);
+
+		if (d > AGAIN_MAX_US)
+			d = AGAIN_MAX_US;
+		w->again++;
+		log_dbg("watch: the rules kept changing while being read; trying "
+		    "again in %" PRIu64 " ms", d / 1000);
+		w->pending |= r->why;
+		if (!w->t_first || r->t0 < w->t_first)
+			w->t_first = r->t0;
+		if (!w->due_full || now + d < w->due_full)
+			w->due_full = now + d;
+		return;
+	}
+	if (back_off(w, ret))
+		say_failed(w, r, ret, deleting);
+	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
+	write_stats(w);
+}
+
 static void reconcile(struct watch *w)
 {
 	struct reaction r = { 0 };
+	bool deleting = false;
 	enum judged res;
 	int ret;
 
@@ -1108,9 +1222,12 @@ static void reconcile(struct watch *w)
 	if (ret)
 		goto fail;
 	if (res != J_STILL) {
+		/* no reaction line, but an early pass's flows are gone */
+		count_deleted(w, r.early.stale, r.early.by_reason);
 		mdigest_free(&r.md);
 		return;
 	}
+	deleting = true;
 	ret = delete_stale(w, &r.early);
 	if (ret)
 		goto fail;
@@ -1120,10 +1237,12 @@ static void reconcile(struct watch *w)
 	return;
 fail:
 	mdigest_free(&r.md);
+	/* the early pass's flows are gone: counted, as the error line says */
+	count_deleted(w, r.early.stale, r.early.by_reason);
 	/* keep what set this pass off, so the retry still reports it */
 	w->legacy_v4 |= r.v4;
 	w->legacy_v6 |= r.v6;
-	reconcile_failed(w, ret, r.why, r.t0, mono_us());
+	reconcile_failed(w, &r, ret, deleting, mono_us());
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1184,7 +1303,10 @@ static void refill_step(struct watch *w, uint64_t now)
 	if (ret && !windex_complete(w->ix)) {
 		/* Again from the loop, after a pass's back-off: a kernel
 		 * that fails every dump must not have the loop spin. */
-		back_off(w, ret, "conntrack (filling the flow index)");
+		if (back_off(w, ret))
+			log_err("watch: cannot read conntrack (filling the flow "
+			    "index): %s; %s; trying again in %ld ms",
+			    strerror(-ret), cmd_hint(ret), w->retry_ms);
 		w->ix_resync = true;
 		w->refill_next = now + (uint64_t)w->retry_ms * 1000;
 		write_stats(w);
@@ -1304,6 +1426,7 @@ static void watch_free(struct watch *w)
 	if (w->tick_fd >= 0)
 		close(w->tick_fd);
 	mdigest_free(&w->last_md);
+	mdigest_free(&w->gave_md);
 	scan_free(&w->s);
 }
 

@@ -11,6 +11,7 @@
  * make us read out of bounds or misaligned: the decoders are fuzzed.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -317,6 +318,18 @@ static void ports_range(uint16_t (*list)[2], uint8_t *n, uint8_t *inv,
 	*inv = invert;
 }
 
+/* udp's and tcp's --sport and --dport, one range each. */
+static void ports_src_dst(struct nm_expr *e, uint8_t proto,
+			  const uint16_t spts[2], bool sinv,
+			  const uint16_t dpts[2], bool dinv)
+{
+	ports_init(e, proto);
+	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, spts,
+		    sinv);
+	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, dpts,
+		    dinv);
+}
+
 static int match_udp(const void *info, size_t len, struct nm_expr *e)
 {
 	struct xt_udp u;
@@ -329,11 +342,8 @@ static int match_udp(const void *info, size_t len, struct nm_expr *e)
 		set_unknown(e, "match", "udp", "flags");
 		return 0;
 	}
-	ports_init(e, IPPROTO_UDP);
-	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, u.spts,
-		    u.invflags & XT_UDP_INV_SRCPT);
-	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, u.dpts,
-		    u.invflags & XT_UDP_INV_DSTPT);
+	ports_src_dst(e, IPPROTO_UDP, u.spts, u.invflags & XT_UDP_INV_SRCPT,
+		      u.dpts, u.invflags & XT_UDP_INV_DSTPT);
 	return 0;
 }
 
@@ -373,11 +383,8 @@ static int match_tcp(const void *info, size_t len, struct nm_expr *e)
 		set_unknown(e, "match", "tcp", "--tcp-flags");
 		return 0;
 	}
-	ports_init(e, IPPROTO_TCP);
-	ports_range(e->ports.src, &e->ports.nsrc, &e->ports.src_inv, t.spts,
-		    t.invflags & XT_TCP_INV_SRCPT);
-	ports_range(e->ports.dst, &e->ports.ndst, &e->ports.dst_inv, t.dpts,
-		    t.invflags & XT_TCP_INV_DSTPT);
+	ports_src_dst(e, IPPROTO_TCP, t.spts, t.invflags & XT_TCP_INV_SRCPT,
+		      t.dpts, t.invflags & XT_TCP_INV_DSTPT);
 	return 0;
 }
 
@@ -538,46 +545,41 @@ static int match_state(const void *info, size_t len, struct nm_expr *e)
 	return 0;
 }
 
+/* Revisions 1-3 share the layout up to state_mask: rev 1's is 8 bits,
+ * 2's and 3's 16; 3 adds port ranges after it. */
+_Static_assert(offsetof(struct xt_conntrack_mtinfo1, match_flags) ==
+	       offsetof(struct xt_conntrack_mtinfo3, match_flags) &&
+	       offsetof(struct xt_conntrack_mtinfo1, invert_flags) ==
+	       offsetof(struct xt_conntrack_mtinfo3, invert_flags) &&
+	       offsetof(struct xt_conntrack_mtinfo2, state_mask) ==
+	       offsetof(struct xt_conntrack_mtinfo3, state_mask),
+	       "conntrack match revisions share their head");
+
 static int match_conntrack(uint32_t rev, const void *info, size_t len,
 			   struct nm_expr *e)
 {
+	static const size_t size[] = {
+		[1] = sizeof(struct xt_conntrack_mtinfo1),
+		[2] = sizeof(struct xt_conntrack_mtinfo2),
+		[3] = sizeof(struct xt_conntrack_mtinfo3),
+	};
 	union {
 		struct xt_conntrack_mtinfo1 v1;
-		struct xt_conntrack_mtinfo2 v2;
 		struct xt_conntrack_mtinfo3 v3;
 	} c;
 	uint16_t flags, inv, state;
-	bool ok;
 
-	/* Revisions 1-3 share the layout up to match_flags/invert_flags;
-	 * rev 1 has an 8-bit state_mask, 2 and 3 a 16-bit one. */
-	switch (rev) {
-	case 1:
-		ok = load(&c.v1, sizeof(c.v1), info, len);
-		flags = c.v1.match_flags;
-		inv = c.v1.invert_flags;
-		state = c.v1.state_mask;
-		break;
-	case 2:
-		ok = load(&c.v2, sizeof(c.v2), info, len);
-		flags = c.v2.match_flags;
-		inv = c.v2.invert_flags;
-		state = c.v2.state_mask;
-		break;
-	case 3:
-		ok = load(&c.v3, sizeof(c.v3), info, len);
-		flags = c.v3.match_flags;
-		inv = c.v3.invert_flags;
-		state = c.v3.state_mask;
-		break;
-	default:
+	if (rev < 1 || rev > 3) {
 		set_unknown(e, "match", "conntrack", "rev");
 		return 0;
 	}
-	if (!ok) {
+	if (!load(&c, size[rev], info, len)) {
 		set_unknown(e, "match", "conntrack", "short");
 		return 0;
 	}
+	flags = c.v3.match_flags;
+	inv = c.v3.invert_flags;
+	state = rev == 1 ? c.v1.state_mask : c.v3.state_mask;
 	/* STATE_ALIAS only says "-m state" was written (iptables >= 1.8.?
 	 * maps it onto conntrack); it changes nothing in the kernel. */
 	flags &= ~XT_CONNTRACK_STATE_ALIAS;

@@ -24,13 +24,13 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 OBJ=$BUILD/obj
 
-commands="main cmd status sweep watch explain log report stats"
+commands="main cmd status sweep watch explain log report print stats"
 daemon="windex nlmon httpd"
 pass="scan"
 readers="nft ipt netenv_load"
 kernel="ct ctfilter"
-pure="eval judge plan netenv netenv_parse model mirror mdigest xt ct_parse
-      nft_parse ipt_parse nlattr expr/*"
+pure="eval evalctx judge plan netenv netenv_parse model mirror mdigest xt
+      ct_parse nft_parse ipt_parse nlattr expr/*"
 lib="fileio privs mirror_file agree nlsock"
 
 # Fuzz targets that drive an I/O layer on purpose, so are not held to the
@@ -79,6 +79,32 @@ check readers "$print_syms|$verdict_syms|scan_[a-z_]+|$conntrack_syms" $readers
 check kernel "$print_syms|$rules_syms|scan_[a-z_]+" $kernel
 check pure "$print_syms|$io_syms|$conntrack_syms" $pure
 check lib "$print_syms|$rules_syms|scan_[a-z_]+" $lib
+
+# one_way UPPER LOWER...: no object of LOWER calls what UPPER defines, so
+# the calls between them go one way (the evaluator: eval.c -> src/expr/ ->
+# evalctx.c).
+one_way()
+{
+	local upper=$1 defs name o bad
+	shift
+	defs=$(for o in "$OBJ"/$upper.o; do nm -g --defined-only "$o"; done |
+		awk '{ print $NF }' | sort -u | paste -sd'|')
+	[ -n "$defs" ] || return 0
+	for name in "$@"; do
+		for o in "$OBJ"/$name.o; do
+			[ -f "$o" ] || continue
+			bad=$(nm -u "$o" | awk '{ print $NF }' |
+				grep -Ex "($defs)" | sort -u | tr '\n' ' ')
+			if [ -n "$bad" ]; then
+				echo "layers: ${o#"$OBJ"/} calls up into $upper: $bad"
+				fails=$((fails + 1))
+			fi
+		done
+	done
+}
+
+one_way eval 'expr/*' evalctx
+one_way 'expr/*' evalctx
 
 # Every object has a layer.
 while IFS= read -r o; do

@@ -194,6 +194,6 @@ const struct nm_expr_ops expr_bitwise = {
 	.op = NM_OP_BITWISE, .name = "bitwise",
 	.fields = bitwise_fields, .nfields = NM_NFIELDS(bitwise_fields),
 	.member = NM_MEMBER(bitwise),
-	.eval = eval_bitwise, .print = bitwise_print,
-	.role = nm_role_none,
+	.eval = eval_bitwise, .keys = nm_keys_none, .print = bitwise_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

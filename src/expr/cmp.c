@@ -109,6 +109,6 @@ const struct nm_expr_ops expr_cmp = {
 	.op = NM_OP_CMP, .name = "cmp",
 	.fields = cmp_fields, .nfields = NM_NFIELDS(cmp_fields),
 	.member = NM_MEMBER(cmp),
-	.eval = eval_cmp, .print = cmp_print,
+	.eval = eval_cmp, .keys = nm_keys_none, .print = cmp_print,
 	.role = nm_role_none, .dports = cmp_dports,
 };

@@ -86,7 +86,7 @@ unmodelled:
 static void eval_ct_set(struct ev_run *r, struct ev_regs *regs,
 			const struct nm_expr *e)
 {
-	switch (e->set.key) {
+	switch (e->set_stmt.key) {
 	case NFT_CT_MARK:
 		ev_mark_from_reg(r, regs, e->sreg, &r->ctmark);
 		return;
@@ -97,7 +97,8 @@ static void eval_ct_set(struct ev_run *r, struct ev_regs *regs,
 		return;
 	}
 	/* ct zone set changes the tuple's zone: not modelled. */
-	ev_unknown(r, "ct %s set", NAME_OF(ct_names, e->set.key) ?: "?");
+	ev_unknown(r, "ct %s set",
+		   NAME_OF(ct_names, e->set_stmt.key) ?: "?");
 }
 
 static unsigned int ct_key(uint32_t key)
@@ -146,7 +147,7 @@ static int ct_set_print(char *buf, size_t len, const struct nm_expr *e)
 	char r[12];
 
 	return snprintf(buf, len, "ct set %s with %s",
-			NAME_OF(ct_names, e->set.key) ?: "?",
+			NAME_OF(ct_names, e->set_stmt.key) ?: "?",
 			expr_reg(e->sreg, r));
 }
 
@@ -156,8 +157,8 @@ static const struct nm_field ct_fields[] = {
 };
 
 static const struct nm_field ct_set_fields[] = {
-	NM_FIELD(set.key, NM_F_PLAIN),
-	NM_FIELD(set.dir, NM_F_PLAIN),
+	NM_FIELD(set_stmt.key, NM_F_PLAIN),
+	NM_FIELD(set_stmt.dir, NM_F_PLAIN),
 };
 
 const struct nm_expr_ops expr_ct = {
@@ -165,18 +166,18 @@ const struct nm_expr_ops expr_ct = {
 	.fields = ct_fields, .nfields = NM_NFIELDS(ct_fields),
 	.member = NM_MEMBER(ct),
 	.eval = eval_ct, .keys = ct_keys, .print = ct_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 static unsigned int ct_set_role(const struct nm_expr *e)
 {
-	return e->set.key == NFT_CT_MARK ? NM_ROLE_MARK : 0;
+	return e->set_stmt.key == NFT_CT_MARK ? NM_ROLE_MARK : 0;
 }
 
 const struct nm_expr_ops expr_ct_set = {
 	.op = NM_OP_CT_SET, .name = "ct set",
 	.fields = ct_set_fields, .nfields = NM_NFIELDS(ct_set_fields),
-	.member = NM_MEMBER(set),
-	.eval = eval_ct_set, .print = ct_set_print,
-	.role = ct_set_role,
+	.member = NM_MEMBER(set_stmt),
+	.eval = eval_ct_set, .keys = nm_keys_none, .print = ct_set_print,
+	.role = ct_set_role, .dports = nm_dports_none,
 };

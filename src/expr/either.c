@@ -38,6 +38,6 @@ const struct nm_expr_ops expr_xt_either = {
 	.op = NM_OP_XT_EITHER, .name = "xt either",
 	.fields = either_fields, .nfields = NM_NFIELDS(either_fields),
 	.member = NM_MEMBER(either),
-	.eval = eval_either, .print = either_print,
-	.role = nm_role_none,
+	.eval = eval_either, .keys = nm_keys_none, .print = either_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -10,12 +10,35 @@
 
 /* A counter, a comment, log, a dynset's side effect: nothing NAT sees. */
 const struct nm_expr_ops expr_nop = {
-	.op = NM_OP_NOP, .name = "nop", .role = nm_role_none,
+	.op = NM_OP_NOP, .name = "nop",
+	.eval = nm_eval_none, .keys = nm_keys_none, .print = nm_print_name,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
+
+void nm_eval_none(struct ev_run *r, struct ev_regs *regs,
+		  const struct nm_expr *e)
+{
+}
+
+unsigned int nm_keys_none(uint8_t family, const struct nm_expr *e)
+{
+	return 0;
+}
 
 unsigned int nm_role_none(const struct nm_expr *e)
 {
 	return 0;
+}
+
+int nm_dports_none(const struct nm_expr *e, const struct nm_model *m,
+		   bool dport, struct nm_ports *out)
+{
+	return 0;
+}
+
+int nm_print_name(char *buf, size_t len, const struct nm_expr *e)
+{
+	return snprintf(buf, len, "%s", nm_expr_ops(e->op)->name);
 }
 
 /* It may be a target we cannot read: one that NATs or marks (TPROXY, a
@@ -52,7 +75,7 @@ const struct nm_expr_ops expr_unknown = {
 	.fields = unknown_fields, .nfields = NM_NFIELDS(unknown_fields),
 	.member = NM_MEMBER(unknown),
 	.eval = eval_unknown, .keys = unknown_keys, .print = unknown_print,
-	.role = unknown_role,
+	.role = unknown_role, .dports = nm_dports_none,
 };
 
 static const struct nm_expr_ops *const table[] = {
@@ -88,7 +111,7 @@ static const struct nm_expr_ops *const table[] = {
 _Static_assert(sizeof(table) / sizeof(table[0]) == NM_OP_UNKNOWN + 1,
 	       "every op has an entry");
 
-const struct nm_expr_ops *nm_expr_ops(uint8_t op)
+const struct nm_expr_ops *nm_expr_ops(enum nm_op op)
 {
 	return op < sizeof(table) / sizeof(table[0]) ? table[op] : NULL;
 }
@@ -100,12 +123,19 @@ unsigned int nm_expr_role(const struct nm_expr *e)
 	return ops ? ops->role(e) : NM_ROLE_NAT;
 }
 
+unsigned int nm_expr_keys(uint8_t family, const struct nm_expr *e)
+{
+	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
+
+	return ops ? ops->keys(family, e) : JK_ALL;
+}
+
 int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out)
 {
 	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
 
-	return ops && ops->dports ? ops->dports(e, m, dport, out) : 0;
+	return ops ? ops->dports(e, m, dport, out) : 0;
 }
 
 static uint64_t field_digest(uint64_t h, const struct nm_expr *e,
@@ -150,8 +180,6 @@ int nm_expr_print(char *buf, size_t len, const struct nm_expr *e)
 
 	if (!ops)
 		return snprintf(buf, len, "? op %u", e->op);
-	if (!ops->print)
-		return snprintf(buf, len, "%s", ops->name);
 	return ops->print(buf, len, e);
 }
 

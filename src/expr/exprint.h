@@ -13,6 +13,12 @@
 
 #define NM_NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* What a type that reads an interface sees (keys): the input interface is
+ * the route back to the source, the output one the route to the
+ * destination (evalctx.c), so the address goes into the key with it. */
+#define EXPR_KEYS_IIF	(JK_IIF | JK_SADDR)
+#define EXPR_KEYS_OIF	(JK_OIF | JK_DADDR)
+
 /* "reg 1", "reg 9" (NFT_REG32_01), "verdict" */
 const char *expr_reg(uint8_t reg, char buf[12]);
 /* 0x-prefixed bytes of @d, as nft --debug=netlink groups them in 32-bit

@@ -46,7 +46,7 @@ static unsigned int fib_keys(uint8_t family, const struct nm_expr *e)
 	if (e->fib.flags & NFTA_FIB_F_DADDR)
 		keys |= JK_DADDR;
 	if (e->fib.flags & NFTA_FIB_F_IIF)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (e->fib.flags & ~(NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR |
 			     NFTA_FIB_F_IIF))
 		keys = JK_ALL;
@@ -75,5 +75,5 @@ const struct nm_expr_ops expr_fib = {
 	.fields = fib_fields, .nfields = NM_NFIELDS(fib_fields),
 	.member = NM_MEMBER(fib),
 	.eval = eval_fib, .keys = fib_keys, .print = fib_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

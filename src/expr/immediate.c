@@ -71,6 +71,6 @@ const struct nm_expr_ops expr_immediate = {
 	.op = NM_OP_IMMEDIATE, .name = "immediate",
 	.fields = immediate_fields, .nfields = NM_NFIELDS(immediate_fields),
 	.member = NM_MEMBER(imm),
-	.eval = eval_immediate, .print = immediate_print,
-	.role = immediate_role,
+	.eval = eval_immediate, .keys = nm_keys_none, .print = immediate_print,
+	.role = immediate_role, .dports = nm_dports_none,
 };

@@ -37,14 +37,29 @@ static int addr_masked(const union addr *msk, unsigned int alen)
 	return 0;
 }
 
+/* -i or -o (@out) with @len bytes of @want (none: any interface): 1
+ * match, 0 no match, or EV_MATCH_UNKNOWN. */
+static int iface_match(struct ev_run *r, bool out, const char *want,
+		       unsigned int len, bool inv)
+{
+	uint32_t ifindex;
+	char name[16];
+
+	if (!len)
+		return 1;
+	if (!(out ? ev_get_oif(r, &ifindex) : ev_get_iif(r, &ifindex)) ||
+	    !ev_get_ifname(r, ifindex, name))
+		return EV_MATCH_UNKNOWN;
+	return ifname_eq(name, want, len) ^ inv;
+}
+
 /* ip_packet_match(): 1 match, 0 no match, or EV_MATCH_UNKNOWN. */
 static int iphdr_match(struct ev_run *r, const struct nm_iphdr *ip)
 {
 	unsigned int alen = addr_len(r->pkt.family);
 	uint8_t inv = ip->invflags;
 	union addr src, dst;
-	uint32_t ifindex;
-	char name[16];
+	int m;
 
 	ev_pkt_addr(&r->pkt, 0, &src);
 	if (!masked_eq(&src, &ip->smsk, &ip->src, alen) ^ !!(inv & IPT_INV_SRCIP))
@@ -60,20 +75,14 @@ static int iphdr_match(struct ev_run *r, const struct nm_iphdr *ip)
 	} else if (inv & IPT_INV_DSTIP) {
 		return 0;
 	}
-	if (ip->iniface_len) {
-		if (!ev_get_iif(r, &ifindex) || !ev_get_ifname(r, ifindex, name))
-			return EV_MATCH_UNKNOWN;
-		if (!ifname_eq(name, ip->iniface, ip->iniface_len) ^
-		    !!(inv & IPT_INV_VIA_IN))
-			return 0;
-	}
-	if (ip->outiface_len) {
-		if (!ev_get_oif(r, &ifindex) || !ev_get_ifname(r, ifindex, name))
-			return EV_MATCH_UNKNOWN;
-		if (!ifname_eq(name, ip->outiface, ip->outiface_len) ^
-		    !!(inv & IPT_INV_VIA_OUT))
-			return 0;
-	}
+	m = iface_match(r, false, ip->iniface, ip->iniface_len,
+			inv & IPT_INV_VIA_IN);
+	if (m != 1)
+		return m;
+	m = iface_match(r, true, ip->outiface, ip->outiface_len,
+			inv & IPT_INV_VIA_OUT);
+	if (m != 1)
+		return m;
 	if (ip->proto &&
 	    (ip->proto != r->pkt.l4proto) ^ !!(inv & IPT_INV_PROTO))
 		return 0;
@@ -100,9 +109,9 @@ static unsigned int iphdr_keys(uint8_t family, const struct nm_expr *e)
 	if (any_byte(&ip->dmsk) || (ip->invflags & IPT_INV_DSTIP))
 		keys |= JK_DADDR;
 	if (ip->iniface_len)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (ip->outiface_len)
-		keys |= JK_OIF | JK_DADDR;
+		keys |= EXPR_KEYS_OIF;
 	return keys;
 }
 
@@ -149,5 +158,5 @@ const struct nm_expr_ops expr_iphdr = {
 	.fields = iphdr_fields, .nfields = NM_NFIELDS(iphdr_fields),
 	.member = NM_MEMBER(iphdr),
 	.eval = eval_iphdr, .keys = iphdr_keys, .print = iphdr_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -192,6 +192,6 @@ const struct nm_expr_ops expr_lookup = {
 	.op = NM_OP_LOOKUP, .name = "lookup",
 	.fields = lookup_fields, .nfields = NM_NFIELDS(lookup_fields),
 	.member = NM_MEMBER(lookup),
-	.eval = eval_lookup, .print = lookup_print,
+	.eval = eval_lookup, .keys = nm_keys_none, .print = lookup_print,
 	.role = lookup_role, .dports = lookup_dports,
 };

@@ -86,7 +86,7 @@ static void eval_meta(struct ev_run *r, struct ev_regs *regs,
 static void eval_meta_set(struct ev_run *r, struct ev_regs *regs,
 			  const struct nm_expr *e)
 {
-	switch (e->set.key) {
+	switch (e->set_stmt.key) {
 	case NFT_META_MARK:
 		ev_mark_from_reg(r, regs, e->sreg, &r->mark);
 		return;
@@ -95,7 +95,8 @@ static void eval_meta_set(struct ev_run *r, struct ev_regs *regs,
 	case NFT_META_SECMARK:
 		return;
 	}
-	ev_unknown(r, "meta %s set", NAME_OF(meta_names, e->set.key) ?: "?");
+	ev_unknown(r, "meta %s set",
+		   NAME_OF(meta_names, e->set_stmt.key) ?: "?");
 }
 
 static unsigned int meta_key(uint32_t key)
@@ -107,10 +108,10 @@ static unsigned int meta_key(uint32_t key)
 		return 0;
 	case NFT_META_IIF:
 	case NFT_META_IIFNAME:
-		return JK_IIF | JK_SADDR;	/* iif comes from the source */
+		return EXPR_KEYS_IIF;
 	case NFT_META_OIF:
 	case NFT_META_OIFNAME:
-		return JK_OIF | JK_DADDR;
+		return EXPR_KEYS_OIF;
 	case NFT_META_MARK:
 		return JK_MARK;
 	}
@@ -136,7 +137,7 @@ static int meta_set_print(char *buf, size_t len, const struct nm_expr *e)
 	char r[12];
 
 	return snprintf(buf, len, "meta set %s with %s",
-			NAME_OF(meta_names, e->set.key) ?: "?",
+			NAME_OF(meta_names, e->set_stmt.key) ?: "?",
 			expr_reg(e->sreg, r));
 }
 
@@ -145,8 +146,8 @@ static const struct nm_field meta_fields[] = {
 };
 
 static const struct nm_field meta_set_fields[] = {
-	NM_FIELD(set.key, NM_F_PLAIN),
-	NM_FIELD(set.dir, NM_F_PLAIN),
+	NM_FIELD(set_stmt.key, NM_F_PLAIN),
+	NM_FIELD(set_stmt.dir, NM_F_PLAIN),
 };
 
 const struct nm_expr_ops expr_meta = {
@@ -154,18 +155,18 @@ const struct nm_expr_ops expr_meta = {
 	.fields = meta_fields, .nfields = NM_NFIELDS(meta_fields),
 	.member = NM_MEMBER(meta),
 	.eval = eval_meta, .keys = meta_keys, .print = meta_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 static unsigned int meta_set_role(const struct nm_expr *e)
 {
-	return e->set.key == NFT_META_MARK ? NM_ROLE_MARK : 0;
+	return e->set_stmt.key == NFT_META_MARK ? NM_ROLE_MARK : 0;
 }
 
 const struct nm_expr_ops expr_meta_set = {
 	.op = NM_OP_META_SET, .name = "meta set",
 	.fields = meta_set_fields, .nfields = NM_NFIELDS(meta_set_fields),
-	.member = NM_MEMBER(set),
-	.eval = eval_meta_set, .print = meta_set_print,
-	.role = meta_set_role,
+	.member = NM_MEMBER(set_stmt),
+	.eval = eval_meta_set, .keys = nm_keys_none, .print = meta_set_print,
+	.role = meta_set_role, .dports = nm_dports_none,
 };

@@ -336,9 +336,9 @@ static unsigned int natspec_keys(uint8_t type, uint32_t flags)
 	unsigned int keys = 0;
 
 	if (type == NM_NAT_REDIR)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (type == NM_NAT_MASQ)
-		keys |= JK_OIF | JK_DADDR;
+		keys |= EXPR_KEYS_OIF;
 	if (flags & NF_NAT_RANGE_NETMAP)
 		keys |= type == NFT_NAT_SNAT ? JK_SADDR : JK_DADDR;
 	return keys;
@@ -435,7 +435,7 @@ const struct nm_expr_ops expr_nat = {
 	.fields = nat_fields, .nfields = NM_NFIELDS(nat_fields),
 	.member = NM_MEMBER(nat),
 	.eval = eval_nat, .keys = nat_keys, .print = nat_print,
-	.role = nat_role,
+	.role = nat_role, .dports = nm_dports_none,
 };
 
 const struct nm_expr_ops expr_redir = {
@@ -443,7 +443,7 @@ const struct nm_expr_ops expr_redir = {
 	.fields = redir_fields, .nfields = NM_NFIELDS(redir_fields),
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = redir_keys, .print = redir_print,
-	.role = nat_role,
+	.role = nat_role, .dports = nm_dports_none,
 };
 
 const struct nm_expr_ops expr_masq = {
@@ -451,14 +451,13 @@ const struct nm_expr_ops expr_masq = {
 	.fields = redir_fields, .nfields = NM_NFIELDS(redir_fields),
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = masq_keys, .print = redir_print,
-	.role = nat_role,
+	.role = nat_role, .dports = nm_dports_none,
 };
 
 const struct nm_expr_ops expr_natspec = {
 	.op = NM_OP_NATSPEC, .name = "natspec",
 	.fields = natspec_fields, .nfields = NM_NFIELDS(natspec_fields),
 	.member = NM_MEMBER(natspec),
-	.eval = eval_natspec, .keys = natspec_expr_keys,
-	.print = natspec_print,
-	.role = nat_role,
+	.eval = eval_natspec, .keys = natspec_expr_keys, .print = natspec_print,
+	.role = nat_role, .dports = nm_dports_none,
 };

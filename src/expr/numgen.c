@@ -41,8 +41,8 @@ const struct nm_expr_ops expr_numgen = {
 	.op = NM_OP_NUMGEN, .name = "numgen",
 	.fields = gen_fields, .nfields = NM_NFIELDS(gen_fields),
 	.member = NM_MEMBER(gen),
-	.eval = eval_gen, .print = gen_print,
-	.role = nm_role_none,
+	.eval = eval_gen, .keys = nm_keys_none, .print = gen_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 /* The hash's inputs do not matter: every value is tried. */
@@ -50,6 +50,6 @@ const struct nm_expr_ops expr_hash = {
 	.op = NM_OP_HASH, .name = "hash",
 	.fields = gen_fields, .nfields = NM_NFIELDS(gen_fields),
 	.member = NM_MEMBER(gen),
-	.eval = eval_gen, .print = gen_print,
-	.role = nm_role_none,
+	.eval = eval_gen, .keys = nm_keys_none, .print = gen_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

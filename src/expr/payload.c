@@ -118,5 +118,5 @@ const struct nm_expr_ops expr_payload = {
 	.fields = payload_fields, .nfields = NM_NFIELDS(payload_fields),
 	.member = NM_MEMBER(payload),
 	.eval = eval_payload, .keys = payload_keys, .print = payload_print,
-	.role = payload_role,
+	.role = payload_role, .dports = nm_dports_none,
 };

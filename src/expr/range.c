@@ -75,6 +75,6 @@ const struct nm_expr_ops expr_range = {
 	.op = NM_OP_RANGE, .name = "range",
 	.fields = range_fields, .nfields = NM_NFIELDS(range_fields),
 	.member = NM_MEMBER(range),
-	.eval = eval_range, .print = range_print,
+	.eval = eval_range, .keys = nm_keys_none, .print = range_print,
 	.role = nm_role_none, .dports = range_dports,
 };

@@ -49,9 +49,9 @@ static unsigned int addrtype_keys(uint8_t family, const struct nm_expr *e)
 	if (at->dst_type)
 		keys |= JK_DADDR;
 	if (at->limit_iface_in)
-		keys |= JK_IIF | JK_SADDR;
+		keys |= EXPR_KEYS_IIF;
 	if (at->limit_iface_out)
-		keys |= JK_OIF | JK_DADDR;
+		keys |= EXPR_KEYS_OIF;
 	return keys;
 }
 
@@ -86,5 +86,5 @@ const struct nm_expr_ops expr_xt_addrtype = {
 	.fields = addrtype_fields, .nfields = NM_NFIELDS(addrtype_fields),
 	.member = NM_MEMBER(addrtype),
 	.eval = eval_addrtype, .keys = addrtype_keys, .print = addrtype_print,
-	.role = nm_role_none,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -44,6 +44,6 @@ const struct nm_expr_ops expr_xt_ctstate = {
 	.op = NM_OP_XT_CTSTATE, .name = "xt ctstate",
 	.fields = ctstate_fields, .nfields = NM_NFIELDS(ctstate_fields),
 	.member = NM_MEMBER(ctstate),
-	.eval = eval_ctstate, .print = ctstate_print,
-	.role = nm_role_none,
+	.eval = eval_ctstate, .keys = nm_keys_none, .print = ctstate_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };

@@ -147,23 +147,22 @@ const struct nm_expr_ops expr_xt_mark = {
 	.op = NM_OP_XT_MARK, .name = "xt MARK",
 	.fields = mark_fields, .nfields = NM_NFIELDS(mark_fields),
 	.member = NM_MEMBER(mark),
-	.eval = eval_mark, .print = mark_print,
-	.role = mark_role,
+	.eval = eval_mark, .keys = nm_keys_none, .print = mark_print,
+	.role = mark_role, .dports = nm_dports_none,
 };
 
 const struct nm_expr_ops expr_xt_mark_match = {
 	.op = NM_OP_XT_MARK_MATCH, .name = "xt mark",
 	.fields = mark_fields, .nfields = NM_NFIELDS(mark_fields),
 	.member = NM_MEMBER(mark),
-	.eval = eval_mark_match, .keys = mark_match_keys,
-	.print = mark_print,
-	.role = nm_role_none,
+	.eval = eval_mark_match, .keys = mark_match_keys, .print = mark_print,
+	.role = nm_role_none, .dports = nm_dports_none,
 };
 
 const struct nm_expr_ops expr_xt_connmark = {
 	.op = NM_OP_XT_CONNMARK, .name = "xt CONNMARK",
 	.fields = connmark_fields, .nfields = NM_NFIELDS(connmark_fields),
 	.member = NM_MEMBER(connmark),
-	.eval = eval_connmark, .print = connmark_print,
-	.role = mark_role,
+	.eval = eval_connmark, .keys = nm_keys_none, .print = connmark_print,
+	.role = mark_role, .dports = nm_dports_none,
 };

@@ -36,6 +36,10 @@
  *   getsockopt=ERR  an x_tables getsockopt fails with ERR, as the kernel's
  *                 does with EAGAIN when the table was replaced between
  *                 GET_INFO and GET_ENTRIES
+ *   stall=MS      a poll() that only looks (timeout 0) first sleeps MS
+ *                 milliseconds: watch's look for a waiting rule change
+ *                 between two parts of a whole pass, so a test can make
+ *                 a change arrive while a pass is under way
  *
  * ERR is an errno name (ENOBUFS) or number.  CLASS, matched as a prefix
  * ("nft" matches every nftables request, "any" everything):
@@ -44,7 +48,8 @@
  *   route-link route-addr route-route route-other
  * For "socket" the class is the protocol: nft and ct (NETLINK_NETFILTER
  * both), route.  For "getsockopt": xt4-info xt4-entries xt6-info
- * xt6-entries (IPT_SO_GET_INFO / _ENTRIES, IPv4 and IPv6).
+ * xt6-entries (IPT_SO_GET_INFO / _ENTRIES, IPv4 and IPv6).  For "stall":
+ * poll.
  *
  * With $NLFAULT_ARM set, rules fire (and count events) only while the file
  * it names exists, so a test can switch a fault on and off while the
@@ -64,6 +69,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <poll.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -74,11 +80,12 @@
 enum op {
 	OP_SOCKET, OP_SEND, OP_RECV, OP_EMPTY, OP_TRUNCATE, OP_CORRUPT,
 	OP_INTR, OP_EOF, OP_DONEERR, OP_ERRMSG, OP_EXEC, OP_GETSOCKOPT,
+	OP_STALL,
 };
 
 static const char *const op_names[] = {
 	"socket", "send", "recv", "empty", "truncate", "corrupt", "intr",
-	"eof", "doneerr", "errmsg", "exec", "getsockopt",
+	"eof", "doneerr", "errmsg", "exec", "getsockopt", "stall",
 };
 
 struct rule {
@@ -113,6 +120,7 @@ static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
 static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static int (*real_close)(int);
 static int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+static int (*real_poll)(struct pollfd *, nfds_t, int);
 
 static void note(const char *fmt, ...)
 {
@@ -193,7 +201,8 @@ static void parse_rules(void)
 			continue;
 		}
 		r->op = i;
-		r->arg = eq ? (i == OP_EOF ? atoi(eq) : parse_errno(eq)) : 0;
+		r->arg = eq ? (i == OP_EOF || i == OP_STALL ? atoi(eq) :
+			       parse_errno(eq)) : 0;
 		nrules++;
 	}
 }
@@ -212,6 +221,7 @@ static void init(void)
 	real_recvmsg = dlsym(RTLD_NEXT, "recvmsg");
 	real_close = dlsym(RTLD_NEXT, "close");
 	real_getsockopt = dlsym(RTLD_NEXT, "getsockopt");
+	real_poll = dlsym(RTLD_NEXT, "poll");
 	parse_rules();
 }
 
@@ -601,47 +611,50 @@ static ssize_t mangle(int fd, struct fdstate *s, struct rule *r, char *buf,
 	}
 }
 
-/* Before a receive: may fail it.  After: may mangle it. */
-static int before_recv(int fd, struct rule **out)
+/* Before a receive: may fail it, then true with what to return in *@ret.
+ * After: may mangle it (*@out). */
+static bool before_recv(int fd, struct rule **out, ssize_t *ret)
 {
-	struct fdstate *s = nlfd(fd);
+	struct fdstate *s;
 	struct rule *r;
 
+	init();
+	s = nlfd(fd);
 	*out = NULL;
 	if (!s)
-		return 0;
+		return false;
 	r = fire(1u << OP_RECV | 1u << OP_EMPTY | 1u << OP_TRUNCATE |
 		 1u << OP_CORRUPT | 1u << OP_INTR | 1u << OP_EOF |
 		 1u << OP_DONEERR | 1u << OP_ERRMSG, s->cls);
 	if (!r)
-		return 0;
+		return false;
 	if (r->op == OP_RECV) {
 		note("receive of %s reply -> %s", s->cls, strerror(r->arg));
 		errno = r->arg;
-		return -1;
+		*ret = -1;
+		return true;
 	}
 	if (r->op == OP_EMPTY) {
 		note("receive of %s reply -> 0 bytes", s->cls);
-		return 1;
+		*ret = 0;
+		return true;
 	}
 	*out = r;
-	return 0;
+	return false;
 }
 
+/* After a receive of @n bytes into @buf (room for @len): the rule's
+ * mangling, if any. */
+static ssize_t after_recv(int fd, struct rule *r, void *buf, ssize_t n,
+			  size_t len)
+{
+	return n > 0 && r ? mangle(fd, nlfd(fd), r, buf, n, len) : n;
+}
+
+/* recv(2) is recvfrom(2) without an address. */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	struct rule *r;
-	ssize_t n;
-	int b;
-
-	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
-	n = real_recv(fd, buf, len, flags);
-	if (n > 0 && r)
-		n = mangle(fd, nlfd(fd), r, buf, n, len);
-	return n;
+	return recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
@@ -649,31 +662,35 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
 	struct rule *r;
 	ssize_t n;
-	int b;
 
-	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
+	if (before_recv(fd, &r, &n))
+		return n;
 	n = real_recvfrom(fd, buf, len, flags, from, fromlen);
-	if (n > 0 && r)
-		n = mangle(fd, nlfd(fd), r, buf, n, len);
-	return n;
+	return after_recv(fd, r, buf, n, len);
 }
 
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct rule *r;
 	ssize_t n;
-	int b;
+
+	if (before_recv(fd, &r, &n))
+		return n;
+	n = real_recvmsg(fd, msg, flags);
+	if (msg->msg_iovlen != 1)
+		return n;
+	return after_recv(fd, r, msg->msg_iov[0].iov_base, n,
+			  msg->msg_iov[0].iov_len);
+}
+
+int poll(struct pollfd *pfd, nfds_t n, int timeout)
+{
+	struct rule *r;
 
 	init();
-	b = before_recv(fd, &r);
-	if (b)
-		return b < 0 ? -1 : 0;
-	n = real_recvmsg(fd, msg, flags);
-	if (n > 0 && r && msg->msg_iovlen == 1)
-		n = mangle(fd, nlfd(fd), r, msg->msg_iov[0].iov_base, n,
-			   msg->msg_iov[0].iov_len);
-	return n;
+	if (!timeout && (r = fire(1u << OP_STALL, "poll"))) {
+		note("stall %d ms in a poll that only looks", r->arg);
+		usleep((useconds_t)r->arg * 1000);
+	}
+	return real_poll(pfd, n, timeout);
 }

@@ -23,17 +23,7 @@
  * lan (3) 192.168.50.1/24 with the services behind it; dmz (4)
  * 192.168.60.1/24.  IPv6: wan 2001:db8::1/64, lan fd00:50::1/64.
  */
-#define LO	1
-#define WAN	2
-#define LAN	3
-#define DMZ	4
-
-#define PRE	NF_INET_PRE_ROUTING
-#define IN	NF_INET_LOCAL_IN
-#define OUT	NF_INET_LOCAL_OUT
-#define POST	NF_INET_POST_ROUTING
-#define UDP	IPPROTO_UDP
-#define TCP	IPPROTO_TCP
+#define DMZ	4	/* LO, WAN, LAN: judgefx.h */
 
 static inline void router_env(struct netenv *env)
 {
@@ -84,22 +74,31 @@ static inline void router_env(struct netenv *env)
 		 0);
 }
 
-static inline int setup(void **state)
+FX_SETUP(router_env)
+
+/* A new ip chain "pre" at prerouting, priority dstnat. */
+static inline struct nm_chain *pre_chain(struct fx *fx)
 {
-	return fx_setup(state, router_env);
+	return mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
 }
 
-static inline int teardown(void **state)
+/* The first rule of a new pre_chain(). */
+static inline struct nm_rule *pre_rule(struct fx *fx)
 {
-	return fx_teardown(state);
+	return mk_rule(pre_chain(fx));
+}
+
+/* The first rule of a new ip chain "post" at postrouting, srcnat. */
+static inline struct nm_rule *post_rule(struct fx *fx)
+{
+	return mk_rule(mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100));
 }
 
 /* The seed: a WireGuard forward moved from 192.168.50.2:51820 to
  * 192.168.50.3:53820; a peer at 198.51.100.7 keeps talking. */
 static inline struct flow seed_flow_old(void)
 {
-	return mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53820,
-		       "192.168.50.2", 51820, "198.51.100.7", 40000);
+	return peer_flow("192.168.50.2", 51820);
 }
 
 /* table ip nat { chain prerouting { type nat hook prerouting priority
@@ -110,14 +109,8 @@ static inline struct nm_chain *seed_model(struct nm_model *m)
 				      -100);
 	struct nm_rule *r = mk_rule(c);
 
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	return c;
-}
-
-static inline void judge(struct fx *fx, const struct flow *f)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
 }
 
 /* oifname "wan" masquerade */
@@ -130,7 +123,5 @@ static inline struct nm_chain *masq_model(struct nm_model *m)
 	mk_masq(r);
 	return c;
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 #endif

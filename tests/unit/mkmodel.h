@@ -75,7 +75,7 @@ static inline struct nm_rule *mk_rule(struct nm_chain *c)
 	return r;
 }
 
-static inline struct nm_expr *mk_expr(struct nm_rule *r, int op)
+static inline struct nm_expr *mk_expr(struct nm_rule *r, enum nm_op op)
 {
 	struct nm_expr *e = mk_check(nm_add_expr(r));
 
@@ -106,6 +106,25 @@ static inline void mk_meta(struct nm_rule *r, int key, int dreg)
 
 	e->meta.key = key;
 	e->dreg = dreg;
+}
+
+/* ct @key => reg @dreg */
+static inline struct nm_expr *mk_ct(struct nm_rule *r, int key, int dreg)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_CT);
+
+	e->ct.key = key;
+	e->dreg = dreg;
+	return e;
+}
+
+/* ct @key set reg @sreg */
+static inline void mk_ct_set(struct nm_rule *r, int key, int sreg)
+{
+	struct nm_expr *e = mk_expr(r, NM_OP_CT_SET);
+
+	e->set_stmt.key = key;
+	e->sreg = sreg;
 }
 
 static inline void mk_cmp(struct nm_rule *r, int sreg, int op, const void *v,
@@ -323,6 +342,14 @@ static inline void mk_dport(struct nm_rule *r, uint8_t proto, uint16_t port)
 	mk_cmp_be16(r, NFT_REG_1, NFT_CMP_EQ, port);
 }
 
+/* @proto dport @dport dnat to @addr:@port (port 0: the port is kept) */
+static inline void mk_forward(struct nm_rule *r, uint8_t proto,
+			      uint16_t dport, const char *addr, uint16_t port)
+{
+	mk_dport(r, proto, dport);
+	mk_dnat_to(r, addr, port);
+}
+
 /* "ip saddr ADDR" / "ip6 daddr ADDR" */
 static inline void mk_addr_match(struct nm_rule *r, int dst, int op,
 				 const char *s)
@@ -517,6 +544,22 @@ static inline struct flow mk_flow(uint8_t proto, const char *src,
 	f.reply = mk_tuple(proto, rsrc, rsport, rdst, rdport);
 	f.id = 1;
 	return f;
+}
+
+/* @f as answered by @addr:@port (what the flow was NATed to). */
+static inline void mk_reply_from(struct flow *f, const char *addr,
+				 uint16_t port)
+{
+	f->reply.src = A(addr);
+	f->reply.sport = htons(port);
+}
+
+/* A peer's flow: 198.51.100.7:40000 to the wan address 203.0.113.1:53820,
+ * answered by @backend:@port. */
+static inline struct flow peer_flow(const char *backend, uint16_t port)
+{
+	return mk_flow(IPPROTO_UDP, "198.51.100.7", 40000, "203.0.113.1",
+		       53820, backend, port, "198.51.100.7", 40000);
 }
 
 #endif

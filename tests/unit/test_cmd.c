@@ -21,13 +21,8 @@
 #include "mkmodel.h"
 #include "cmd.h"
 #include "scan.h"
+#include "fixture.h"
 
-#ifndef CTSWEEP_BIN
-#define CTSWEEP_BIN "build/ctsweep"
-#endif
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
 
 /* What the error messages list, word for word. */
 #define STATUS_LIST	"--json, --tcp"
@@ -155,6 +150,51 @@ static long long num_field(const struct opts *o, const struct cmd_opt *d)
 }
 
 /* ---- options that parse ---- */
+
+/*
+ * The tables are written with designated initializers, so a field left
+ * out is silently 0 or NULL: every entry says what its kind needs.  An
+ * option that takes a value names it in the usage text (.arg) and in
+ * messages (.what), a flag names neither; a number's range holds; a
+ * field lies inside struct opts; no two options of one command share a
+ * name or a letter; a command has its bit, its function and its summary.
+ */
+static void test_tables(void **state)
+{
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < cmd_nopts; i++) {
+		const struct cmd_opt *d = &cmd_opts[i];
+		bool value = d->type == CO_LONG || d->type == CO_I64 ||
+			     d->type == CO_STR;
+
+		assert_non_null(d->name);
+		assert_true(d->cmds != 0);
+		assert_true(d->off < sizeof(struct opts));
+		if (value != (d->arg && d->what))
+			fail_msg("--%s: .arg and .what go with a value", d->name);
+		if (!value && (d->arg || d->what))
+			fail_msg("--%s: a flag has no .arg or .what", d->name);
+		if (d->type == CO_LONG || d->type == CO_I64)
+			assert_true(d->min <= d->max);
+		for (k = 0; k < i; k++) {
+			const struct cmd_opt *e = &cmd_opts[k];
+
+			if (!(d->cmds & e->cmds))
+				continue;
+			assert_string_not_equal(d->name, e->name);
+			assert_true(!d->letter || d->letter != e->letter);
+		}
+	}
+	for (i = 0; i < cmd_ncmds; i++) {
+		assert_non_null(cmds[i].name);
+		assert_true(cmds[i].bit && !(cmds[i].bit & (cmds[i].bit - 1)));
+		assert_non_null(cmds[i].fn);
+		assert_non_null(cmds[i].summary);
+		assert_true(!cmds[i].max_operands == !cmds[i].operands);
+	}
+}
 
 static void test_defaults(void **state)
 {
@@ -708,31 +748,17 @@ static void test_usage_width(void **state)
 
 static char *slurp_abs(const char *path)
 {
-	char *buf;
-	FILE *f;
-	long n;
+	size_t len;
 
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
+	return read_whole(path, &len);
 }
 
 /* @rel in the source tree. */
 static char *slurp(const char *rel)
 {
-	char path[512];
+	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", getenv("CTSWEEP_TOP") ?
-		 getenv("CTSWEEP_TOP") : CTSWEEP_TOP, rel);
-	return slurp_abs(path);
+	return read_top(rel, &len);
 }
 
 /* The man page's paragraph on option @w (".BI \-\-name") gives the
@@ -787,22 +813,32 @@ static void test_docs(void **state)
 	free(readme);
 }
 
+/* The words between @key (which ends in an opening quote) and the next
+ * quote in @from, into @buf with a blank either side (so " --name "
+ * matches a whole word only). */
+static void quoted_words(const char *from, const char *key, char *buf,
+			 size_t len)
+{
+	const char *p = strstr(from, key), *end;
+
+	assert_non_null(p);
+	p += strlen(key);
+	end = strchr(p, '"');
+	assert_non_null(end);
+	snprintf(buf, len, " %.*s ", (int)(end - p), p);
+}
+
 /* The bash completion offers each command the options it takes, and the
  * global ones everywhere. */
 static void test_completion(void **state)
 {
-	char *bc = slurp("contrib/bash-completion/ctsweep"), *p, *end, *start;
+	char *bc = slurp("contrib/bash-completion/ctsweep"), *p, *start;
 	char w[64];
 	char label[32], opts[512];
 	size_t i, k;
 
 	(void)state;
-	p = strstr(bc, "local globals=\"");
-	assert_non_null(p);
-	p += strlen("local globals=\"");
-	end = strchr(p, '"');
-	assert_non_null(end);
-	snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+	quoted_words(bc, "local globals=\"", opts, sizeof(opts));
 	for (i = 0; i < cmd_nopts; i++) {
 		const struct cmd_opt *d = &cmd_opts[i];
 
@@ -819,12 +855,7 @@ static void test_completion(void **state)
 		snprintf(label, sizeof(label), "\t%s)", cmds[k].name);
 		p = strstr(start, label);
 		assert_non_null(p);
-		p = strstr(p, "opts=\"");
-		assert_non_null(p);
-		p += strlen("opts=\"");
-		end = strchr(p, '"');
-		assert_non_null(end);
-		snprintf(opts, sizeof(opts), " %.*s ", (int)(end - p), p);
+		quoted_words(p, "opts=\"", opts, sizeof(opts));
 		for (i = 0; i < cmd_nopts; i++) {
 			const struct cmd_opt *d = &cmd_opts[i];
 
@@ -849,8 +880,8 @@ static int run(const char *args, char **out)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", getenv("CTSWEEP") ?
-		 getenv("CTSWEEP") : CTSWEEP_BIN, args, path);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>/dev/null", ctsweep_bin(),
+		 args, path);
 	rc = system(cmd);
 	*out = slurp_abs(path);
 	unlink(path);
@@ -1032,6 +1063,7 @@ static void test_output(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_unknown),

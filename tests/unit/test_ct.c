@@ -19,6 +19,7 @@
 #include <linux/netfilter/nf_conntrack_tcp.h>
 
 #include "ct.h"
+#include "mkmodel.h"
 
 #define BUFSZ 1024
 
@@ -372,78 +373,92 @@ static void flow_of(const struct spec *s, struct flow *f)
 	assert_int_equal(ct_parse_msg(build(buf, s), f), 0);
 }
 
+/* The flows test_filter judges, as bits of a case's takes and refuses. */
+enum { U4, T4, U6, I4, NFLOWS };
+
+static const char *const flow_names[NFLOWS] = { "udp4", "tcp4", "udp6",
+						"icmp4" };
+
+/* A filter, and the flows it must take and refuse. */
+struct fcase {
+	const char *what;
+	struct ct_filter flt;
+	unsigned int takes, refuses;
+};
+
+static void check_filters(const struct flow fl[NFLOWS])
+{
+	const struct fcase cases[] = {
+		{ "none", { 0 }, 1 << U4 | 1 << U6, 0 },
+		{ "family", { .family = AF_INET }, 1 << U4, 1 << U6 },
+		{ "protocol", { .family = AF_INET, .l4proto = IPPROTO_UDP },
+		  0, 1 << T4 },
+		{ "port", { .family = AF_INET, .l4proto = IPPROTO_UDP,
+			    .has_orig_dport = true,
+			    .orig_dport = htons(53820) }, 1 << U4, 0 },
+		{ "other port", { .family = AF_INET, .l4proto = IPPROTO_UDP,
+				  .has_orig_dport = true,
+				  .orig_dport = htons(53821) }, 0, 1 << U4 },
+		{ "a port filter, a protocol without ports",
+		  { .has_orig_dport = true, .orig_dport = fl[I4].orig.dport },
+		  0, 1 << I4 },
+		{ "reply source", { .family = AF_INET, .has_reply_src = true,
+				    .reply_src = A("192.168.50.2") },
+		  1 << U4, 1 << T4 },
+		{ "reply source and original destination",
+		  { .family = AF_INET, .has_reply_src = true,
+		    .reply_src = A("192.168.50.2"), .has_orig_dst = true,
+		    .orig_dst = A("203.0.113.1") }, 1 << U4, 0 },
+		{ "reply source and other original destination",
+		  { .family = AF_INET, .has_reply_src = true,
+		    .reply_src = A("192.168.50.2"), .has_orig_dst = true,
+		    .orig_dst = A("203.0.113.2") }, 0, 1 << U4 },
+		{ "IPv6 reply source", { .family = AF_INET6,
+					 .has_reply_src = true,
+					 .reply_src = A("fd00:50::2") },
+		  1 << U6, 0 },
+		{ "other IPv6 reply source",
+		  { .family = AF_INET6, .has_reply_src = true,
+		    .reply_src = A("fd00:50::3") }, 0, 1 << U6 },
+		{ "DST_NAT set", { .status = IPS_DST_NAT,
+				   .status_mask = IPS_DST_NAT },
+		  1 << U4, 1 << I4 },
+		{ "DST_NAT not set", { .status = 0,
+				       .status_mask = IPS_DST_NAT },
+		  1 << I4, 1 << U4 },
+		/* udp4 is ASSURED */
+		{ "DST_NAT set, not ASSURED",
+		  { .status = IPS_DST_NAT,
+		    .status_mask = IPS_DST_NAT | IPS_ASSURED },
+		  1 << T4, 1 << U4 },
+		{ "zone", { .zone = 3 }, 1 << T4, 1 << U4 },
+	};
+	unsigned int i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (k = 0; k < NFLOWS; k++) {
+			const struct fcase *c = &cases[i];
+			bool took = ct_filter_match(&c->flt, &fl[k]);
+
+			if ((c->takes & 1u << k) && !took)
+				fail_msg("%s: refuses %s", c->what,
+					 flow_names[k]);
+			if ((c->refuses & 1u << k) && took)
+				fail_msg("%s: takes %s", c->what,
+					 flow_names[k]);
+		}
+}
+
 static void test_filter(void **state)
 {
-	struct ct_filter flt;
-	struct flow u4, t4, u6, i4;
+	struct flow fl[NFLOWS];
 
 	(void)state;
-	flow_of(&udp4, &u4);
-	flow_of(&tcp4, &t4);
-	flow_of(&udp6, &u6);
-	flow_of(&icmp4, &i4);
-
-	memset(&flt, 0, sizeof(flt));
-	assert_true(ct_filter_match(&flt, &u4));
-	assert_true(ct_filter_match(&flt, &u6));
-
-	flt.family = AF_INET;
-	assert_true(ct_filter_match(&flt, &u4));
-	assert_false(ct_filter_match(&flt, &u6));
-
-	flt.l4proto = IPPROTO_UDP;
-	assert_false(ct_filter_match(&flt, &t4));
-
-	flt.has_orig_dport = true;
-	flt.orig_dport = htons(53820);
-	assert_true(ct_filter_match(&flt, &u4));
-	flt.orig_dport = htons(53821);
-	assert_false(ct_filter_match(&flt, &u4));
-
-	/* a port filter never matches a protocol without ports */
-	memset(&flt, 0, sizeof(flt));
-	flt.has_orig_dport = true;
-	flt.orig_dport = i4.orig.dport;
-	assert_false(ct_filter_match(&flt, &i4));
-
-	memset(&flt, 0, sizeof(flt));
-	flt.family = AF_INET;
-	flt.has_reply_src = true;
-	inet_pton(AF_INET, "192.168.50.2", flt.reply_src.b);
-	assert_true(ct_filter_match(&flt, &u4));
-	assert_false(ct_filter_match(&flt, &t4));
-	flt.has_orig_dst = true;
-	inet_pton(AF_INET, "203.0.113.1", flt.orig_dst.b);
-	assert_true(ct_filter_match(&flt, &u4));
-	inet_pton(AF_INET, "203.0.113.2", flt.orig_dst.b);
-	assert_false(ct_filter_match(&flt, &u4));
-
-	memset(&flt, 0, sizeof(flt));
-	flt.family = AF_INET6;
-	flt.has_reply_src = true;
-	inet_pton(AF_INET6, "fd00:50::2", flt.reply_src.b);
-	assert_true(ct_filter_match(&flt, &u6));
-	inet_pton(AF_INET6, "fd00:50::3", flt.reply_src.b);
-	assert_false(ct_filter_match(&flt, &u6));
-
-	/* status: DST_NAT set / not set */
-	memset(&flt, 0, sizeof(flt));
-	flt.status = IPS_DST_NAT;
-	flt.status_mask = IPS_DST_NAT;
-	assert_true(ct_filter_match(&flt, &u4));
-	assert_false(ct_filter_match(&flt, &i4));
-	flt.status = 0;
-	assert_false(ct_filter_match(&flt, &u4));
-	assert_true(ct_filter_match(&flt, &i4));
-	flt.status_mask = IPS_DST_NAT | IPS_ASSURED;
-	flt.status = IPS_DST_NAT;
-	assert_false(ct_filter_match(&flt, &u4));	/* u4 is ASSURED */
-	assert_true(ct_filter_match(&flt, &t4));
-
-	memset(&flt, 0, sizeof(flt));
-	flt.zone = 3;
-	assert_true(ct_filter_match(&flt, &t4));
-	assert_false(ct_filter_match(&flt, &u4));
+	flow_of(&udp4, &fl[U4]);
+	flow_of(&tcp4, &fl[T4]);
+	flow_of(&udp6, &fl[U6]);
+	flow_of(&icmp4, &fl[I4]);
+	check_filters(fl);
 }
 
 int main(void)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_expr.c - the table of expression types (src/expr/): every op has
- * its entry, every field of every type changes the digest watch compares,
- * each prints, and each says what it means to the static looks at the
- * rules (its role, the ports it limits a rule to).
+ * its entry and every entry answers every question, every field of every
+ * type changes the digest watch compares, each evaluates and prints, and
+ * each says what it means to the static looks at the rules (its role, the
+ * tuple fields it sees, the ports it limits a rule to).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "mkmodel.h"
+#include "evalint.h"
 #include "expr.h"
+#include "judge.h"
 #include "mdigest.h"
 
-static void base_expr(struct nm_expr *e, uint8_t op)
+static void base_expr(struct nm_expr *e, enum nm_op op)
 {
 	const struct nm_expr_ops *ops = nm_expr_ops(op);
 	unsigned int i;
@@ -38,6 +41,9 @@ static void base_expr(struct nm_expr *e, uint8_t op)
 	}
 }
 
+/* A type cannot be half added: every entry answers every question the
+ * core asks, and says which fields make it what it is.  Only the nop
+ * does nothing to the packet, has no fields and prints as its name. */
 static void test_every_op_has_an_entry(void **state)
 {
 	unsigned int op;
@@ -45,41 +51,87 @@ static void test_every_op_has_an_entry(void **state)
 	(void)state;
 	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
 		const struct nm_expr_ops *ops = nm_expr_ops(op);
+		bool nop = op == NM_OP_NOP;
 
 		assert_non_null(ops);
 		assert_int_equal(ops->op, op);
 		assert_true(ops->name && *ops->name);
-		/* a type cannot be half added: every entry says what it
-		 * is (test_roles) */
-		assert_non_null(ops->role);
+		if (!ops->eval || !ops->keys || !ops->print || !ops->role ||
+		    !ops->dports)
+			fail_msg("op %s: an answer is missing (eval, keys, "
+				 "print, role or dports)", ops->name);
+		if (!nop && (!ops->nfields || !ops->fields || !ops->member))
+			fail_msg("op %s: no fields for the digest", ops->name);
+		assert_int_equal(ops->eval == nm_eval_none, nop);
+		assert_int_equal(ops->print == nm_print_name, nop);
+		assert_int_equal(!ops->nfields, nop);
 	}
 	assert_null(nm_expr_ops(NM_OP_UNKNOWN + 1));
 	assert_null(nm_expr_ops(255));
 }
 
-/* What each type is, asked of the type: mdigest.c's "does this rule
- * decide anything" and model.c's "does it write a mark" have no list of
- * their own to forget a type in. */
+/*
+ * What each type is, asked of the type: mdigest.c's "does this rule
+ * decide anything", model.c's "does it write a mark" and judge_keys have
+ * no list of their own to forget a type in.  Every op is here, with its
+ * role and the tuple fields it sees as base_expr() makes it (its fields
+ * zero: meta key 0 is len, payload base 0 the link layer, neither
+ * modelled, so they see everything; nat type 0 is snat).
+ */
+static const struct {
+	enum nm_op op;
+	unsigned int role, keys;
+} answers[] = {
+	{ NM_OP_NOP, 0, 0 },
+	{ NM_OP_META, 0, JK_ALL },
+	{ NM_OP_PAYLOAD, 0, JK_ALL },
+	{ NM_OP_CMP, 0, 0 },
+	{ NM_OP_BITWISE, 0, 0 },
+	{ NM_OP_RANGE, 0, 0 },
+	{ NM_OP_LOOKUP, 0, 0 },
+	{ NM_OP_IMMEDIATE, 0, 0 },
+	{ NM_OP_FIB, 0, JK_ALL },
+	{ NM_OP_CT, 0, 0 },
+	{ NM_OP_NAT, NM_ROLE_NAT, 0 },
+	{ NM_OP_REDIR, NM_ROLE_NAT, JK_SADDR | JK_IIF },
+	{ NM_OP_MASQ, NM_ROLE_NAT, JK_DADDR | JK_OIF },
+	{ NM_OP_NUMGEN, 0, 0 },
+	{ NM_OP_HASH, 0, 0 },
+	{ NM_OP_NATSPEC, NM_ROLE_NAT, 0 },
+	{ NM_OP_IPHDR, 0, 0 },
+	{ NM_OP_XT_PORTS, 0, JK_SPORT | JK_DPORT },
+	{ NM_OP_XT_ADDRTYPE, 0, 0 },
+	{ NM_OP_XT_CTSTATE, 0, 0 },
+	{ NM_OP_META_SET, 0, 0 },
+	{ NM_OP_CT_SET, 0, 0 },
+	{ NM_OP_XT_MARK, NM_ROLE_MARK, 0 },
+	{ NM_OP_XT_MARK_MATCH, 0, JK_MARK },
+	{ NM_OP_XT_CONNMARK, NM_ROLE_MARK, 0 },
+	{ NM_OP_XT_EITHER, 0, 0 },
+	{ NM_OP_UNKNOWN, NM_ROLE_NAT, JK_ALL },
+};
+
 static void test_roles(void **state)
 {
-	static const struct { uint8_t op; unsigned int role; } kinds[] = {
-		{ NM_OP_NAT, NM_ROLE_NAT }, { NM_OP_REDIR, NM_ROLE_NAT },
-		{ NM_OP_MASQ, NM_ROLE_NAT }, { NM_OP_NATSPEC, NM_ROLE_NAT },
-		{ NM_OP_UNKNOWN, NM_ROLE_NAT },
-		{ NM_OP_XT_MARK, NM_ROLE_MARK },
-		{ NM_OP_XT_CONNMARK, NM_ROLE_MARK },
-		{ NM_OP_CMP, 0 }, { NM_OP_META, 0 }, { NM_OP_CT, 0 },
-		{ NM_OP_XT_MARK_MATCH, 0 }, { NM_OP_XT_PORTS, 0 },
-		{ NM_OP_NOP, 0 }, { NM_OP_NUMGEN, 0 }, { NM_OP_HASH, 0 },
-	};
+	unsigned char seen[NM_OP_UNKNOWN + 1] = { 0 };
 	struct nm_expr e;
-	unsigned int i;
+	unsigned int i, op;
 
 	(void)state;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		base_expr(&e, kinds[i].op);
-		assert_int_equal(nm_expr_role(&e), kinds[i].role);
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		base_expr(&e, answers[i].op);
+		seen[answers[i].op]++;
+		if (nm_expr_role(&e) != answers[i].role ||
+		    nm_expr_keys(AF_INET, &e) != answers[i].keys ||
+		    nm_expr_keys(AF_INET6, &e) != answers[i].keys)
+			fail_msg("op %s: role %#x keys %#x",
+				 nm_expr_ops(answers[i].op)->name,
+				 nm_expr_role(&e), nm_expr_keys(AF_INET, &e));
 	}
+	for (op = 0; op <= NM_OP_UNKNOWN; op++)
+		if (seen[op] != 1)
+			fail_msg("op %s: %u rows in answers[], not one",
+				 nm_expr_ops(op)->name, seen[op]);
 	/* an unreadable target may mark, an unreadable match cannot */
 	base_expr(&e, NM_OP_UNKNOWN);
 	snprintf(e.unknown, sizeof(e.unknown), "xt target TPROXY");
@@ -95,12 +147,12 @@ static void test_roles(void **state)
 	e.dreg = NFT_REG_VERDICT;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_VERDICT);
 	base_expr(&e, NM_OP_META_SET);
-	e.set.key = NFT_META_MARK;
+	e.set_stmt.key = NFT_META_MARK;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
-	e.set.key = NFT_META_PRIORITY;
+	e.set_stmt.key = NFT_META_PRIORITY;
 	assert_int_equal(nm_expr_role(&e), 0);
 	base_expr(&e, NM_OP_CT_SET);
-	e.set.key = NFT_CT_MARK;
+	e.set_stmt.key = NFT_CT_MARK;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_MARK);
 	base_expr(&e, NM_OP_PAYLOAD);
 	e.payload.base = NFT_PAYLOAD_TRANSPORT_HEADER;
@@ -112,6 +164,7 @@ static void test_roles(void **state)
 	/* an op no reader makes is the worst */
 	e.op = NM_OP_UNKNOWN + 1;
 	assert_int_equal(nm_expr_role(&e), NM_ROLE_NAT);
+	assert_int_equal(nm_expr_keys(AF_INET, &e), JK_ALL);
 }
 
 struct got_ports {
@@ -131,16 +184,36 @@ static void got_add(struct nm_ports *p, uint16_t lo, uint16_t hi)
 }
 
 /* The ports a type limits a rule to, with the destination port in its
- * source register or not. */
+ * source register or not.  Every type that can limit them is below; the
+ * others say nothing of ports whatever they hold. */
 static void test_dports(void **state)
 {
+	static const enum nm_op limits[] = {
+		NM_OP_CMP, NM_OP_RANGE, NM_OP_LOOKUP, NM_OP_XT_PORTS,
+	};
 	struct got_ports g = { .ports.add = got_add };
 	struct nm_model m = { 0 };
 	struct nm_set *set;
+	unsigned int op, i;
 	uint16_t k;
 	struct nm_expr e;
 
 	(void)state;
+	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
+		bool listed = false;
+
+		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+			listed |= limits[i] == op;
+		if (listed != (nm_expr_ops(op)->dports != nm_dports_none))
+			fail_msg("op %s: test its ports here",
+				 nm_expr_ops(op)->name);
+		if (!listed) {
+			base_expr(&e, op);
+			assert_int_equal(nm_expr_dports(&e, &m, true,
+							&g.ports), 0);
+			assert_int_equal(g.n, 0);
+		}
+	}
 	base_expr(&e, NM_OP_CMP);
 	e.cmp.op = NFT_CMP_EQ;
 	e.cmp.data.len = 2;
@@ -195,6 +268,52 @@ static void test_dports(void **state)
 	base_expr(&e, NM_OP_META);
 	assert_int_equal(nm_expr_dports(&e, &m, true, &g.ports), 0);
 	nm_model_free(&m);
+}
+
+/*
+ * Every type's eval runs on a first packet, whatever its fields hold (here
+ * the zeroes and short data of base_expr(), no sets, no routes): it ends
+ * the path as known or as unknown with a cause, and reads nothing out of
+ * bounds (the sanitizer build).  The nop leaves everything as it was.
+ */
+static void test_every_op_evaluates(void **state)
+{
+	struct nm_model m = { 0 };
+	struct netenv env = { 0 };
+	struct tuple t = {
+		.family = AF_INET, .l4proto = IPPROTO_TCP,
+		.src = A("203.0.113.7"), .dst = A("198.51.100.1"),
+		.sport = htons(40000), .dport = htons(80),
+	};
+	struct ev_ctx cx = { .m = &m, .env = &env, .orig = &t };
+	struct ev_regs regs, before;
+	struct ev_run r;
+	struct nm_expr e;
+	unsigned int op;
+
+	(void)state;
+	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
+		memset(&r, 0, sizeof(r));
+		r.cx = &cx;
+		r.hook = NF_INET_PRE_ROUTING;
+		r.status = EV_OK;
+		r.mark.known = r.ctmark.known = ~0u;
+		ev_pkt_init(&r.pkt, &t);
+		memset(&regs, 0, sizeof(regs));
+		regs.verdict = NFT_CONTINUE;
+		before = regs;
+		base_expr(&e, op);
+		nm_expr_ops(op)->eval(&r, &regs, &e);
+		if (r.status != EV_OK &&
+		    (r.status != EV_UNKNOWN || !r.unknown[0]))
+			fail_msg("op %s: status %d, cause '%s'",
+				 nm_expr_ops(op)->name, r.status, r.unknown);
+		if (op == NM_OP_NOP)
+			assert_memory_equal(&regs, &before, sizeof(regs));
+	}
+	/* what cannot be modelled says what it was */
+	assert_int_equal(r.status, EV_UNKNOWN);
+	assert_string_equal(r.unknown, "abc");
 }
 
 /* Each change of one field, and of the header, must change the digest;
@@ -338,7 +457,7 @@ static void test_mark_chain_change_is_seen(void **state)
 	c->nat = false;
 	mk_imm(mk_rule(c), NFT_REG_1, &v, 4);
 	e = mk_expr(&c->rules[0], NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 	nm_model_finish(&m);
 	assert_int_equal(mdigest_build(&m, &a), 0);
@@ -358,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_every_op_has_an_entry),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_dports),
+		cmocka_unit_test(test_every_op_evaluates),
 		cmocka_unit_test(test_every_field_changes_the_digest),
 		cmocka_unit_test(test_fields_cover_the_member),
 		cmocka_unit_test(test_print),

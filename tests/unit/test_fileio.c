@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "fileio.h"
+#include "fixture.h"
 
 static char dir[64];
 
@@ -34,15 +35,14 @@ static int teardown(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
+/* The start of @path, as much as @buf holds, terminated. */
 static void slurp(const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
 	size_t n;
+	char *all = read_whole(path, &n);
 
-	assert_non_null(f);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = 0;
-	fclose(f);
+	snprintf(buf, len, "%s", all);
+	free(all);
 }
 
 static void test_replace(void **state)

@@ -16,60 +16,27 @@
 #include "judgefx.h"
 #include "judge.h"
 #include "nft.h"
+#include "fixture.h"
 #include <linux/rtnetlink.h>
-
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
-
-enum { LO = 1, WAN = 2, LAN = 3 };
-#define UDP IPPROTO_UDP
-#define TCP IPPROTO_TCP
 
 
 static void router(struct netenv *env)
 {
-	mk_iface(env, LO, "lo", "127.0.0.1", 8);
-	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
-	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
-	mk_iface(env, WAN, "wan", "2001:db8::1", 64);
-	mk_iface(env, LAN, "lan", "fd00:50::1", 64);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
-		 "203.0.113.254", NULL, 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, WAN, "2001:db8::fe",
-		 NULL, 1024);
+	fx_home_router(env, "wan", "lan");
+	fx_home_router6(env, "wan", "lan");
 }
 
 static void load(struct fx *fx, const char *name)
 {
-	char path[512];
 	size_t len;
-	void *buf;
-	FILE *f;
-	long n;
+	void *buf = read_fixture(name, "", &len);
 
-	snprintf(path, sizeof(path), "%s/tests/unit/fixtures/%s",
-		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP,
-		 name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc(n);
-	assert_non_null(buf);
-	len = fread(buf, 1, n, f);
-	fclose(f);
-	assert_int_equal(len, (size_t)n);
+	assert_true(len > 0);
 	assert_int_equal(nft_parse(buf, len, &fx->m), 0);
 	free(buf);
 }
 
-static int setup(void **state)
-{
-	return fx_setup(state, router);
-}
+FX_SETUP(router)
 
 /* The name of the chain a step is about. */
 static const char *step_chain(const struct fx *fx, const struct ev_step *st)
@@ -79,127 +46,124 @@ static const char *step_chain(const struct fx *fx, const struct ev_step *st)
 	return fx->m.chains[st->chain].name;
 }
 
-static int teardown(void **state)
-{
-	return fx_teardown(state);
-}
+/* A fixture and the flows to judge on it. */
+struct ftable {
+	const char *file;
+	const struct jcase *cases;
+	size_t n;
+};
 
-static enum jverdict judge(struct fx *fx, const struct flow *f,
-			   enum jreason want_reason)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-	assert_string_equal(judge_reason_str(fx->j.reason),
-			    judge_reason_str(want_reason));
-	return fx->j.verdict;
-}
-
-/* A peer's flow to wan:53820, now replying from @backend:@port. */
-static struct flow wg(const char *peer, const char *backend, uint16_t port)
-{
-	return mk_flow(UDP, peer, 51820, "203.0.113.1", 53820, backend, port,
-		       peer, 51820);
-}
-
-static void test_seed(void **state)
+static void test_table(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = wg("198.51.100.7", "192.168.50.2", 51820);
+	const struct ftable *t = fx->arg;
 
-	load(fx, "seed.nlbin");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	f = wg("198.51.100.7", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	/* started when the service ran on the router itself */
-	f = wg("198.51.100.7", "203.0.113.1", 53820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_ADDED), JV_STALE);
-	/* the lan's own traffic, masqueraded out of wan */
-	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
-		    "198.51.100.7", 53, "203.0.113.1", 5000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	/* ... and one that left before the masquerade rule existed */
-	f.reply.dst = f.orig.src;
-	assert_int_equal(judge(fx, &f, JR_SNAT_ADDED), JV_STALE);
+	load(fx, t->file);
+	fx_judge_cases(fx, t->cases, t->n);
 }
 
+#define TABLE(name, file, cases)					\
+	{ #name, test_table, setup, fx_teardown,			\
+	  &(struct ftable){ file, cases, sizeof(cases) / sizeof(cases[0]) } }
+
+static const struct jcase seed[] = {
+	{ "the peer, still at A", UDP, "198.51.100.7", 51820, "203.0.113.1",
+	  53820, "192.168.50.2", 51820, "198.51.100.7", 51820,
+	  JV_STALE, JR_DNAT_CHANGED },
+	{ "the peer at B", UDP, "198.51.100.7", 51820, "203.0.113.1", 53820,
+	  "192.168.50.3", 53820, "198.51.100.7", 51820,
+	  JV_CONSISTENT, JR_NONE },
+	{ "started when the service ran on the router itself", UDP,
+	  "198.51.100.7", 51820, "203.0.113.1", 53820, "203.0.113.1", 53820,
+	  "198.51.100.7", 51820, JV_STALE, JR_DNAT_ADDED },
+	{ "the lan's own traffic, masqueraded out of wan", UDP,
+	  "192.168.50.9", 5000, "198.51.100.7", 53, "198.51.100.7", 53,
+	  "203.0.113.1", 5000, JV_CONSISTENT, JR_NONE },
+	{ "... and one that left before the masquerade rule existed", UDP,
+	  "192.168.50.9", 5000, "198.51.100.7", 53, "198.51.100.7", 53,
+	  "192.168.50.9", 5000, JV_STALE, JR_SNAT_ADDED },
+};
+
+static const struct jcase fw4[] = {
+	{ "iifname \"wan\" jump dstnat_wan; udp dport 53820 dnat ip to .3",
+	  UDP, "203.0.113.50", 51820, "203.0.113.1", 53820, "192.168.50.2",
+	  51820, "203.0.113.50", 51820, JV_STALE, JR_DNAT_CHANGED },
+	{ "... at .3", UDP, "203.0.113.50", 51820, "203.0.113.1", 53820,
+	  "192.168.50.3", 53820, "203.0.113.50", 51820,
+	  JV_CONSISTENT, JR_NONE },
+	{ "the same packet from the lan does not take the wan chain", UDP,
+	  "192.168.50.9", 51820, "203.0.113.1", 53820, "192.168.50.2", 51820,
+	  "192.168.50.9", 51820, JV_STALE, JR_DNAT_REMOVED },
+	{ "ip daddr . tcp dport map @dnat_wan_map", TCP, "203.0.113.50",
+	  40000, "203.0.113.10", 8080, "192.168.50.10", 80, "203.0.113.50",
+	  40000, JV_CONSISTENT, JR_NONE },
+	{ "... answered by another host", TCP, "203.0.113.50", 40000,
+	  "203.0.113.10", 8080, "192.168.50.11", 80, "203.0.113.50", 40000,
+	  JV_STALE, JR_DNAT_CHANGED },
+	/* [FW4_NUMGEN] */
+	{ "numgen inc mod 2 map { 0 : .5, 1 : .6 }: either is right", UDP,
+	  "203.0.113.50", 40000, "203.0.113.1", 60000, "192.168.50.6", 60000,
+	  "203.0.113.50", 40000, JV_CONSISTENT, JR_NONE },
+	{ "... but not .7", UDP, "203.0.113.50", 40000, "203.0.113.1", 60000,
+	  "192.168.50.7", 60000, "203.0.113.50", 40000,
+	  JV_STALE, JR_DNAT_CHANGED },
+	{ "a limit on the path: never judged", TCP, "203.0.113.50", 40000,
+	  "203.0.113.1", 60002, "192.168.50.2", 60002, "203.0.113.50", 40000,
+	  JV_UNKNOWN, JR_UNMODELLED },
+	{ "from a blocked source the chain returns before any dnat", TCP,
+	  "203.0.113.70", 40000, "203.0.113.10", 8080, "192.168.50.10", 80,
+	  "203.0.113.70", 40000, JV_STALE, JR_DNAT_REMOVED },
+};
+
+#define FW4_NUMGEN 5
+
+/* ... and the numgen map's two elements are both candidates. */
 static void test_fw4(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = wg("203.0.113.50", "192.168.50.2", 51820);
 
 	load(fx, "fw4.nlbin");
-	/* iifname "wan" jump dstnat_wan; udp dport 53820 dnat ip to .3 */
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	f = wg("203.0.113.50", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	/* the same packet from the lan does not take the wan chain */
-	f = wg("192.168.50.9", "192.168.50.2", 51820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
-	/* ip daddr . tcp dport map @dnat_wan_map */
-	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.10", 8080,
-		    "192.168.50.10", 80, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	f.reply.src = A("192.168.50.11");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	/* numgen inc mod 2 map { 0 : .5, 1 : .6 }: either is right */
-	f = mk_flow(UDP, "203.0.113.50", 40000, "203.0.113.1", 60000,
-		    "192.168.50.6", 60000, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
+	FX_CASES(fx, fw4);
+	fx_judge_cases(fx, &fw4[FW4_NUMGEN], 1);
 	assert_int_equal(fx->j.dnat.ncand, 2);
-	f.reply.src = A("192.168.50.7");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	/* a limit on the path: never judged */
-	f = mk_flow(TCP, "203.0.113.50", 40000, "203.0.113.1", 60002,
-		    "192.168.50.2", 60002, "203.0.113.50", 40000);
-	assert_int_equal(judge(fx, &f, JR_UNMODELLED), JV_UNKNOWN);
-	/* from a blocked source the chain returns before any dnat */
-	f = mk_flow(TCP, "203.0.113.70", 40000, "203.0.113.10", 8080,
-		    "192.168.50.10", 80, "203.0.113.70", 40000);
-	assert_int_equal(judge(fx, &f, JR_DNAT_REMOVED), JV_STALE);
 }
 
-static void test_iptables_nft(void **state)
-{
-	struct fx *fx = *state;
-	struct flow f = wg("198.51.100.7", "192.168.50.2", 51820);
+static const struct jcase iptables_nft[] = {
+	{ "-p udp --dport 53820 -j DNAT --to-destination .3:53820", UDP,
+	  "198.51.100.7", 51820, "203.0.113.1", 53820, "192.168.50.2", 51820,
+	  "198.51.100.7", 51820, JV_STALE, JR_DNAT_CHANGED },
+	{ "... at .3", UDP, "198.51.100.7", 51820, "203.0.113.1", 53820,
+	  "192.168.50.3", 53820, "198.51.100.7", 51820,
+	  JV_CONSISTENT, JR_NONE },
+	{ "-m multiport --dports 80,443,8000:8080 -j DNAT --to .4", TCP,
+	  "198.51.100.7", 40000, "203.0.113.1", 8001, "192.168.50.4", 8001,
+	  "198.51.100.7", 40000, JV_CONSISTENT, JR_NONE },
+	{ "... answered by .9", TCP, "198.51.100.7", 40000, "203.0.113.1",
+	  8001, "192.168.50.9", 8001, "198.51.100.7", 40000,
+	  JV_STALE, JR_DNAT_CHANGED },
+	{ "the lan's traffic: SNAT --to-source 203.0.113.1 (-s lan -o wan)",
+	  UDP, "192.168.50.9", 5000, "198.51.100.7", 53, "198.51.100.7", 53,
+	  "203.0.113.1", 5000, JV_CONSISTENT, JR_NONE },
+};
 
-	load(fx, "iptables-nft.nlbin");
-	/* -p udp --dport 53820 -j DNAT --to-destination .3:53820 */
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	f = wg("198.51.100.7", "192.168.50.3", 53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	/* -m multiport --dports 80,443,8000:8080 -j DNAT --to .4 */
-	f = mk_flow(TCP, "198.51.100.7", 40000, "203.0.113.1", 8001,
-		    "192.168.50.4", 8001, "198.51.100.7", 40000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-	f.reply.src = A("192.168.50.9");
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	/* the lan's traffic: SNAT --to-source 203.0.113.1 (-s lan -o wan) */
-	f = mk_flow(UDP, "192.168.50.9", 5000, "198.51.100.7", 53,
-		    "198.51.100.7", 53, "203.0.113.1", 5000);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-}
-
-static void test_ipv6(void **state)
-{
-	struct fx *fx = *state;
-	struct flow f;
-
-	load(fx, "iptables-nft.nlbin");
-	/* ip6tables-nft -p udp --dport 53820 -j DNAT --to [fd00:50::3]:53820 */
-	f = mk_flow(UDP, "2001:db8:1::10", 51820, "2001:db8::1", 53820,
-		    "fd00:50::2", 51820, "2001:db8:1::10", 51820);
-	assert_int_equal(judge(fx, &f, JR_DNAT_CHANGED), JV_STALE);
-	f.reply.src = A("fd00:50::3");
-	f.reply.sport = htons(53820);
-	assert_int_equal(judge(fx, &f, JR_NONE), JV_CONSISTENT);
-}
+static const struct jcase ipv6[] = {
+	{ "ip6tables-nft -p udp --dport 53820 -j DNAT --to "
+	  "[fd00:50::3]:53820", UDP, "2001:db8:1::10", 51820, "2001:db8::1",
+	  53820, "fd00:50::2", 51820, "2001:db8:1::10", 51820,
+	  JV_STALE, JR_DNAT_CHANGED },
+	{ "... at [fd00:50::3]:53820", UDP, "2001:db8:1::10", 51820,
+	  "2001:db8::1", 53820, "fd00:50::3", 53820, "2001:db8:1::10", 51820,
+	  JV_CONSISTENT, JR_NONE },
+};
 
 /* explain's trace of the seed: prerouting, the nat chain, the forward's
  * rule and the binding it set up. */
 static void test_trace_seed(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = wg("203.0.113.50", "192.168.50.2", 51820);
+	struct flow f = mk_flow(UDP, "203.0.113.50", 51820, "203.0.113.1",
+				53820, "192.168.50.2", 51820, "203.0.113.50",
+				51820);
 	struct ev_trace tr;
 	const struct ev_step *st;
 
@@ -276,15 +240,12 @@ static void test_trace_fw4(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_seed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_trace_fw4, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fw4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iptables_nft, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+		TABLE(test_seed, "seed.nlbin", seed),
+		T(test_trace_seed),
+		T(test_trace_fw4),
+		T(test_fw4),
+		TABLE(test_iptables_nft, "iptables-nft.nlbin", iptables_nft),
+		TABLE(test_ipv6, "iptables-nft.nlbin", ipv6),
 	};
 
 	return cmocka_run_group_tests_name("fixture_judge", tests, NULL, NULL);

@@ -25,78 +25,26 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <stdint.h>
+#include "fixture.h"
 
-int fuzz_nft_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_nft_one
-#include "../../fuzz/fuzz_nft.c"
-#undef LLVMFuzzerTestOneInput
-int fuzz_ct_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_ct_one
-#include "../../fuzz/fuzz_ct.c"
-#undef LLVMFuzzerTestOneInput
-int fuzz_route_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_route_one
-#include "../../fuzz/fuzz_route.c"
-#undef LLVMFuzzerTestOneInput
-int fuzz_ipt_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_ipt_one
-#include "../../fuzz/fuzz_ipt.c"
-#undef LLVMFuzzerTestOneInput
-int fuzz_xt_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_xt_one
-#include "../../fuzz/fuzz_xt.c"
-#undef LLVMFuzzerTestOneInput
-int fuzz_mirror_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_mirror_one
-#include "../../fuzz/fuzz_mirror.c"
-#undef LLVMFuzzerTestOneInput
-
-int fuzz_opts_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_opts_one
-#include "../../fuzz/fuzz_opts.c"
-#undef LLVMFuzzerTestOneInput
-
-int fuzz_http_one(const uint8_t *data, size_t size);
-#define LLVMFuzzerTestOneInput fuzz_http_one
-#include "../../fuzz/fuzz_http.c"
-#undef LLVMFuzzerTestOneInput
-
-#ifndef CTSWEEP_BIN
-#define CTSWEEP_BIN "build/ctsweep"
-#endif
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
+#define FUZZ_TARGET nft
+#include "fuzztarget.h"
+#define FUZZ_TARGET ct
+#include "fuzztarget.h"
+#define FUZZ_TARGET route
+#include "fuzztarget.h"
+#define FUZZ_TARGET ipt
+#include "fuzztarget.h"
+#define FUZZ_TARGET xt
+#include "fuzztarget.h"
+#define FUZZ_TARGET mirror
+#include "fuzztarget.h"
+#define FUZZ_TARGET opts
+#include "fuzztarget.h"
+#define FUZZ_TARGET http
+#include "fuzztarget.h"
 
 typedef int (*entry_fn)(const uint8_t *, size_t);
-
-static const char *top(void)
-{
-	const char *t = getenv("CTSWEEP_TOP");
-
-	return t ? t : CTSWEEP_TOP;
-}
-
-static int read_all(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	long n;
-
-	if (!f)
-		return -errno;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*buf = malloc(n ? n : 1);
-	if (!*buf || (n && fread(*buf, n, 1, f) != 1)) {
-		fclose(f);
-		free(*buf);
-		return -EIO;
-	}
-	fclose(f);
-	*len = n;
-	return 0;
-}
 
 /* Feed every file of @dir (whose name starts with @prefix) to @fn;
  * returns how many. */
@@ -120,8 +68,7 @@ static unsigned int replay_dir(const char *dir, const char *prefix,
 		if (stat(path, &st) || !S_ISREG(st.st_mode) ||
 		    strncmp(d->d_name, prefix, strlen(prefix)))
 			continue;
-		if (read_all(path, &buf, &len))
-			fail_msg("cannot read %s", path);
+		buf = read_whole(path, &len);
 		/* a crash or a sanitizer report ends the test binary here,
 		 * naming the input in the log */
 		print_message("replay %s\n", path);
@@ -142,16 +89,32 @@ static void replay(const char *target, entry_fn fn, bool need_seeds)
 	char dir[4096];
 	unsigned int n;
 
-	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/%s", top(), target);
+	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/%s", src_top(), target);
 	n = replay_dir(dir, "", fn);
-	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/%s", top(), target);
+	snprintf(dir, sizeof(dir), "%s/fuzz/corpus/%s", src_top(), target);
 	n += replay_dir(dir, "", fn);
 	if (need_seeds && !n)
 		fail_msg("no inputs for fuzz target %s under %s/fuzz", target,
-			 top());
+			 src_top());
 }
 
-static void test_nft(void **state) { (void)state; replay("nft", fuzz_nft_one, true); }
+struct target {
+	const char *name;
+	entry_fn fn;
+};
+
+/* The inputs of one target (*state, a struct target). */
+static void test_target(void **state)
+{
+	const struct target *t = *state;
+
+	replay(t->name, t->fn, true);
+}
+
+/* The test "test_<t>" replays target @t. */
+#define TARGET(t) { "test_" #t, test_target, NULL, NULL,		\
+		    &(struct target){ #t, FUZZ_ONE(t) } }
+
 /* 0 when nft_parse() refuses the capture as malformed. */
 static int nft_refuses(const uint8_t *data, size_t size)
 {
@@ -168,17 +131,10 @@ static void test_nft_bad(void **state)
 	char dir[4096];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/nft", top());
+	snprintf(dir, sizeof(dir), "%s/fuzz/regressions/nft", src_top());
 	if (!replay_dir(dir, "bad-", nft_refuses))
 		fail_msg("no bad-* inputs under %s", dir);
 }
-
-static void test_ct(void **state) { (void)state; replay("ct", fuzz_ct_one, true); }
-static void test_route(void **state) { (void)state; replay("route", fuzz_route_one, true); }
-static void test_ipt(void **state) { (void)state; replay("ipt", fuzz_ipt_one, true); }
-static void test_xt(void **state) { (void)state; replay("xt", fuzz_xt_one, true); }
-static void test_mirror(void **state) { (void)state; replay("mirror", fuzz_mirror_one, true); }
-static void test_http(void **state) { (void)state; replay("http", fuzz_http_one, true); }
 
 /* Each opts input as a real command line, with a fake command so that
  * nothing touches the kernel: only option parsing runs, and it must end
@@ -189,8 +145,7 @@ static int opts_one(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
-	p += snprintf(p, sizeof(cmd), "timeout 10 %s",
-		      getenv("CTSWEEP") ? getenv("CTSWEEP") : CTSWEEP_BIN);
+	p += snprintf(p, sizeof(cmd), "timeout 10 %s", ctsweep_bin());
 	/* words are NUL-separated; quote each for the shell */
 	*p++ = ' ';
 	*p++ = '\'';
@@ -228,15 +183,15 @@ static void test_opts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nft),
+		TARGET(nft),
 		cmocka_unit_test(test_nft_bad),
-		cmocka_unit_test(test_ct),
-		cmocka_unit_test(test_route),
-		cmocka_unit_test(test_ipt),
-		cmocka_unit_test(test_xt),
-		cmocka_unit_test(test_mirror),
+		TARGET(ct),
+		TARGET(route),
+		TARGET(ipt),
+		TARGET(xt),
+		TARGET(mirror),
 		cmocka_unit_test(test_opts),
-		cmocka_unit_test(test_http),
+		TARGET(http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

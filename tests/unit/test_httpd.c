@@ -126,8 +126,20 @@ static size_t read_all(int fd, char *buf, size_t len)
 	return off;
 }
 
-/* One request through httpd_serve(); the whole answer into @buf. */
-static void serve(struct httpd *h, const char *req, char *buf, size_t len)
+static void assert_status(const char *answer, const char *status)
+{
+	if (strncmp(answer, status, strlen(status)))
+		fail_msg("expected '%s', got:\n%s", status, answer);
+}
+
+#define ANSWER_MAX 4096
+/* A request with nothing beyond its line and Host. */
+#define REQ(method, path) method " " path " HTTP/1.1\r\nHost: x\r\n\r\n"
+
+/* One request through httpd_serve(); the whole answer into @buf
+ * (ANSWER_MAX bytes), which must begin with @status unless it is NULL. */
+static void serve(struct httpd *h, const char *req, const char *status,
+		  char *buf)
 {
 	int sv[2];
 
@@ -135,62 +147,47 @@ static void serve(struct httpd *h, const char *req, char *buf, size_t len)
 	assert_int_equal(write(sv[0], req, strlen(req)), (ssize_t)strlen(req));
 	shutdown(sv[0], SHUT_WR);
 	assert_int_equal(httpd_serve(h, sv[1]), 0);
-	read_all(sv[0], buf, len);
+	read_all(sv[0], buf, ANSWER_MAX);
 	close(sv[0]);
-}
-
-static void assert_status(const char *answer, const char *status)
-{
-	if (strncmp(answer, status, strlen(status)))
-		fail_msg("expected '%s', got:\n%s", status, answer);
+	if (status)
+		assert_status(buf, status);
 }
 
 static void test_serve(void **state)
 {
 	struct httpd *h;
-	char buf[4096];
+	char buf[ANSWER_MAX];
 
 	(void)state;
 	assert_int_equal(httpd_open_unlistened(&h), 0);
 	/* nothing published yet */
-	serve(h, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 503");
+	serve(h, REQ("GET", "/healthz"), "HTTP/1.1 503", buf);
 	assert_non_null(strstr(buf, "unhealthy: not started yet"));
 
 	publish(h, true);
-	serve(h, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 200");
+	serve(h, REQ("GET", "/metrics"), "HTTP/1.1 200", buf);
 	assert_non_null(strstr(buf, "text/plain; version=0.0.4"));
 	assert_non_null(strstr(buf, "\r\n\r\n# TYPE ctsweep_x counter\n"
 			       "ctsweep_x 7\n"));
-	serve(h, "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 200");
+	serve(h, REQ("HEAD", "/metrics"), "HTTP/1.1 200", buf);
 	assert_null(strstr(buf, "ctsweep_x 7"));
-	serve(h, "GET /healthz HTTP/1.0\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 200");
+	serve(h, "GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.1 200", buf);
 	assert_non_null(strstr(buf, "\r\n\r\nok\n"));
 
 	publish(h, false);
-	serve(h, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 503");
+	serve(h, REQ("GET", "/healthz"), "HTTP/1.1 503", buf);
 	assert_non_null(strstr(buf, "unhealthy: cannot read the rules: "
 			       "Permission denied\n"));
 
-	serve(h, "GET /metricsx HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 404");
-	serve(h, "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", buf,
-	      sizeof(buf));
-	assert_status(buf, "HTTP/1.1 200");
+	serve(h, REQ("GET", "/metricsx"), "HTTP/1.1 404", buf);
+	serve(h, REQ("GET", "/metrics?x=1"), "HTTP/1.1 200", buf);
 	serve(h, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-	      "\r\nhello", buf, sizeof(buf));
-	assert_status(buf, "HTTP/1.1 405");
-	serve(h, "DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n", buf,
-	      sizeof(buf));
-	assert_status(buf, "HTTP/1.1 405");
+	      "\r\nhello", "HTTP/1.1 405", buf);
+	serve(h, REQ("DELETE", "/healthz"), "HTTP/1.1 405", buf);
 	/* broken requests: an error status or nothing, never a crash */
-	serve(h, "GET\r\n\r\n", buf, sizeof(buf));
+	serve(h, "GET\r\n\r\n", NULL, buf);
 	assert_null(strstr(buf, " 200 "));
-	serve(h, "", buf, sizeof(buf));
+	serve(h, "", NULL, buf);
 	assert_string_equal(buf, "");
 	httpd_close(h);
 }

@@ -28,29 +28,8 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/rtnetlink.h>
 #include "ipt.h"
-
-struct fixture {
-	const char *table;
-	uint32_t family, valid_hooks;
-	unsigned int hook_entry[5], underflow[5];
-	uint32_t num_entries, size;
-	unsigned char *entries;
-};
-
-static const char *fixture_dir(void)
-{
-	static char dir[4096];
-	const char *env = getenv("CTSWEEP_FIXTURES");
-	const char *slash;
-
-	if (env)
-		return env;
-	/* The Makefile compiles tests/unit/test_ipt.c from the top. */
-	slash = strrchr(__FILE__, '/');
-	snprintf(dir, sizeof(dir), "%.*s/fixtures",
-		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-	return dir;
-}
+#include "fixture.h"
+#include "exprassert.h"
 
 /* Every fixture, and the table it is (the file does not say). */
 static const struct { const char *name, *table; } fixtures[] = {
@@ -72,34 +51,13 @@ static const char *table_of(const char *name)
 	return NULL;
 }
 
-/* The .iptbin format: see fixtures/README.md. */
-static void load(const char *name, struct fixture *fx)
+static void load(const char *name, struct iptbin *fx)
 {
-	char path[4200], magic[8];
-	uint32_t hdr[14];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.iptbin", fixture_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	assert_int_equal(fread(magic, 8, 1, f), 1);
-	assert_memory_equal(magic, "CTSIPTB1", 8);
-	assert_int_equal(fread(hdr, sizeof(hdr), 1, f), 1);
+	iptbin_load(name, fx);
 	fx->table = table_of(name);
-	fx->family = hdr[0];
-	fx->valid_hooks = hdr[1];
-	memcpy(fx->hook_entry, &hdr[2], sizeof(fx->hook_entry));
-	memcpy(fx->underflow, &hdr[7], sizeof(fx->underflow));
-	fx->num_entries = hdr[12];
-	fx->size = hdr[13];
-	fx->entries = malloc(fx->size);
-	assert_non_null(fx->entries);
-	assert_int_equal(fread(fx->entries, fx->size, 1, f), 1);
-	fclose(f);
 }
 
-static int parse(const struct fixture *fx, struct nm_model *m)
+static int parse(const struct iptbin *fx, struct nm_model *m)
 {
 	return ipt_parse_table(fx->family, fx->table, fx->entries, fx->size,
 			       fx->hook_entry, fx->underflow, fx->valid_hooks,
@@ -107,7 +65,7 @@ static int parse(const struct fixture *fx, struct nm_model *m)
 }
 
 /* Where the last hook's policy starts: a blob cut before it is bad. */
-static unsigned int last_underflow(const struct fixture *fx)
+static unsigned int last_underflow(const struct iptbin *fx)
 {
 	unsigned int h, max = 0;
 
@@ -119,7 +77,7 @@ static unsigned int last_underflow(const struct fixture *fx)
 
 static void load_parse(const char *name, struct nm_model *m)
 {
-	struct fixture fx;
+	struct iptbin fx;
 
 	load(name, &fx);
 	memset(m, 0, sizeof(*m));
@@ -152,20 +110,6 @@ static const struct nm_rule *rule(const struct nm_model *m, const char *c,
 	assert_int_equal(ch->rules[n - 1].handle, n);
 	return &ch->rules[n - 1];
 }
-
-/* The rule's expression ops, as a string of op numbers for one compare. */
-static void assert_ops(const struct nm_rule *r, int n, ...)
-{
-	va_list ap;
-	int i;
-
-	assert_int_equal(r->nexprs, n);
-	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		assert_int_equal(r->exprs[i].op, va_arg(ap, int));
-	va_end(ap);
-}
-
 static uint32_t ip4(const char *s)
 {
 	uint32_t a;
@@ -614,18 +558,6 @@ static void assert_xt_mark(const struct nm_expr *e, bool ct, uint32_t value,
 	assert_int_equal(e->mark.mask, mask);
 }
 
-static void assert_connmark(const struct nm_expr *e, uint8_t mode,
-			    uint8_t dir, uint8_t bits, uint32_t ctmask,
-			    uint32_t nfmask)
-{
-	assert_int_equal(e->op, NM_OP_XT_CONNMARK);
-	assert_int_equal(e->connmark.mode, mode);
-	assert_int_equal(e->connmark.shift_dir, dir);
-	assert_int_equal(e->connmark.shift_bits, bits);
-	assert_int_equal(e->connmark.ctmask, ctmask);
-	assert_int_equal(e->connmark.nfmask, nfmask);
-}
-
 static void test_mangle(void **state)
 {
 	static const char *const hooks[] = {
@@ -756,7 +688,7 @@ static void test_filter6(void **state)
 static void test_tables(void **state)
 {
 	struct nm_model m = { 0 };
-	struct fixture fx;
+	struct iptbin fx;
 	unsigned int h;
 
 	(void)state;
@@ -796,7 +728,7 @@ static void test_tables(void **state)
  * names) must point jumps at the new chains. */
 static void test_append(void **state)
 {
-	struct fixture fx;
+	struct iptbin fx;
 	struct nm_model m = { 0 };
 	struct nm_chain *c;
 	const struct nm_rule *r;
@@ -822,7 +754,7 @@ static void test_append(void **state)
 
 static void test_bad_args(void **state)
 {
-	struct fixture fx;
+	struct iptbin fx;
 	struct nm_model m = { 0 };
 	unsigned int hooks[5];
 
@@ -882,7 +814,7 @@ static void test_truncated(void **state)
 
 	(void)state;
 	for (i = 0; i < NFIXTURES; i++) {
-		struct fixture fx;
+		struct iptbin fx;
 
 		load(fixtures[i].name, &fx);
 		for (len = 0; len < fx.size; len++) {
@@ -913,7 +845,7 @@ static void test_mutated(void **state)
 
 	(void)state;
 	for (i = 0; i < NFIXTURES; i++) {
-		struct fixture fx;
+		struct iptbin fx;
 
 		load(fixtures[i].name, &fx);
 		for (n = 0; n < 3000; n++) {
@@ -1069,7 +1001,7 @@ static void parse_all(const char *const *names, unsigned int n,
 
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < n; i++) {
-		struct fixture fx;
+		struct iptbin fx;
 
 		load(names[i], &fx);
 		assert_int_equal(parse(&fx, m), 0);

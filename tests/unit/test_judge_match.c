@@ -19,24 +19,19 @@
 static void test_iifname(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* from the lan side the rule does not apply */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "203.0.113.1", 53820,
 		    "192.168.50.2", 51820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	f.reply.src = f.orig.dst;
 	f.reply.sport = f.orig.dport;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* With routing rules beyond the defaults (mwan3's fwmark rules) the main
@@ -45,40 +40,33 @@ static void test_iifname(void **state)
 static void test_iifname_policy_routing(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_ifname(r, 0, NFT_CMP_EQ, "wan");
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	fx->env.policy = NE_POLICY_V4;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "input interface (policy routing)");
 	/* IPv6 rules say nothing about IPv4 routing */
 	fx->env.policy = NE_POLICY_V6;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* meta iif: the ifindex in host order */
 static void test_meta_iif_index(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_meta(r, NFT_META_IIF, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, WAN);
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* no route back to the source: the input interface is unknown */
 	fx->env.nroutes = 0;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "input interface (no single route back)");
 }
@@ -87,8 +75,7 @@ static void test_meta_iif_index(void **state)
 static void test_fib_daddr_local(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_expr *e = mk_expr(r, NM_OP_FIB);
 	struct flow f = seed_flow_old();
 
@@ -96,24 +83,19 @@ static void test_fib_daddr_local(void **state)
 	e->fib.flags = NFTA_FIB_F_DADDR;
 	e->dreg = NFT_REG_1;
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, RTN_LOCAL);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a forwarded flow to an outside address keeps its destination */
 	f = mk_flow(UDP, "192.168.50.9", 1000, "198.51.100.7", 53820,
 		    "198.51.100.7", 53820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* . iif: 203.0.113.1 is on wan, the packet from lan: not local */
 	r->exprs[0].fib.flags |= NFTA_FIB_F_IIF;
 	f = mk_flow(UDP, "192.168.50.9", 1000, "203.0.113.1", 53820,
 		    "203.0.113.1", 53820, "192.168.50.9", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* ---- what we cannot know ---- */
@@ -132,8 +114,7 @@ static void test_meta_mark_unknown(void **state)
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
@@ -144,21 +125,18 @@ static void test_meta_mark_unknown(void **state)
 static void test_unknown_not_reached(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct flow f = seed_flow_old();
 
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	r = mk_rule(pre);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* other flows do reach it */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 1,
 		    "203.0.113.1", 1, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 }
 
 /*
@@ -169,39 +147,33 @@ static void test_unknown_not_reached(void **state)
 static void test_snat_unknown_dnat_exact(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *post;
 	struct nm_rule *r;
 	struct flow f = seed_flow_old();
 
 	seed_model(&fx->m);
-	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(post);
+	r = post_rule(fx);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_masq(r);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_true(fx->j.snat_unknown);
 	/* the same flow already at B: its DNAT fits, its SNAT is unknown */
 	f = mk_flow(UDP, "203.0.113.10", 51820, "203.0.113.1", 53820,
 		    "192.168.50.3", 53820, "203.0.113.10", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta cpu");
 }
 
 static void test_unknown_payload(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	/* ip ttl 64 */
 	mk_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 1, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 64);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @nh+8");
 	/* ether saddr */
 	r->exprs[0].payload.base = NFT_PAYLOAD_LL_HEADER;
@@ -219,13 +191,11 @@ static void test_unknown_payload(void **state)
 static void test_unwritten_register(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_cmp_u32(r, NFT_REG32_05, NFT_CMP_EQ, 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "register read before it was written");
 }
@@ -235,8 +205,7 @@ static void test_unwritten_register(void **state)
 static void test_partly_known_byte(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 	uint8_t hi = 0xf0, lo = 0x0f, zero = 0;
 
@@ -244,19 +213,16 @@ static void test_partly_known_byte(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &hi, &zero, 1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0x40);
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* "ip version 6" fails on the known bits alone, unmasked */
 	r->exprs[1].op = NM_OP_NOP;
 	r->exprs[2].cmp.data.val[0] = 0x65;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* the header length is not known */
 	r->exprs[1].op = NM_OP_BITWISE;
 	r->exprs[1].bitwise.mask.val[0] = lo;
 	r->exprs[2].cmp.data.val[0] = 5;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @nh+0");
 }
 
@@ -264,8 +230,7 @@ static void test_partly_known_byte(void **state)
 static void test_tcp_syn(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	uint8_t mask = 0x17, zero = 0;
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 22,
 				"192.168.50.2", 22, "198.51.100.7", 1000);
@@ -275,12 +240,10 @@ static void test_tcp_syn(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, 1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0x02);
 	mk_dnat_to(r, "192.168.50.2", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* the ECN bits of a SYN vary */
 	r->exprs[3].bitwise.mask.val[0] = 0xff;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "payload @th+13");
 }
 
@@ -288,8 +251,7 @@ static void test_tcp_syn(void **state)
 static void test_bitwise_and_shift(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	union addr mask = A("255.255.255.0"), zero = A("0.0.0.0");
 	struct flow f = seed_flow_old();
 	uint32_t v;
@@ -298,8 +260,7 @@ static void test_bitwise_and_shift(void **state)
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, mask.b, zero.b, 4);
 	mk_cmp_addr(r, NFT_REG_1, NFT_CMP_EQ, "198.51.100.0");
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 
 	/* meta l4proto << 8 == 17 << 8 (host order word) */
 	r = mk_rule(mk_chain(&fx->m, NFPROTO_IPV4, "pre0", PRE, -200));
@@ -311,8 +272,7 @@ static void test_bitwise_and_shift(void **state)
 	v = UDP << 4;
 	mk_cmp_u32(r, NFT_REG_2, NFT_CMP_EQ, v);
 	mk_dnat_to(r, "192.168.50.9", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, 1);
 }
 
@@ -320,70 +280,54 @@ static void test_bitwise_and_shift(void **state)
 static void test_range_and_order(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct flow f = seed_flow_old();
 
 	mk_l4proto(r, UDP);
 	mk_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 	mk_range_be16(r, NFT_REG_1, NFT_RANGE_EQ, 53000, 54000);
 	mk_dnat_to(r, "192.168.50.2", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);	/* port kept */
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);	/* port kept */
 	r->exprs[3].range.op = NFT_RANGE_NEQ;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* udp dport >= 53820 */
 	r->exprs[3].op = NM_OP_CMP;
 	r->exprs[3].cmp.op = NFT_CMP_GTE;
 	mk_data(&r->exprs[3].cmp.data, "\xd2\x3c", 2);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	r->exprs[3].cmp.op = NFT_CMP_GT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	r->exprs[3].cmp.op = NFT_CMP_LTE;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	r->exprs[3].cmp.op = NFT_CMP_LT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* ct state new, ct direction original, ct original daddr */
 static void test_ct(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct nm_expr *e;
 	struct flow f = seed_flow_old();
 
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_STATE;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_STATE, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 8);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_DIRECTION;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_DIRECTION, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, 0);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_DST;
+	e = mk_ct(r, NFT_CT_DST, NFT_REG_1);
 	e->len = 4;
-	e->dreg = NFT_REG_1;
 	mk_cmp_addr(r, NFT_REG_1, NFT_CMP_EQ, "203.0.113.1");
 	mk_dnat_to(r, "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* a new entry's ct mark is 0, not 8: the forward no longer
 	 * applies to it */
 	pre->rules[0].exprs[0].ct.key = NFT_CT_MARK;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* the ct zone is not modelled */
 	pre->rules[0].exprs[0].ct.key = NFT_CT_ZONE;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct zone");
 }
 
@@ -402,29 +346,21 @@ static void test_families(void **state)
 				 1000);
 
 	r = mk_rule(c4);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
-	judge(fx, &f6);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
+	assert_judged(fx, &f6, JV_STALE, JR_DNAT_REMOVED);
 
 	ci = mk_chain(&fx->m, NFPROTO_INET, "prei", PRE, -50);
 	r = mk_rule(ci);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.9", 53820);	/* dnat ip to */
+	mk_forward(r, UDP, 53820, "192.168.50.9", 53820);	/* dnat ip to */
 	r = mk_rule(ci);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "fd00:50::3", 53820);	/* dnat ip6 to */
-	judge(fx, &f6);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	mk_forward(r, UDP, 53820, "fd00:50::3", 53820);	/* dnat ip6 to */
+	assert_judged(fx, &f6, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 1);
 	/* IPv4: the ip chain comes first by priority and binds */
 	{
-		struct flow f4 = mk_flow(UDP, "198.51.100.7", 40000,
-					 "203.0.113.1", 53820, "192.168.50.3",
-					 53820, "198.51.100.7", 40000);
-		judge(fx, &f4);
-		assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+		struct flow f4 = peer_flow("192.168.50.3", 53820);
+		assert_judged(fx, &f4, JV_CONSISTENT, JR_NONE);
 		assert_int_equal(fx->j.chain, 0);
 	}
 }
@@ -441,18 +377,14 @@ static void test_ipv6_dnat(void **state)
 	mk_meta(r, NFT_META_NFPROTO, NFT_REG_1);
 	mk_cmp_u8(r, NFT_REG_1, NFT_CMP_EQ, NFPROTO_IPV6);
 	mk_addr_match(r, 1, NFT_CMP_EQ, "2001:db8::1");
-	mk_dport(r, TCP, 443);
-	mk_dnat_to(r, "fd00:50::3", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	mk_forward(r, TCP, 443, "fd00:50::3", 0);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.cand[0].family, AF_INET6);
 	f.reply.src = A("fd00:50::3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* IPv4 flows fail "meta nfproto ipv6" */
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 int main(void)

@@ -22,32 +22,26 @@ static void test_masquerade(void **state)
 				"198.51.100.7", 53, "203.0.113.1", 5000);
 
 	masq_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 1);
 	assert_int_equal(fx->j.snat.cand[0].type, NM_NAT_MASQ);
 	assert_int_equal(fx->j.chain, 0);
 	/* the kernel may remap the port without one in the rule */
 	f.reply.dport = htons(5001);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* masqueraded to an address the interface no longer picks */
 	f.reply.dst = A("203.0.113.2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 	/* not masqueraded at all */
 	f.reply.dst = f.orig.src;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_ADDED);
 	/* lan to dmz is not masqueraded */
 	f = mk_flow(UDP, "192.168.50.9", 5000, "192.168.60.7", 53,
 		    "192.168.60.7", 53, "192.168.50.9", 5000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 0);
 	f.reply.dst = A("192.168.60.1");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_REMOVED);
 	assert_int_equal(fx->j.chain, -1);
 }
 
@@ -73,8 +67,7 @@ static void test_masquerade_address_choice(void **state)
 	/* towards a host with no gateway: no address in its subnet */
 	f = mk_flow(UDP, "192.168.50.9", 5000, "203.0.113.50", 53,
 		    "203.0.113.50", 53, "203.0.113.77", 5000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* oifname "wan" snat to 203.0.113.5, with ports */
@@ -88,13 +81,11 @@ static void test_snat_to(void **state)
 
 	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
 	mk_snat_to(r, "203.0.113.5", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 	assert_string_equal(judge_reason_str(fx->j.reason), "snat-changed");
 	f.reply.dst = A("203.0.113.5");
 	f.reply.dport = htons(6000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* snat to 203.0.113.5:10000-20000 */
 	r = &c->rules[0];
 	r->nexprs = 2;
@@ -103,11 +94,9 @@ static void test_snat_to(void **state)
 	mk_imm_be16(r, NFT_REG_3, 20000);
 	mk_nat(r, NFT_NAT_SNAT, NFPROTO_IPV4, NFT_REG_1, 0, NFT_REG_2,
 	       NFT_REG_3, 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 	f.reply.dport = htons(12345);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* DNAT at prerouting, then masquerade on the way to the lan (hairpin):
@@ -115,26 +104,22 @@ static void test_snat_to(void **state)
 static void test_dnat_then_snat(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c;
 	struct nm_rule *r;
 	struct flow f = mk_flow(UDP, "192.168.50.9", 5000, "203.0.113.1",
 				53820, "192.168.50.3", 53820, "192.168.50.1",
 				5000);
 
 	seed_model(&fx->m);
-	c = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(c);
+	r = post_rule(fx);
 	mk_addr_match(r, 1, NFT_CMP_EQ, "192.168.50.3");
 	mk_ifname(r, 1, NFT_CMP_EQ, "lan");
 	mk_masq(r);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 1);
 	assert_int_equal(fx->j.snat.ncand, 1);
 	/* the snat side is stale, the dnat rule was named: no rule */
 	f.reply.dst = f.orig.src;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_ADDED);
 	assert_int_equal(fx->j.chain, -1);
 }
 
@@ -151,14 +136,12 @@ static void test_input_snat(void **state)
 	(void)post;
 	mk_addr_match(r, 0, NFT_CMP_EQ, "198.51.100.7");
 	mk_snat_to(r, "192.168.50.1", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	/* masquerade in input is not allowed: unknown */
 	r->exprs[2].op = NM_OP_MASQ;
 	memset(&r->exprs[2].redir, 0, sizeof(r->exprs[2].redir));
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "masquerade at input");
 }
 
@@ -174,16 +157,13 @@ static void test_local_output(void **state)
 	masq_model(&fx->m);
 	out = mk_chain(&fx->m, NFPROTO_IPV4, "out", OUT, -100);
 	r = mk_rule(out);
-	mk_dport(r, UDP, 53);
-	mk_dnat_to(r, "192.168.50.53", 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	mk_forward(r, UDP, 53, "192.168.50.53", 0);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 0);	/* oif lan: no masquerade */
 	/* iifname in output is not known */
 	out->rules[0].nexprs = 0;
 	mk_ifname(&out->rules[0], 0, NFT_CMP_EQ, "lan");
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "input interface of a local packet");
 }
 
@@ -216,39 +196,33 @@ static void test_local_socket_oif(void **state)
 	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
 		f = mk_flow(UDP, u[i].src, 4000, u[i].dst, u[i].port,
 			    u[i].dst, u[i].port, u[i].src, 4000);
-		judge(fx, &f);
-		assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+		assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 		assert_non_null(strstr(fx->j.unknown, "(the socket's"));
 	}
 	/* unicast out of the wan from the lan's address: a bound socket */
 	f = mk_flow(UDP, "192.168.50.1", 4000, "198.51.100.9", 53,
 		    "198.51.100.9", 53, "192.168.50.1", 4000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "output interface of a local "
 			    "packet whose source is not its route's (the "
 			    "socket's)");
 	/* from the wan's own address: the route's way, judged exactly */
 	f = mk_flow(UDP, "203.0.113.1", 4000, "198.51.100.9", 53,
 		    "198.51.100.9", 53, "203.0.113.1", 4000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.dst = A("203.0.113.7");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 	/* a lan host's multicast is the router's input: no masquerade */
 	f = mk_flow(UDP, "192.168.50.9", 4000, "239.255.255.250", 1900,
 		    "239.255.255.250", 1900, "192.168.50.9", 4000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* where no rule reads the interface the verdict stays exact */
 	r->nexprs = 0;
 	mk_addr_match(r, 1, NFT_CMP_EQ, "198.51.100.9");
 	mk_masq(r);
 	f = mk_flow(UDP, "192.168.50.1", 4000, "239.255.255.250", 1900,
 		    "239.255.255.250", 1900, "192.168.50.1", 4000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* udp dport 53 redirect to :5353 */
@@ -264,19 +238,16 @@ static void test_redirect(void **state)
 
 	mk_dport(r, UDP, 53);
 	mk_redir(r, 5353);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.cand[0].type, NM_NAT_REDIR);
 	f.reply.sport = htons(53);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
-	judge(fx, &f6);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f6, JV_CONSISTENT, JR_NONE);
 	/* a link-local peer on the lan: the link-local address */
 	f6 = mk_flow(UDP, "fe80::9", 4000, "fe80::3", 53, "fe80::3", 5353,
 		     "fe80::9", 4000);
-	judge(fx, &f6);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);	/* fe80::/64 twice */
+	/* unknown: fe80::/64 twice */
+	assert_judged(fx, &f6, JV_UNKNOWN, JR_UNMODELLED);
 }
 
 /* IPv6 masquerade: every global address of the interface may be it. */
@@ -290,17 +261,14 @@ static void test_ipv6_masquerade(void **state)
 
 	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
 	mk_masq(r);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 1);
 	mk_addr(&fx->env, WAN, "2001:db8::2", 64);
 	f.reply.dst = A("2001:db8::2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.snat.ncand, 2);
 	f.reply.dst = A("fe80::2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 }
 
 /* dnat to 192.168.50.2-192.168.50.4: a range; later hooks cannot know
@@ -308,8 +276,7 @@ static void test_ipv6_masquerade(void **state)
 static void test_dnat_range(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_chain *post;
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_rule *r = mk_rule(pre);
 	struct flow f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 80,
 				"192.168.50.4", 80, "198.51.100.7", 1000);
@@ -318,23 +285,18 @@ static void test_dnat_range(void **state)
 	mk_imm_addr(r, NFT_REG_1, "192.168.50.2");
 	mk_imm_addr(r, NFT_REG_2, "192.168.50.4");
 	mk_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1, NFT_REG_2, 0, 0, 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.5");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
-	post = mk_chain(&fx->m, NFPROTO_IPV4, "post", POST, 100);
-	r = mk_rule(post);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
+	r = post_rule(fx);
 	mk_ifname(r, 1, NFT_CMP_EQ, "wan");
 	mk_masq(r);
 	/* outside the range: stale, whatever the source NAT would be */
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_true(fx->j.snat_unknown);
 	/* inside: the DNAT fits, the output interface is unknown */
 	f.reply.src = A("192.168.50.3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "output interface (dnat to a range)");
 }
 

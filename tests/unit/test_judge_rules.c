@@ -20,7 +20,7 @@
 static void test_anonymous_set(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *c = pre_chain(fx);
 	struct nm_rule *r = mk_rule(c);
 	struct nm_set *s = mk_set(&fx->m, "__set0", 0, 2, 0);
 	uint16_t p1 = htons(53820), p2 = htons(53821);
@@ -36,29 +36,24 @@ static void test_anonymous_set(void **state)
 	/* dnat without a port keeps the port */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 53821,
 		    "192.168.50.3", 53821, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_false(fx->j.dnat.cand[0].flags & NF_NAT_RANGE_PROTO_SPECIFIED);
 	f.reply.sport = htons(53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 53822,
 		    "203.0.113.1", 53822, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 
 	/* "udp dport != { ... }" */
 	c->rules[0].exprs[3].lookup.invert = true;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_ADDED);
 }
 
 /* ip saddr { 198.51.100.0/24 } dnat to 192.168.50.3: an interval set */
 static void test_interval_set(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "__set0", NFT_SET_INTERVAL, 4, 0);
 	union addr lo = A("198.51.100.0"), hi = A("198.51.100.255");
 	struct flow f;
@@ -70,12 +65,10 @@ static void test_interval_set(void **state)
 
 	f = mk_flow(TCP, "198.51.100.255", 1000, "203.0.113.1", 22,
 		    "192.168.50.2", 22, "198.51.100.255", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	f = mk_flow(TCP, "198.51.101.0", 1000, "203.0.113.1", 22,
 		    "192.168.50.2", 22, "198.51.101.0", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /*
@@ -88,8 +81,7 @@ static void test_interval_set(void **state)
 static void test_map_concat_value(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "fwd", NFT_SET_MAP, 2, 8);
 	uint16_t k1 = htons(53820), k2 = htons(2222);
 	uint8_t v1[8] = { 192, 168, 50, 3, 0xd2, 0x3c, 0, 0 };	/* :53820 */
@@ -104,18 +96,15 @@ static void test_map_concat_value(void **state)
 	mk_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1, 0, NFT_REG32_01, 0, 0);
 
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(ntohs(fx->j.dnat.cand[0].port_min), 53820);
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 2222,
 		    "192.168.60.5", 22, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* not in the map: no DNAT */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 2223,
 		    "203.0.113.1", 2223, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 0);
 }
 
@@ -129,8 +118,7 @@ static void test_map_concat_value(void **state)
 static void test_map_concat_key_ranges(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *c = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(c);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "fwd",
 				  NFT_SET_MAP | NFT_SET_INTERVAL |
 				  NFT_SET_CONCAT, 8, 4);
@@ -157,24 +145,21 @@ static void test_map_concat_key_ranges(void **state)
 
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 53820,
 		    "192.168.50.3", 53820, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f = mk_flow(UDP, "198.51.100.200", 1000, "203.0.113.1", 53820,
 		    "192.168.50.3", 53820, "198.51.100.200", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* port outside every field range */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 54001,
 		    "192.168.50.3", 54001, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* udp dport vmap { 53820 : jump fwd } with a verdict map */
 static void test_verdict_map(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *fwd;
 	struct nm_set *s = mk_set(&fx->m, "vm", NFT_SET_MAP, 2, 0);
 	struct nm_elem *el;
@@ -193,8 +178,7 @@ static void test_verdict_map(void **state)
 	fwd = mk_chain(&fx->m, NFPROTO_IPV4, "fwd", -1, 0);
 	mk_dnat_to(mk_rule(fwd), "192.168.50.2", 51820);
 
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 0);
 }
@@ -208,7 +192,7 @@ static void test_verdict_map(void **state)
 static void test_jump_return(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *fwd;
 	struct nm_rule *r;
 	struct flow f;
@@ -226,15 +210,13 @@ static void test_jump_return(void **state)
 	mk_dnat_to(mk_rule(fwd), "192.168.50.3", 53820);
 
 	f = seed_flow_old();
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 1);
 	/* other ports return and reach the second rule of pre */
 	f = mk_flow(UDP, "198.51.100.7", 1000, "203.0.113.1", 7,
 		    "192.168.50.9", 7, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 1);
 }
@@ -243,7 +225,7 @@ static void test_jump_return(void **state)
 static void test_goto(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *empty;
 	struct nm_rule *r;
 	struct flow f = seed_flow_old();
@@ -253,52 +235,46 @@ static void test_goto(void **state)
 	mk_dnat_to(r, "192.168.50.2", 51820);
 	empty = mk_chain(&fx->m, NFPROTO_IPV4, "empty", -1, 0);
 	(void)empty;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* jump instead: returns and the dnat applies */
 	fx->m.chains[0].rules[0].exprs[0].imm.verdict = NFT_JUMP;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 static void test_jump_loop_unknown(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *a;
 	struct flow f = seed_flow_old();
 
 	mk_verdict(mk_rule(pre), NFT_JUMP, 1);
 	a = mk_chain(&fx->m, NFPROTO_IPV4, "a", -1, 0);
 	mk_verdict(mk_rule(a), NFT_JUMP, 1);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "jump stack overflow");
 	/* a goto loop never overflows the stack: the step limit stops it */
 	fx->m.chains[1].rules[0].exprs[0].imm.verdict = NFT_GOTO;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "rules loop");
 }
 
 static void test_drop_is_unknown(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct flow f = seed_flow_old();
 	struct nm_rule *r = mk_rule(pre);
 
 	mk_dport(r, UDP, 53820);
 	mk_verdict(r, NF_DROP, -1);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_DROPPED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_DROPPED);
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
 	/* policy drop */
 	pre->rules[0].exprs[4].imm.verdict = NFT_CONTINUE;
 	pre->policy = NF_DROP;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_DROPPED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_DROPPED);
 }
 
 /* Two nat chains at prerouting: the first accepts, the second DNATs. */
@@ -318,16 +294,14 @@ static void test_two_chains_accept_then_dnat(void **state)
 	mk_dport(r, UDP, 53820);
 	mk_verdict(r, NF_ACCEPT, -1);
 	mk_dnat_to(mk_rule(b), "192.168.50.3", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, 0);	/* "b", read first */
 	/* the first chain to bind wins: the second is not consulted */
 	r = mk_rule(a);
 	mk_dnat_to(r, "192.168.50.2", 51820);
 	a->rules[0].exprs[4].imm.verdict = NFT_CONTINUE;
 	mk_expr(mk_rule(b), NM_OP_UNKNOWN);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 1);
 	assert_int_equal(fx->j.rule, 1);
 }
@@ -338,8 +312,7 @@ static void test_two_chains_accept_then_dnat(void **state)
 static void test_numgen_map(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_set *s = mk_set(&fx->m, "__map0", NFT_SET_MAP, 4, 4);
 	uint32_t k0 = 0, k1 = 1;
 	union addr a0 = A("192.168.50.2"), a1 = A("192.168.50.3");
@@ -357,41 +330,34 @@ static void test_numgen_map(void **state)
 
 	f = mk_flow(TCP, "198.51.100.7", 1000, "203.0.113.1", 80,
 		    "192.168.50.2", 80, "198.51.100.7", 1000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	f.reply.src = A("192.168.50.3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.4");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 
 	/* mod 3: value 2 misses the map, so "not NATed" is possible too */
 	r->exprs[4].gen.mod = 3;
 	f.reply.src = f.orig.dst;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 3);
 	f.reply.src = A("192.168.50.4");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* jhash ... mod 1000: too many paths to explore */
 static void test_hash_too_wide(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
-	struct nm_rule *r = mk_rule(pre);
+	struct nm_rule *r = pre_rule(fx);
 	struct nm_expr *e = mk_expr(r, NM_OP_HASH);
 	struct flow f = seed_flow_old();
 	struct ev_result res;
 
 	e->dreg = NFT_REG_1;
 	e->gen.mod = 1000;
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "hash mod 1000");
 	/* three binary choices: eight paths, all explored */
 	e->gen.mod = 2;
@@ -411,7 +377,7 @@ static void test_hash_too_wide(void **state)
 static void test_numgen_partial_drop(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *pre = mk_chain(&fx->m, NFPROTO_IPV4, "pre", PRE, -100);
+	struct nm_chain *pre = pre_chain(fx);
 	struct nm_chain *a;
 	struct nm_rule *r = mk_rule(pre);
 	struct nm_set *s = mk_set(&fx->m, "vm", NFT_SET_MAP, 4, 0);
@@ -432,8 +398,7 @@ static void test_numgen_partial_drop(void **state)
 	mk_lookup(r, NFT_REG_1, 0, NFT_REG_VERDICT, false);
 	a = mk_chain(&fx->m, NFPROTO_IPV4, "a", -1, 0);
 	mk_dnat_to(mk_rule(a), "192.168.50.2", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 1);
 }
 

@@ -22,8 +22,7 @@ static void test_seed_forward_changed(void **state)
 	char a[INET_ADDRSTRLEN];
 
 	seed_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
 	assert_int_equal(fx->j.dnat.ncand, 1);
@@ -40,13 +39,10 @@ static void test_seed_forward_changed(void **state)
 static void test_seed_consistent(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 
 	seed_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 0);
 	assert_int_equal(fx->j.rule, 0);
 }
@@ -54,13 +50,10 @@ static void test_seed_consistent(void **state)
 static void test_seed_same_addr_old_port(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 51820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 51820);
 
 	seed_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 static void test_seed_forward_removed(void **state)
@@ -69,8 +62,7 @@ static void test_seed_forward_removed(void **state)
 	struct flow f = seed_flow_old();
 
 	mk_chain(&fx->m, NFPROTO_IPV4, "prerouting", PRE, -100);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	assert_int_equal(fx->j.dnat.ncand, 0);
 	assert_int_equal(fx->j.chain, -1);
 	assert_string_equal(judge_reason_text(fx->j.reason),
@@ -81,13 +73,10 @@ static void test_seed_forward_added(void **state)
 {
 	struct fx *fx = *state;
 	/* Reached the router itself before the forward existed. */
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "203.0.113.1", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("203.0.113.1", 53820);
 
 	seed_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_ADDED);
 	assert_string_equal(judge_reason_text(fx->j.reason),
 			    "flow started before the forward existed");
 }
@@ -99,15 +88,13 @@ static void test_seed_other_port_untouched(void **state)
 				"203.0.113.1", 443, "198.51.100.7", 40000);
 
 	seed_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 0);
 	assert_int_equal(fx->j.chain, -1);
 	/* TCP to the same port is not matched by "udp dport". */
 	f = mk_flow(TCP, "198.51.100.7", 40000, "203.0.113.1", 53820,
 		    "192.168.50.2", 51820, "198.51.100.7", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* judge_eval once, judge_compare per flow, as a cache would. */
@@ -115,9 +102,7 @@ static void test_eval_then_compare(void **state)
 {
 	struct fx *fx = *state;
 	struct flow f1 = seed_flow_old();
-	struct flow f2 = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				 53820, "192.168.50.3", 53820, "198.51.100.7",
-				 40000);
+	struct flow f2 = peer_flow("192.168.50.3", 53820);
 	struct judgement j, copy;
 
 	seed_model(&fx->m);

@@ -17,46 +17,22 @@
 #include "judgefx.h"
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include "ipt.h"
+#include "fixture.h"
 #include "judge.h"
 
-#define LO	1
-#define ETH0	2	/* wan: 203.0.113.1/24, 2001:db8::1/64 */
-#define BR0	3	/* lan: 192.168.50.1/24, fd00:50::1/64 */
+/* eth0 and br0 are WAN and LAN of fx_home_router */
 #define DOCKER0	4	/* 172.17.0.1/16 */
 
-#define UDP	IPPROTO_UDP
-#define TCP	IPPROTO_TCP
-
-
-static const char *fixture_dir(void)
-{
-	const char *env = getenv("CTSWEEP_FIXTURES");
-
-	return env ? env : CTSWEEP_TOP "/tests/unit/fixtures";
-}
-
-/* Load NAME.iptbin (format: fixtures/README.md) and append it to @m. */
+/* Load NAME.iptbin and append it to @m. */
 static void load_table(const char *name, struct nm_model *m)
 {
-	char path[4200], magic[8];
-	uint32_t hdr[14];
-	unsigned char *entries;
-	FILE *f;
+	struct iptbin t;
 
-	snprintf(path, sizeof(path), "%s/%s.iptbin", fixture_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	assert_int_equal(fread(magic, 8, 1, f), 1);
-	assert_memory_equal(magic, "CTSIPTB1", 8);
-	assert_int_equal(fread(hdr, sizeof(hdr), 1, f), 1);
-	entries = malloc(hdr[13]);
-	assert_non_null(entries);
-	assert_int_equal(fread(entries, hdr[13], 1, f), 1);
-	fclose(f);
-	assert_int_equal(ipt_parse((int)hdr[0], entries, hdr[13], &hdr[2],
-				   &hdr[7], hdr[1], m), 0);
-	free(entries);
+	iptbin_load(name, &t);
+	assert_int_equal(ipt_parse((int)t.family, t.entries, t.size,
+				   t.hook_entry, t.underflow, t.valid_hooks,
+				   m), 0);
+	free(t.entries);
 }
 
 static int chain_of(const struct nm_model *m, uint8_t family,
@@ -86,33 +62,13 @@ static void drop_rule(struct nm_model *m, int ci, unsigned int n)
  * bridge for the docker fixture. */
 static void router_env(struct netenv *env)
 {
-	mk_iface(env, LO, "lo", "127.0.0.1", 8);
-	mk_iface(env, ETH0, "eth0", "203.0.113.1", 24);
-	mk_iface(env, BR0, "br0", "192.168.50.1", 24);
+	fx_home_router(env, "eth0", "br0");
 	mk_iface(env, DOCKER0, "docker0", "172.17.0.1", 16);
 	mk_iface(env, LO, "lo", "::1", 128);
-	mk_iface(env, ETH0, "eth0", "2001:db8::1", 64);
-	mk_iface(env, BR0, "br0", "fd00:50::1", 64);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, ETH0,
-		 "203.0.113.254", NULL, 0);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "::", 0, ETH0,
-		 "2001:db8::fe", NULL, 1024);
+	fx_home_router6(env, "eth0", "br0");
 }
 
-static int setup(void **state)
-{
-	return fx_setup(state, router_env);
-}
-
-static int teardown(void **state)
-{
-	return fx_teardown(state);
-}
-
-static void judge(struct fx *fx, const struct flow *f)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-}
+FX_SETUP(router_env)
 
 /* Is @addr:@port (port 0: none) one of the outcome's candidates? */
 static int has_cand(const struct nat_outcome *o, const char *addr,
@@ -171,24 +127,19 @@ static void test_asus_mark_rule_judged(void **state)
 	struct flow f = seed_on_a();
 
 	load_asus(fx, 1);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_false(fx->j.snat_unknown);
 	/* At B its DNAT fits, and the mark rule leaves its source alone. */
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	mk_reply_from(&f, "192.168.50.3", 53820);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* Masqueraded as if it were marked: the rules do not now. */
 	f.reply.dst = A("192.168.50.1");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_REMOVED);
 	/* The lan's own traffic to the internet is masqueraded by rule 1
 	 * before the mark rule is reached. */
 	f = mk_flow(UDP, "192.168.50.2", 5555, "203.0.113.10", 9000,
 		    "203.0.113.10", 9000, "203.0.113.1", 5555);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* explain on iptables-legacy: PREROUTING jumps to VSERVER, whose DNAT
@@ -225,8 +176,7 @@ static void test_asus_seed(void **state)
 
 	load_asus(fx, 0);
 	vserver = chain_of(&fx->m, NFPROTO_IPV4, "VSERVER");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.chain, vserver);
 	assert_int_equal(fx->j.rule, 0);
 	assert_int_equal(fx->j.dnat.ncand, 1);
@@ -234,10 +184,8 @@ static void test_asus_seed(void **state)
 	assert_int_equal(fx->j.snat.ncand, 0);
 
 	/* After a sweep the flow goes to B: consistent. */
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	mk_reply_from(&f, "192.168.50.3", 53820);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 static void test_asus_other_flows(void **state)
@@ -249,40 +197,33 @@ static void test_asus_other_flows(void **state)
 	/* Through VSERVER -j VUPNP into the UPnP forward. */
 	f = mk_flow(UDP, "203.0.113.10", 40000, "203.0.113.1", 51820,
 		    "192.168.50.2", 51820, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, chain_of(&fx->m, NFPROTO_IPV4, "VUPNP"));
 	/* The UPnP forward gone, the same flow would be stale... */
 	drop_rule(&fx->m, chain_of(&fx->m, NFPROTO_IPV4, "VUPNP"), 0);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* ... and one that reached the router un-NATed is fine. */
 	f = mk_flow(UDP, "203.0.113.10", 40000, "203.0.113.1", 51820,
 		    "203.0.113.1", 51820, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* A flow to 53820 that started before the forward existed. */
 	f = mk_flow(UDP, "203.0.113.10", 51820, "203.0.113.1", 53820,
 		    "203.0.113.1", 53820, "203.0.113.10", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_ADDED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_ADDED);
 	/* -d 203.0.113.1/32: the lan address is not forwarded. */
 	f = mk_flow(UDP, "192.168.50.2", 40000, "192.168.50.1", 53820,
 		    "192.168.50.1", 53820, "192.168.50.2", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* NAT loopback: lan -> wan address -> B, masqueraded on br0 to
 	 * the router's lan address (postrouting sees the DNATed packet). */
 	f = mk_flow(UDP, "192.168.50.2", 40000, "203.0.113.1", 53820,
 		    "192.168.50.3", 53820, "192.168.50.1", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_true(has_cand(&fx->j.snat, "192.168.50.1", 0));
 	/* Masqueraded to an address eth0 no longer has. */
 	f = mk_flow(UDP, "192.168.50.2", 5555, "203.0.113.10", 9000,
 		    "203.0.113.10", 9000, "203.0.113.99", 5555);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 	assert_true(has_cand(&fx->j.snat, "203.0.113.1", 0));
 }
 
@@ -297,29 +238,23 @@ static void test_docker(void **state)
 	load_table("docker", &fx->m);
 	f = mk_flow(TCP, "203.0.113.10", 40000, "203.0.113.1", 8080,
 		    "172.17.0.2", 80, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* The container came back with another address. */
 	f.reply.src = A("172.17.0.3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_true(has_cand(&fx->j.dnat, "172.17.0.2", 80));
 	/* From a container, in by docker0: RETURN, never DNATed. */
 	f = mk_flow(TCP, "172.17.0.5", 40000, "203.0.113.1", 8080,
 		    "203.0.113.1", 8080, "172.17.0.5", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 0);
 	/* ... so a container's flow that is DNATed is stale. */
-	f.reply.src = A("172.17.0.2");
-	f.reply.sport = htons(80);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	mk_reply_from(&f, "172.17.0.2", 80);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	/* Not a local destination: DOCKER is not consulted. */
 	f = mk_flow(TCP, "203.0.113.10", 40000, "203.0.113.20", 8080,
 		    "203.0.113.20", 8080, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 }
 
 /* ip6tables-legacy (fixtures/v6.save): -d 2001:db8::1 -j PORTFW;
@@ -333,16 +268,13 @@ static void test_v6(void **state)
 	load_table("v6", &fx->m);
 	f = mk_flow(UDP, "2001:db8::10", 51820, "2001:db8::1", 51821,
 		    "fd00:50::2", 51821, "2001:db8::10", 51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_true(has_cand(&fx->j.dnat, "fd00:50::3", 0));
 	f.reply.src = A("fd00:50::3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	/* The DNAT keeps the port: a flow that changed it is stale. */
 	f.reply.sport = htons(51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /*
@@ -362,45 +294,35 @@ static void test_equal_priority_legacy_nft(void **state)
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "prerouting", NF_INET_PRE_ROUTING,
 		     -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.4", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.4", 53820);
 	load_asus(fx, 0);
 
 	f = seed_on_a();
-	f.reply.src = A("192.168.50.3");	/* legacy's target */
-	f.reply.sport = htons(53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	mk_reply_from(&f, "192.168.50.3", 53820);	/* legacy's target */
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	assert_true(has_cand(&fx->j.dnat, "192.168.50.3", 53820));
 	assert_true(has_cand(&fx->j.dnat, "192.168.50.4", 53820));
 	f.reply.src = A("192.168.50.4");	/* nft's target */
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f = seed_on_a();			/* neither */
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 
 	/* A chain that does not decide adds no outcome: the UPnP port is
 	 * legacy's alone. */
 	f = mk_flow(UDP, "203.0.113.10", 40000, "203.0.113.1", 51820,
 		    "192.168.50.2", 51820, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 1);
-	f.reply.src = A("192.168.50.1");
-	f.reply.sport = htons(51820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	mk_reply_from(&f, "192.168.50.1", 51820);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 
 	/* An earlier priority is no guess: nft's chain decides. */
 	c = &fx->m.chains[0];
 	c->prio = -150;
 	f = seed_on_a();
-	f.reply.src = A("192.168.50.3");
-	f.reply.sport = htons(53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	mk_reply_from(&f, "192.168.50.3", 53820);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.ncand, 1);
 	assert_true(has_cand(&fx->j.dnat, "192.168.50.4", 53820));
 }
@@ -416,23 +338,17 @@ static void test_equal_priority_nft_nft(void **state)
 
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "t1", NF_INET_PRE_ROUTING, -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 9999);
-	mk_dnat_to(r, "192.168.50.2", 0);
+	mk_forward(r, UDP, 9999, "192.168.50.2", 0);
 	c = mk_chain(&fx->m, NFPROTO_IPV4, "t2", NF_INET_PRE_ROUTING, -100);
 	r = mk_rule(c);
-	mk_dport(r, UDP, 9999);
-	mk_dnat_to(r, "192.168.50.3", 0);
+	mk_forward(r, UDP, 9999, "192.168.50.3", 0);
 	f = mk_flow(UDP, "203.0.113.10", 40000, "203.0.113.1", 9999,
 		    "192.168.50.3", 9999, "203.0.113.10", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.5");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {

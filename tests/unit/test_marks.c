@@ -13,40 +13,15 @@
 #include "mkmodel.h"
 #include "judgefx.h"
 
-#define LO	1
-#define WAN	2
-#define LAN	3
 #define PODS	4
-#define PRE	NF_INET_PRE_ROUTING
-#define FWD	NF_INET_FORWARD
-#define OUT	NF_INET_LOCAL_OUT
-#define POST	NF_INET_POST_ROUTING
-#define UDP	IPPROTO_UDP
 
 static void router_env(struct netenv *env)
 {
-	mk_iface(env, LO, "lo", "127.0.0.1", 8);
-	mk_iface(env, WAN, "wan", "203.0.113.1", 24);
-	mk_iface(env, LAN, "lan", "192.168.50.1", 24);
+	fx_home_router(env, "wan", "lan");
 	mk_iface(env, PODS, "pods", "10.244.0.1", 16);
-	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "0.0.0.0", 0, WAN,
-		 "203.0.113.254", NULL, 0);
 }
 
-static int setup(void **state)
-{
-	return fx_setup(state, router_env);
-}
-
-static int teardown(void **state)
-{
-	return fx_teardown(state);
-}
-
-static void judge(struct fx *fx, const struct flow *f)
-{
-	judge_flow(&fx->m, &fx->env, f, &fx->j);
-}
+FX_SETUP(router_env)
 
 /* A filter-type chain: the evaluator runs it only for the mark. */
 static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
@@ -58,6 +33,18 @@ static struct nm_chain *mk_mark_chain(struct nm_model *m, uint8_t family,
 	return c;
 }
 
+/* A mangle chain at prerouting (priority mangle), then a nat chain
+ * (dstnat), in *@mangle and *@nat. */
+static void mangle_and_nat(struct nm_model *m, struct nm_chain **mangle,
+			   struct nm_chain **nat)
+{
+	mk_mark_chain(m, NFPROTO_IPV4, "mangle", PRE, -150);
+	mk_chain(m, NFPROTO_IPV4, "nat", PRE, -100);
+	/* the second mk_chain may have moved the array */
+	*mangle = &m->chains[0];
+	*nat = &m->chains[1];
+}
+
 /* "meta mark set mark and ~@mask xor @xor", as nft compiles or/xor/set */
 static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
 {
@@ -66,7 +53,7 @@ static void mk_mark_op(struct nm_rule *r, uint32_t mask, uint32_t xor)
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &xor, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -77,7 +64,7 @@ static void mk_mark_set(struct nm_rule *r, uint32_t v)
 
 	mk_imm(r, NFT_REG_1, &v, 4);
 	e = mk_expr(r, NM_OP_META_SET);
-	e->set.key = NFT_META_MARK;
+	e->set_stmt.key = NFT_META_MARK;
 	e->sreg = NFT_REG_1;
 }
 
@@ -92,7 +79,16 @@ static void mk_mark_is(struct nm_rule *r, uint32_t mask, uint32_t v)
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, v);
 }
 
-static struct nm_expr *mk_xt_mark(struct nm_rule *r, int op, bool ct,
+/* A new rule in @nat: meta mark 1 dnat to @addr:53820 */
+static void mk_marked_forward(struct nm_chain *nat, const char *addr)
+{
+	struct nm_rule *r = mk_rule(nat);
+
+	mk_mark_is(r, ~0u, 1);
+	mk_dnat_to(r, addr, 53820);
+}
+
+static struct nm_expr *mk_xt_mark(struct nm_rule *r, enum nm_op op, bool ct,
 				  uint32_t value, uint32_t mask)
 {
 	struct nm_expr *e = mk_expr(r, op);
@@ -131,8 +127,7 @@ static void kube_model(struct nm_model *m)
 	mk_cmp(r, NFT_REG_1, NFT_CMP_NEQ, pods.b, 4);
 	mk_mark_op(r, ~0x4000u, 0x4000);
 	r = mk_rule(pre);
-	mk_dport(r, UDP, 53);
-	mk_dnat_to(r, "192.168.50.2", 53);
+	mk_forward(r, UDP, 53, "192.168.50.2", 53);
 
 	r = mk_rule(post);
 	mk_mark_is(r, 0x4000, 0);
@@ -143,32 +138,27 @@ static void kube_model(struct nm_model *m)
 	e->redir.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 }
 
+static const struct jcase kube_cases[] = {
+	{ "from outside: marked, DNATed and masqueraded", UDP,
+	  "198.51.100.7", 40000, "203.0.113.1", 53, "192.168.50.2", 53,
+	  "192.168.50.1", 61000, JV_CONSISTENT, JR_NONE },
+	{ "the same flow left unmasqueraded: the rules masquerade it now",
+	  UDP, "198.51.100.7", 40000, "203.0.113.1", 53, "192.168.50.2", 53,
+	  "198.51.100.7", 40000, JV_STALE, JR_SNAT_ADDED },
+	{ "from a pod: not marked, so not masqueraded", UDP, "10.244.0.5",
+	  40000, "203.0.113.1", 53, "192.168.50.2", 53, "10.244.0.5", 40000,
+	  JV_CONSISTENT, JR_NONE },
+	{ "to an endpoint that is gone", UDP, "198.51.100.7", 40000,
+	  "203.0.113.1", 53, "192.168.50.9", 53, "192.168.50.1", 61000,
+	  JV_STALE, JR_DNAT_CHANGED },
+};
+
 static void test_kube_masquerade(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f;
 
 	kube_model(&fx->m);
-	/* from outside: marked, DNATed and masqueraded */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "192.168.50.1", 61000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	/* the same flow left unmasqueraded: the rules masquerade it now */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "198.51.100.7", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_ADDED);
-	/* from a pod: not marked, so not masqueraded */
-	f = mk_flow(UDP, "10.244.0.5", 40000, "203.0.113.1", 53,
-		    "192.168.50.2", 53, "10.244.0.5", 40000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	/* to an endpoint that is gone */
-	f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1", 53,
-		    "192.168.50.9", 53, "192.168.50.1", 61000);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	FX_CASES(fx, kube_cases);
 }
 
 /* A local packet carries its socket's mark: postrouting's test of it is
@@ -180,8 +170,7 @@ static void test_socket_mark(void **state)
 				"198.51.100.7", 53, "203.0.113.1", 40000);
 
 	kube_model(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: socket mark");
 }
 
@@ -189,94 +178,64 @@ static void test_socket_mark(void **state)
 static void test_mangle_then_nat(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
-					-100);
-	struct flow a = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
-	struct flow b = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct nm_chain *mangle, *nat;
+	struct flow a = peer_flow("192.168.50.2", 51820);
+	struct flow b = peer_flow("192.168.50.3", 53820);
 	struct nm_rule *r;
 
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_dport(r, UDP, 53820);
 	mk_mark_set(r, 1);
-	r = mk_rule(nat);
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
-	judge(fx, &a);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
-	judge(fx, &b);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
 	/* after the nat core (priority -100): the mark comes too late */
 	fx->m.chains[0].prio = 0;
-	judge(fx, &b);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &b, JV_STALE, JR_DNAT_REMOVED);
 	/* a nat chain's own priority does not move it past the nat core */
 	fx->m.chains[1].prio = -300;
-	judge(fx, &b);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &b, JV_STALE, JR_DNAT_REMOVED);
 	/* at the nat core's priority either may go first: both kept */
 	fx->m.chains[0].prio = -100;
-	judge(fx, &b);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	judge(fx, &a);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
-	a.reply.src = A("203.0.113.1");
-	a.reply.sport = htons(53820);
-	judge(fx, &a);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &b, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &a, JV_STALE, JR_DNAT_CHANGED);
+	mk_reply_from(&a, "203.0.113.1", 53820);
+	assert_judged(fx, &a, JV_CONSISTENT, JR_NONE);
 }
 
 /* Something unmodelled on the way to a mark write: the mark is unknown,
  * and only rules that read it are. */
 static void mark_lost_model(struct nm_model *m, bool read_first)
 {
-	struct nm_chain *mangle = mk_mark_chain(m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(m, NFPROTO_IPV4, "nat", PRE, -100);
+	struct nm_chain *mangle, *nat;
 	struct nm_rule *r;
 
-	/* mk_chain may have moved the array */
-	mangle = &(*m).chains[0];
-	nat = &(*m).chains[1];
+	mangle_and_nat(m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_meta(r, NFT_META_CPU, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 1);
 	mk_mark_set(r, 1);
 	if (read_first) {
-		r = mk_rule(nat);
-		mk_mark_is(r, ~0u, 1);
-		mk_dnat_to(r, "192.168.50.4", 53820);
+		mk_marked_forward(nat, "192.168.50.4");
 	}
 	r = mk_rule(nat);
-	mk_dport(r, UDP, 53820);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_forward(r, UDP, 53820, "192.168.50.3", 53820);
 	nm_model_finish(m);
 }
 
 static void test_mark_lost(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.2", 51820);
 
 	mark_lost_model(&fx->m, false);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* a rule before the forward that reads the mark */
 	nm_model_free(&fx->m);
 	mark_lost_model(&fx->m, true);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown,
 			    "meta mark: mark set in t/mangle after 'meta cpu'");
 }
@@ -287,25 +246,18 @@ static void test_tc_ingress(void **state)
 	struct fx *fx = *state;
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				  53820, "203.0.113.1", 53820, "198.51.100.7",
-				  40000);
+	struct flow wan = peer_flow("203.0.113.1", 53820);
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "203.0.113.1", 53820, "192.168.50.7",
 				  40000);
-	struct nm_rule *r = mk_rule(nat);
 
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
-	judge(fx, &wan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
 	fx->env.links[1].tc_ingress = 1;	/* wan */
-	judge(fx, &wan);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &wan, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "meta mark: tc filter on wan");
-	judge(fx, &lan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &lan, JV_CONSISTENT, JR_NONE);
 }
 
 /* An nftables netdev ingress chain on wan marks before prerouting. */
@@ -316,13 +268,10 @@ static void test_netdev_ingress(void **state)
 					     NM_HOOK_INGRESS, 0);
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow wan = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				  53820, "192.168.50.3", 53820,
-				  "198.51.100.7", 40000);
+	struct flow wan = peer_flow("192.168.50.3", 53820);
 	struct flow lan = mk_flow(UDP, "192.168.50.7", 40000, "203.0.113.1",
 				  53820, "192.168.50.3", 53820,
 				  "192.168.50.7", 40000);
-	struct nm_rule *r;
 
 	/* mk_chain may have moved the array */
 	ing = &fx->m.chains[0];
@@ -330,14 +279,10 @@ static void test_netdev_ingress(void **state)
 	strcpy(ing->devs[0], "wan");
 	ing->ndevs = 1;
 	mk_mark_set(mk_rule(ing), 1);
-	r = mk_rule(nat);
-	mk_mark_is(r, ~0u, 1);
-	mk_dnat_to(r, "192.168.50.3", 53820);
+	mk_marked_forward(nat, "192.168.50.3");
 	nm_model_finish(&fx->m);
-	judge(fx, &wan);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
-	judge(fx, &lan);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &wan, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &lan, JV_STALE, JR_DNAT_REMOVED);
 	assert_int_equal(judge_keys(&fx->m) & (JK_IIF | JK_SADDR),
 			 JK_IIF | JK_SADDR);
 }
@@ -347,19 +292,12 @@ static void test_netdev_ingress(void **state)
 static void test_connmark(void **state)
 {
 	struct fx *fx = *state;
-	struct nm_chain *mangle = mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle",
-						PRE, -150);
-	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
-					-100);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 51820, "198.51.100.7",
-				40000);
+	struct nm_chain *mangle, *nat;
+	struct flow f = peer_flow("192.168.50.2", 51820);
 	struct nm_rule *r;
 	struct nm_expr *e;
 
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	r = mk_rule(mangle);
 	mk_xt_mark(r, NM_OP_XT_MARK, false, 0x10, 0xff);
 	e = mk_expr(r, NM_OP_XT_CONNMARK);
@@ -376,12 +314,10 @@ static void test_connmark(void **state)
 	mk_xt_mark(r, NM_OP_XT_MARK_MATCH, true, 0x10, 0xff);
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	nm_model_finish(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* inverted, the match fails and the forward no longer applies */
 	nat->rules[0].exprs[1].mark.inv = 1;
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 }
 
 /* "ct mark set meta mark" of an unknown socket mark, read back later:
@@ -394,20 +330,14 @@ static void test_ct_mark_from_socket(void **state)
 	struct flow f = mk_flow(UDP, "203.0.113.1", 40000, "198.51.100.7", 53,
 				"198.51.100.7", 53, "203.0.113.1", 40000);
 	struct nm_rule *r = mk_rule(out);
-	struct nm_expr *e;
 
 	mk_meta(r, NFT_META_MARK, NFT_REG_1);
-	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
-	e->sreg = NFT_REG_1;
+	mk_ct_set(r, NFT_CT_MARK, NFT_REG_1);
 	r = mk_rule(out);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, 7);
 	mk_dnat_to(r, "192.168.50.3", 53);
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct mark: socket mark");
 }
 
@@ -486,32 +416,21 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 	uint32_t hi = htonl(0xffff0000), lo = htonl(0xffff), zero = 0;
 	struct nm_chain *mangle, *nat;
 	struct nm_rule *r;
-	struct nm_expr *e;
 
 	nm_model_free(&fx->m);
 	memset(&fx->m, 0, sizeof(fx->m));
-	mk_mark_chain(&fx->m, NFPROTO_IPV4, "mangle", PRE, -150);
-	mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE, -100);
-	/* mk_chain may have moved the array */
-	mangle = &fx->m.chains[0];
-	nat = &fx->m.chains[1];
+	mangle_and_nat(&fx->m, &mangle, &nat);
 	if (set_mark)
 		mk_mark_set(mk_rule(mangle), htonl(0x1234));
 	r = mk_rule(mangle);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &hi, &zero, 4);
 	mk_meta(r, NFT_META_MARK, NFT_REG_2);
 	mk_bitwise(r, NFT_REG_2, NFT_REG_2, &lo, &zero, 4);
 	mk_bitwise2(r, NM_BITWISE_OR, NFT_REG_1, NFT_REG_2, NFT_REG_1, 4);
-	e = mk_expr(r, NM_OP_CT_SET);
-	e->set.key = NFT_CT_MARK;
-	e->sreg = NFT_REG_1;
+	mk_ct_set(r, NFT_CT_MARK, NFT_REG_1);
 	r = mk_rule(nat);
-	e = mk_expr(r, NM_OP_CT);
-	e->ct.key = NFT_CT_MARK;
-	e->dreg = NFT_REG_1;
+	mk_ct(r, NFT_CT_MARK, NFT_REG_1);
 	mk_bitwise(r, NFT_REG_1, NFT_REG_1, &lo, &zero, 4);
 	mk_cmp_u32(r, NFT_REG_1, NFT_CMP_EQ, htonl(0x1234));
 	mk_dnat_to(r, "192.168.50.3", 53820);
@@ -523,23 +442,17 @@ static void ct_mark_math_model(struct fx *fx, bool set_mark)
 static void test_ct_mark_math(void **state)
 {
 	struct fx *fx = *state;
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 
 	ct_mark_math_model(fx, true);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	/* without the mangle rule: mark 0, the forward is gone */
 	ct_mark_math_model(fx, false);
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_REMOVED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_REMOVED);
 	fx->env.links[1].tc_ingress = 1;	/* wan */
-	judge(fx, &f);
-	assert_verdict(fx, JV_UNKNOWN, JR_UNMODELLED);
+	assert_judged(fx, &f, JV_UNKNOWN, JR_UNMODELLED);
 	assert_string_equal(fx->j.unknown, "ct mark: tc filter on wan");
 }
 
@@ -551,9 +464,7 @@ static void test_dynamic_set(void **state)
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
 	struct nm_set *s = mk_set(&fx->m, "affinity", NFPROTO_IPV4, 4, 0);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.2", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.2", 53820);
 	struct nm_rule *r;
 
 	r = mk_rule(nat);
@@ -563,17 +474,13 @@ static void test_dynamic_set(void **state)
 	r = mk_rule(nat);
 	mk_dnat_to(r, "192.168.50.2", 53820);
 	/* a static set without the element: only the second rule */
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.3");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 	s->flags = NFT_SET_EVAL | NFT_SET_TIMEOUT;
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.src = A("192.168.50.9");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* xt statistic and recent --rcheck: either branch. */
@@ -582,26 +489,21 @@ static void test_xt_either(void **state)
 	struct fx *fx = *state;
 	struct nm_chain *nat = mk_chain(&fx->m, NFPROTO_IPV4, "nat", PRE,
 					-100);
-	struct flow f = mk_flow(UDP, "198.51.100.7", 40000, "203.0.113.1",
-				53820, "192.168.50.3", 53820, "198.51.100.7",
-				40000);
+	struct flow f = peer_flow("192.168.50.3", 53820);
 	struct nm_rule *r = mk_rule(nat);
 
 	snprintf(mk_expr(r, NM_OP_XT_EITHER)->either, 24, "xt match statistic");
 	mk_dnat_to(r, "192.168.50.3", 53820);
 	mk_dnat_to(mk_rule(nat), "192.168.50.2", 53820);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.dnat.ncand, 2);
 	/* the rule named is the one of the branch the flow took */
 	assert_int_equal(fx->j.rule, 0);
 	f.reply.src = A("192.168.50.2");
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.rule, 1);
 	f.reply.src = A("192.168.50.4");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_DNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_DNAT_CHANGED);
 }
 
 /* A mark set in the forward hook reaches postrouting's source NAT. */
@@ -627,11 +529,9 @@ static void test_forward_mark(void **state)
 	mk_snat_to(r, "203.0.113.5", 0);
 	mk_masq(mk_rule(post));
 	nm_model_finish(&fx->m);
-	judge(fx, &f);
-	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
+	assert_judged(fx, &f, JV_CONSISTENT, JR_NONE);
 	f.reply.dst = A("203.0.113.1");
-	judge(fx, &f);
-	assert_verdict(fx, JV_STALE, JR_SNAT_CHANGED);
+	assert_judged(fx, &f, JV_STALE, JR_SNAT_CHANGED);
 }
 
 /* What the evaluator runs besides nat chains: chains that may write the
@@ -734,8 +634,6 @@ static void test_trace_numgen_vmap(void **state)
 	assert_verdict(fx, JV_CONSISTENT, JR_NONE);
 	assert_int_equal(fx->j.chain, 2);	/* ep5: the flow's branch */
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {

@@ -14,10 +14,8 @@
 #include <linux/pkt_sched.h>
 #include "mkmodel.h"
 #include "netenv.h"
+#include "fixture.h"
 
-#ifndef CTSWEEP_TOP
-#define CTSWEEP_TOP "."
-#endif
 
 #define LO	1
 #define WAN	2
@@ -95,21 +93,26 @@ static void test_links(void **state)
 	assert_int_equal(netenv_ifindex(env, "wa"), 0);
 }
 
+/* The route to @addr, either family; NULL when none. */
+static const struct ne_route *route_to(const struct netenv *env,
+				       const char *addr)
+{
+	union addr a = A(addr);
+
+	return netenv_route(env, FAM(addr), &a);
+}
+
 static void test_route_longest_prefix(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("192.168.50.77");
-	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+	const struct ne_route *r = route_to(env, "192.168.50.77");
 
 	assert_non_null(r);
 	assert_int_equal(r->oif, LAN);
 	assert_int_equal(r->dst_len, 24);
-	a = A("198.51.100.1");
-	r = netenv_route(env, AF_INET, &a);
-	assert_int_equal(r->oif, WAN2);
+	assert_int_equal(route_to(env, "198.51.100.1")->oif, WAN2);
 	/* 10.1.0.0/16 beats the blackhole 10.0.0.0/8 */
-	a = A("10.1.2.3");
-	r = netenv_route(env, AF_INET, &a);
+	r = route_to(env, "10.1.2.3");
 	assert_non_null(r);
 	assert_int_equal(r->oif, LAN);
 }
@@ -117,16 +120,13 @@ static void test_route_longest_prefix(void **state)
 static void test_route_metric(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("8.8.8.8");
-	const struct ne_route *r = netenv_route(env, AF_INET, &a);
+	const struct ne_route *r = route_to(env, "8.8.8.8");
 
 	assert_non_null(r);
 	assert_int_equal(r->oif, WAN);
 	assert_int_equal(r->priority, 100);
 	/* the main table only: 9.9.9.9 follows the default */
-	a = A("9.9.9.9");
-	r = netenv_route(env, AF_INET, &a);
-	assert_int_equal(r->oif, WAN);
+	assert_int_equal(route_to(env, "9.9.9.9")->oif, WAN);
 }
 
 static void test_route_blackhole_hides_default(void **state)
@@ -141,15 +141,12 @@ static void test_route_blackhole_hides_default(void **state)
 static void test_route_none(void **state)
 {
 	struct netenv *env = *state;
-	union addr a = A("2001:db8::1");
 
 	/* no IPv6 default route */
-	assert_null(netenv_route(env, AF_INET6, &a));
-	a = A("fd00:50::7");
-	assert_non_null(netenv_route(env, AF_INET6, &a));
-	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 64);
-	a = A("fd00:50:1::7");
-	assert_int_equal(netenv_route(env, AF_INET6, &a)->dst_len, 48);
+	assert_null(route_to(env, "2001:db8::1"));
+	assert_non_null(route_to(env, "fd00:50::7"));
+	assert_int_equal(route_to(env, "fd00:50::7")->dst_len, 64);
+	assert_int_equal(route_to(env, "fd00:50:1::7")->dst_len, 48);
 }
 
 static void test_addr_type(void **state)
@@ -285,14 +282,11 @@ static void test_empty_env(void **state)
 static void test_odd_prefix(void **state)
 {
 	struct netenv *env = *state;
-	union addr a;
 
 	mk_route(env, RT_TABLE_MAIN, RTN_UNICAST, "172.16.0.0", 12, LAN, NULL,
 		 NULL, 0);
-	a = A("172.31.255.255");
-	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, LAN);
-	a = A("172.32.0.0");
-	assert_int_equal(netenv_route(env, AF_INET, &a)->oif, WAN);
+	assert_int_equal(route_to(env, "172.31.255.255")->oif, LAN);
+	assert_int_equal(route_to(env, "172.32.0.0")->oif, WAN);
 }
 
 /* ---- netenv_load.c: a multipath route ---------------------------------------- */
@@ -471,27 +465,12 @@ static void test_qdisc_captured(void **state)
 {
 	struct netenv env = { 0 };
 	const struct nlmsghdr *nlh;
-	char path[512], *buf;
 	size_t len;
-	FILE *f;
-	long n;
+	char *buf = read_top("fuzz/corpus/route/qdisc-veth", &len);
 	int rem;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fuzz/corpus/route/qdisc-veth",
-		 getenv("CTSWEEP_TOP") ? getenv("CTSWEEP_TOP") : CTSWEEP_TOP);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	/* aligned, as a socket's buffer is */
-	buf = aligned_alloc(8, ((size_t)n + 7) & ~(size_t)7);
-	assert_non_null(buf);
-	len = fread(buf, 1, n, f);
-	fclose(f);
-	assert_int_equal(len, (size_t)n);
+	assert_true(len > 0);
 	rem = (int)len;
 	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, rem);
 	     nlh = mnl_nlmsg_next(nlh, &rem))

@@ -24,41 +24,13 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/rtnetlink.h>
 #include "nft.h"
-
-static const char *fixture_dir(void)
-{
-	static char dir[4096];
-	const char *env = getenv("CTSWEEP_FIXTURES");
-	const char *slash;
-
-	if (env)
-		return env;
-	/* The Makefile compiles tests/unit/test_nft.c from the top. */
-	slash = strrchr(__FILE__, '/');
-	snprintf(dir, sizeof(dir), "%.*s/fixtures",
-		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-	return dir;
-}
+#include "fixture.h"
+#include "exprassert.h"
 
 static void *load(const char *name, size_t *len)
 {
-	char path[4200];
-	char *buf = NULL;
-	size_t got;
-	FILE *f;
+	void *buf = read_fixture(name, ".nlbin", len);
 
-	snprintf(path, sizeof(path), "%s/%s.nlbin", fixture_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	*len = 0;
-	do {
-		buf = realloc(buf, *len + 65536);
-		assert_non_null(buf);
-		got = fread(buf + *len, 1, 65536, f);
-		*len += got;
-	} while (got);
-	fclose(f);
 	assert_true(*len > 0);
 	return buf;
 }
@@ -99,25 +71,6 @@ static const struct nm_set *set(const struct nm_model *m, const char *table,
 		fail_msg("no set %s %s", table, name);
 	return &m->sets[i];
 }
-
-/* The rule's expression ops, in order. */
-static void assert_ops(const struct nm_rule *r, int n, ...)
-{
-	va_list ap;
-	int i;
-
-	assert_int_equal(r->nexprs, n);
-	va_start(ap, n);
-	for (i = 0; i < n; i++) {
-		int op = va_arg(ap, int);
-
-		if (r->exprs[i].op != op)
-			fail_msg("expr %d: op %d, want %d", i, r->exprs[i].op,
-				 op);
-	}
-	va_end(ap);
-}
-
 /* The last expression of @op in @r. */
 static const struct nm_expr *last_op(const struct nm_rule *r, int op)
 {
@@ -698,10 +651,10 @@ static void test_edge(void **state)
 	assert_int_equal(e->bitwise.shift, 8);
 	e = &pre->rules[2].exprs[2];
 	assert_int_equal(e->op, NM_OP_META_SET);
-	assert_int_equal(e->set.key, NFT_META_MARK);
+	assert_int_equal(e->set_stmt.key, NFT_META_MARK);
 	assert_int_equal(e->sreg, NFT_REG_1);
 	e = last_op(&pre->rules[3], NM_OP_CT_SET);
-	assert_int_equal(e->set.key, NFT_CT_MARK);
+	assert_int_equal(e->set_stmt.key, NFT_CT_MARK);
 	assert_string_equal(last_op(&pre->rules[4], NM_OP_UNKNOWN)->unknown,
 			    "quota");
 	assert_string_equal(last_op(&pre->rules[7], NM_OP_UNKNOWN)->unknown,

@@ -3,7 +3,8 @@
  * Unit tests for report.c: the JSON document and the text table and
  * summary of a hand-built scan (a stale DNAT flow, an unknown one, a
  * mirror), with names from the rules that try to break out of their
- * quotes or lines; unknown flows counted by cause; the formatters.
+ * quotes or lines; unknown flows counted by cause; the formatters and
+ * the printer (print.c) they and explain share.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "mkmodel.h"
+#include "print.h"
 #include "report.h"
 
 #define LO	1
@@ -161,6 +163,23 @@ static void assert_printable(const char *s)
 		if (*s != '\n' && (*s < 0x20 || *s > 0x7e))
 			fail_msg("byte 0x%02x in the output",
 				 (unsigned char)*s);
+}
+
+typedef void report_fn(FILE *f, const struct scan *s,
+		       const struct report_opts *ro);
+
+/* What @fn writes for people: printable, and exactly @want. */
+static void assert_report(report_fn *fn, const struct scan *s,
+			  const struct report_opts *ro, const char *want)
+{
+	struct out o;
+	const char *t;
+
+	fn(out_open(&o), s, ro);
+	t = out_text(&o);
+	assert_printable(t);
+	assert_string_equal(t, want);
+	free(o.buf);
 }
 
 /* ---- a strict JSON reader (RFC 8259), enough to check the document ---- */
@@ -467,80 +486,58 @@ static void test_json_empty(void **state)
 
 /* ---- text ---- */
 
+/* The table's lines for the fixture's three flows, and (-v) the rule
+ * under each. */
+#define HEAD "PROTO  ORIGINAL                                 NOW                 RULES               VERDICT\n"
+#define ROW1 "udp    198.51.100.7:40000 > 203.0.113.1:53820   192.168.50.2:51820  192.168.50.3:53820  stale: forward now points elsewhere (deleted)\n"
+#define ROW2 "tcp    198.51.100.8:1000 > 203.0.113.1:80       no nat              ?                   unknown: xt match re?cent\n"
+#define ROW3 "udp    192.168.50.2:51820 > 198.51.100.9:40001  192.168.50.2:51820  192.168.50.3:53820  stale: a swept forward re-created backwards by the old backend's late reply (a mirror) (deleted)\n"
+#define RULE_1 "       rule: table ip nat chain prerouting handle 1 comment \"wg \\\"peer\\\" C:\\\\x?[2J\"\n"
+#define RULE_2 "       rule: table ip nat chain prerouting handle 2\n"
+
 static void test_table(void **state)
 {
 	struct scan *s = *state;
 	struct report_opts ro = { .command = "status" };
-	struct out o;
-	const char *t;
 
 	/* The longest verdict, the deleted mirror's, whole (its column held
 	 * 95 characters once and lost the closing parenthesis). */
-	report_table(out_open(&o), s, &ro);
-	t = out_text(&o);
-	assert_printable(t);
-	assert_string_equal(t,
-"PROTO  ORIGINAL                                 NOW                 RULES               VERDICT\n"
-"udp    198.51.100.7:40000 > 203.0.113.1:53820   192.168.50.2:51820  192.168.50.3:53820  stale: forward now points elsewhere (deleted)\n"
-"tcp    198.51.100.8:1000 > 203.0.113.1:80       no nat              ?                   unknown: xt match re?cent\n"
-"udp    192.168.50.2:51820 > 198.51.100.9:40001  192.168.50.2:51820  192.168.50.3:53820  stale: a swept forward re-created backwards by the old backend's late reply (a mirror) (deleted)\n");
-	free(o.buf);
+	assert_report(report_table, s, &ro, HEAD ROW1 ROW2 ROW3);
 
 	/* -v: the rule under each flow, its comment escaped and cut to one
 	 * line */
 	ro.verbose = 1;
-	report_table(out_open(&o), s, &ro);
-	t = out_text(&o);
-	assert_printable(t);
-	assert_non_null(strstr(t,
-"stale: forward now points elsewhere (deleted)\n"
-"       rule: table ip nat chain prerouting handle 1 comment \"wg \\\"peer\\\" C:\\\\x?[2J\"\n"
-"tcp "));
-	assert_non_null(strstr(t,
-"unknown: xt match re?cent\n"
-"       rule: table ip nat chain prerouting handle 2\n"));
-	free(o.buf);
+	assert_report(report_table, s, &ro,
+		      HEAD ROW1 RULE_1 ROW2 RULE_2 ROW3 RULE_1);
 
 	/* nothing to list: not even the header */
 	s->nrecs = 0;
-	report_table(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o), "");
-	free(o.buf);
+	assert_report(report_table, s, &ro, "");
 }
 
 static void test_summary(void **state)
 {
 	struct scan *s = *state;
 	struct report_opts ro = { .command = "status" };
-	struct out o;
-	const char *t;
 
-	report_summary(out_open(&o), s, &ro);
-	t = out_text(&o);
-	assert_printable(t);
-	assert_string_equal(t,
+	assert_report(report_summary, s, &ro,
 		"2 stale flows (1 forward-changed, 1 forward-mirrored); "
 		"1 unknown (kept); 7 consistent; 10 judged\n"
 		"  1 unknown: xt match re?cent\n"
 		"run 'ctsweep sweep' to delete the stale flows\n");
-	free(o.buf);
 
 	ro.command = "sweep";
-	report_summary(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o),
+	assert_report(report_summary, s, &ro,
 		"deleted 2 stale flows (1 forward-changed, 1 forward-mirrored); "
 		"1 unknown (kept); 7 consistent; 10 judged\n"
 		"  1 unknown: xt match re?cent\n");
-	free(o.buf);
 
 	ro.dry_run = true;
-	report_summary(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o),
+	assert_report(report_summary, s, &ro,
 		"2 stale flows (dry run: nothing deleted) (1 forward-changed, "
 		"1 forward-mirrored); 1 unknown (kept); 7 consistent; "
 		"10 judged\n"
 		"  1 unknown: xt match re?cent\n");
-	free(o.buf);
 
 	/* one of each, singular; nothing stale: no advice */
 	memset(s->by_reason, 0, sizeof(s->by_reason));
@@ -548,20 +545,16 @@ static void test_summary(void **state)
 	s->stale = s->unknown = 0;
 	s->deleted = 1;
 	ro.dry_run = false;
-	report_summary(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o),
+	assert_report(report_summary, s, &ro,
 		"deleted 1 stale flow; 0 unknown (kept); 7 consistent; "
 		"10 judged\n");
-	free(o.buf);
 	ro.command = "status";
 	s->stale = 1;
 	s->by_reason[JR_SNAT_ADDED] = 1;
-	report_summary(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o),
+	assert_report(report_summary, s, &ro,
 		"1 stale flow (1 snat-added); 0 unknown (kept); 7 consistent; "
 		"10 judged\n"
 		"run 'ctsweep sweep' to delete the stale flows\n");
-	free(o.buf);
 }
 
 /*
@@ -615,8 +608,7 @@ static void test_causes(void **state)
 		"\"(other)\":2}}}\n"));
 	free(o.buf);
 
-	report_summary(out_open(&o), s, &ro);
-	assert_string_equal(out_text(&o),
+	assert_report(report_summary, s, &ro,
 		"0 stale flows; 13 unknown (kept); 0 consistent; 13 judged\n"
 		"  3 unknown: cause 2\n"
 		"  2 unknown: cause 1\n"
@@ -627,7 +619,6 @@ static void test_causes(void **state)
 		"  1 unknown: cause 7\n"
 		"  1 unknown: cause 8\n"
 		"  2 unknown: other causes\n");
-	free(o.buf);
 }
 
 /* ---- the formatters ---- */
@@ -730,6 +721,68 @@ static void test_outcome(void **state)
 	free(buf);
 }
 
+/* ---- the printer report.c and explain.c share ---- */
+
+/* The fields of one object, named once, as @json or text asks. */
+static void put_sample(struct pr *p)
+{
+	pr_open(p, 1);
+	pr_str(p, "name", "name ", "a \"q\"\x1b", 0);
+	pr_u64(p, "n", ", n ", 42);
+	pr_str(p, "gone", ", gone ", "none", PR_NULL);
+	pr_str(p, "json", NULL, "only", 0);
+	pr_str(p, NULL, " (text only)", "", 0);
+	pr_obj(p, "in");
+	pr_str(p, "ok", NULL, "true", PR_RAW);
+	pr_obj_end(p);
+	if (pr_key(p, "a\"b"))
+		fputs("[]", p->f);
+	pr_text(p, " %d%%", 7);
+	pr_close(p);
+}
+
+static void test_printer(void **state)
+{
+	struct pr p = { .first = true };
+	struct pr_row row;
+	struct out o;
+
+	(void)state;
+	p.f = out_open(&o);
+	p.json = true;
+	put_sample(&p);
+	put_sample(&p);
+	assert_string_equal(out_text(&o),
+		"{\"name\":\"a \\\"q\\\"\\u001b\",\"n\":42,\"gone\":null,"
+		"\"json\":\"only\",\"in\":{\"ok\":true},\"a\\\"b\":[]},"
+		"{\"name\":\"a \\\"q\\\"\\u001b\",\"n\":42,\"gone\":null,"
+		"\"json\":\"only\",\"in\":{\"ok\":true},\"a\\\"b\":[]}");
+	free(o.buf);
+
+	/* text: quotes kept, the control byte made '?' */
+	p.f = out_open(&o);
+	p.json = false;
+	put_sample(&p);
+	assert_string_equal(out_text(&o),
+		"  name a \"q\"?, n 42, gone none (text only) 7%\n");
+	free(o.buf);
+
+	/* a row: each cell what was written while it was named */
+	p.f = NULL;
+	p.row = &row;
+	pr_open(&p, 0);
+	pr_cell(&p, 2);
+	pr_str(&p, "x", "", "two", 0);
+	pr_cell(&p, 0);
+	pr_text(&p, "zero");
+	pr_cell(&p, 2);
+	pr_text(&p, "+");
+	pr_close(&p);
+	assert_string_equal(row.cell[0], "zero");
+	assert_string_equal(row.cell[1], "");
+	assert_string_equal(row.cell[2], "two+");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -743,6 +796,7 @@ int main(void)
 		T(test_causes),
 		cmocka_unit_test(test_fmt),
 		cmocka_unit_test(test_outcome),
+		cmocka_unit_test(test_printer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "stats.h"
+#include "fixture.h"
 
 /* Every counter a distinct value, so a line printing the wrong one
  * shows. */
@@ -241,15 +242,50 @@ static void test_trigger_str(void **state)
 	assert_string_equal(stats_trigger_str(ST__MAX), "?");
 }
 
+/* Every trigger has a label and words of its own, so one added to the
+ * enum without them fails here; the words are watch's log's. */
+static void test_trigger_text(void **state)
+{
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < ST__MAX; i++) {
+		assert_non_null(stats_trigger_str(i));
+		assert_non_null(stats_trigger_text(i));
+		assert_true(stats_trigger_str(i)[0]);
+		assert_true(stats_trigger_text(i)[0]);
+		for (k = 0; k < i; k++) {
+			assert_string_not_equal(stats_trigger_str(i),
+						stats_trigger_str(k));
+			assert_string_not_equal(stats_trigger_text(i),
+						stats_trigger_text(k));
+		}
+	}
+	assert_string_equal(stats_trigger_text(ST_START), "start");
+	assert_string_equal(stats_trigger_text(ST_NFT), "nftables generation");
+	assert_string_equal(stats_trigger_text(ST_ROUTE),
+			    "routes or addresses changed");
+	assert_string_equal(stats_trigger_text(ST_LEGACY),
+			    "iptables-legacy tables changed");
+	assert_string_equal(stats_trigger_text(ST_RESYNC), "periodic resync");
+	assert_string_equal(stats_trigger_text(ST_LOST),
+			    "resync after lost notifications");
+	assert_string_equal(stats_trigger_text(ST_HUP), "SIGHUP");
+	assert_string_equal(stats_trigger_text(ST_RETRY), "retry");
+	assert_string_equal(stats_trigger_text(ST_NEW),
+			    "new entries the rules disagree with");
+	assert_string_equal(stats_trigger_text(ST__MAX), "?");
+	assert_string_equal(stats_trigger_text(-1), "?");
+}
+
 /* The file holds exactly what stats_print prints, readable by the
  * collector. */
 static void test_write(void **state)
 {
-	char dir[] = "/tmp/ctsweep-stats.XXXXXX", path[64], buf[8192];
+	char dir[] = "/tmp/ctsweep-stats.XXXXXX", path[64];
 	struct stats st;
 	struct stat sb;
-	char *text;
-	FILE *f;
+	char *text, *buf;
 	size_t n;
 
 	(void)state;
@@ -258,12 +294,9 @@ static void test_write(void **state)
 	fill(&st);
 	assert_int_equal(stats_write(&st, path), 0);
 	text = print(&st);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	buf = read_whole(path, &n);
 	assert_string_equal(buf, text);
+	free(buf);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0644);
 	free(text);
@@ -337,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_trigger_str),
+		cmocka_unit_test(test_trigger_text),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_line_cut),

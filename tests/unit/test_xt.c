@@ -28,6 +28,7 @@
 #include <linux/netfilter/xt_statistic.h>
 #include <linux/netfilter/xt_recent.h>
 #include "xt.h"
+#include "exprassert.h"
 
 /* Pad like iptables-legacy does. */
 #define ALIGNED(x) XT_ALIGN(sizeof(x))
@@ -305,18 +306,6 @@ static void test_mark_target(void **state)
 	assert_unknown(&e, "xt target MARK rev");
 	xt_decode_target(AF_INET, "MARK", 3, buf, sizeof(buf), &e);
 	assert_unknown(&e, "xt target MARK rev");
-}
-
-static void assert_connmark(const struct nm_expr *e, uint8_t mode,
-			    uint8_t dir, uint8_t bits, uint32_t ctmask,
-			    uint32_t nfmask)
-{
-	assert_int_equal(e->op, NM_OP_XT_CONNMARK);
-	assert_int_equal(e->connmark.mode, mode);
-	assert_int_equal(e->connmark.shift_dir, dir);
-	assert_int_equal(e->connmark.shift_bits, bits);
-	assert_int_equal(e->connmark.ctmask, ctmask);
-	assert_int_equal(e->connmark.nfmask, nfmask);
 }
 
 static void test_connmark_rev1(void **state)
