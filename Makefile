@@ -30,6 +30,10 @@ LIB_SRCS   := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
+# The fuzz targets' own objects, built plain: tests/layers.sh follows what
+# each one calls through build/obj and checks it reaches pure objects only.
+FUZZ_ENTRY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-entry/%.o)
 
 .PHONY: all deps deps-test check check-unit check-netns demo bench fuzz fuzz-build clean install
 
@@ -61,6 +65,10 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libctsweep.a $(wildcard tests/unit/*.h)
 		-DCTSWEEP_BIN='"$(abspath $(BUILD)/ctsweep)"' \
 		-o $@ $< $(BUILD)/libctsweep.a $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz-entry/%.o: fuzz/%.c fuzz/fuzz.h $(wildcard src/*.h) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 # test_fuzz replays fuzz/regressions and fuzz/corpus through the fuzz
 # targets' own entry points, which it includes.
 $(BUILD)/unit/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)
@@ -82,10 +90,10 @@ deps-test:
 # checks the instrumented binary and unit tests, not the plain ones.
 TEST_ENV   := BUILD=$(abspath $(BUILD)) CTSWEEP=$(abspath $(BUILD))/ctsweep
 
-check: deps-test all $(UNIT_BINS) $(BUILD)/nlfault.so
+check: deps-test all $(UNIT_BINS) $(FUZZ_ENTRY) $(BUILD)/nlfault.so
 	@$(TEST_ENV) tests/run
 
-check-unit: all $(UNIT_BINS)
+check-unit: all $(UNIT_BINS) $(FUZZ_ENTRY)
 	@$(TEST_ENV) tests/run unit
 
 check-netns: deps-test all $(BUILD)/nlfault.so
@@ -176,7 +184,6 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 1
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(FUZZ_SRCS:fuzz/fuzz_%.c=%)
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \

@@ -44,6 +44,9 @@ static int enter(const char *ns)
 	return ret;
 }
 
+/* One socket for every read, as watch keeps one (nft.h says why). */
+static struct nft_sock nft_nl;
+
 /* Read the rules and build their digest; times in @t_read, @t_build. */
 static int snapshot(struct nm_model *m, struct mdigest *d, double *t_read,
 		    double *t_build)
@@ -52,7 +55,7 @@ static int snapshot(struct nm_model *m, struct mdigest *d, double *t_read,
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	ret = nft_read(m);
+	ret = nft_read(&nft_nl, m);
 	if (ret)
 		return ret;
 	t1 = now_ms();

@@ -13,38 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlink.h>
+#include "nlattr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Netlink messages as a socket hands them over: @buf is an aligned copy,
- * every message's nlmsg_len lies within what is left.  Calls @cb until it
- * returns non-zero; stops at broken framing (what a real reader does). */
+/* Netlink messages as a socket hands them over: an aligned copy of the
+ * input, walked by nlattr_walk_msgs() (the parsers' own message walker),
+ * which calls @cb until it returns non-zero and stops at broken framing
+ * (what a real reader does). */
 static inline void fuzz_walk_msgs(const uint8_t *data, size_t size,
 				  int (*cb)(const struct nlmsghdr *, void *),
 				  void *arg)
 {
-	char *buf, *p;
-	size_t len = size;
+	char *buf = calloc(1, size + 8);
 
-	buf = calloc(1, size + 8);
 	if (!buf)
 		return;
 	memcpy(buf, data, size);
-	p = buf;
-	while (len >= sizeof(struct nlmsghdr)) {
-		const struct nlmsghdr *nlh = (const void *)p;
-		size_t step;
-
-		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
-			break;
-		if (cb(nlh, arg))
-			break;
-		step = NLMSG_ALIGN(nlh->nlmsg_len);
-		if (step > len)
-			step = len;
-		p += step;
-		len -= step;
-	}
+	(void)nlattr_walk_msgs(buf, size, cb, arg);
 	free(buf);
 }
 

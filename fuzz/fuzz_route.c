@@ -8,8 +8,6 @@
 #include "fuzz.h"
 #include "netenv.h"
 
-int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
-
 static int one_rt(const struct nlmsghdr *nlh, void *arg)
 {
 	return netenv_add_msg(arg, nlh) ? 1 : 0;

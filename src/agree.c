@@ -7,7 +7,8 @@
 #include <string.h>
 #include "agree.h"
 
-int read_agreed(const struct agree_ops *ops, unsigned int tries, void *out)
+int read_agreed(const struct agree_ops *ops, void *ctx, unsigned int tries,
+		void *out)
 {
 	unsigned char *prev, *cur, *t;
 	bool have_prev = false;
@@ -19,7 +20,7 @@ int read_agreed(const struct agree_ops *ops, unsigned int tries, void *out)
 	cur = prev + ops->size;
 	while (tries--) {
 		memset(cur, 0, ops->size);
-		err = ops->read(cur);
+		err = ops->read(ctx, cur);
 		if (err)
 			break;
 		if (have_prev && ops->same(prev, cur)) {

@@ -15,14 +15,16 @@
 
 struct agree_ops {
 	size_t size;					/* of one snapshot */
-	int (*read)(void *snap);			/* 0 or -errno */
+	int (*read)(void *ctx, void *snap);		/* 0 or -errno */
 	bool (*same)(const void *a, const void *b);
 	void (*free)(void *snap);			/* what read made */
 };
 
 /* Read with @ops until two reads in a row are the same, at most @tries
- * reads; the agreed snapshot goes to @out.  Returns 0, -EAGAIN when no two
- * agreed (the source keeps changing), or read's -errno. */
-int read_agreed(const struct agree_ops *ops, unsigned int tries, void *out);
+ * reads (each handed @ctx, e.g. the reader's socket); the agreed snapshot
+ * goes to @out.  Returns 0, -EAGAIN when no two agreed (the source keeps
+ * changing), or read's -errno. */
+int read_agreed(const struct agree_ops *ops, void *ctx, unsigned int tries,
+		void *out);
 
 #endif

@@ -3,9 +3,8 @@
  * ct.c - conntrack over ctnetlink with libmnl: filtered dumps, batched
  * deletes, filtered flush, events.
  *
- * Dumps are parsed here rather than through libnetfilter_conntrack: one
- * receive buffer per handle, a struct flow on the stack, no allocation per
- * entry, which is what makes a 1M-entry table cheap to walk.
+ * Dumps are read into one receive buffer per handle and parsed by
+ * ct_parse.c (no I/O, the fuzzed half) into a struct flow on the stack.
  *
  * Kernel facts this file relies on (net/netfilter/nf_conntrack_netlink.c):
  * - A tuple filter (CTA_FILTER) needs nfgen_family AF_INET or AF_INET6, else
@@ -29,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -40,6 +40,7 @@
 
 #include "ct.h"
 #include "nlattr.h"
+#include "nlsock.h"
 
 /* From the kernel's nf_internals.h; not in the uapi headers. */
 #define CTF_IP_SRC	(1u << 0)
@@ -60,12 +61,10 @@ struct ct_handle {
 	char *buf;			/* RCV_BUF_SIZE, also the send batch */
 	bool events;
 	bool filter_reply;		/* reply tuple filter (fixed in 5.16) */
-	bool flush_filtered;		/* proven by flush_supported's probe */
 	bool tuple_rejected;		/* kernel said EINVAL/EOPNOTSUPP */
 	bool status_rejected;
 	bool zone_rejected;
-	bool flush_probed;
-	enum ct_flush_probe flush_probe;
+	struct ct_probe flush_probe;	/* flush_supported's, once */
 	int kmajor, kminor;
 	unsigned int del_batch;		/* deletes per datagram */
 	/* an incremental dump under way (ct_dump_start) */
@@ -96,14 +95,6 @@ static bool kernel_at_least(const struct ct_handle *h, int major, int minor)
 	return h->kmajor > major || (h->kmajor == major && h->kminor >= minor);
 }
 
-static void set_rcvbuf(struct mnl_socket *nl, int size)
-{
-	int fd = mnl_socket_get_fd(nl);
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-}
-
 /* Deletes go without NLM_F_ACK: the kernel acks only the failures.  All
  * of them must fit in the receive buffer, as nothing reads it while the
  * kernel works through a datagram; an ack costs well under 1 KiB of
@@ -125,14 +116,12 @@ static unsigned int del_batch_size(struct mnl_socket *nl)
 static int sock_open(struct ct_handle *h, unsigned int groups)
 {
 	int one = 1;
+	int err = nlsock_open(NETLINK_NETFILTER, groups, &h->nl);
 
-	h->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!h->nl)
-		return -errno;
-	if (mnl_socket_bind(h->nl, groups, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
+	if (err)
+		return err;
 	h->portid = mnl_socket_get_portid(h->nl);
-	set_rcvbuf(h->nl, SOCK_RCVBUF);
+	nlsock_set_rcvbuf(h->nl, SOCK_RCVBUF);
 	h->del_batch = del_batch_size(h->nl);
 	/* Error acks for deletes would otherwise echo the whole request. */
 	mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -203,216 +192,7 @@ static ssize_t recv_queued(struct ct_handle *h)
 	}
 }
 
-/* ---- parsing ---------------------------------------------------------- */
-
-static bool len_is(const struct nlattr *a, size_t len)
-{
-	return nla_len_of(a) == len;
-}
-
-static int get_u8(const struct nlattr *a, uint8_t *v)
-{
-	if (!len_is(a, 1))
-		return -EBADMSG;
-	*v = *(const uint8_t *)nla_data_of(a);
-	return 0;
-}
-
-/* Ports and ICMP ids stay in network byte order. */
-static int get_be16(const struct nlattr *a, uint16_t *v)
-{
-	if (!len_is(a, 2))
-		return -EBADMSG;
-	memcpy(v, nla_data_of(a), 2);
-	return 0;
-}
-
-static int get_be32(const struct nlattr *a, uint32_t *v)
-{
-	if (!len_is(a, 4))
-		return -EBADMSG;
-	memcpy(v, nla_data_of(a), 4);
-	*v = ntohl(*v);
-	return 0;
-}
-
-static int parse_ip(const struct nlattr *nest, struct tuple *t)
-{
-	const struct nlattr *tb[CTA_IP_MAX + 1];
-	const struct nlattr *src, *dst;
-	size_t alen = addr_len(t->family);
-	int err;
-
-	err = nla_parse_nested(nest, tb, CTA_IP_MAX, NULL);
-	if (err)
-		return err;
-	if (t->family == AF_INET) {
-		src = tb[CTA_IP_V4_SRC];
-		dst = tb[CTA_IP_V4_DST];
-	} else {
-		src = tb[CTA_IP_V6_SRC];
-		dst = tb[CTA_IP_V6_DST];
-	}
-	if (!src || !dst || !len_is(src, alen) || !len_is(dst, alen))
-		return -EBADMSG;
-	memcpy(t->src.b, nla_data_of(src), alen);
-	memcpy(t->dst.b, nla_data_of(dst), alen);
-	return 0;
-}
-
-static int parse_proto(const struct nlattr *nest, struct tuple *t)
-{
-	const struct nlattr *tb[CTA_PROTO_MAX + 1];
-	uint8_t type = 0, code = 0;
-	int err;
-
-	err = nla_parse_nested(nest, tb, CTA_PROTO_MAX, NULL);
-	if (err)
-		return err;
-	if (!tb[CTA_PROTO_NUM] || get_u8(tb[CTA_PROTO_NUM], &t->l4proto))
-		return -EBADMSG;
-
-	switch (t->l4proto) {
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6: {
-		int id_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_ID :
-							CTA_PROTO_ICMPV6_ID;
-		int ty_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_TYPE :
-							CTA_PROTO_ICMPV6_TYPE;
-		int co_a = t->l4proto == IPPROTO_ICMP ? CTA_PROTO_ICMP_CODE :
-							CTA_PROTO_ICMPV6_CODE;
-
-		if ((tb[id_a] && get_be16(tb[id_a], &t->sport)) ||
-		    (tb[ty_a] && get_u8(tb[ty_a], &type)) ||
-		    (tb[co_a] && get_u8(tb[co_a], &code)))
-			return -EBADMSG;
-		/* dport mirrors the kernel's tuple->dst.u.all: type, code */
-		((uint8_t *)&t->dport)[0] = type;
-		((uint8_t *)&t->dport)[1] = code;
-		return 0;
-	}
-	default:
-		if ((tb[CTA_PROTO_SRC_PORT] &&
-		     get_be16(tb[CTA_PROTO_SRC_PORT], &t->sport)) ||
-		    (tb[CTA_PROTO_DST_PORT] &&
-		     get_be16(tb[CTA_PROTO_DST_PORT], &t->dport)))
-			return -EBADMSG;
-		return 0;
-	}
-}
-
-static int parse_tuple(const struct nlattr *nest, uint8_t family,
-		       struct tuple *t)
-{
-	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
-	int err;
-
-	err = nla_parse_nested(nest, tb, CTA_TUPLE_MAX, NULL);
-	if (err)
-		return err;
-	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
-		return -EBADMSG;
-	t->family = family;
-	err = parse_ip(tb[CTA_TUPLE_IP], t);
-	if (err)
-		return err;
-	return parse_proto(tb[CTA_TUPLE_PROTO], t);
-}
-
-static int parse_protoinfo(const struct nlattr *nest, struct flow *f)
-{
-	const struct nlattr *tb[CTA_PROTOINFO_MAX + 1];
-	const struct nlattr *tcp[CTA_PROTOINFO_TCP_MAX + 1];
-	int err;
-
-	err = nla_parse_nested(nest, tb, CTA_PROTOINFO_MAX, NULL);
-	if (err)
-		return err;
-	if (!tb[CTA_PROTOINFO_TCP])
-		return 0;
-	err = nla_parse_nested(tb[CTA_PROTOINFO_TCP], tcp, CTA_PROTOINFO_TCP_MAX, NULL);
-	if (err)
-		return err;
-	if (tcp[CTA_PROTOINFO_TCP_STATE])
-		return get_u8(tcp[CTA_PROTOINFO_TCP_STATE], &f->tcp_state);
-	return 0;
-}
-
-int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f)
-{
-	const struct nlattr *tb[CTA_MAX + 1];
-	const struct nfgenmsg *nfg;
-	uint8_t family;
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*nfg))
-		return -EBADMSG;
-	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK)
-		return -EPROTO;
-	nfg = mnl_nlmsg_get_payload(nlh);
-	family = nfg->nfgen_family;
-	if (family != AF_INET && family != AF_INET6)
-		return -EPROTO;
-
-	err = nla_parse_strict((const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
-			  nlh->nlmsg_len - NLMSG_HDRLEN - MNL_ALIGN(sizeof(*nfg)),
-			  tb, CTA_MAX);
-	if (err)
-		return err;
-	if (!tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY])
-		return -EBADMSG;
-	err = parse_tuple(tb[CTA_TUPLE_ORIG], family, &f->orig);
-	if (!err)
-		err = parse_tuple(tb[CTA_TUPLE_REPLY], family, &f->reply);
-	if (err)
-		return err;
-	if (f->orig.l4proto != f->reply.l4proto)
-		return -EBADMSG;
-
-	if ((tb[CTA_ID] && get_be32(tb[CTA_ID], &f->id)) ||
-	    (tb[CTA_STATUS] && get_be32(tb[CTA_STATUS], &f->status)) ||
-	    (tb[CTA_MARK] && get_be32(tb[CTA_MARK], &f->mark)) ||
-	    (tb[CTA_TIMEOUT] && get_be32(tb[CTA_TIMEOUT], &f->timeout)))
-		return -EBADMSG;
-	if (tb[CTA_ZONE]) {
-		uint16_t z;
-
-		if (get_be16(tb[CTA_ZONE], &z))
-			return -EBADMSG;
-		f->zone = ntohs(z);
-	}
-	if (tb[CTA_PROTOINFO])
-		return parse_protoinfo(tb[CTA_PROTOINFO], f);
-	return 0;
-}
-
-/* ---- filter ----------------------------------------------------------- */
-
-bool ct_filter_match(const struct ct_filter *flt, const struct flow *f)
-{
-	size_t alen = addr_len(f->orig.family);
-
-	if (flt->family && f->orig.family != flt->family)
-		return false;
-	if (flt->l4proto && f->orig.l4proto != flt->l4proto)
-		return false;
-	if (flt->status_mask &&
-	    (f->status & flt->status_mask) != flt->status)
-		return false;
-	if (flt->has_orig_dport &&
-	    (!proto_has_ports(f->orig.l4proto) ||
-	     f->orig.dport != flt->orig_dport))
-		return false;
-	if (flt->has_orig_dst && memcmp(f->orig.dst.b, flt->orig_dst.b, alen))
-		return false;
-	if (flt->has_reply_src &&
-	    memcmp(f->reply.src.b, flt->reply_src.b, alen))
-		return false;
-	if (flt->zone && f->zone != flt->zone)
-		return false;
-	return true;
-}
+/* ---- kernel filter ---------------------------------------------------- */
 
 /* What of @flt one request for @family asks of the kernel. */
 
@@ -542,7 +322,7 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			 size_t len, struct dump_ctx *c)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int rem = (int)len;
+	int rem = (int)len, end;
 
 	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		struct flow f;
@@ -551,22 +331,9 @@ static int dump_datagram(struct ct_handle *h, uint32_t seq, const char *buf,
 			continue;	/* stale: not our request */
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			c->intr = true;
-		if (nlh->nlmsg_type == NLMSG_DONE) {
-			int derr = 0;
-
-			/* a dump that failed midway: its DONE says why */
-			if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-				memcpy(&derr, mnl_nlmsg_get_payload(nlh),
-				       sizeof(int));
-			return derr < 0 ? derr : 0;
-		}
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
-				return -EBADMSG;
-			return e->error ? e->error : 0;
-		}
+		end = nlattr_dump_end(nlh, 0);
+		if (end <= 0)
+			return end;
 		if (c->cb_err || c->intr)
 			continue;
 		if (ct_parse_msg(nlh, &f))
@@ -599,14 +366,10 @@ static int dump_family(struct ct_handle *h, const struct ct_filter *flt,
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t n = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 
 		if (n < 0) {
-			ret = -errno;
-			/* not "continue" in a do-while: that tested
-			 * ret > 0 and ended the dump with -EINTR */
-			if (ret == -EINTR)
-				continue;
+			ret = n;
 			break;
 		}
 		ret = dump_datagram(h, seq, h->buf, n, &c);
@@ -843,13 +606,10 @@ static void note_acks(struct ack_state *a, const char *buf, size_t len,
 static int read_acks(struct ct_handle *h, struct ack_state *a, size_t n)
 {
 	while (a->pending) {
-		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t len = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return len;
 		note_acks(a, h->buf, len, n);
 	}
 	return 0;
@@ -980,15 +740,12 @@ static int get_answers(struct ct_handle *h, struct ct_lookup *q, size_t n,
 	size_t left = n;
 
 	while (left) {
-		ssize_t len = mnl_socket_recvfrom(h->nl, h->buf, RCV_BUF_SIZE);
+		ssize_t len = nlsock_recv(h->nl, h->buf, RCV_BUF_SIZE);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)h->buf;
 		int rem;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return len;
 		rem = (int)len;
 		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			uint32_t i = m->nlmsg_seq - first;
@@ -1126,14 +883,25 @@ static int probe_collect(const struct flow *f, void *data)
 	return 0;
 }
 
+/* Where @p stopped, with the errno of the step (0 when it has none). */
+static int probe_stop(struct ct_probe *p, enum ct_flush_probe result,
+		      enum ct_probe_step step, int err)
+{
+	p->result = result;
+	p->step = step;
+	p->err = err;
+	return err;
+}
+
 /* In a fresh network namespace: four entries, a flush whose filter matches
  * exactly the first, and a dump to see that exactly the other three
- * survived.  Exit status 0 means the kernel applies every part we send,
- * 5 that it rejected the flush, 7 that the wrong entries went.
+ * survived.  The outcome goes into @p, a page the parent shares: the
+ * step a failure stopped at and its errno, which an exit status could not
+ * carry both of.
  * The status bit is ASSURED because CTA_STATUS cannot set the NAT bits
  * (IPS_UNCHANGEABLE_MASK); the kernel's status match is the same for any
  * bit. */
-static int probe_child(void)
+static void probe_child(struct ct_probe *p)
 {
 	struct ct_filter flt = {
 		.family = AF_INET, .l4proto = IPPROTO_UDP,
@@ -1144,71 +912,114 @@ static int probe_child(void)
 	const uint32_t st = IPS_CONFIRMED | IPS_SEEN_REPLY;
 	struct ct_handle *h;
 	uint32_t seen = 0;
+	int err;
 
 	flt.reply_src.ip = htonl(0xc0000203);
-	if (unshare(CLONE_NEWNET) || ct_open(&h))
-		return 2;
-	if (create_probe_entry(h, 40001, 53, 0xc0000203, st | IPS_ASSURED) ||
-	    create_probe_entry(h, 40002, 53, 0xc0000204, st | IPS_ASSURED) ||
-	    create_probe_entry(h, 40003, 53, 0xc0000203, st) ||
-	    create_probe_entry(h, 40004, 54, 0xc0000203, st | IPS_ASSURED))
-		return 3;
-	if (ct_dump(h, NULL, probe_collect, &seen) || seen != 0xf)
-		return 4;
+	if (unshare(CLONE_NEWNET)) {
+		probe_stop(p, CT_FLUSH_NO_PROBE, CT_PROBE_NETNS, -errno);
+		return;
+	}
+	err = ct_open(&h);
+	if (err) {
+		probe_stop(p, CT_FLUSH_NO_PROBE, CT_PROBE_OPEN, err);
+		return;
+	}
+	err = create_probe_entry(h, 40001, 53, 0xc0000203, st | IPS_ASSURED);
+	if (!err)
+		err = create_probe_entry(h, 40002, 53, 0xc0000204,
+					 st | IPS_ASSURED);
+	if (!err)
+		err = create_probe_entry(h, 40003, 53, 0xc0000203, st);
+	if (!err)
+		err = create_probe_entry(h, 40004, 54, 0xc0000203,
+					 st | IPS_ASSURED);
+	if (err)
+		goto out_stop_create;
+	err = ct_dump(h, NULL, probe_collect, &seen);
+	if (err || seen != 0xf)
+		goto out_stop_dump;
 	seen = 0;
-	if (flush_family(h, &flt, AF_INET))
-		return 5;
-	if (ct_dump(h, NULL, probe_collect, &seen))
-		return 6;
+	err = flush_family(h, &flt, AF_INET);
+	if (err) {
+		probe_stop(p, CT_FLUSH_REFUSED, CT_PROBE_FLUSH, err);
+		goto out;
+	}
+	err = ct_dump(h, NULL, probe_collect, &seen);
+	if (err)
+		goto out_stop_dump;
+	probe_stop(p, seen == 0xe ? CT_FLUSH_EXACT : CT_FLUSH_WIDER,
+		   CT_PROBE_DONE, 0);
+	goto out;
+out_stop_create:
+	probe_stop(p, CT_FLUSH_NO_PROBE, CT_PROBE_CREATE, err);
+	goto out;
+out_stop_dump:
+	/* err 0: the dump went, but the entries just made were not in it */
+	probe_stop(p, CT_FLUSH_NO_PROBE, CT_PROBE_DUMP, err);
+out:
 	ct_close(h);
-	return seen == 0xe ? 0 : 7;
+}
+
+/* Runs probe_child in a child process (unshare() would move this one)
+ * and takes its outcome from a shared page. */
+static void run_probe(struct ct_probe *out)
+{
+	struct ct_probe *p;
+	pid_t pid;
+	int status;
+
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		probe_stop(out, CT_FLUSH_NO_PROBE, CT_PROBE_START, -errno);
+		return;
+	}
+	/* what a child that ends without a word leaves */
+	probe_stop(p, CT_FLUSH_NO_PROBE, CT_PROBE_CHILD, 0);
+	pid = fork();
+	if (pid < 0) {
+		probe_stop(out, CT_FLUSH_NO_PROBE, CT_PROBE_START, -errno);
+		goto out;
+	}
+	if (pid == 0) {
+		probe_child(p);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			probe_stop(out, CT_FLUSH_NO_PROBE, CT_PROBE_WAIT,
+				   -errno);
+			goto out;
+		}
+	}
+	*out = *p;
+	if (out->step == CT_PROBE_CHILD)
+		out->err = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+out:
+	munmap(p, sizeof(*p));
 }
 
 static bool flush_supported(struct ct_handle *h)
 {
-	pid_t pid;
-	int status;
+	struct ct_probe *p = &h->flush_probe;
 
-	if (h->flush_probed)
-		return h->flush_filtered;
-	h->flush_probed = true;
+	if (p->result != CT_FLUSH_UNPROBED)
+		return p->result == CT_FLUSH_EXACT;
 	/* By behaviour, not by version: a distribution kernel may carry the
 	 * filtered flush back (RHEL), and one that ignores CTA_FILTER on a
 	 * tuple-less DELETE (<= 5.7) flushes only the probe's own namespace;
 	 * 5.8 to 6.11 refuse it (EOPNOTSUPP).  Without the reply filter
 	 * (filter_reply) the probe's flush takes 2 entries and says no. */
-	h->flush_probe = CT_FLUSH_REFUSED;
 	if (h->tuple_rejected || h->status_rejected)
-		return false;
-	h->flush_probe = CT_FLUSH_NO_PROBE;
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0)
-		_exit(probe_child());
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	if (!WIFEXITED(status))
-		return false;
-	switch (WEXITSTATUS(status)) {
-	case 0:
-		h->flush_probe = CT_FLUSH_EXACT;
-		break;
-	case 5:
-		h->flush_probe = CT_FLUSH_REFUSED;
-		break;
-	case 7:
-		h->flush_probe = CT_FLUSH_WIDER;
-		break;
-	}
-	h->flush_filtered = h->flush_probe == CT_FLUSH_EXACT;
-	return h->flush_filtered;
+		probe_stop(p, CT_FLUSH_REFUSED, CT_PROBE_DUMP_FILTER, 0);
+	else
+		run_probe(p);
+	return p->result == CT_FLUSH_EXACT;
 }
 
-enum ct_flush_probe ct_flush_probe_result(const struct ct_handle *h)
+const struct ct_probe *ct_flush_probe_result(const struct ct_handle *h)
 {
-	return h->flush_probe;
+	return &h->flush_probe;
 }
 
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt)

@@ -27,10 +27,10 @@ struct ct_filter {
 	uint16_t zone;
 };
 
-/* Userspace half of the filter: true if @f passes @flt.  ct_dump applies it
- * to every flow the kernel returns; exported for tests and for callers that
- * hold flows from elsewhere (events).  An address filter compares
- * addr_len(flow family) bytes. */
+/* Userspace half of the filter (ct_parse.c, no I/O): true if @f passes
+ * @flt.  ct_dump applies it to every flow the kernel returns; exported for
+ * tests and for callers that hold flows from elsewhere (events).  An
+ * address filter compares addr_len(flow family) bytes. */
 bool ct_filter_match(const struct ct_filter *flt, const struct flow *f);
 
 /* Called for each flow; return 0 to go on, <0 to stop the dump with it. */
@@ -85,8 +85,8 @@ struct ct_lookup {
 };
 int ct_get_many(struct ct_handle *h, struct ct_lookup *q, size_t n);
 
-/* Parse one ctnetlink message (IPCTNL_MSG_CT_NEW) into @f: the pure part,
- * also used by the fuzzer. 0, or -EBADMSG/-EPROTO on a malformed message.
+/* Parse one ctnetlink message (IPCTNL_MSG_CT_NEW) into @f: the pure part
+ * (ct_parse.c), also used by the fuzzer. 0, or -EBADMSG/-EPROTO on a malformed message.
  * Both tuples must be present.  For ICMP/ICMPv6, sport holds the echo id
  * and dport the bytes {type, code}, the way the kernel lays out its tuple;
  * ct_delete sends them back that way. -EPROTO: a family other than
@@ -105,15 +105,34 @@ int ct_parse_msg(const struct nlmsghdr *nlh, struct flow *f);
 int ct_flush_filtered(struct ct_handle *h, const struct ct_filter *flt);
 
 /* What ct_flush_filtered's probe found on this kernel, for the message
- * that says why a sweep deleted one by one. */
+ * that says why a sweep deleted one by one: the verdict, the step it
+ * stopped at and that step's -errno (0 when the step has none). */
 enum ct_flush_probe {
 	CT_FLUSH_UNPROBED,	/* not asked yet */
 	CT_FLUSH_EXACT,		/* flushes by the whole filter */
 	CT_FLUSH_REFUSED,	/* rejects it (5.8 to 6.11) */
 	CT_FLUSH_WIDER,		/* took entries the filter did not match */
-	CT_FLUSH_NO_PROBE,	/* the probe could not run (no CAP_SYS_ADMIN) */
+	CT_FLUSH_NO_PROBE,	/* the probe could not run: see the step */
 };
-enum ct_flush_probe ct_flush_probe_result(const struct ct_handle *h);
+enum ct_probe_step {
+	CT_PROBE_DONE,		/* ran to its end */
+	CT_PROBE_DUMP_FILTER,	/* not run: dumps' filters were refused */
+	CT_PROBE_START,		/* fork() or its shared page (mmap) */
+	CT_PROBE_WAIT,		/* waitpid() */
+	CT_PROBE_CHILD,		/* the child ended without a word; err is
+				 * the signal that killed it, or 0 */
+	CT_PROBE_NETNS,		/* unshare(CLONE_NEWNET): CAP_SYS_ADMIN */
+	CT_PROBE_OPEN,		/* a ctnetlink socket in the new namespace */
+	CT_PROBE_CREATE,	/* its four entries */
+	CT_PROBE_DUMP,		/* reading them back; err 0: not all there */
+	CT_PROBE_FLUSH,		/* the filtered flush (CT_FLUSH_REFUSED) */
+};
+struct ct_probe {
+	enum ct_flush_probe result;
+	enum ct_probe_step step;
+	int err;
+};
+const struct ct_probe *ct_flush_probe_result(const struct ct_handle *h);
 
 /* Conntrack events, for watch.  @groups is a mask of CT_EV_*. */
 #define CT_EV_NEW	1u

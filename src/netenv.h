@@ -69,7 +69,23 @@ static inline int netenv_link_local(uint8_t family, const union addr *a)
  * qdiscs), addresses and the main and local routing tables. Returns 0 or
  * -errno. */
 int netenv_load(struct netenv *env);
-/* Free what netenv_load() allocated and zero @env. */
+
+/* netenv_parse.c, no I/O: add what one RTM_NEWLINK/NEWADDR/NEWROUTE/
+ * NEWRULE/NEWQDISC message says to @env (any other type is skipped).
+ * 0, -EBADMSG for a malformed message, -ENOMEM. */
+struct nlmsghdr;
+int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
+/* The messages a snapshot is made of, in the order netenv_load() dumps
+ * them (the qdiscs after the links they mark): the RTM_NEW* type, the size
+ * of its fixed header, and what adds one to @env. */
+struct netenv_msg {
+	uint16_t type;
+	uint16_t hdrlen;
+	int (*add)(struct netenv *env, const struct nlmsghdr *nlh);
+};
+#define NETENV_NMSGS	5
+extern const struct netenv_msg netenv_msgs[NETENV_NMSGS];
+/* Free what netenv_load() or netenv_add_msg() allocated and zero @env. */
 void netenv_free(struct netenv *env);
 
 /* netenv.c: pure lookups. */

@@ -4,9 +4,8 @@
  * qdiscs, addresses, and the main and local routing tables of the current
  * network namespace.
  *
- * netenv_add_msg() is the pure part (one RTM_NEWLINK/NEWADDR/NEWROUTE/
- * NEWRULE/NEWQDISC message into the snapshot), so the fuzzer and unit tests
- * can feed it hand-made messages without a socket.
+ * The dumps' messages go into the snapshot through netenv_add_msg()
+ * (netenv_parse.c, no I/O, fuzzed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,290 +23,9 @@
 #include "agree.h"
 #include "netenv.h"
 #include "nlattr.h"
-
-/* Also used by the fuzzer; ask for it in netenv.h if you need it. */
-int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
+#include "nlsock.h"
 
 #define RECV_BUF	(64 * 1024)
-
-/* Grow an array about to hold element @n: the capacity is not kept in
- * struct netenv, so reallocate at 0 and at every power of two from 16. */
-static int grow(void **arr, unsigned int n, size_t size)
-{
-	unsigned int cap;
-	void *p;
-
-	if (n && (n < 16 || (n & (n - 1))))
-		return 0;
-	cap = n ? n * 2 : 16;
-	p = realloc(*arr, (size_t)cap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	return 0;
-}
-
-/* Attributes of one message after its @hdrlen-byte header into
- * tb[0..max]; any attribute that does not fit makes it malformed. */
-static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
-		       const struct nlattr **tb, unsigned int max)
-{
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + MNL_ALIGN(hdrlen)) {
-		memset(tb, 0, (max + 1) * sizeof(*tb));
-		return -EBADMSG;
-	}
-	return nla_parse_strict((const char *)mnl_nlmsg_get_payload(nlh) +
-				MNL_ALIGN(hdrlen), nlh->nlmsg_len -
-				NLMSG_HDRLEN - MNL_ALIGN(hdrlen), tb, max);
-}
-
-static int get_addr(const struct nlattr *a, uint8_t family, union addr *out)
-{
-	size_t alen = addr_len(family);
-
-	if (mnl_attr_get_payload_len(a) != alen)
-		return -EBADMSG;
-	memset(out, 0, sizeof(*out));
-	memcpy(out->b, mnl_attr_get_payload(a), alen);
-	return 0;
-}
-
-static int get_u32(const struct nlattr *a, uint32_t *v)
-{
-	if (mnl_attr_get_payload_len(a) != sizeof(uint32_t))
-		return -EBADMSG;
-	*v = mnl_attr_get_u32(a);
-	return 0;
-}
-
-static int add_link(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[IFLA_MAX + 1];
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct ne_link *l;
-	size_t n;
-	int err;
-
-	err = parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	if (err)
-		return err;
-	if (!tb[IFLA_IFNAME] || ifi->ifi_index <= 0)
-		return -EBADMSG;
-	n = mnl_attr_get_payload_len(tb[IFLA_IFNAME]);
-	if (grow((void **)&env->links, env->nlinks, sizeof(*l)))
-		return -ENOMEM;
-	l = &env->links[env->nlinks];
-	memset(l, 0, sizeof(*l));
-	l->index = ifi->ifi_index;
-	if (n >= sizeof(l->name))
-		n = sizeof(l->name) - 1;
-	/* the kernel NUL-terminates; do not rely on it */
-	memcpy(l->name, mnl_attr_get_payload(tb[IFLA_IFNAME]), n);
-	l->name[strnlen(l->name, n)] = '\0';
-	env->nlinks++;
-	return 0;
-}
-
-static int add_addr(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[IFA_MAX + 1];
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	struct ne_addr *e;
-	int err;
-
-	err = parse_attrs(nlh, sizeof(*ifa), tb, IFA_MAX);
-	if (err)
-		return err;
-	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
-		return 0;
-	/* IFA_LOCAL is the own address; IFA_ADDRESS is the peer on
-	 * point-to-point links (and the same as IFA_LOCAL elsewhere). */
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a)
-		return -EBADMSG;
-	if (ifa->ifa_prefixlen > addr_len(ifa->ifa_family) * 8)
-		return -EBADMSG;
-	if (grow((void **)&env->addrs, env->naddrs, sizeof(*e)))
-		return -ENOMEM;
-	e = &env->addrs[env->naddrs];
-	memset(e, 0, sizeof(*e));
-	e->family = ifa->ifa_family;
-	e->prefixlen = ifa->ifa_prefixlen;
-	e->ifindex = ifa->ifa_index;
-	err = get_addr(a, e->family, &e->addr);
-	if (err)
-		return err;
-	env->naddrs++;
-	return 0;
-}
-
-/* First nexthop of RTA_MULTIPATH: its oif, and its gateway if any. */
-static int first_nexthop(const struct nlattr *mp, struct ne_route *r)
-{
-	const struct rtnexthop *nh = mnl_attr_get_payload(mp);
-	size_t len = mnl_attr_get_payload_len(mp);
-	const struct nlattr *a;
-	struct nla_iter it;
-	int n;
-
-	if (len < sizeof(*nh))
-		return len ? -EBADMSG : 0;
-	if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > len)
-		return -EBADMSG;
-	r->oif = nh->rtnh_ifindex;
-	/* the nexthop's own attributes, walked as strictly as the rest */
-	nla_iter_init(&it, (const char *)nh + RTNH_ALIGN(sizeof(*nh)),
-		      nh->rtnh_len > RTNH_ALIGN(sizeof(*nh)) ?
-		      nh->rtnh_len - RTNH_ALIGN(sizeof(*nh)) : 0);
-	while ((n = nla_next(&it, &a)) > 0)
-		if (mnl_attr_get_type(a) == RTA_GATEWAY &&
-		    get_addr(a, r->family, &r->gw))
-			return -EBADMSG;
-	return n;
-}
-
-static int add_route(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[RTA_MAX + 1];
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct ne_route r;
-	uint32_t table;
-	int err;
-
-	/* padding too: netenv_load compares snapshots bytewise */
-	memset(&r, 0, sizeof(r));
-	err = parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
-	if (err)
-		return err;
-	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return 0;
-	if (rtm->rtm_flags & RTM_F_CLONED)
-		return 0;	/* route cache / exceptions */
-	table = rtm->rtm_table;
-	if (tb[RTA_TABLE] && get_u32(tb[RTA_TABLE], &table))
-		return -EBADMSG;
-	if (table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL)
-		return 0;
-	if (rtm->rtm_dst_len > addr_len(rtm->rtm_family) * 8)
-		return -EBADMSG;
-
-	r.family = rtm->rtm_family;
-	r.dst_len = rtm->rtm_dst_len;
-	r.type = rtm->rtm_type;
-	r.table = table;
-	if ((tb[RTA_DST] && get_addr(tb[RTA_DST], r.family, &r.dst)) ||
-	    (tb[RTA_GATEWAY] && get_addr(tb[RTA_GATEWAY], r.family, &r.gw)) ||
-	    (tb[RTA_PREFSRC] &&
-	     get_addr(tb[RTA_PREFSRC], r.family, &r.prefsrc)) ||
-	    (tb[RTA_OIF] && get_u32(tb[RTA_OIF], &r.oif)) ||
-	    (tb[RTA_PRIORITY] && get_u32(tb[RTA_PRIORITY], &r.priority)))
-		return -EBADMSG;
-	if (tb[RTA_MULTIPATH] && !tb[RTA_OIF]) {
-		err = first_nexthop(tb[RTA_MULTIPATH], &r);
-		if (err)
-			return err;
-	}
-	if (grow((void **)&env->routes, env->nroutes, sizeof(r)))
-		return -ENOMEM;
-	env->routes[env->nroutes++] = r;
-	return 0;
-}
-
-/*
- * The kernel's own rules: local at 0, main at 32766, default at 32767.
- * Any other rule (mwan3's fwmark rules, source routing) can send a packet
- * by a route the main table does not show; the judge then cannot infer
- * interfaces and says unknown rather than guess.
- */
-static int add_rule(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[FRA_MAX + 1];
-	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
-	uint32_t prio = 0, table = frh->table;
-	int err;
-
-	err = parse_attrs(nlh, sizeof(*frh), tb, FRA_MAX);
-	if (err)
-		return err;
-	if (tb[FRA_PRIORITY]) {
-		if (mnl_attr_get_payload_len(tb[FRA_PRIORITY]) != 4)
-			return -EBADMSG;
-		prio = mnl_attr_get_u32(tb[FRA_PRIORITY]);
-	}
-	if (tb[FRA_TABLE]) {
-		if (mnl_attr_get_payload_len(tb[FRA_TABLE]) != 4)
-			return -EBADMSG;
-		table = mnl_attr_get_u32(tb[FRA_TABLE]);
-	}
-	if (frh->action == FR_ACT_TO_TBL && !frh->src_len && !frh->dst_len &&
-	    !tb[FRA_FWMARK] && !tb[FRA_IIFNAME] && !tb[FRA_OIFNAME] &&
-	    ((prio == 0 && table == RT_TABLE_LOCAL) ||
-	     (prio == 32766 && table == RT_TABLE_MAIN) ||
-	     (prio == 32767 && table == RT_TABLE_DEFAULT)))
-		return 0;
-	if (frh->family == AF_INET)
-		env->policy |= NE_POLICY_V4;
-	else if (frh->family == AF_INET6)
-		env->policy |= NE_POLICY_V6;
-	return 0;
-}
-
-/*
- * An ingress or clsact qdisc (both sit at TC_H_INGRESS) runs tc filters on
- * every packet arriving on its device before netfilter sees it, and they
- * may set the mark.  Its filters are not read: the qdisc alone makes the
- * mark unknown.  Links come first in a load; a qdisc of a link the link
- * dump did not see (one added since) has nothing to mark.
- */
-static int add_qdisc(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[TCA_MAX + 1];
-	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
-	unsigned int i;
-	int err;
-
-	err = parse_attrs(nlh, sizeof(*tcm), tb, TCA_MAX);
-	if (err)
-		return err;
-	if (tcm->tcm_ifindex <= 0)
-		return -EBADMSG;
-	if (tcm->tcm_parent != TC_H_INGRESS)
-		return 0;
-	for (i = 0; i < env->nlinks; i++)
-		if (env->links[i].index == (uint32_t)tcm->tcm_ifindex)
-			env->links[i].tc_ingress = 1;
-	return 0;
-}
-
-int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh)
-{
-	if (nlh->nlmsg_len < NLMSG_HDRLEN)
-		return -EBADMSG;
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWLINK:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifinfomsg)))
-			return -EBADMSG;
-		return add_link(env, nlh);
-	case RTM_NEWADDR:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct ifaddrmsg)))
-			return -EBADMSG;
-		return add_addr(env, nlh);
-	case RTM_NEWROUTE:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct rtmsg)))
-			return -EBADMSG;
-		return add_route(env, nlh);
-	case RTM_NEWRULE:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct fib_rule_hdr)))
-			return -EBADMSG;
-		return add_rule(env, nlh);
-	case RTM_NEWQDISC:
-		if (nlh->nlmsg_len < NLMSG_SPACE(sizeof(struct tcmsg)))
-			return -EBADMSG;
-		return add_qdisc(env, nlh);
-	}
-	return 0;	/* not ours */
-}
 
 static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 		size_t hdrlen, uint32_t seq, struct netenv *env)
@@ -327,41 +45,21 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 		return -errno;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+		ssize_t n = nlsock_recv(nl, buf, RECV_BUF);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
 		int rem;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		rem = (int)n;
 		for (; mnl_nlmsg_ok(m, rem); m = mnl_nlmsg_next(m, &rem)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
 				return -EAGAIN;
-			if (m->nlmsg_type == NLMSG_DONE) {
-				int derr = 0;
-
-				/* A dump that failed midway (ENOMEM,
-				 * EMSGSIZE ...) ends in a DONE carrying the
-				 * error: what came before is partial. */
-				if (m->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-					memcpy(&derr, mnl_nlmsg_get_payload(m),
-					       sizeof(int));
-				return derr < 0 ? derr : 0;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e =
-					mnl_nlmsg_get_payload(m);
-
-				if (m->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
-					return -EBADMSG;
-				/* a zero "error" ends no dump */
-				return e->error ? e->error : -EBADMSG;
-			}
+			ret = nlattr_dump_end(m, -EBADMSG);
+			if (ret <= 0)
+				return ret;
 			ret = netenv_add_msg(env, m);
 			if (ret)
 				return ret;
@@ -372,84 +70,64 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type,
 	}
 }
 
-/* After the links: add_qdisc marks links already in the snapshot. */
-static int dump_qdiscs(struct mnl_socket *nl, char *buf, uint32_t seq,
-		       struct netenv *env)
-{
-	int err = dump(nl, buf, RTM_GETQDISC, sizeof(struct tcmsg), seq, env);
+_Static_assert(RTM_GETLINK == RTM_NEWLINK + 2 &&
+	       RTM_GETADDR == RTM_NEWADDR + 2 &&
+	       RTM_GETROUTE == RTM_NEWROUTE + 2 &&
+	       RTM_GETRULE == RTM_NEWRULE + 2 &&
+	       RTM_GETQDISC == RTM_NEWQDISC + 2, "rtnetlink's layout");
 
-	/* A kernel without CONFIG_NET_SCHED has no RTM_GETQDISC: and no
-	 * ingress qdisc either. */
-	if (err == -EOPNOTSUPP || err == -ENOENT)
-		return 0;
+static int dump_all(struct mnl_socket *nl, char *buf, uint32_t *seq,
+		    struct netenv *env)
+{
+	const struct netenv_msg *k;
+	int err = 0;
+
+	for (k = netenv_msgs; !err && k < netenv_msgs + NETENV_NMSGS; k++) {
+		/* rtnetlink.h: RTM_GETX is RTM_NEWX + 2 (asserted below) */
+		err = dump(nl, buf, k->type + 2, k->hdrlen, ++*seq, env);
+		/* A kernel without CONFIG_NET_SCHED has no RTM_GETQDISC: and
+		 * no ingress qdisc either. */
+		if (k->type == RTM_NEWQDISC &&
+		    (err == -EOPNOTSUPP || err == -ENOENT))
+			err = 0;
+	}
 	return err;
 }
 
-static int load_once(struct netenv *env)
+static int read_env(void *ctx, void *snap)
 {
+	struct netenv *env = snap;
 	struct mnl_socket *nl;
 	char *buf;
 	uint32_t seq = (uint32_t)time(NULL);
-	int err, tries;
+	int err = 0, tries;
 
 	memset(env, 0, sizeof(*env));
 	buf = malloc(RECV_BUF);
 	if (!buf)
 		return -ENOMEM;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl) {
-		free(buf);
-		return -errno;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* A change during a dump sets NLM_F_DUMP_INTR: start over. */
+	/* A change during a dump sets NLM_F_DUMP_INTR: start over, on a new
+	 * socket, as the aborted dump may still be queued on the old one. */
 	for (tries = 0; tries < 3; tries++) {
-		err = dump(nl, buf, RTM_GETLINK, sizeof(struct ifinfomsg),
-			   ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETADDR,
-				   sizeof(struct ifaddrmsg), ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETROUTE, sizeof(struct rtmsg),
-				   ++seq, env);
-		if (!err)
-			err = dump(nl, buf, RTM_GETRULE,
-				   sizeof(struct fib_rule_hdr), ++seq, env);
-		if (!err)
-			err = dump_qdiscs(nl, buf, ++seq, env);
+		err = nlsock_open(NETLINK_ROUTE, 0, &nl);
+		if (err)
+			break;
+		err = dump_all(nl, buf, &seq, env);
+		mnl_socket_close(nl);
 		if (err != -EAGAIN)
 			break;
 		netenv_free(env);
-		/* the aborted dump may still be queued: new socket */
-		mnl_socket_close(nl);
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			err = -errno;
-			break;
-		}
 	}
-out:
-	if (nl)
-		mnl_socket_close(nl);
 	free(buf);
 	if (err)
 		netenv_free(env);
 	return err;
 }
 
-void netenv_free(struct netenv *env)
+static bool same_env(const void *pa, const void *pb)
 {
-	free(env->links);
-	free(env->addrs);
-	free(env->routes);
-	memset(env, 0, sizeof(*env));
-}
+	const struct netenv *a = pa, *b = pb;
 
-static bool same_env(const struct netenv *a, const struct netenv *b)
-{
 	return a->policy == b->policy &&
 	       a->nlinks == b->nlinks && a->naddrs == b->naddrs &&
 	       a->nroutes == b->nroutes &&
@@ -459,16 +137,6 @@ static bool same_env(const struct netenv *a, const struct netenv *b)
 				      a->naddrs * sizeof(*a->addrs))) &&
 	       (!a->nroutes || !memcmp(a->routes, b->routes,
 				       a->nroutes * sizeof(*a->routes)));
-}
-
-static int read_env(void *snap)
-{
-	return load_once(snap);
-}
-
-static bool same_env_snap(const void *a, const void *b)
-{
-	return same_env(a, b);
 }
 
 static void free_env(void *snap)
@@ -486,10 +154,10 @@ static void free_env(void *snap)
 int netenv_load(struct netenv *env)
 {
 	static const struct agree_ops ops = {
-		.size = sizeof(*env), .read = read_env, .same = same_env_snap,
+		.size = sizeof(*env), .read = read_env, .same = same_env,
 		.free = free_env,
 	};
 
 	memset(env, 0, sizeof(*env));
-	return read_agreed(&ops, 5, env);
+	return read_agreed(&ops, NULL, 5, env);
 }

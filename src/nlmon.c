@@ -18,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 #include "nlmon.h"
+#include "nlsock.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -31,14 +32,6 @@ struct nlmon {
 	enum nlmon_kind kind;
 	char *buf;
 };
-
-static void set_rcvbuf(int fd, int size)
-{
-	/* FORCE goes past net.core.rmem_max, as root may; it is also the
-	 * only way to get a buffer smaller than the default for tests. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-}
 
 int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 {
@@ -55,12 +48,6 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 		err = -ENOMEM;
 		goto fail;
 	}
-	m->nl = mnl_socket_open(kind == NLMON_NFT ? NETLINK_NETFILTER :
-				NETLINK_ROUTE);
-	if (!m->nl) {
-		err = -errno;
-		goto fail;
-	}
 	/* Everything netenv_load.c reads, since watch rereads the routes only
 	 * when this socket speaks: links, addresses, routes, the policy
 	 * rules (IPv6's group has no bind mask bit: joined below) and, by
@@ -71,10 +58,10 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 			 RTMGRP_IPV6_ROUTE | RTMGRP_IPV4_RULE | RTMGRP_TC;
 		grp = RTNLGRP_IPV6_RULE;
 	}
-	if (mnl_socket_bind(m->nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
+	err = nlsock_open(kind == NLMON_NFT ? NETLINK_NETFILTER :
+			  NETLINK_ROUTE, groups, &m->nl);
+	if (err)
 		goto fail;
-	}
 	fd = mnl_socket_get_fd(m->nl);
 	/* NFNLGRP_NFTABLES is group 7: beyond what a legacy bind mask
 	 * names reliably for every subsystem, so join it explicitly. */
@@ -83,7 +70,7 @@ int nlmon_open(struct nlmon **mp, enum nlmon_kind kind, int rcvbuf)
 		err = -errno;
 		goto fail;
 	}
-	set_rcvbuf(fd, rcvbuf > 0 ? rcvbuf : NLMON_RCVBUF);
+	nlsock_set_rcvbuf(m->nl, rcvbuf > 0 ? rcvbuf : NLMON_RCVBUF);
 	*mp = m;
 	return 0;
 fail:

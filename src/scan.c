@@ -52,7 +52,7 @@ void scan_free(struct scan *s)
 	if (s->ct_del)
 		ct_close(s->ct_del);
 	s->ct_del = NULL;
-	nft_close();
+	nft_close(&s->nft);
 	nm_model_free(&s->model);
 	netenv_free(&s->env);
 	mirror_free(&s->mirrors);
@@ -77,13 +77,14 @@ static void reset_results(struct scan *s)
 	memcpy(s->by_reason, s->walk_by_reason, sizeof(s->by_reason));
 }
 
-static int load_rules(struct nm_model *m, const char **failed)
+static int load_rules(struct nft_sock *nl, struct nm_model *m,
+		      const char **failed)
 {
 	struct nm_model legacy = { 0 };
 	int ret;
 
 	*failed = "the nftables ruleset";
-	ret = nft_read(m);
+	ret = nft_read(nl, m);
 	if (ret)
 		return ret;
 	*failed = "the iptables-legacy tables (IPv4)";
@@ -150,7 +151,7 @@ int scan_load(struct scan *s)
 		netenv_free(&s->env);
 		s->env_loaded = false;
 	}
-	ret = load_rules(&s->model, &s->failed);
+	ret = load_rules(&s->nft, &s->model, &s->failed);
 	if (ret)
 		return ret;
 	if (!s->env_loaded) {
@@ -663,7 +664,7 @@ int scan_pass(struct scan *s, int (*feed)(struct scan *s, void *data),
 		if (ret)
 			return ret;
 		s->failed = "the nftables ruleset";
-		ret = nft_genid(&gen);
+		ret = nft_genid(&s->nft, &gen);
 		if (ret)
 			return ret;
 		/* iptables-legacy has no generation: its fingerprint */
@@ -845,7 +846,7 @@ static int delete_walked(struct scan *s)
 	uint32_t gen;
 	int ret;
 
-	if (nft_genid(&gen) || gen != s->model.genid) {
+	if (nft_genid(&s->nft, &gen) || gen != s->model.genid) {
 		s->del_from = s->nrecs;	/* judged again, or at the end */
 		return 0;
 	}
@@ -912,7 +913,7 @@ static void flush_classes(struct scan *s)
 
 		if (!flushable(s, c))
 			continue;
-		if (nft_genid(&gen) || gen != s->model.genid)
+		if (nft_genid(&s->nft, &gen) || gen != s->model.genid)
 			return;
 		err = ct_flush_filtered(s->ct, &c->k);
 		if (err) {

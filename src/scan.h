@@ -11,6 +11,7 @@
 #include "ct.h"
 #include "judge.h"
 #include "mirror.h"
+#include "nft.h"
 #include "plan.h"
 
 /* A flow worth reporting: stale or unknown (or any, with keep_all). */
@@ -66,6 +67,7 @@ struct scan {
 	bool (*preempt)(void *data);
 	void *preempt_data;
 	/* state */
+	struct nft_sock nft;	/* the ruleset's socket, open between reads */
 	struct nm_model model;
 	uint64_t legacy_fp[2];	/* ipt_fingerprint() v4, v6, taken before
 				 * the legacy tables were read */

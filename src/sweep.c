@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
@@ -28,24 +29,66 @@ static int on_new(unsigned int ev, const struct flow *f, void *data)
 	return ret < 0 ? ret : 0;
 }
 
+/* Why ct_flush_filtered said no, as its probe found, each step in its
+ * own words with its errno. */
+static const char *flush_why(const struct ct_probe *p, char *buf,
+			     size_t size)
+{
+	static const char *const step[] = {
+		[CT_PROBE_START] = "cannot start",
+		[CT_PROBE_WAIT] = "cannot be waited for",
+		[CT_PROBE_NETNS] = "cannot create a network namespace",
+		[CT_PROBE_OPEN] = "cannot open conntrack in its namespace",
+		[CT_PROBE_CREATE] = "cannot create its entries",
+		[CT_PROBE_DUMP] = "cannot read its entries back",
+	};
+	const char *what = (size_t)p->step < sizeof(step) / sizeof(step[0]) ?
+			   step[p->step] : NULL;
+
+	if (p->result == CT_FLUSH_REFUSED && p->err)
+		snprintf(buf, size, "it refuses the filter on a flush: %s; "
+			 "Linux 6.12 has it", strerror(-p->err));
+	else if (p->result == CT_FLUSH_REFUSED)
+		return "it refuses the filter on a flush; Linux 6.12 has it";
+	else if (p->result == CT_FLUSH_WIDER)
+		return "its probe saw a filtered flush delete too much";
+	else if (p->result != CT_FLUSH_NO_PROBE)
+		return "not for these flows";
+	else if (p->step == CT_PROBE_CHILD && p->err)
+		snprintf(buf, size, "its probe was killed by signal %d",
+			 p->err);
+	else if (p->step == CT_PROBE_DUMP && !p->err)
+		return "its probe did not find its own entries";
+	else if (what && p->err == -EPERM)
+		snprintf(buf, size, "its probe %s: %s; it needs CAP_SYS_ADMIN",
+			 what, strerror(-p->err));
+	else if (what && p->err)
+		snprintf(buf, size, "its probe %s: %s", what,
+			 strerror(-p->err));
+	else
+		return "its probe ended without an answer";
+	return buf;
+}
+
+/* -v: how the stale flows went, in filtered flushes or one by one. */
+static void say_flushes(struct scan *s)
+{
+	char why[160];
+
+	if (s->flushes)
+		log_info("sweep: %zu of the stale flows went in %zu filtered "
+			 "flush%s, the rest one by one", s->flushed, s->flushes,
+			 s->flushes == 1 ? "" : "es");
+	if (s->flush_refused)
+		log_info("sweep: this kernel cannot delete a class of flows by "
+			 "filter exactly (%s): the stale flows went one by one",
+			 flush_why(ct_flush_probe_result(s->ct), why,
+				   sizeof(why)));
+}
+
 /* After the deletes, listen for new entries until every swept forward
  * is back (mirror.h) or @ms pass: the mirrors the old backends' late
  * replies create are judged and deleted as they appear. */
-/* Why ct_flush_filtered said no, as its probe found. */
-static const char *flush_why(enum ct_flush_probe p)
-{
-	switch (p) {
-	case CT_FLUSH_REFUSED:
-		return "it refuses the filter on a flush; Linux 6.12 has it";
-	case CT_FLUSH_WIDER:
-		return "its probe saw a filtered flush delete too much";
-	case CT_FLUSH_NO_PROBE:
-		return "the probe needs CAP_SYS_ADMIN";
-	default:
-		return "not for these flows";
-	}
-}
-
 static int settle(struct scan *s, struct ct_handle *ev, long ms)
 {
 	int64_t end = now_ms() + ms;
@@ -128,14 +171,8 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		ret = EXIT_ERR;
 		goto out;
 	}
-	if (s.flushes && o->verbose)
-		log_info("sweep: %zu of the stale flows went in %zu filtered "
-			 "flush%s, the rest one by one", s.flushed, s.flushes,
-			 s.flushes == 1 ? "" : "es");
-	if (s.flush_refused && o->verbose)
-		log_info("sweep: this kernel cannot delete a class of flows by "
-			 "filter exactly (%s): the stale flows went one by one",
-			 flush_why(ct_flush_probe_result(s.ct)));
+	if (o->verbose)
+		say_flushes(&s);
 	if (s.mirror_err && o->verbose)
 		log_warn("sweep: cannot keep the swept forwards in %s: %s; a "
 		     "mirror that forms after this run will not be found",

@@ -1440,7 +1440,7 @@ static bool rules_current(struct watch *w)
 	uint32_t genid;
 	bool v4, v6;
 
-	if (w->pending || nft_genid(&genid) || genid != w->s.model.genid)
+	if (w->pending || nft_genid(&w->s.nft, &genid) || genid != w->s.model.genid)
 		return false;
 	return scan_legacy_moved(&w->s, &v4, &v6) == 0;
 }

@@ -14,7 +14,9 @@
 #   lib       small shared helpers (files, netlink attributes, privileges)
 #
 # Every object must be in exactly one layer, so a new file has to be placed
-# before the suite passes.  Run by tests/run as one unit test; BUILD names
+# before the suite passes.  Then the fuzzers' claim: every object a fuzz
+# target reaches (fuzz/fuzz_*.c, built plain under BUILD/fuzz-entry by
+# make check-unit) is pure.  Run by tests/run as one unit test; BUILD names
 # the build directory (default build).
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,8 +29,15 @@ daemon="windex nlmon httpd"
 pass="scan"
 readers="nft ipt netenv_load"
 kernel="ct ctfilter"
-pure="eval evalctx judge plan netenv model mirror mdigest xt expr/*"
-lib="fileio nlattr privs mirror_file agree"
+pure="eval evalctx judge plan netenv netenv_parse model mirror mdigest xt
+      ct_parse nft_parse ipt_parse nlattr expr/*"
+lib="fileio privs mirror_file agree nlsock"
+
+# Fuzz targets that drive an I/O layer on purpose, so are not held to the
+# pure layer: http feeds httpd.c's libmicrohttpd server over a socketpair;
+# opts feeds the command line to cmd.c, the command layer (which reaches
+# every other layer, though the parser itself reads nothing).
+fuzz_io="http opts"
 
 # What a layer may not call: symbols as nm prints them (anchored regexes).
 print_syms='printf|fprintf|vfprintf|dprintf|puts|fputs|fputc|putchar|fwrite|perror|syslog|vsyslog|log_[a-z_]+'
@@ -105,5 +114,70 @@ while IFS= read -r o; do
 	fi
 done < <(find "$OBJ" -name '*.o' | sort)
 
+# ---- what the fuzz targets reach ------------------------------------------
+# The objects a fuzz target links, found as the linker finds them: the
+# object defining each symbol it calls, then what that one calls, and so
+# on.  A parser that moved a socket (or a call into a reader) back into its
+# object would be reached here, whatever the symbol's name.
+
+declare -A owner undef
+for o in "${!seen[@]}"; do
+	while read -r sym; do
+		owner[$sym]=$o
+	done < <(nm -g --defined-only "$o" | awk '{ print $NF }')
+done
+
+# reach OBJ: the objects of $OBJ that OBJ calls into, directly or not
+reach()
+{
+	local -A got=()
+	local queue=("$1") o s t
+
+	while [ ${#queue[@]} -gt 0 ]; do
+		o=${queue[0]}
+		queue=("${queue[@]:1}")
+		[ -n "${undef[$o]+x}" ] ||
+			undef[$o]=$(nm -u "$o" | awk '{ print $NF }')
+		for s in ${undef[$o]}; do
+			t=${owner[$s]:-}
+			[ -n "$t" ] && [ -z "${got[$t]:-}" ] || continue
+			got[$t]=1
+			queue+=("$t")
+		done
+	done
+	printf '%s\n' "${!got[@]}"
+}
+
+FUZZ_OBJ=$BUILD/fuzz-entry
+nfuzz=0
+for src in "$TOP"/fuzz/fuzz_*.c; do
+	t=${src##*/fuzz_}
+	t=${t%.c}
+	f=$FUZZ_OBJ/fuzz_$t.o
+	if [ ! -f "$f" ]; then
+		echo "layers: no $f (make check-unit builds the fuzz targets' objects)"
+		fails=$((fails + 1))
+		continue
+	fi
+	case " $fuzz_io " in *" $t "*) continue ;; esac
+	nfuzz=$((nfuzz + 1))
+	bad=
+	while IFS= read -r o; do
+		[ -n "$o" ] && [ "${seen[$o]}" != pure ] &&
+			bad+="${o#"$OBJ"/} (${seen[$o]}) "
+	done < <(reach "$f")
+	if [ -n "$bad" ]; then
+		echo "layers: fuzz_$t reaches objects that are not pure: $bad"
+		fails=$((fails + 1))
+	fi
+done
+for t in $fuzz_io; do
+	if [ ! -f "$TOP/fuzz/fuzz_$t.c" ]; then
+		echo "layers: fuzz_io names fuzz_$t, which is gone: drop it"
+		fails=$((fails + 1))
+	fi
+done
+
 [ $fails -eq 0 ] || exit 1
-echo "layers: ${#seen[@]} objects, each calls only what its layer may"
+echo "layers: ${#seen[@]} objects, each calls only what its layer may;" \
+	"$nfuzz fuzz targets reach pure objects only"

@@ -8,7 +8,9 @@
 # same entries.  With a rule that can still send a new flow to A (a
 # hairpin forward from the LAN), no flush is exact (a flow made after the
 # judging could join the class): sweep then deletes the stale flows one by
-# one, and still leaves the fresh ones.
+# one, and still leaves the fresh ones.  Without CAP_SYS_ADMIN the flush's
+# probe cannot run: sweep deletes one by one and says which step failed,
+# with its errno.
 . "$(dirname "$0")/lib.sh"
 
 fresh_ids()
@@ -68,6 +70,26 @@ assert_json '.summary.stale == 40 and .summary.deleted == 40' \
 	"sweep deleted the 40 stale flows"
 ! grep -q "$FLUSH_LINE" "$CTS_ERR" ||
 	fail "sweep flushed a class that a rule can still send flows into"
+[ "$(stale_count)" = 0 ] || fail "$(stale_count) stale flows left"
+[ "$(fresh_ids)" = "$fresh_before" ] ||
+	fail "the fresh flows to B changed: '$fresh_before' -> '$(fresh_ids)'"
+
+step "3. the probe cannot run (no CAP_SYS_ADMIN): sweep names the step and its errno"
+in_rtr conntrack -F >/dev/null 2>&1
+make_flows	# forward_to drops step 2's hairpin rule
+fresh_before=$(fresh_ids)
+# The probe's unshare(CLONE_NEWNET) needs CAP_SYS_ADMIN; ctsweep itself
+# needs only CAP_NET_ADMIN, inside the router (no --netns, no setns).
+cts_cmd ip netns exec "$NS_RTR" setpriv --inh-caps=-sys_admin \
+	--bounding-set=-sys_admin "$CTSWEEP" -v sweep --flush --json --settle 0
+assert_rc 0 "sweep --flush without CAP_SYS_ADMIN"
+assert_json '.summary.stale == 40 and .summary.deleted == 40' \
+	"sweep deleted the 40 stale flows one by one"
+! grep -q "$FLUSH_LINE" "$CTS_ERR" ||
+	fail "sweep flushed by filter though its probe could not run"
+grep -q "its probe cannot create a network namespace: Operation not permitted" \
+	"$CTS_ERR" ||
+	fail "sweep did not say why its probe could not run"
 [ "$(stale_count)" = 0 ] || fail "$(stale_count) stale flows left"
 [ "$(fresh_ids)" = "$fresh_before" ] ||
 	fail "the fresh flows to B changed: '$fresh_before' -> '$(fresh_ids)'"

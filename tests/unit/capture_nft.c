@@ -2,7 +2,8 @@
 /*
  * capture_nft - save the current namespace's nftables ruleset as nft.c's
  * raw capture (fixtures, fuzz seeds), or print what nft_parse() makes of a
- * saved one.  A test tool, built by tests/unit/fixtures/capture.sh.
+ * saved one.  A test tool, built by tests/unit/fixtures/capture.sh against
+ * the build's libctsweep.a.
  *
  *   capture_nft > NAME.nlbin        capture (needs CAP_NET_ADMIN)
  *   capture_nft -d NAME.nlbin       parse and print the model
@@ -15,28 +16,6 @@
 #include <linux/netfilter/nf_tables.h>
 #include "nft.h"
 #include "xt.h"
-
-/* Lets the tool link without src/xt.c; the real decoder wins when linked. */
-__attribute__((weak)) int xt_decode_match(uint8_t family, uint16_t proto,
-					  const char *name, uint32_t rev,
-					  const void *info, size_t len,
-					  struct nm_expr *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->op = NM_OP_UNKNOWN;
-	snprintf(e->unknown, sizeof(e->unknown), "xt match %.29s", name);
-	return 0;
-}
-
-__attribute__((weak)) int xt_decode_target(uint8_t family, const char *name,
-					   uint32_t rev, const void *info,
-					   size_t len, struct nm_expr *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->op = NM_OP_UNKNOWN;
-	snprintf(e->unknown, sizeof(e->unknown), "xt target %.29s", name);
-	return 0;
-}
 
 static void hex(const struct nm_data *d)
 {
@@ -256,6 +235,7 @@ static int dump(const char *path)
 
 int main(int argc, char **argv)
 {
+	struct nft_sock nl = { 0 };
 	void *buf;
 	size_t len;
 	int err;
@@ -266,7 +246,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: capture_nft > FILE | capture_nft -d FILE\n");
 		return 2;
 	}
-	err = nft_capture(&buf, &len);
+	err = nft_capture(&nl, &buf, &len);
+	nft_close(&nl);
 	if (err) {
 		fprintf(stderr, "nft_capture: %s\n", strerror(-err));
 		return 1;

@@ -17,11 +17,13 @@ struct snap {
 	int *alloc;		/* what read "made": freed by free */
 };
 
-static const int *script;	/* values the reads return; -1: an error */
 static unsigned int reads, frees;
 
-static int fake_read(void *p)
+/* @ctx: the values the reads return (-1: an error), as read_agreed's
+ * caller handed it over. */
+static int fake_read(void *ctx, void *p)
 {
+	const int *script = ctx;
 	struct snap *s = p;
 	int v = script[reads++];
 
@@ -53,9 +55,8 @@ static const struct agree_ops ops = {
 
 static int run(const int *values, unsigned int tries, struct snap *out)
 {
-	script = values;
 	reads = frees = 0;
-	return read_agreed(&ops, tries, out);
+	return read_agreed(&ops, (void *)values, tries, out);
 }
 
 static void test_agree(void **state)

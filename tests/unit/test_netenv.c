@@ -17,9 +17,6 @@
 #include "fixture.h"
 
 
-/* netenv_load.c's pure part, as the fuzzer declares it */
-int netenv_add_msg(struct netenv *env, const struct nlmsghdr *nlh);
-
 #define LO	1
 #define WAN	2
 #define LAN	3
