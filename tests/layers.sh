@@ -49,6 +49,13 @@ conntrack_syms='ct_[a-z_]+|ctfilter_[a-z_]+|nfct_[a-z_]+|nfct_filter_[a-z_]+'
 fails=0
 declare -A seen
 
+# calls OBJ REGEX: the symbols OBJ calls (nm -u) that match REGEX, on one
+# line; empty when none does.
+calls()
+{
+	nm -u "$1" | awk '{ print $NF }' | grep -Ex "($2)" | sort -u | tr '\n' ' '
+}
+
 # check LAYER REGEX OBJS...: no object of LAYER calls a symbol matching
 # REGEX (an empty REGEX checks nothing but still claims the objects).
 check()
@@ -60,8 +67,7 @@ check()
 			[ -f "$o" ] || continue
 			seen[$o]=$layer
 			[ -n "$re" ] || continue
-			bad=$(nm -u "$o" | awk '{ print $NF }' |
-				grep -Ex "($re)" | sort -u | tr '\n' ' ')
+			bad=$(calls "$o" "$re")
 			if [ -n "$bad" ]; then
 				echo "layers: ${o#"$OBJ"/} ($layer) calls: $bad"
 				fails=$((fails + 1))
@@ -93,8 +99,7 @@ one_way()
 	for name in "$@"; do
 		for o in "$OBJ"/$name.o; do
 			[ -f "$o" ] || continue
-			bad=$(nm -u "$o" | awk '{ print $NF }' |
-				grep -Ex "($defs)" | sort -u | tr '\n' ' ')
+			bad=$(calls "$o" "$defs")
 			if [ -n "$bad" ]; then
 				echo "layers: ${o#"$OBJ"/} calls up into $upper: $bad"
 				fails=$((fails + 1))
