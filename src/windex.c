@@ -699,7 +699,11 @@ static const struct { uint8_t family, l4proto; } refill_stages[] = {
 	{ AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
 	{ AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
 };
-#define REFILL_STEP	16	/* datagrams per step: ~1,600 flows, ~2 ms */
+/* Datagrams per step.  A reaction waits for the step under way: a
+ * datagram holds ~150-250 flows and costs ~0.5 ms to parse and index
+ * (16 a step made a switch during a refill wait ~8 ms at 1M, bench/switch
+ * --hup); two keep that wait near 1 ms for a poll a step more. */
+#define REFILL_STEP	2
 
 static unsigned int last_stage(const struct windex *ix)
 {
