@@ -614,6 +614,16 @@ void cmd_usage(FILE *f, const struct cmd *c)
 		"See ctsweep(8).\n");
 }
 
+const char *cmd_delete_hint(int err)
+{
+	if (err == -ENOBUFS)
+		return "the kernel's answers were lost, so more may have been "
+		       "deleted";
+	if (err == -EPERM || err == -EACCES)
+		return cmd_hint(err);
+	return "'ctsweep status' lists what is left";
+}
+
 const char *cmd_hint(int err)
 {
 	switch (err) {
@@ -693,7 +703,7 @@ int cmd_scan(const char *cmd, struct scan *s, const struct opts *o)
 	if (prog.shown)
 		fprintf(stderr, "\r\033[K");
 	/* after deletes made as it walked, the caller says what failed */
-	if (ret && !s->deleted)
+	if (ret && !s->deleted && !s->del_failed)
 		cmd_report_error(cmd, s->failed, ret);
 	return ret;
 }

@@ -138,5 +138,7 @@ void cmd_output(const struct scan *s, const struct opts *o, const char *cmd);
 void cmd_report_error(const char *cmd, const char *what, int ret);
 /* What to do after a failure -@err: a sentence, never NULL. */
 const char *cmd_hint(int err);
+/* The same after deletes that failed -@err part way: some went. */
+const char *cmd_delete_hint(int err);
 
 #endif

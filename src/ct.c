@@ -574,6 +574,8 @@ struct ack_state {
 	size_t failed;		/* error acks seen, ENOENT included */
 	size_t ok;		/* zero acks seen (NLM_F_ACK requests) */
 	int err;		/* first error other than ENOENT */
+	bool *kept;		/* NULL, or by message: an error other than
+				 * ENOENT (the entry is still there) */
 };
 
 static void note_acks(struct ack_state *a, const char *buf, size_t len,
@@ -597,8 +599,12 @@ static void note_acks(struct ack_state *a, const char *buf, size_t len,
 			continue;
 		}
 		a->failed++;
-		if (e->error != -ENOENT && !a->err)
+		if (e->error == -ENOENT)
+			continue;
+		if (!a->err)
 			a->err = e->error;
+		if (a->kept)
+			a->kept[nlh->nlmsg_seq - a->first_seq] = true;
 	}
 }
 
@@ -645,25 +651,53 @@ static size_t put_delete(char *buf, const struct flow *f, uint32_t seq)
 	return nlh->nlmsg_len;
 }
 
-int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
-		   size_t *deleted)
+/* A batch of deletes and what became of each: @sent and @kept by
+ * message, for ct_delete_each's @gone. */
+struct del_batch {
+	char *buf;
+	const struct flow **sent;
+	bool *kept;
+};
+
+static int del_batch_alloc(struct del_batch *b, unsigned int n, bool each)
 {
+	b->buf = malloc(SND_BATCH_SIZE);
+	if (each) {
+		b->sent = calloc(n, sizeof(*b->sent));
+		b->kept = calloc(n, sizeof(*b->kept));
+	}
+	if (!b->buf || (each && (!b->sent || !b->kept)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void del_batch_free(struct del_batch *b)
+{
+	free(b->buf);
+	free(b->sent);
+	free(b->kept);
+}
+
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, ct_gone_fn gone,
+		   void *data, size_t *deleted)
+{
+	struct del_batch b = { 0 };
 	const struct flow *f = NULL;
-	char *batch;
-	size_t total = 0;
+	size_t total = 0, i;
 	int err = 0, first = 0;
 
 	if (deleted)
 		*deleted = 0;
 	if (h->events)
 		return -EINVAL;
-	batch = malloc(SND_BATCH_SIZE);
-	if (!batch)
-		return -ENOMEM;
+	err = del_batch_alloc(&b, h->del_batch, gone);
+	if (err)
+		goto out;
 
 	f = next(data);
 	while (f && !err) {
-		struct ack_state a = { .first_seq = h->seq + 1 };
+		struct ack_state a = { .first_seq = h->seq + 1,
+				       .kept = b.kept };
 		size_t off = 0, count = 0;
 
 		for (; f && off + MSG_MAX <= SND_BATCH_SIZE &&
@@ -671,27 +705,35 @@ int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
 			if (f->orig.family != AF_INET &&
 			    f->orig.family != AF_INET6)
 				continue;
-			off += put_delete(batch + off, f, ++h->seq);
+			off += put_delete(b.buf + off, f, ++h->seq);
+			if (gone) {
+				b.sent[count] = f;
+				b.kept[count] = false;
+			}
 			count++;
 		}
 		if (!count)
 			break;
-		if (mnl_socket_sendto(h->nl, batch, off) < 0) {
+		if (mnl_socket_sendto(h->nl, b.buf, off) < 0) {
 			err = -errno;
 			break;
 		}
 		err = read_error_acks(h, &a, count);
 		if (err)
-			break;	/* count unknown for this batch */
+			break;	/* unknown which of this batch went */
 		total += count - a.failed;
 		if (a.err && !first)
 			first = a.err;
+		for (i = 0; gone && i < count; i++)
+			if (!b.kept[i])
+				gone(data, b.sent[i]);
 	}
-	free(batch);
 	if (err == -ENOBUFS)
 		sock_reset(h);
 	if (deleted)
 		*deleted = total;
+out:
+	del_batch_free(&b);
 	return first ? first : err;
 }
 
@@ -712,7 +754,7 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 {
 	struct flow_array a = { .f = flows, .n = n };
 
-	return ct_delete_each(h, array_next, &a, deleted);
+	return ct_delete_each(h, array_next, NULL, &a, deleted);
 }
 
 /* ---- get ---------------------------------------------------------------- */

@@ -68,10 +68,14 @@ int ct_delete(struct ct_handle *h, const struct flow *flows, size_t n,
 	      size_t *deleted);
 /* The same for flows that are not in one array: @next hands them out one
  * at a time, NULL when there are no more.  A sweep of 100k stale flows
- * would otherwise copy 10 MB of them first. */
+ * would otherwise copy 10 MB of them first.  @gone (NULL: not wanted) is
+ * called with each flow known to have left the table (deleted, or gone
+ * already), so that a caller whose deletes failed part way knows which
+ * went; the flows @next handed out must stay put until it returns. */
 typedef const struct flow *(*ct_next_fn)(void *data);
-int ct_delete_each(struct ct_handle *h, ct_next_fn next, void *data,
-		   size_t *deleted);
+typedef void (*ct_gone_fn)(void *data, const struct flow *f);
+int ct_delete_each(struct ct_handle *h, ct_next_fn next, ct_gone_fn gone,
+		   void *data, size_t *deleted);
 
 /* Look entries up by original tuple (and zone), many requests per
  * datagram; the kernel hashes the tuple, so the table's size does not

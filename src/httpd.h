@@ -33,6 +33,7 @@ struct httpd_state {
 	bool lost;		/* notifications or events lost, and no pass
 				 * has completed since */
 	int err;		/* the last pass failed: -errno; 0: it did not */
+	bool deleting;		/* it failed deleting, not reading */
 	char failed[64];	/* what it could not read ("nftables rules") */
 };
 

@@ -72,6 +72,7 @@ static void reset_results(struct scan *s)
 	s->judged = s->stale = s->deleted = s->walk_deleted;
 	s->flushed = s->flushes = 0;
 	s->flush_refused = false;
+	s->del_failed = false;
 	s->nclasses = 0;
 	s->classes_full = false;
 	memcpy(s->by_reason, s->walk_by_reason, sizeof(s->by_reason));
@@ -813,7 +814,7 @@ static bool walk_deletable(const struct scan *s, const struct rec *r)
 
 /* The recs a batch of deletes takes (ct_delete_each), from recs[i] on. */
 struct rec_iter {
-	const struct scan *s;
+	struct scan *s;
 	size_t i;
 	bool (*takes)(const struct scan *s, const struct rec *r);
 };
@@ -831,6 +832,17 @@ static const struct flow *next_rec(void *data)
 	return NULL;
 }
 
+/* ct_delete_each's word that a flow left the table: @f is the flow of a
+ * rec next_rec handed out, so the rec is found by where it lies. */
+static void rec_gone(void *data, const struct flow *f)
+{
+	struct rec_iter *it = data;
+	size_t i = (size_t)((const char *)f - (const char *)it->s->recs) /
+		   sizeof(*it->s->recs);
+
+	it->s->recs[i].deleted = true;
+}
+
 /*
  * Delete the stale recs gathered since the last batch, on a socket of
  * their own (ct's is in the middle of a dump), and drop them from recs.
@@ -844,7 +856,7 @@ static int delete_walked(struct scan *s)
 	size_t i, from = s->del_from, n, done;
 	struct rec_iter it = { .s = s, .takes = walk_deletable };
 	uint32_t gen;
-	int ret;
+	int ret = 0;
 
 	if (nft_genid(&s->nft, &gen) || gen != s->model.genid) {
 		s->del_from = s->nrecs;	/* judged again, or at the end */
@@ -862,17 +874,16 @@ static int delete_walked(struct scan *s)
 		if (ret)
 			goto fail;
 	}
-	ret = ct_delete_each(s->ct_del, next_rec, &it, &done);
-	if (ret)
-		goto fail;
+	ret = ct_delete_each(s->ct_del, next_rec, rec_gone, &it, &done);
+	/* What went leaves recs and is counted, also when the deletes
+	 * failed part way (the caller's message says how many went). */
 	for (i = from; i < s->nrecs; i++) {
 		struct rec *r = &s->recs[i];
 
-		if (!walk_deletable(s, r)) {
+		if (!r->deleted || !walk_deletable(s, r)) {
 			s->recs[n++] = *r;
 			continue;
 		}
-		r->deleted = true;
 		remember(s, r);
 		s->deleted++;
 		s->walk_deleted++;
@@ -881,11 +892,14 @@ static int delete_walked(struct scan *s)
 	}
 	s->nrecs = n;
 	s->del_from = n;
+	if (ret)
+		goto fail;
 	if (s->progress)
 		s->progress(s, s->progress_data);
 	return 0;
 fail:
-	s->failed = "conntrack (deleting)";
+	s->failed = "conntrack";
+	s->del_failed = true;
 	return ret;
 }
 
@@ -942,17 +956,38 @@ static bool delete_left(const struct scan *s, const struct rec *r)
 	return r->verdict == JV_STALE && !gone_by_flush(s, r);
 }
 
+/* After deletes that failed part way: what the flushes and the deletes
+ * took is marked and counted, the rest stays for the next try. */
+static void gone_before_failure(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++) {
+		struct rec *r = &s->recs[i];
+
+		if (r->verdict != JV_STALE)
+			continue;
+		if (gone_by_flush(s, r))
+			r->deleted = true;
+		if (!r->deleted)
+			continue;
+		remember(s, r);
+		s->deleted++;
+	}
+}
+
 int scan_delete(struct scan *s)
 {
 	struct rec_iter it = { .s = s, .takes = delete_left };
 	size_t i, done = 0;
 	int ret;
 
-	s->failed = "conntrack (deleting)";
+	s->failed = "conntrack";
+	s->del_failed = true;
 	flush_classes(s);
-	ret = ct_delete_each(s->ct, next_rec, &it, &done);
+	ret = ct_delete_each(s->ct, next_rec, rec_gone, &it, &done);
 	if (ret) {
-		s->deleted += s->flushed + done;	/* before the failure */
+		gone_before_failure(s);
 		return ret;
 	}
 	/* Entries that vanished on their own count as done: they are gone,
@@ -967,8 +1002,24 @@ int scan_delete(struct scan *s)
 	}
 	s->deleted = s->stale;
 	s->failed = NULL;
+	s->del_failed = false;
 	scan_mirrors_save(s);
 	return 0;
+}
+
+void scan_count_deleted(const struct scan *s, size_t *n, size_t *by_reason)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++) {
+		const struct rec *r = &s->recs[i];
+
+		if (r->verdict != JV_STALE || !r->deleted)
+			continue;
+		(*n)++;
+		if (r->reason < JR__MAX)
+			by_reason[r->reason]++;
+	}
 }
 
 int scan_delete_one(struct scan *s, struct rec *r)

@@ -111,6 +111,8 @@ struct scan {
 	size_t by_reason[JR__MAX];
 	/* for error messages: what failed */
 	const char *failed;
+	bool del_failed;	/* a delete failed, not a read: some may
+				 * have gone (rec.deleted says which) */
 };
 
 #define SCAN_PROGRESS	65536
@@ -146,9 +148,12 @@ int scan_feed(struct scan *s, const struct flow *f);
  * rest by tuple and id.  Deleted DNATed flows become mirror candidates,
  * saved to the file (a failure to save leaves mirror_err set), and
  * waited for (mirrors.nwaiting) until their original direction is back.
- * On an error, @s->deleted counts what went before it (on -ENOBUFS more
- * may have gone). */
+ * On an error, @s->deleted counts what went before it and their recs are
+ * marked deleted (on -ENOBUFS more may have gone). */
 int scan_delete(struct scan *s);
+/* Add the stale recs marked deleted to @n and @by_reason (JR__MAX
+ * counts): what a delete that failed part way took. */
+void scan_count_deleted(const struct scan *s, size_t *n, size_t *by_reason);
 /*
  * One entry outside a pass (a conntrack event), each step a call:
  * scan_catch_mirror() first, scan_judge_one() for any other, then

@@ -122,15 +122,30 @@ static bool may_mirror(const struct scan *s)
 	return false;
 }
 
-static void report_delete_error(const struct scan *s, int ret)
+/* Not cmd_report_error's "cannot read ...; nothing was deleted": deletes
+ * may have gone through, and the line says how many.  @walking: it failed
+ * while the walks went, so more stale flows may be left unseen. */
+static void report_delete_error(const struct scan *s, int ret, bool walking)
 {
-	/* Not cmd_report_error's "cannot read ...; nothing was deleted":
-	 * deletes may have gone through. */
-	log_err("sweep: deleting %zu stale flows failed: %s; %s", s->stale,
-	    strerror(-ret), ret == -ENOBUFS ?
-	    "the kernel's answers were lost, so some may have been deleted; "
-	    "run 'ctsweep status' to see what is left" :
-	    "run 'ctsweep status' to see what is left");
+	const char *were = s->deleted == 1 ? "was" : "were";
+
+	if (!s->del_failed) {	/* a walk failed after deletes as it went */
+		log_err("sweep: cannot read %s: %s; %zu stale flows %s "
+		    "deleted before it; 'ctsweep status' lists what is left",
+		    s->failed ? s->failed : "the kernel state",
+		    strerror(-ret), s->deleted, were);
+		return;
+	}
+	if (walking) {
+		log_err("sweep: deleting stale flows failed after %zu %s "
+		    "deleted (%zu found stale when the walks stopped): %s; "
+		    "%s", s->deleted, were, s->stale, strerror(-ret),
+		    cmd_delete_hint(ret));
+		return;
+	}
+	log_err("sweep: deleting %zu stale flows failed after %zu %s "
+	    "deleted: %s; %s", s->stale, s->deleted, were, strerror(-ret),
+	    cmd_delete_hint(ret));
 }
 
 int cmd_sweep(int argc, char **argv, struct opts *o)
@@ -152,8 +167,8 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 	ret = cmd_scan("sweep", &s, o);
 	s.delete_as_walked = false;
 	if (ret) {
-		if (s.deleted)	/* cmd_scan left it to us */
-			report_delete_error(&s, ret);
+		if (s.deleted || s.del_failed)	/* cmd_scan left it to us */
+			report_delete_error(&s, ret, true);
 		ret = EXIT_ERR;
 		goto out;
 	}
@@ -167,7 +182,7 @@ int cmd_sweep(int argc, char **argv, struct opts *o)
 		ret = settle(&s, ev, o->settle_ms);
 	scan_mirrors_save(&s);
 	if (ret) {
-		report_delete_error(&s, ret);
+		report_delete_error(&s, ret, false);
 		ret = EXIT_ERR;
 		goto out;
 	}

@@ -148,6 +148,7 @@ struct watch {
 
 	long retry_ms;
 	int last_err;
+	bool last_deleting;	/* last_err came from a delete, not a read */
 	struct stats st;
 	uint64_t last_ev_read;	/* mono_us() of the last conntrack event read */
 	bool stop;
@@ -401,6 +402,7 @@ static void publish(struct watch *w)
 {
 	struct httpd_state hs = {
 		.tick_us = mono_us(), .err = w->last_err,
+		.deleting = w->last_err && w->last_deleting,
 		.stall_us = (uint64_t)w->o.stall_s * 1000000,
 		.lost = w->st.events_lost != w->lost_ok,
 	};
@@ -562,8 +564,8 @@ static unsigned int moved_meanwhile(struct watch *w, uint64_t now)
 
 /* A step failed: count it and double the wait before the next try (from
  * RETRY_MIN_MS to RETRY_MAX_MS; a success resets it).  True when it is
- * to be said: once per kind of error. */
-static bool back_off(struct watch *w, int ret)
+ * to be said: once per kind of error (a read's and a delete's apart). */
+static bool back_off(struct watch *w, int ret, bool deleting)
 {
 	bool say;
 
@@ -571,20 +573,11 @@ static bool back_off(struct watch *w, int ret)
 	w->retry_ms = w->retry_ms ? w->retry_ms * 2 : RETRY_MIN_MS;
 	if (w->retry_ms > RETRY_MAX_MS)
 		w->retry_ms = RETRY_MAX_MS;
-	say = ret != w->last_err || w->retry_ms == RETRY_MAX_MS;
+	say = ret != w->last_err || deleting != w->last_deleting ||
+	      w->retry_ms == RETRY_MAX_MS;
 	w->last_err = ret;
+	w->last_deleting = deleting;
 	return say;
-}
-
-/* What to do after deletes failed part way: some went, the rest did not. */
-static const char *delete_hint(int ret)
-{
-	if (ret == -ENOBUFS)
-		return "the kernel's answers were lost, so more may have been "
-		       "deleted";
-	if (ret == -EPERM || ret == -EACCES)
-		return cmd_hint(ret);
-	return "'ctsweep status' lists what is left";
 }
 
 /* Conntrack events were lost: the index refills (windex_events started
@@ -724,7 +717,10 @@ static unsigned int early_pass(struct watch *w, struct reaction *r,
 		log_warn("watch: early pass: deleting %zu stale flows failed "
 		     "after %zu %s deleted: %s; %s; the full pass judges the "
 		     "rest", w->s.stale, w->s.deleted, w->s.deleted == 1 ?
-		     "was" : "were", strerror(-ret), delete_hint(ret));
+		     "was" : "were", strerror(-ret), cmd_delete_hint(ret));
+		/* counted with the reaction that finishes, as it says */
+		scan_count_deleted(&w->s, &r->early.stale,
+				   r->early.by_reason);
 		return 0;
 	}
 	r->early.stale += w->s.stale;
@@ -1158,7 +1154,7 @@ static void say_failed(const struct watch *w, const struct reaction *r,
 		log_err("watch: deleting %zu stale flows failed after %zu %s "
 		    "deleted: %s; %s; trying again in %ld ms",
 		    r->early.stale + w->s.stale, gone, gone == 1 ? "was" :
-		    "were", strerror(-ret), delete_hint(ret), w->retry_ms);
+		    "were", strerror(-ret), cmd_delete_hint(ret), w->retry_ms);
 		return;
 	}
 	snprintf(before, sizeof(before), "%zu stale flow%s deleted before it",
@@ -1190,7 +1186,7 @@ static void reconcile_failed(struct watch *w, const struct reaction *r,
 			w->due_full = now + d;
 		return;
 	}
-	if (back_off(w, ret))
+	if (back_off(w, ret, deleting))
 		say_failed(w, r, ret, deleting);
 	want_full(w, ST_RETRY, now, now + (uint64_t)w->retry_ms * 1000);
 	write_stats(w);
@@ -1237,8 +1233,16 @@ static void reconcile(struct watch *w)
 	return;
 fail:
 	mdigest_free(&r.md);
-	/* the early pass's flows are gone: counted, as the error line says */
+	/* What went before the failure is counted, as the error line says:
+	 * the early pass's flows and the first of the deletes.  The retry
+	 * judges only what is left. */
 	count_deleted(w, r.early.stale, r.early.by_reason);
+	if (deleting) {
+		struct early gone = { 0 };
+
+		scan_count_deleted(&w->s, &gone.stale, gone.by_reason);
+		count_deleted(w, gone.stale, gone.by_reason);
+	}
 	/* keep what set this pass off, so the retry still reports it */
 	w->legacy_v4 |= r.v4;
 	w->legacy_v6 |= r.v6;
@@ -1303,7 +1307,7 @@ static void refill_step(struct watch *w, uint64_t now)
 	if (ret && !windex_complete(w->ix)) {
 		/* Again from the loop, after a pass's back-off: a kernel
 		 * that fails every dump must not have the loop spin. */
-		if (back_off(w, ret))
+		if (back_off(w, ret, false))
 			log_err("watch: cannot read conntrack (filling the flow "
 			    "index): %s; %s; trying again in %ld ms",
 			    strerror(-ret), cmd_hint(ret), w->retry_ms);

@@ -90,6 +90,11 @@ static void test_health(void **state)
 	assert_false(httpd_healthy(&st, 1000000, why, sizeof(why)));
 	assert_string_equal(why, "cannot read the nftables ruleset: "
 			    "Permission denied");
+	st.deleting = true;
+	assert_false(httpd_healthy(&st, 1000000, why, sizeof(why)));
+	assert_string_equal(why, "deleting stale flows from conntrack failed: "
+			    "Permission denied");
+	st.deleting = false;
 	/* not NUL-terminated: bounded all the same */
 	memset(st.failed, 'x', sizeof(st.failed));
 	assert_false(httpd_healthy(&st, 1000000, why, sizeof(why)));
