@@ -26,7 +26,7 @@ expect_stuck_on_a "nothing runs: the flow stays on A"
 
 step "restart: the first reconcile moves the flow"
 watch_start
-watch_logged 'start: deleted 1 stale flow \(forward-changed 1\)' ||
+watch_start_said 'deleted 1 stale flow \(forward-changed 1\)' ||
 	fail "the restarted daemon's first pass did not delete the stale flow"
 expect_moved_to_b "after the restart"
 expect_ct_reply "$B4" 53820 "after the restart"

@@ -64,7 +64,7 @@ b_answers_late --check
 start_sender SENDER
 expect_rx b 10 "no daemon: the mirror carries the stream to B"
 watch_start
-watch_logged 'start: deleted 1 stale flow \(forward-mirrored 1\)' ||
+watch_start_said 'deleted 1 stale flow \(forward-mirrored 1\)' ||
 	fail "the restarted daemon's first pass did not delete the mirror"
 expect_rx a:anyrx 10 "after the restart"
 sleep 0.3

@@ -126,7 +126,7 @@ assert_json '.summary.stale == 1 and .summary.unknown == 0' \
 
 step "ctsweep watch starts on the node: its first pass deletes the entry"
 watch_start --stats "$LAB_TMP/watch.prom"
-watch_logged "start: deleted 1 stale flow \(forward-added 1\); 0 unknown \(kept\)" ||
+watch_start_said "deleted 1 stale flow \(forward-added 1\); 0 unknown \(kept\)" ||
 	fail "watch's first pass did not delete the un-NATed entry: $(grep -m1 'start:' "$WATCH_LOG")"
 watch_logged "watch: deleted udp $REMOTE4:$PEER_PORT > $EXT_IP:80 id $ID goes to $EXT_IP:80, rules say $EP2:80 \(forward-added\)" ||
 	fail "watch did not log the delete of the stream's entry"

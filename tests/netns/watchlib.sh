@@ -70,6 +70,16 @@ watch_logged()
 	grep -Eq -- "$1" "$WATCH_LOG"
 }
 
+# watch_start_said PATTERN: the start pass's line says PATTERN (what it
+# deleted and kept), also when something else set it off with it: route
+# notifications that arrive while watch starts (a veth's address settling)
+# make it "start, routes or addresses changed (2 notifications): routing
+# changed: deleted ...".
+watch_start_said()
+{
+	watch_logged "watch: start(:|,.*:) $1"
+}
+
 # watch_count PATTERN: how many log lines match.
 watch_count()
 {
