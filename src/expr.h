@@ -24,6 +24,8 @@ enum nm_field_kind {
 	NM_F_PLAIN,	/* compared byte for byte */
 	NM_F_DATA,	/* struct nm_data: len, then len bytes of val */
 	NM_F_STR,	/* NUL-terminated within its size */
+	NM_F_CHAIN,	/* int: a chain of the model by index, -1 none */
+	NM_F_SET,	/* int: a set of the model by index, -1 none */
 };
 
 /* A field of struct nm_expr that one type uses (offset from the start of
@@ -52,6 +54,13 @@ enum nm_role {
 	NM_ROLE_MARK = 1 << 2,		/* writes the packet or ct mark */
 	NM_ROLE_DPORT = 1 << 3,		/* loads the destination port into
 					 * dreg */
+};
+
+/* Where the walk of a rule may go on from an expression: the chain a
+ * jump or a goto names, and the set whose elements name chains (a verdict
+ * map's); -1 each where none. */
+struct nm_next {
+	int chain, set;
 };
 
 /* Where a type puts the destination ports a rule is limited to (network
@@ -88,6 +97,9 @@ struct nm_expr_ops {
 	 * ports. */
 	int (*dports)(const struct nm_expr *e, const struct nm_model *m,
 		      bool dport, struct nm_ports *out);
+	/* Where the walk may go on from @e (struct nm_next): what plan.c
+	 * walks, judge.c's keys and model.c's marks follow. */
+	void (*next)(const struct nm_expr *e, struct nm_next *out);
 };
 
 /* The destination ports the key of element @el of @s stands for: every
@@ -104,6 +116,7 @@ unsigned int nm_keys_none(uint8_t family, const struct nm_expr *e);
 unsigned int nm_role_none(const struct nm_expr *e);
 int nm_dports_none(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out);
+void nm_next_none(const struct nm_expr *e, struct nm_next *out);
 int nm_print_name(char *buf, size_t len, const struct nm_expr *e);
 /* NM_ROLE_* of @e (NM_ROLE_NAT for an op no reader makes: the worst). */
 unsigned int nm_expr_role(const struct nm_expr *e);
@@ -113,6 +126,14 @@ unsigned int nm_expr_keys(uint8_t family, const struct nm_expr *e);
 /* @e's answer to nm_expr_ops.dports, 0 for an op no reader makes. */
 int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out);
+
+/* @e's answer to nm_expr_ops.next; nowhere for an op no reader makes
+ * (it is NM_ROLE_NAT: the worst is assumed of it anyway). */
+struct nm_next nm_expr_next(const struct nm_expr *e);
+/* @e's field of @kind (NM_F_CHAIN, NM_F_SET; a type has one of each at
+ * most), NULL when its type has none: the index a merge of two models
+ * moves and a digest takes by what it names. */
+int *nm_expr_index(struct nm_expr *e, enum nm_field_kind kind);
 
 /* The entry of @op, NULL for an op no reader makes. */
 const struct nm_expr_ops *nm_expr_ops(enum nm_op op);

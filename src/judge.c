@@ -57,13 +57,11 @@ static unsigned int chain_keys(const struct nm_model *m, int ci,
 	for (i = 0; i < c->nrules; i++) {
 		for (k = 0; k < c->rules[i].nexprs; k++) {
 			const struct nm_expr *e = &c->rules[i].exprs[k];
+			struct nm_next n = nm_expr_next(e);
 
 			keys |= nm_expr_keys(c->family, e);
-			if (e->op == NM_OP_IMMEDIATE &&
-			    e->dreg == NFT_REG_VERDICT)
-				reach(m, e->imm.chain, seen, queue, nq);
-			if (e->op == NM_OP_LOOKUP)
-				reach_set(m, e->lookup.set, seen, queue, nq);
+			reach(m, n.chain, seen, queue, nq);
+			reach_set(m, n.set, seen, queue, nq);
 		}
 	}
 	return keys;

@@ -95,13 +95,17 @@ static uint64_t hrule(const struct nm_model *m, const struct nm_rule *r)
 	H(h, r->nexprs);
 	for (k = 0; k < r->nexprs; k++) {
 		struct nm_expr x = r->exprs[k];
+		int *ci = nm_expr_index(&x, NM_F_CHAIN);
+		int *si = nm_expr_index(&x, NM_F_SET);
 
-		if (x.op == NM_OP_IMMEDIATE) {
-			h = hchain_ref(h, m, x.imm.chain);
-			x.imm.chain = 0;
-		} else if (x.op == NM_OP_LOOKUP) {
-			h = hset_ref(h, m, x.lookup.set);
-			x.lookup.set = 0;
+		/* a chain or a set by what it is, not where it lies */
+		if (ci) {
+			h = hchain_ref(h, m, *ci);
+			*ci = 0;
+		}
+		if (si) {
+			h = hset_ref(h, m, *si);
+			*si = 0;
 		}
 		h = nm_expr_digest(h, &x);
 	}

@@ -115,11 +115,13 @@ static void rebase(struct nm_model *src, unsigned int cbase, unsigned int sbase)
 		for (j = 0; j < c->nrules; j++) {
 			for (k = 0; k < c->rules[j].nexprs; k++) {
 				struct nm_expr *e = &c->rules[j].exprs[k];
+				int *ci = nm_expr_index(e, NM_F_CHAIN);
+				int *si = nm_expr_index(e, NM_F_SET);
 
-				if (e->op == NM_OP_IMMEDIATE && e->imm.chain >= 0)
-					e->imm.chain += cbase;
-				if (e->op == NM_OP_LOOKUP && e->lookup.set >= 0)
-					e->lookup.set += sbase;
+				if (ci && *ci >= 0)
+					*ci += cbase;
+				if (si && *si >= 0)
+					*si += sbase;
 			}
 		}
 	}
@@ -241,19 +243,17 @@ static bool rule_writes(const struct nm_model *m, const struct nm_rule *r)
 
 	for (k = 0; k < r->nexprs; k++) {
 		const struct nm_expr *e = &r->exprs[k];
+		struct nm_next n = nm_expr_next(e);
 
 		if (nm_expr_writes_mark(e))
 			return true;
-		if (e->op == NM_OP_IMMEDIATE && e->dreg == NFT_REG_VERDICT &&
-		    e->imm.chain >= 0 &&
-		    (unsigned int)e->imm.chain < m->nchains &&
-		    m->chains[e->imm.chain].writes_mark)
+		if (n.chain >= 0 && (unsigned int)n.chain < m->nchains &&
+		    m->chains[n.chain].writes_mark)
 			return true;
-		if (e->op != NM_OP_LOOKUP || e->lookup.set < 0 ||
-		    (unsigned int)e->lookup.set >= m->nsets)
+		if (n.set < 0 || (unsigned int)n.set >= m->nsets)
 			continue;
-		for (i = 0; i < m->sets[e->lookup.set].nelems; i++) {
-			int c = m->sets[e->lookup.set].elems[i].chain;
+		for (i = 0; i < m->sets[n.set].nelems; i++) {
+			int c = m->sets[n.set].elems[i].chain;
 
 			if (c >= 0 && (unsigned int)c < m->nchains &&
 			    m->chains[c].writes_mark)

@@ -217,15 +217,15 @@ static void note_natspec(struct walker *w, const struct nm_natspec *n,
 
 /* A verdict map: each element goes on in its chain, under its own key
  * when that is the destination port. */
-static void walk_vmap(struct walker *w, const struct nm_expr *e,
-		      bool is_dport, const struct pset *rc, int depth)
+static void walk_vmap(struct walker *w, int set, bool is_dport,
+		      const struct pset *rc, int depth)
 {
 	const struct nm_set *s;
 	unsigned int i;
 
-	if (e->lookup.set < 0 || (unsigned int)e->lookup.set >= w->m->nsets)
+	if (set < 0 || (unsigned int)set >= w->m->nsets)
 		return;
-	s = &w->m->sets[e->lookup.set];
+	s = &w->m->sets[set];
 	for (i = 0; i < s->nelems; i++) {
 		struct pset ec = *rc, key = { 0 };
 		struct pset_sink sink = { .ports.add = sink_add, .ps = &key };
@@ -240,16 +240,16 @@ static void walk_vmap(struct walker *w, const struct nm_expr *e,
 	}
 }
 
-/* A jump, a goto or a verdict map: the chains it may go on in.  (Which
- * chains is each type's own data: no nm_expr_ops question answers it.) */
+/* A jump, a goto or a verdict map: the chains it may go on in, as the
+ * type says (nm_expr_next). */
 static void walk_verdict(struct walker *w, const struct nm_expr *e,
 			 bool is_dport, const struct pset *rc, int depth)
 {
-	if (e->op == NM_OP_LOOKUP)
-		walk_vmap(w, e, is_dport, rc, depth);
-	else if (e->op == NM_OP_IMMEDIATE && (e->imm.verdict == NFT_JUMP ||
-					      e->imm.verdict == NFT_GOTO))
-		walk_chain(w, e->imm.chain, rc, depth + 1);
+	struct nm_next n = nm_expr_next(e);
+
+	walk_vmap(w, n.set, is_dport, rc, depth);
+	if (n.chain >= 0)
+		walk_chain(w, n.chain, rc, depth + 1);
 }
 
 /* The ports @e limits its rule to (nm_expr_ops.dports: a match on the

@@ -196,4 +196,5 @@ const struct nm_expr_ops expr_bitwise = {
 	.member = NM_MEMBER(bitwise),
 	.eval = eval_bitwise, .keys = nm_keys_none, .print = bitwise_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

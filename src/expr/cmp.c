@@ -111,4 +111,5 @@ const struct nm_expr_ops expr_cmp = {
 	.member = NM_MEMBER(cmp),
 	.eval = eval_cmp, .keys = nm_keys_none, .print = cmp_print,
 	.role = nm_role_none, .dports = cmp_dports,
+	.next = nm_next_none,
 };

@@ -167,6 +167,7 @@ const struct nm_expr_ops expr_ct = {
 	.member = NM_MEMBER(ct),
 	.eval = eval_ct, .keys = ct_keys, .print = ct_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 static unsigned int ct_set_role(const struct nm_expr *e)
@@ -180,4 +181,5 @@ const struct nm_expr_ops expr_ct_set = {
 	.member = NM_MEMBER(set_stmt),
 	.eval = eval_ct_set, .keys = nm_keys_none, .print = ct_set_print,
 	.role = ct_set_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

@@ -40,4 +40,5 @@ const struct nm_expr_ops expr_xt_either = {
 	.member = NM_MEMBER(either),
 	.eval = eval_either, .keys = nm_keys_none, .print = either_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

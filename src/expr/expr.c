@@ -13,6 +13,7 @@ const struct nm_expr_ops expr_nop = {
 	.op = NM_OP_NOP, .name = "nop",
 	.eval = nm_eval_none, .keys = nm_keys_none, .print = nm_print_name,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 void nm_eval_none(struct ev_run *r, struct ev_regs *regs,
@@ -34,6 +35,11 @@ int nm_dports_none(const struct nm_expr *e, const struct nm_model *m,
 		   bool dport, struct nm_ports *out)
 {
 	return 0;
+}
+
+void nm_next_none(const struct nm_expr *e, struct nm_next *out)
+{
+	out->chain = out->set = -1;
 }
 
 int nm_print_name(char *buf, size_t len, const struct nm_expr *e)
@@ -76,6 +82,7 @@ const struct nm_expr_ops expr_unknown = {
 	.member = NM_MEMBER(unknown),
 	.eval = eval_unknown, .keys = unknown_keys, .print = unknown_print,
 	.role = unknown_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 static const struct nm_expr_ops *const table[] = {
@@ -136,6 +143,27 @@ int nm_expr_dports(const struct nm_expr *e, const struct nm_model *m,
 	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
 
 	return ops ? ops->dports(e, m, dport, out) : 0;
+}
+
+struct nm_next nm_expr_next(const struct nm_expr *e)
+{
+	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
+	struct nm_next n = { -1, -1 };
+
+	if (ops)
+		ops->next(e, &n);
+	return n;
+}
+
+int *nm_expr_index(struct nm_expr *e, enum nm_field_kind kind)
+{
+	const struct nm_expr_ops *ops = nm_expr_ops(e->op);
+	unsigned int i;
+
+	for (i = 0; ops && i < ops->nfields; i++)
+		if (ops->fields[i].kind == kind)
+			return (int *)((char *)e + ops->fields[i].off);
+	return NULL;
 }
 
 static uint64_t field_digest(uint64_t h, const struct nm_expr *e,

@@ -76,4 +76,5 @@ const struct nm_expr_ops expr_fib = {
 	.member = NM_MEMBER(fib),
 	.eval = eval_fib, .keys = fib_keys, .print = fib_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

@@ -59,12 +59,21 @@ static int immediate_print(char *buf, size_t len, const struct nm_expr *e)
 static const struct nm_field immediate_fields[] = {
 	NM_FIELD(imm.data, NM_F_DATA),
 	NM_FIELD(imm.verdict, NM_F_PLAIN),
-	NM_FIELD(imm.chain, NM_F_PLAIN),
+	NM_FIELD(imm.chain, NM_F_CHAIN),
 };
 
 static unsigned int immediate_role(const struct nm_expr *e)
 {
 	return e->dreg == NFT_REG_VERDICT ? NM_ROLE_VERDICT : 0;
+}
+
+/* A jump or a goto goes on in its chain; other verdicts end the rule. */
+static void immediate_next(const struct nm_expr *e, struct nm_next *out)
+{
+	out->set = -1;
+	out->chain = e->dreg == NFT_REG_VERDICT &&
+		     (e->imm.verdict == NFT_JUMP ||
+		      e->imm.verdict == NFT_GOTO) ? e->imm.chain : -1;
 }
 
 const struct nm_expr_ops expr_immediate = {
@@ -73,4 +82,5 @@ const struct nm_expr_ops expr_immediate = {
 	.member = NM_MEMBER(imm),
 	.eval = eval_immediate, .keys = nm_keys_none, .print = immediate_print,
 	.role = immediate_role, .dports = nm_dports_none,
+	.next = immediate_next,
 };

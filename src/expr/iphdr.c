@@ -159,4 +159,5 @@ const struct nm_expr_ops expr_iphdr = {
 	.member = NM_MEMBER(iphdr),
 	.eval = eval_iphdr, .keys = iphdr_keys, .print = iphdr_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

@@ -142,7 +142,7 @@ static int lookup_print(char *buf, size_t len, const struct nm_expr *e)
 }
 
 static const struct nm_field lookup_fields[] = {
-	NM_FIELD(lookup.set, NM_F_PLAIN),
+	NM_FIELD(lookup.set, NM_F_SET),
 	NM_FIELD(lookup.invert, NM_F_PLAIN),
 	NM_FIELD(lookup.has_dreg, NM_F_PLAIN),
 };
@@ -152,6 +152,13 @@ static unsigned int lookup_role(const struct nm_expr *e)
 {
 	return e->lookup.has_dreg && e->dreg == NFT_REG_VERDICT ?
 	       NM_ROLE_VERDICT : 0;
+}
+
+/* A verdict map goes on in the chains its elements name. */
+static void lookup_next(const struct nm_expr *e, struct nm_next *out)
+{
+	out->chain = -1;
+	out->set = lookup_role(e) & NM_ROLE_VERDICT ? e->lookup.set : -1;
 }
 
 /* The port an element's key stands for; every port when the key is not
@@ -194,4 +201,5 @@ const struct nm_expr_ops expr_lookup = {
 	.member = NM_MEMBER(lookup),
 	.eval = eval_lookup, .keys = nm_keys_none, .print = lookup_print,
 	.role = lookup_role, .dports = lookup_dports,
+	.next = lookup_next,
 };

@@ -156,6 +156,7 @@ const struct nm_expr_ops expr_meta = {
 	.member = NM_MEMBER(meta),
 	.eval = eval_meta, .keys = meta_keys, .print = meta_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 static unsigned int meta_set_role(const struct nm_expr *e)
@@ -169,4 +170,5 @@ const struct nm_expr_ops expr_meta_set = {
 	.member = NM_MEMBER(set_stmt),
 	.eval = eval_meta_set, .keys = nm_keys_none, .print = meta_set_print,
 	.role = meta_set_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

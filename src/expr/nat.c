@@ -436,6 +436,7 @@ const struct nm_expr_ops expr_nat = {
 	.member = NM_MEMBER(nat),
 	.eval = eval_nat, .keys = nat_keys, .print = nat_print,
 	.role = nat_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 const struct nm_expr_ops expr_redir = {
@@ -444,6 +445,7 @@ const struct nm_expr_ops expr_redir = {
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = redir_keys, .print = redir_print,
 	.role = nat_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 const struct nm_expr_ops expr_masq = {
@@ -452,6 +454,7 @@ const struct nm_expr_ops expr_masq = {
 	.member = NM_MEMBER(redir),
 	.eval = eval_redir_masq, .keys = masq_keys, .print = redir_print,
 	.role = nat_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 const struct nm_expr_ops expr_natspec = {
@@ -460,4 +463,5 @@ const struct nm_expr_ops expr_natspec = {
 	.member = NM_MEMBER(natspec),
 	.eval = eval_natspec, .keys = natspec_expr_keys, .print = natspec_print,
 	.role = nat_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

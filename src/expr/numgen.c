@@ -43,6 +43,7 @@ const struct nm_expr_ops expr_numgen = {
 	.member = NM_MEMBER(gen),
 	.eval = eval_gen, .keys = nm_keys_none, .print = gen_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 /* The hash's inputs do not matter: every value is tried. */
@@ -52,4 +53,5 @@ const struct nm_expr_ops expr_hash = {
 	.member = NM_MEMBER(gen),
 	.eval = eval_gen, .keys = nm_keys_none, .print = gen_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

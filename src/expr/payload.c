@@ -119,4 +119,5 @@ const struct nm_expr_ops expr_payload = {
 	.member = NM_MEMBER(payload),
 	.eval = eval_payload, .keys = payload_keys, .print = payload_print,
 	.role = payload_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

@@ -77,4 +77,5 @@ const struct nm_expr_ops expr_range = {
 	.member = NM_MEMBER(range),
 	.eval = eval_range, .keys = nm_keys_none, .print = range_print,
 	.role = nm_role_none, .dports = range_dports,
+	.next = nm_next_none,
 };

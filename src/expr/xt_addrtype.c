@@ -87,4 +87,5 @@ const struct nm_expr_ops expr_xt_addrtype = {
 	.member = NM_MEMBER(addrtype),
 	.eval = eval_addrtype, .keys = addrtype_keys, .print = addrtype_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

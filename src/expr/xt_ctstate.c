@@ -46,4 +46,5 @@ const struct nm_expr_ops expr_xt_ctstate = {
 	.member = NM_MEMBER(ctstate),
 	.eval = eval_ctstate, .keys = nm_keys_none, .print = ctstate_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

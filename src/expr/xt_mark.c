@@ -149,6 +149,7 @@ const struct nm_expr_ops expr_xt_mark = {
 	.member = NM_MEMBER(mark),
 	.eval = eval_mark, .keys = nm_keys_none, .print = mark_print,
 	.role = mark_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 const struct nm_expr_ops expr_xt_mark_match = {
@@ -157,6 +158,7 @@ const struct nm_expr_ops expr_xt_mark_match = {
 	.member = NM_MEMBER(mark),
 	.eval = eval_mark_match, .keys = mark_match_keys, .print = mark_print,
 	.role = nm_role_none, .dports = nm_dports_none,
+	.next = nm_next_none,
 };
 
 const struct nm_expr_ops expr_xt_connmark = {
@@ -165,4 +167,5 @@ const struct nm_expr_ops expr_xt_connmark = {
 	.member = NM_MEMBER(connmark),
 	.eval = eval_connmark, .keys = nm_keys_none, .print = connmark_print,
 	.role = mark_role, .dports = nm_dports_none,
+	.next = nm_next_none,
 };

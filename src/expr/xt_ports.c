@@ -106,4 +106,5 @@ const struct nm_expr_ops expr_xt_ports = {
 	.member = NM_MEMBER(ports),
 	.eval = eval_ports, .keys = ports_keys, .print = ports_print,
 	.role = nm_role_none, .dports = ports_dports,
+	.next = nm_next_none,
 };

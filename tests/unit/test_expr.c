@@ -57,9 +57,9 @@ static void test_every_op_has_an_entry(void **state)
 		assert_int_equal(ops->op, op);
 		assert_true(ops->name && *ops->name);
 		if (!ops->eval || !ops->keys || !ops->print || !ops->role ||
-		    !ops->dports)
+		    !ops->dports || !ops->next)
 			fail_msg("op %s: an answer is missing (eval, keys, "
-				 "print, role or dports)", ops->name);
+				 "print, role, dports or next)", ops->name);
 		if (!nop && (!ops->nfields || !ops->fields || !ops->member))
 			fail_msg("op %s: no fields for the digest", ops->name);
 		assert_int_equal(ops->eval == nm_eval_none, nop);
@@ -270,6 +270,72 @@ static void test_dports(void **state)
 	nm_model_free(&m);
 }
 
+/* Where the walk goes on, asked of the type: a jump or a goto names its
+ * chain, a verdict map its set, nothing else names either.  And the
+ * indices a merge moves (nm_expr_index) are those fields, one of each
+ * kind at most. */
+static void test_next(void **state)
+{
+	unsigned int op, i, nchain, nset;
+	struct nm_next n;
+	struct nm_expr e;
+
+	(void)state;
+	for (op = 0; op <= NM_OP_UNKNOWN; op++) {
+		const struct nm_expr_ops *ops = nm_expr_ops(op);
+		bool names = op == NM_OP_IMMEDIATE || op == NM_OP_LOOKUP;
+
+		if (names != (ops->next != nm_next_none))
+			fail_msg("op %s: test where it goes on here", ops->name);
+		nchain = nset = 0;
+		for (i = 0; i < ops->nfields; i++) {
+			nchain += ops->fields[i].kind == NM_F_CHAIN;
+			nset += ops->fields[i].kind == NM_F_SET;
+		}
+		assert_int_equal(nchain, op == NM_OP_IMMEDIATE);
+		assert_int_equal(nset, op == NM_OP_LOOKUP);
+		base_expr(&e, op);
+		assert_int_equal(nm_expr_index(&e, NM_F_CHAIN) != NULL, nchain);
+		assert_int_equal(nm_expr_index(&e, NM_F_SET) != NULL, nset);
+		if (!names) {
+			n = nm_expr_next(&e);
+			assert_int_equal(n.chain, -1);
+			assert_int_equal(n.set, -1);
+		}
+	}
+	base_expr(&e, NM_OP_IMMEDIATE);
+	e.dreg = NFT_REG_VERDICT;
+	e.imm.chain = 3;
+	e.imm.verdict = NFT_JUMP;
+	n = nm_expr_next(&e);
+	assert_int_equal(n.chain, 3);
+	assert_int_equal(n.set, -1);
+	e.imm.verdict = NFT_GOTO;
+	assert_int_equal(nm_expr_next(&e).chain, 3);
+	assert_ptr_equal(nm_expr_index(&e, NM_F_CHAIN), &e.imm.chain);
+	/* an accept's chain field says nothing; data is no verdict */
+	e.imm.verdict = NF_ACCEPT;
+	assert_int_equal(nm_expr_next(&e).chain, -1);
+	e.imm.verdict = NFT_JUMP;
+	e.dreg = NFT_REG_1;
+	assert_int_equal(nm_expr_next(&e).chain, -1);
+
+	base_expr(&e, NM_OP_LOOKUP);
+	e.lookup.set = 2;
+	e.lookup.has_dreg = true;
+	e.dreg = NFT_REG_VERDICT;
+	n = nm_expr_next(&e);
+	assert_int_equal(n.set, 2);
+	assert_int_equal(n.chain, -1);
+	assert_ptr_equal(nm_expr_index(&e, NM_F_SET), &e.lookup.set);
+	/* a set or a data map goes on in no chain */
+	e.dreg = NFT_REG_1;
+	assert_int_equal(nm_expr_next(&e).set, -1);
+	e.lookup.has_dreg = false;
+	e.dreg = NFT_REG_VERDICT;
+	assert_int_equal(nm_expr_next(&e).set, -1);
+}
+
 /*
  * Every type's eval runs on a first packet, whatever its fields hold (here
  * the zeroes and short data of base_expr(), no sets, no routes): it ends
@@ -477,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_every_op_has_an_entry),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_dports),
+		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_every_op_evaluates),
 		cmocka_unit_test(test_every_field_changes_the_digest),
 		cmocka_unit_test(test_fields_cover_the_member),
