@@ -122,18 +122,18 @@ bool httpd_healthy(const struct httpd_state *st, uint64_t now, char *why,
 			 "lost and no resync has completed since");
 		return false;
 	}
-	if (st->err && st->deleting) {
-		/* Not "cannot read": the rules were read, and some of the
-		 * stale flows may be gone already. */
-		snprintf(why, len, "deleting stale flows from conntrack "
-			 "failed: %s", strerror(st->err < 0 ? -st->err :
-						st->err));
-		return false;
-	}
 	if (st->err) {
-		snprintf(why, len, "cannot read %.*s: %s", (int)sizeof(st->failed),
-			 st->failed[0] ? st->failed : "the kernel state",
-			 strerror(st->err < 0 ? -st->err : st->err));
+		const char *err = strerror(st->err < 0 ? -st->err : st->err);
+
+		/* Not "cannot read" after a delete: the rules were read, and
+		 * some of the stale flows may be gone already. */
+		if (st->deleting)
+			snprintf(why, len, "deleting stale flows from "
+				 "conntrack failed: %s", err);
+		else
+			snprintf(why, len, "cannot read %.*s: %s",
+				 (int)sizeof(st->failed), st->failed[0] ?
+				 st->failed : "the kernel state", err);
 		return false;
 	}
 	snprintf(why, len, "ok");
