@@ -25,16 +25,7 @@
 N=5000
 ARM=$LAB_TMP/fault.arm
 FAULT_LOG=$LAB_TMP/fault.watch.log
-PORT=10259
-
 to_a() { ct_count -p udp --orig-port-dst 53820 --reply-src "$A4"; }
-
-# healthz: /healthz's status and body, on one line
-healthz()
-{
-	in_rtr curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$PORT/healthz" |
-		tr -d '\n'
-}
 
 # deleted_total: the stats file's deletes of the switch, once written
 deleted_total()
@@ -83,7 +74,7 @@ watch_shim()
 
 step "round 1: --no-index; every delete batch after the first fails (EPERM)"
 fill
-watch_shim "send=EPERM@ct-del#2+" --no-index --listen "127.0.0.1:$PORT"
+watch_shim "send=EPERM@ct-del#2+" --no-index --listen "127.0.0.1:$HTTP_PORT"
 touch "$ARM"
 forward_to "$B4:53820"
 watch_expect_log 20 "deleting $N stale flows failed after [0-9]+ (was|were) deleted: Operation not permitted; run as root" \
@@ -99,9 +90,9 @@ sleep 1.5
 watch_logged 'nothing was deleted' &&
 	fail "watch said nothing was deleted: $(grep -m1 'nothing was deleted' "$WATCH_LOG")"
 log "$gone deleted before the failure, $(to_a) kept while deletes fail"
-h=$(healthz)
-[ "$h" = "unhealthy: deleting stale flows from conntrack failed: Operation not permitted 503" ] ||
-	fail "/healthz while deletes fail: $h"
+http_get /healthz
+[ "$HTTP_CODE $(http_body)" = "503 unhealthy: deleting stale flows from conntrack failed: Operation not permitted" ] ||
+	fail "/healthz while deletes fail: $HTTP_CODE $(http_body)"
 
 step "round 1: the fault goes; the retry deletes exactly the rest"
 rm -f "$ARM"
@@ -110,8 +101,9 @@ watch_expect_log 20 "retry.*: deleted $((N - gone)) stale flows" \
 [ "$(to_a)" = 0 ] || fail "$(to_a) stale entries to A left"
 wait_until 5 counted_all ||
 	fail "the deletes counter holds $(deleted_total), expected $N ($gone before the failure, $((N - gone)) by the retry)"
-h=$(healthz)
-[ "$h" = "ok 200" ] || fail "/healthz after the retry: $h"
+http_get /healthz
+[ "$HTTP_CODE $(http_body)" = "200 ok" ] ||
+	fail "/healthz after the retry: $HTTP_CODE $(http_body)"
 watch_stop
 [ "$WATCH_RC" = 0 ] || fail "watch exited $WATCH_RC"
 

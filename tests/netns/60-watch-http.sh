@@ -20,26 +20,13 @@
 . "$(dirname "$0")/watchlib.sh"
 . "$TOP/tests/fault/lib-fault.sh"
 
-PORT=10259
+PORT=$HTTP_PORT
 URL=http://127.0.0.1:$PORT
-
-# http PATH: GET PATH from the router's loopback; the status into
-# HTTP_CODE, the body into $LAB_TMP/http.body.
-http()
-{
-	HTTP_CODE=$(in_rtr curl -s -m 5 -o "$LAB_TMP/http.body" \
-		-w '%{http_code}' "$URL$1")
-}
-
-body()
-{
-	cat "$LAB_TMP/http.body"
-}
 
 # metrics_as_file: /metrics is the stats file, byte for byte.
 metrics_as_file()
 {
-	http /metrics
+	http_get /metrics
 	[ "$HTTP_CODE" = 200 ] && cmp -s "$LAB_TMP/http.body" "$LAB_TMP/watch.prom"
 }
 
@@ -51,7 +38,7 @@ held()
 
 answers()
 {
-	http /healthz
+	http_get /healthz
 	[ "$HTTP_CODE" = 200 ]
 }
 
@@ -65,15 +52,15 @@ step "ctsweep watch --listen 127.0.0.1:$PORT"
 watch_start --stats "$LAB_TMP/watch.prom" --listen "127.0.0.1:$PORT"
 watch_logged "started: .*; /metrics and /healthz on 127\.0\.0\.1:$PORT" ||
 	fail "watch's start line does not name the address it serves"
-http /healthz
-[ "$HTTP_CODE" = 200 ] && [ "$(body)" = ok ] ||
-	fail "/healthz: $HTTP_CODE $(body)"
-log "/healthz: $HTTP_CODE $(body)"
-http /metrics
+http_get /healthz
+[ "$HTTP_CODE" = 200 ] && [ "$(http_body)" = ok ] ||
+	fail "/healthz: $HTTP_CODE $(http_body)"
+log "/healthz: $HTTP_CODE $(http_body)"
+http_get /metrics
 [ "$HTTP_CODE" = 200 ] || fail "/metrics: $HTTP_CODE"
 grep -qx 'ctsweep_reconciles_total{trigger="start"} 1' "$LAB_TMP/http.body" ||
 	fail "/metrics does not count the start pass: $(head -c 600 "$LAB_TMP/http.body")"
-http /nothing
+http_get /nothing
 [ "$HTTP_CODE" = 404 ] || fail "/nothing: $HTTP_CODE, expected 404"
 code=$(in_rtr curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST -d x "$URL/metrics")
 [ "$code" = 405 ] || fail "POST /metrics: $code, expected 405"
@@ -139,7 +126,7 @@ fault_watch()
 
 unhealthy()
 {
-	http /healthz
+	http_get /healthz
 	[ "$HTTP_CODE" = 503 ]
 }
 
@@ -153,11 +140,11 @@ fault_watch "recv=EACCES@nft-rule#1+"
 watch_expect_log 15 'watch: cannot read .*: Permission denied' \
 	"watch reports the unreadable rules"
 fault_fired "recv=EACCES@nft-rule#1+"
-wait_until 10 unhealthy || fail "/healthz: $HTTP_CODE $(body), expected 503"
+wait_until 10 unhealthy || fail "/healthz: $HTTP_CODE $(http_body), expected 503"
 grep -Eq '^unhealthy: cannot read .*: Permission denied$' "$LAB_TMP/http.body" ||
-	fail "/healthz does not say why: $(body)"
-log "/healthz: $HTTP_CODE $(body)"
-http /metrics
+	fail "/healthz does not say why: $(http_body)"
+log "/healthz: $HTTP_CODE $(http_body)"
+http_get /metrics
 [ "$HTTP_CODE" = 200 ] || fail "/metrics while unhealthy: $HTTP_CODE"
 n=$(awk '$1 == "ctsweep_errors_total" { print $2 }' "$LAB_TMP/http.body")
 [ "${n:-0}" -ge 1 ] || fail "/metrics counts no failed pass: ${n:-none}"
@@ -178,8 +165,8 @@ while :; do
 	[ "$k" -le 60 ] || fail "the start pass never read the rules in under 60 receives"
 done
 log "the start pass read the rules in $((k - 1)) receives; the next one fails"
-http /healthz
-[ "$HTTP_CODE" = 200 ] || fail "/healthz after a good start: $HTTP_CODE $(body)"
+http_get /healthz
+[ "$HTTP_CODE" = 200 ] || fail "/healthz after a good start: $HTTP_CODE $(http_body)"
 for ((i = 0; i < 400; i++)); do
 	echo "add rule ip nat prerouting iifname \"wan\" udp dport $((20000 + i)) dnat to $A4:$((20000 + i))"
 done >"$LAB_TMP/burst.nft"
@@ -189,11 +176,11 @@ kill -STOP "$WATCH_PID"
 nft_rtr -f "$LAB_TMP/burst.nft"
 kill -CONT "$WATCH_PID"
 watch_expect_log 10 'notifications lost' "watch notices the loss"
-wait_until 10 unhealthy || fail "/healthz after lost events: $HTTP_CODE $(body), expected 503"
+wait_until 10 unhealthy || fail "/healthz after lost events: $HTTP_CODE $(http_body), expected 503"
 grep -qx 'unhealthy: notifications or conntrack events were lost and no resync has completed since' \
-	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(body)"
-log "/healthz: $HTTP_CODE $(body)"
-http /metrics
+	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(http_body)"
+log "/healthz: $HTTP_CODE $(http_body)"
+http_get /metrics
 n=$(awk '$1 == "ctsweep_events_lost_total" { print $2 }' "$LAB_TMP/http.body")
 [ "${n:-0}" -ge 1 ] || fail "/metrics counts no loss: ${n:-none}"
 watch_stop TERM
@@ -211,14 +198,14 @@ watch_stop TERM
 # the test's bound (the default is 60 s).
 FAULT_EXEC="sleep 6" fault_watch "exec@nft-rule#$((sends + 1))" --stall 2
 watch_expect_log 15 'watch: start[:,] ' "watch starts"
-http /healthz
-[ "$HTTP_CODE" = 200 ] || fail "/healthz after the start: $HTTP_CODE $(body)"
+http_get /healthz
+[ "$HTTP_CODE" = 200 ] || fail "/healthz after the start: $HTTP_CODE $(http_body)"
 nft_rtr add rule ip nat prerouting iifname "wan" udp dport 9999 dnat to "$A4:9999"
-wait_until 10 unhealthy || fail "/healthz while the loop is held: $HTTP_CODE $(body), expected 503"
+wait_until 10 unhealthy || fail "/healthz while the loop is held: $HTTP_CODE $(http_body), expected 503"
 grep -Eqx 'unhealthy: the reaction loop has not run for [0-9]+ s \(bound 2 s\)' \
-	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(body)"
-log "/healthz: $HTTP_CODE $(body)"
-wait_until 15 answers || fail "/healthz once the loop turns again: $HTTP_CODE $(body)"
+	"$LAB_TMP/http.body" || fail "/healthz does not say why: $(http_body)"
+log "/healthz: $HTTP_CODE $(http_body)"
+wait_until 15 answers || fail "/healthz once the loop turns again: $HTTP_CODE $(http_body)"
 fault_fired "exec@nft-rule#$((sends + 1))"
 watch_expect_log 10 'nftables generation [0-9]+' "the held pass completes"
 watch_stop TERM

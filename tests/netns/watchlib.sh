@@ -80,6 +80,23 @@ watch_start_said()
 	watch_logged "watch: start(:|,.*:) $1"
 }
 
+# The port watch --listen serves on in the cases, on the router's loopback.
+HTTP_PORT=10259
+
+# http_get PATH: GET PATH from watch --listen on the router's loopback;
+# the status into HTTP_CODE, the body into $LAB_TMP/http.body.
+http_get()
+{
+	# shellcheck disable=SC2034 # read by the cases
+	HTTP_CODE=$(in_rtr curl -s -m 5 -o "$LAB_TMP/http.body" \
+		-w '%{http_code}' "http://127.0.0.1:$HTTP_PORT$1")
+}
+
+http_body()
+{
+	cat "$LAB_TMP/http.body"
+}
+
 # watch_count PATTERN: how many log lines match.
 watch_count()
 {
